@@ -1,0 +1,278 @@
+// The input and output of every hook. Inputs are views of the JSON the host
+// sends; outputs are written with json-as as an ordered map of raw values,
+// so the request/response views inside them stay lossless.
+import { JSON } from "json-as";
+import { BifrostContext } from "./context";
+import { BifrostChatRequest } from "./chat";
+import { BifrostError, LLMPluginShortCircuit } from "./error";
+import { HTTPRequest, HTTPResponse } from "./http";
+import { JsonKind, JsonNode, JsonObject } from "./json";
+import { problem } from "./problems";
+import { BifrostResponse } from "./response";
+
+/** Writes an output envelope: keys in order, values from views or json-as. */
+class Envelope {
+  private m: Map<string, JSON.Raw> = new Map<string, JSON.Raw>();
+  node(key: string, n: JsonNode | null): Envelope {
+    this.m.set(key, new JSON.Raw(n === null ? "null" : n.toJSON()));
+    return this;
+  }
+  value<T>(key: string, v: T): Envelope {
+    this.m.set(key, new JSON.Raw(JSON.stringify<T>(v)));
+    return this;
+  }
+  toJSON(): string {
+    return JSON.stringify(this.m);
+  }
+}
+
+/** Fields every hook input has. */
+export class HookInput extends JsonObject {
+  /** The request context (empty when the input had none). */
+  get context(): BifrostContext {
+    return this.getOrCreateObject<BifrostContext>("context");
+  }
+
+  /** A required object field; a problem when absent or not an object. */
+  protected required<T extends JsonObject>(key: string): T {
+    const o = this.getObject<T>(key);
+    if (o !== null) return o;
+    if (this.kind(key) == JsonKind.Missing || this.kind(key) == JsonKind.Null) problem(key + ": missing (expected object)");
+    return instantiate<T>();
+  }
+
+  /** Reads the fields the SDK needs before the plugin runs (records problems). */
+  check(): void {
+    this.context;
+  }
+}
+
+/** Fields every hook output has. */
+export abstract class HookOutput {
+  /** Values set here are merged into the request context. */
+  context: BifrostContext = new BifrostContext();
+  abstract toJSON(): string;
+  /** Turns this output into a pass-through that reports `message`. */
+  abstract fail(message: string): void;
+}
+
+// ---- HTTP pre hook (http_pre_hook, legacy http_intercept) ----
+
+export class HTTPPreHookInput extends HookInput {
+  get request(): HTTPRequest {
+    return this.required<HTTPRequest>("request");
+  }
+  check(): void {
+    super.check();
+    this.request;
+  }
+}
+
+export class HTTPPreHookOutput extends HookOutput {
+  /** The changed request, or null for unchanged. */
+  request: HTTPRequest | null = null;
+  /** A response that ends the request here (see {@link respond}). */
+  response: HTTPResponse | null = null;
+  hasResponse: bool = false;
+  /** Non-empty: the client gets HTTP 500 with this text. */
+  error: string = "";
+
+  /** Answers the client with `response`; the request goes no further. */
+  respond(response: HTTPResponse): void {
+    this.response = response;
+    this.hasResponse = true;
+  }
+
+  fail(message: string): void {
+    this.request = null;
+    this.response = null;
+    this.hasResponse = false;
+    this.error = message;
+  }
+
+  toJSON(): string {
+    return new Envelope()
+      .node("context", this.context)
+      .node("request", this.request)
+      .node("response", this.response)
+      .value<bool>("has_response", this.hasResponse)
+      .value<string>("error", this.error)
+      .toJSON();
+  }
+}
+
+// ---- HTTP post hook ----
+
+export class HTTPPostHookInput extends HookInput {
+  get request(): HTTPRequest {
+    return this.required<HTTPRequest>("request");
+  }
+  get response(): HTTPResponse {
+    return this.required<HTTPResponse>("response");
+  }
+  check(): void {
+    super.check();
+    this.response;
+  }
+}
+
+export class HTTPPostHookOutput extends HookOutput {
+  /** The changed response, or null for unchanged. */
+  response: HTTPResponse | null = null;
+  error: string = "";
+
+  fail(message: string): void {
+    this.response = null;
+    this.error = message;
+  }
+
+  toJSON(): string {
+    return new Envelope()
+      .node("context", this.context)
+      .node("response", this.response)
+      .value<string>("error", this.error)
+      .toJSON();
+  }
+}
+
+// ---- HTTP stream chunk hook ----
+
+export class HTTPStreamChunkInput extends HookInput {
+  get request(): HTTPRequest {
+    return this.required<HTTPRequest>("request");
+  }
+  /** One OpenAI-style chunk object (no SSE framing). */
+  get chunk(): JsonObject {
+    return this.required<JsonObject>("chunk");
+  }
+  check(): void {
+    super.check();
+    this.chunk;
+  }
+}
+
+export class HTTPStreamChunkOutput extends HookOutput {
+  /** The chunk to send (the input's, unless replaced). */
+  chunk: JsonObject | null = null;
+  hasChunk: bool = true;
+  /** Drops this chunk. */
+  skip: bool = false;
+  /** Non-empty without a chunk: ends the stream. */
+  error: string = "";
+
+  fail(message: string): void {
+    this.hasChunk = this.chunk !== null;
+    this.skip = false;
+    this.error = message;
+  }
+
+  toJSON(): string {
+    return new Envelope()
+      .node("context", this.context)
+      .node("chunk", this.chunk)
+      .value<bool>("has_chunk", this.hasChunk && this.chunk !== null)
+      .value<bool>("skip", this.skip)
+      .value<string>("error", this.error)
+      .toJSON();
+  }
+}
+
+// ---- LLM pre hook ----
+
+export class PreHookInput extends HookInput {
+  get request(): BifrostChatRequest {
+    return this.required<BifrostChatRequest>("request");
+  }
+  check(): void {
+    super.check();
+    const r = this.request;
+    r.getStringOr("provider", "");
+    r.getStringOr("model", "");
+  }
+}
+
+export class PreHookOutput extends HookOutput {
+  /** The changed request, or null for unchanged. */
+  request: BifrostChatRequest | null = null;
+  shortCircuit: LLMPluginShortCircuit | null = null;
+  hasShortCircuit: bool = false;
+  error: string = "";
+
+  /** Answers with `response` without calling the provider. */
+  respond(response: BifrostResponse): void {
+    this.shortCircuit = LLMPluginShortCircuit.ofResponse(response);
+    this.hasShortCircuit = true;
+  }
+
+  /** Fails the request with `error` (its status_code becomes the HTTP status). */
+  reject(error: BifrostError): void {
+    this.shortCircuit = LLMPluginShortCircuit.ofError(error);
+    this.hasShortCircuit = true;
+  }
+
+  fail(message: string): void {
+    this.request = null;
+    this.shortCircuit = null;
+    this.hasShortCircuit = false;
+    this.error = message;
+  }
+
+  toJSON(): string {
+    return new Envelope()
+      .node("context", this.context)
+      .node("request", this.request)
+      .node("short_circuit", this.shortCircuit)
+      .value<bool>("has_short_circuit", this.hasShortCircuit)
+      .value<string>("error", this.error)
+      .toJSON();
+  }
+}
+
+// ---- LLM post hook ----
+
+export class PostHookInput extends HookInput {
+  get hasError(): bool {
+    return this.getBoolOr("has_error", false);
+  }
+  /** The response, or null (e.g. when the call failed). */
+  get response(): BifrostResponse | null {
+    return this.getObject<BifrostResponse>("response");
+  }
+  /** The error, or null when the call succeeded. */
+  get error(): BifrostError | null {
+    return this.getObject<BifrostError>("error");
+  }
+  check(): void {
+    super.check();
+    if (this.hasError) {
+      if (this.error === null) problem("error: missing while has_error is true");
+    } else {
+      this.response;
+    }
+  }
+}
+
+export class PostHookOutput extends HookOutput {
+  /** The changed response, or null for unchanged. */
+  response: BifrostResponse | null = null;
+  /** The error to return, when {@link hasError}. */
+  error: BifrostError | null = null;
+  hasError: bool = false;
+  /** Logged by the gateway as a warning; changes nothing for the client. */
+  hookError: string = "";
+
+  fail(message: string): void {
+    this.response = null;
+    this.hookError = message;
+  }
+
+  toJSON(): string {
+    return new Envelope()
+      .node("context", this.context)
+      .node("response", this.response)
+      .node("error", this.error)
+      .value<bool>("has_error", this.hasError)
+      .value<string>("hook_error", this.hookError)
+      .toJSON();
+  }
+}

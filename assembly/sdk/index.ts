@@ -1,0 +1,32 @@
+// The bifrost-as AssemblyScript SDK: everything a plugin imports.
+// (A plugin's entry file also does `export * from "<sdk>/abi"` to export the ABI.)
+export { Plugin, registerPlugin } from "./plugin";
+export { JsonArray, JsonKind, JsonList, JsonNode, JsonObject } from "./json";
+export { BifrostContext } from "./context";
+export { HTTPMessage, HTTPRequest, HTTPResponse, StringMap } from "./http";
+export {
+  BifrostChatRequest,
+  ChatContentBlock,
+  ChatMessage,
+  ChatMessageContent,
+  ChatMessageRole,
+  ChatParameters,
+  Fallback,
+  FunctionCall,
+  ToolCall,
+} from "./chat";
+export { BifrostChatResponse, BifrostResponse, LLMUsage, ResponseChoice } from "./response";
+export { BifrostError, ErrorField, LLMPluginShortCircuit } from "./error";
+export {
+  HTTPPostHookInput,
+  HTTPPostHookOutput,
+  HTTPPreHookInput,
+  HTTPPreHookOutput,
+  HTTPStreamChunkInput,
+  HTTPStreamChunkOutput,
+  PostHookInput,
+  PostHookOutput,
+  PreHookInput,
+  PreHookOutput,
+} from "./hooks";
+export { decodeBase64, encodeBase64 } from "./base64";

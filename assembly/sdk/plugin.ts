@@ -1,0 +1,61 @@
+// The class a plugin author extends: one typed method per hook.
+import { JsonObject } from "./json";
+import {
+  HTTPPostHookInput,
+  HTTPPostHookOutput,
+  HTTPPreHookInput,
+  HTTPPreHookOutput,
+  HTTPStreamChunkInput,
+  HTTPStreamChunkOutput,
+  PostHookInput,
+  PostHookOutput,
+  PreHookInput,
+  PreHookOutput,
+} from "./hooks";
+
+/**
+ * A Bifrost plugin. Override the hooks you need; the rest pass everything
+ * through unchanged. Outputs arrive pre-filled as a pass-through (context
+ * included), so a hook only states what it changes.
+ */
+export abstract class Plugin {
+  /** The name Bifrost registers the plugin under. */
+  abstract name(): string;
+
+  /** Receives the plugin's `config` object; return an error message to refuse it. */
+  init(config: JsonObject): string | null {
+    return null;
+  }
+
+  /** HTTP pre hook (exported as http_pre_hook and legacy http_intercept). */
+  httpPreHook(input: HTTPPreHookInput, output: HTTPPreHookOutput): void {}
+
+  /** HTTP post hook (not called for streaming responses). */
+  httpPostHook(input: HTTPPostHookInput, output: HTTPPostHookOutput): void {}
+
+  /** Called once per streamed chunk. */
+  httpStreamChunkHook(input: HTTPStreamChunkInput, output: HTTPStreamChunkOutput): void {}
+
+  /** LLM pre hook: change the request, or short-circuit with a response or an error. */
+  preHook(input: PreHookInput, output: PreHookOutput): void {}
+
+  /** LLM post hook: change the response or the error. */
+  postHook(input: PostHookInput, output: PostHookOutput): void {}
+
+  /** Releases resources; return 0 on success. */
+  cleanup(): i32 {
+    return 0;
+  }
+}
+
+let registered: Plugin | null = null;
+
+/** Makes `plugin` the one the exported ABI functions call. */
+export function registerPlugin(plugin: Plugin): void {
+  registered = plugin;
+}
+
+/** The registered plugin (aborts if none: a build mistake, not an input problem). */
+export function currentPlugin(): Plugin {
+  return registered!;
+}

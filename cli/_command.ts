@@ -1,0 +1,106 @@
+/**
+ * The shape every CLI command shares, and the one help formatter.
+ *
+ * A command declares its options once; `cli/main.ts` parses argv against
+ * them, prints `--help` from them, and turns thrown errors into exit codes.
+ *
+ * @module
+ */
+
+/** One option of a command, as `node:util` parseArgs understands it. */
+export interface OptionSpec {
+  type: "string" | "boolean";
+  short?: string;
+  multiple?: boolean;
+  /** Placeholder shown in help, e.g. `FILE`. */
+  arg?: string;
+  description: string;
+  default?: string | boolean;
+}
+
+/** A positional argument, for help and arity checks. */
+export interface PositionalSpec {
+  name: string;
+  description: string;
+  optional?: boolean;
+  /** Takes every remaining argument. */
+  variadic?: boolean;
+}
+
+/** Where a command writes. Results go to `out`, progress to `err`. */
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+/** Parsed input handed to {@link Command.run}. */
+export interface CommandInput {
+  values: Record<string, string | boolean | string[] | undefined>;
+  positionals: string[];
+  io: Io;
+  /** Aborted on SIGINT/SIGTERM; long-running commands stop when it fires. */
+  signal: AbortSignal;
+}
+
+/** A CLI command: one per file under `cli/commands/`. */
+export interface Command {
+  name: string;
+  summary: string;
+  description?: string;
+  positionals?: PositionalSpec[];
+  options: Record<string, OptionSpec>;
+  examples?: string[];
+  /** Returns the exit code (0 when omitted) or throws a typed error. */
+  run(input: CommandInput): Promise<number | void>;
+}
+
+/** The help text of a command, generated from its declaration. */
+export function formatHelp(cmd: Command): string {
+  const pos = (cmd.positionals ?? [])
+    .map((p) => {
+      const n = p.variadic ? `${p.name}...` : p.name;
+      return p.optional ? `[${n}]` : `<${n}>`;
+    })
+    .join(" ");
+  const lines = [
+    `bifrost-as ${cmd.name} ${pos}${pos ? " " : ""}[options]`.replace(/\s+$/, ""),
+    "",
+    cmd.summary,
+  ];
+  if (cmd.description) lines.push("", cmd.description.trim());
+  if (cmd.positionals?.length) {
+    lines.push("", "Arguments:");
+    for (const p of cmd.positionals) lines.push(`  ${p.name.padEnd(24)} ${p.description}`);
+  }
+  const opts = Object.entries({
+    ...cmd.options,
+    help: { type: "boolean", short: "h", description: "Show this help" } as OptionSpec,
+  });
+  lines.push("", "Options:");
+  for (const [name, o] of opts) {
+    const flag = `${o.short ? `-${o.short}, ` : "    "}--${name}${o.type === "string" ? ` ${o.arg ?? "VALUE"}` : ""}`;
+    const def = o.default !== undefined && o.default !== false ? ` (default: ${o.default})` : "";
+    lines.push(`  ${flag.padEnd(28)} ${o.description}${def}`);
+  }
+  if (cmd.examples?.length) {
+    lines.push("", "Examples:");
+    for (const e of cmd.examples) lines.push(`  ${e}`);
+  }
+  return lines.join("\n");
+}
+
+/** Reads a string option, or `undefined`. */
+export function str(input: CommandInput, name: string): string | undefined {
+  const v = input.values[name];
+  return typeof v === "string" ? v : undefined;
+}
+
+/** Reads a boolean option. */
+export function flag(input: CommandInput, name: string): boolean {
+  return input.values[name] === true;
+}
+
+/** Writes `value` as pretty JSON to stdout. */
+export function printJson(io: Io, value: unknown): void {
+  io.out(JSON.stringify(value, null, 2));
+}

@@ -1,0 +1,38 @@
+import { buildPlugin, DEFAULT_ENTRY } from "../../lib/build.ts";
+import { type Command, flag, printJson, str } from "../_command.ts";
+
+export const build: Command = {
+  name: "build",
+  summary: "Compile an AssemblyScript plugin to .wasm and check it against the ABI",
+  description: `
+Compiles the entry with json-as's transform using asconfig.json's "release"
+target (or "debug" with --debug), writes the .wasm atomically, then checks it
+exports everything Bifrost calls and prints its size and exports.`,
+  options: {
+    entry: { type: "string", arg: "FILE", description: "Plugin entry file", default: DEFAULT_ENTRY },
+    out: { type: "string", arg: "FILE", description: "Output .wasm (default: build/hello-world[.debug].wasm)" },
+    debug: { type: "boolean", description: "Debug build (no optimisation, assertions kept)" },
+    quiet: { type: "boolean", short: "q", description: "Print nothing on success" },
+    json: { type: "boolean", description: "Print the result as JSON" },
+  },
+  examples: [
+    "bifrost-as build",
+    "bifrost-as build --debug",
+    "bifrost-as build --entry assembly/my_plugin.ts --out build/my-plugin.wasm",
+  ],
+  async run(input) {
+    const { io } = input;
+    const entry = str(input, "entry")!;
+    if (!flag(input, "quiet") && !flag(input, "json")) io.err(`Compiling ${entry}...`);
+    const out = str(input, "out");
+    const result = await buildPlugin({ entry, debug: flag(input, "debug"), ...(out ? { out } : {}) });
+    const exports = WebAssembly.Module.exports(new WebAssembly.Module(result.bytes as BufferSource)).map((e) => e.name);
+    if (flag(input, "json")) {
+      printJson(io, { path: result.path, size: result.bytes.length, durationMs: Math.round(result.durationMs), exports, warnings: result.warnings });
+    } else if (!flag(input, "quiet")) {
+      for (const w of result.warnings) io.err(w);
+      io.out(`Built ${result.path} (${result.bytes.length} bytes) in ${(result.durationMs / 1000).toFixed(1)}s`);
+      io.out(`Exports: ${exports.join(", ")}`);
+    }
+  },
+};

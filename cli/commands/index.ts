@@ -1,0 +1,7 @@
+/** The command table, in the order `bifrost-as --help` lists them. */
+import type { Command } from "../_command.ts";
+import { build } from "./build.ts";
+
+export const commands: Command[] = [
+  build,
+];

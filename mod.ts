@@ -1,0 +1,16 @@
+/**
+ * bifrost-as: write Bifrost gateway plugins in AssemblyScript, prove them
+ * against a conformance host, and ship them.
+ *
+ * @example
+ * ```ts
+ * import { unpackPtrLen } from "./mod.ts";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(unpackPtrLen((8n << 32n) | 3n), { ptr: 8, len: 3 });
+ * ```
+ *
+ * @module
+ */
+export * from "./lib/errors.ts";
+export * from "./lib/abi.ts";
+export * from "./lib/build.ts";
