@@ -51,7 +51,9 @@ function parse(cmd: Command, args: string[], io: Io, signal: AbortSignal): Comma
     throw new UsageError(`Missing argument <${missing.name}>: see 'bifrost-as ${cmd.name} --help'`);
   }
   if (!variadic && parsed.positionals.length > specs.length) {
-    throw new UsageError(`Unexpected argument "${parsed.positionals[specs.length]}": see 'bifrost-as ${cmd.name} --help'`);
+    throw new UsageError(
+      `Unexpected argument "${parsed.positionals[specs.length]}": see 'bifrost-as ${cmd.name} --help'`,
+    );
   }
   const values: CommandInput["values"] = {};
   for (const [name, o] of Object.entries(cmd.options)) {
@@ -88,7 +90,9 @@ export async function main(args: string[], io: Io = defaultIo): Promise<number> 
     }
     if (e instanceof Deno.errors.BrokenPipe) return 1;
     // A bug of ours, not bad input: one line, the stack only when asked for.
-    const detail = Deno.env.get("BIFROST_AS_DEBUG") && e instanceof Error ? e.stack : String(e instanceof Error ? e.message : e);
+    const detail = Deno.env.get("BIFROST_AS_DEBUG") && e instanceof Error
+      ? e.stack
+      : String(e instanceof Error ? e.message : e);
     io.err(`error: unexpected failure (please report it; BIFROST_AS_DEBUG=1 shows the stack): ${detail}`);
     return 1;
   } finally {

@@ -39,7 +39,9 @@ export async function buildPlugin(options: BuildOptions = {}): Promise<BuildResu
   const entry = options.entry ?? DEFAULT_ENTRY;
   const out = options.out ?? (options.debug ? DEFAULT_DEBUG_OUT : DEFAULT_OUT);
   if (/(^|[\\/])index\.ts$/.test(entry)) {
-    throw new BuildError(`Cannot build "${entry}": json-as treats an entry named index.ts as a library and strips its exports; rename it`);
+    throw new BuildError(
+      `Cannot build "${entry}": json-as treats an entry named index.ts as a library and strips its exports; rename it`,
+    );
   }
   try {
     await Deno.stat(`${cwd}/${entry}`);
@@ -55,18 +57,28 @@ export async function buildPlugin(options: BuildOptions = {}): Promise<BuildResu
   try {
     const result = await asc.main([
       entry,
-      "--config", "asconfig.json",
-      "--target", options.debug ? "debug" : "release",
-      "--outFile", "plugin.wasm",
+      "--config",
+      "asconfig.json",
+      "--target",
+      options.debug ? "debug" : "release",
+      "--outFile",
+      "plugin.wasm",
     ], {
       writeFile(name: string, contents: Uint8Array | string) {
         if (name.endsWith(".wasm")) wasm = typeof contents === "string" ? new TextEncoder().encode(contents) : contents;
       },
       stdout: { write: () => true } as never,
-      stderr: { write: (s: string | Uint8Array) => { stderr += typeof s === "string" ? s : new TextDecoder().decode(s); return true; } } as never,
+      stderr: {
+        write: (s: string | Uint8Array) => {
+          stderr += typeof s === "string" ? s : new TextDecoder().decode(s);
+          return true;
+        },
+      } as never,
     });
     if (result.error || !wasm) {
-      throw new BuildError(`Cannot build "${entry}": ${formatCompilerErrors(stderr) || result.error?.message || "no output"}`);
+      throw new BuildError(
+        `Cannot build "${entry}": ${formatCompilerErrors(stderr) || result.error?.message || "no output"}`,
+      );
     }
   } finally {
     Deno.chdir(prevCwd);

@@ -28,7 +28,13 @@ exports everything Bifrost calls and prints its size and exports.`,
     const result = await buildPlugin({ entry, debug: flag(input, "debug"), ...(out ? { out } : {}) });
     const exports = WebAssembly.Module.exports(new WebAssembly.Module(result.bytes as BufferSource)).map((e) => e.name);
     if (flag(input, "json")) {
-      printJson(io, { path: result.path, size: result.bytes.length, durationMs: Math.round(result.durationMs), exports, warnings: result.warnings });
+      printJson(io, {
+        path: result.path,
+        size: result.bytes.length,
+        durationMs: Math.round(result.durationMs),
+        exports,
+        warnings: result.warnings,
+      });
     } else if (!flag(input, "quiet")) {
       for (const w of result.warnings) io.err(w);
       io.out(`Built ${result.path} (${result.bytes.length} bytes) in ${(result.durationMs / 1000).toFixed(1)}s`);
