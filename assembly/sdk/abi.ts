@@ -126,7 +126,7 @@ function readInput(ptr: usize, len: i32): JsonObject | null {
   }
   const text = String.UTF8.decodeUnsafe(ptr, <usize>len);
   if (!validateJSON(text)) {
-    problem("input is not valid JSON");
+    problem("input is not valid JSON (or is nested deeper than 256 levels)");
     return null;
   }
   const root = JsonObject.parse(text);
