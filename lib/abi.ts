@@ -73,6 +73,95 @@ export const OPTIONAL_EXPORTS = ["init", "cleanup"] as const;
 /** The only import module a plugin may use (WASI preview 1). */
 export const WASI_MODULE = "wasi_snapshot_preview1";
 
+const I32 = "i32" as const;
+const I64 = "i64" as const;
+const errno = (...params: ValType[]): Signature => sig(params, [I32]);
+
+/** Every WASI preview 1 function a plugin may import, with its signature (each returns an errno but `proc_exit`). */
+export const WASI_FUNCTIONS: Readonly<Record<string, Signature>> = {
+  args_get: errno(I32, I32),
+  args_sizes_get: errno(I32, I32),
+  environ_get: errno(I32, I32),
+  environ_sizes_get: errno(I32, I32),
+  clock_res_get: errno(I32, I32),
+  clock_time_get: errno(I32, I64, I32),
+  fd_advise: errno(I32, I64, I64, I32),
+  fd_allocate: errno(I32, I64, I64),
+  fd_close: errno(I32),
+  fd_datasync: errno(I32),
+  fd_fdstat_get: errno(I32, I32),
+  fd_fdstat_set_flags: errno(I32, I32),
+  fd_fdstat_set_rights: errno(I32, I64, I64),
+  fd_filestat_get: errno(I32, I32),
+  fd_filestat_set_size: errno(I32, I64),
+  fd_filestat_set_times: errno(I32, I64, I64, I32),
+  fd_pread: errno(I32, I32, I32, I64, I32),
+  fd_prestat_get: errno(I32, I32),
+  fd_prestat_dir_name: errno(I32, I32, I32),
+  fd_pwrite: errno(I32, I32, I32, I64, I32),
+  fd_read: errno(I32, I32, I32, I32),
+  fd_readdir: errno(I32, I32, I32, I64, I32),
+  fd_renumber: errno(I32, I32),
+  fd_seek: errno(I32, I64, I32, I32),
+  fd_sync: errno(I32),
+  fd_tell: errno(I32, I32),
+  fd_write: errno(I32, I32, I32, I32),
+  path_create_directory: errno(I32, I32, I32),
+  path_filestat_get: errno(I32, I32, I32, I32, I32),
+  path_filestat_set_times: errno(I32, I32, I32, I32, I64, I64, I32),
+  path_link: errno(I32, I32, I32, I32, I32, I32, I32),
+  path_open: errno(I32, I32, I32, I32, I32, I64, I64, I32, I32),
+  path_readlink: errno(I32, I32, I32, I32, I32, I32),
+  path_remove_directory: errno(I32, I32, I32),
+  path_rename: errno(I32, I32, I32, I32, I32, I32),
+  path_symlink: errno(I32, I32, I32, I32, I32),
+  path_unlink_file: errno(I32, I32, I32),
+  poll_oneoff: errno(I32, I32, I32, I32),
+  proc_exit: sig([I32], []),
+  proc_raise: errno(I32),
+  sched_yield: errno(),
+  random_get: errno(I32, I32),
+  sock_accept: errno(I32, I32, I32),
+  sock_recv: errno(I32, I32, I32, I32, I32, I32),
+  sock_send: errno(I32, I32, I32, I32, I32),
+  sock_shutdown: errno(I32, I32),
+};
+
+/** The fix for each `env` import AssemblyScript adds by default (Bifrost provides no `env` module). */
+export const ENV_IMPORT_FIXES: Readonly<Record<string, string>> = {
+  abort: "build with --use abort= ",
+  trace: "remove trace() calls or build with --use trace= ",
+  seed: "avoid Math.random, which imports env.seed",
+};
+
+/**
+ * Why an import cannot be satisfied by Bifrost's host, or `undefined` when
+ * it can (a WASI preview 1 function).
+ *
+ * @example
+ * ```ts
+ * import { importProblem } from "./abi.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(importProblem("wasi_snapshot_preview1", "fd_write"), undefined);
+ * assert.equal(
+ *   importProblem("env", "abort"),
+ *   'import "env.abort" is not provided by Bifrost (build with --use abort= )',
+ * );
+ * ```
+ */
+export function importProblem(module: string, name: string, kind = "function"): string | undefined {
+  const what = `import "${module}.${name}"`;
+  if (module === WASI_MODULE) {
+    if (!Object.hasOwn(WASI_FUNCTIONS, name)) return `${what} is not a WASI preview 1 function`;
+    if (kind !== "function") return `${what} must be a function, found a ${kind}`;
+    return undefined;
+  }
+  const fix = module === "env" && Object.hasOwn(ENV_IMPORT_FIXES, name)
+    ? ENV_IMPORT_FIXES[name]
+    : `Bifrost provides only ${WASI_MODULE}`;
+  return `${what} is not provided by Bifrost (${fix})`;
+}
+
 /** Formats a signature as `(i32, i32) -> i64`. */
 export function formatSignature(s: Signature): string {
   const res = s.results.length === 0 ? "()" : s.results.length === 1 ? s.results[0] : `(${s.results.join(", ")})`;
