@@ -25,37 +25,14 @@ import {
   type Signature,
   type ValType,
 } from "./abi.ts";
+import { sleb128 as sleb, uleb128 as uleb } from "./wasm_binary.ts";
 
 // ---------------------------------------------------------------------------
 // Encoding primitives
 // ---------------------------------------------------------------------------
 
-/** Unsigned LEB128. */
-export function uleb(value: number | bigint): number[] {
-  let v = BigInt(value);
-  if (v < 0n) throw new RangeError(`uleb: negative value ${v}`);
-  const out: number[] = [];
-  do {
-    let byte = Number(v & 0x7fn);
-    v >>= 7n;
-    if (v !== 0n) byte |= 0x80;
-    out.push(byte);
-  } while (v !== 0n);
-  return out;
-}
-
-/** Signed LEB128. */
-export function sleb(value: number | bigint): number[] {
-  let v = BigInt(value);
-  const out: number[] = [];
-  for (;;) {
-    const byte = Number(v & 0x7fn);
-    v >>= 7n; // arithmetic shift on bigint
-    const done = (v === 0n && (byte & 0x40) === 0) || (v === -1n && (byte & 0x40) !== 0);
-    out.push(done ? byte : byte | 0x80);
-    if (done) return out;
-  }
-}
+/** LEB128 encoders, re-exported under short names for test bodies. */
+export { sleb, uleb };
 
 /** A UTF-8 string as a wasm `name`: length then bytes. */
 export function str(text: string): number[] {
