@@ -14,3 +14,5 @@
 export * from "./lib/errors.ts";
 export * from "./lib/abi.ts";
 export * from "./lib/build.ts";
+export * from "./lib/wasm_binary.ts";
+export * from "./lib/validate.ts";

@@ -29,6 +29,24 @@ export type ProfileOption = Profile | "any";
 /** Every accepted value of {@link ValidateOptions.profile}. */
 export const PROFILE_OPTIONS: readonly ProfileOption[] = [...Object.keys(PROFILES) as Profile[], "any"];
 
+/**
+ * Checks a profile name, e.g. from the command line. Throws `UsageError`
+ * for anything but {@link PROFILE_OPTIONS}.
+ *
+ * @example
+ * ```ts
+ * import { parseProfile } from "./validate.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(parseProfile("legacy"), "legacy");
+ * assert.throws(() => parseProfile("new"), { message: 'Unknown profile "new": expected legacy, current, any' });
+ * ```
+ */
+export function parseProfile(value: string): ProfileOption {
+  const found = PROFILE_OPTIONS.find((p) => p === value);
+  if (!found) throw new UsageError(`Unknown profile "${value}": expected ${PROFILE_OPTIONS.join(", ")}`);
+  return found;
+}
+
 /** Options of {@link validateModule}. */
 export interface ValidateOptions {
   /** Default `any`: valid when either profile is complete. */
@@ -362,10 +380,7 @@ function compileProblem(bytes: Uint8Array): string | undefined {
  * ```
  */
 export function validateModule(bytes: Uint8Array, options: ValidateOptions = {}): ValidationReport {
-  const profile = options.profile ?? "any";
-  if (!PROFILE_OPTIONS.includes(profile)) {
-    throw new UsageError(`Unknown profile "${profile}": expected ${PROFILE_OPTIONS.join(", ")}`);
-  }
+  const profile = parseProfile(options.profile ?? "any");
   const info = parseWasm(bytes, options.source);
   const findings: Finding[] = [];
   const problem = compileProblem(bytes);

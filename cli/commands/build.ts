@@ -1,4 +1,5 @@
 import { buildPlugin, DEFAULT_ENTRY } from "../../lib/build.ts";
+import { formatReport, validateModule } from "../../lib/validate.ts";
 import { type Command, flag, printJson, str } from "../_command.ts";
 
 export const build: Command = {
@@ -6,8 +7,9 @@ export const build: Command = {
   summary: "Compile an AssemblyScript plugin to .wasm and check it against the ABI",
   description: `
 Compiles the entry with json-as's transform using asconfig.json's "release"
-target (or "debug" with --debug), writes the .wasm atomically, then checks it
-exports everything Bifrost calls and prints its size and exports.`,
+target (or "debug" with --debug), writes the .wasm atomically, then validates
+it against the plugin ABI as 'bifrost-as validate' does. Exits 1 when the
+module breaks the ABI (the .wasm is still written, for inspection).`,
   options: {
     entry: { type: "string", arg: "FILE", description: "Plugin entry file", default: DEFAULT_ENTRY },
     out: { type: "string", arg: "FILE", description: "Output .wasm (default: build/hello-world[.debug].wasm)" },
@@ -26,19 +28,24 @@ exports everything Bifrost calls and prints its size and exports.`,
     if (!flag(input, "quiet") && !flag(input, "json")) io.err(`Compiling ${entry}...`);
     const out = str(input, "out");
     const result = await buildPlugin({ entry, debug: flag(input, "debug"), ...(out ? { out } : {}) });
-    const exports = WebAssembly.Module.exports(new WebAssembly.Module(result.bytes as BufferSource)).map((e) => e.name);
+    const report = validateModule(result.bytes, { source: result.path });
     if (flag(input, "json")) {
       printJson(io, {
         path: result.path,
         size: result.bytes.length,
         durationMs: Math.round(result.durationMs),
-        exports,
         warnings: result.warnings,
+        validation: report,
       });
-    } else if (!flag(input, "quiet")) {
-      for (const w of result.warnings) io.err(w);
-      io.out(`Built ${result.path} (${result.bytes.length} bytes) in ${(result.durationMs / 1000).toFixed(1)}s`);
-      io.out(`Exports: ${exports.join(", ")}`);
+    } else {
+      if (!flag(input, "quiet")) {
+        for (const w of result.warnings) io.err(w);
+        io.out(`Built ${result.path} (${result.bytes.length} bytes) in ${(result.durationMs / 1000).toFixed(1)}s`);
+      }
+      // A module that breaks the ABI is reported even with --quiet.
+      if (!report.valid) io.err(formatReport(report, { brief: true }));
+      else if (!flag(input, "quiet")) io.out(formatReport(report, { brief: true }));
     }
+    return report.valid ? 0 : 1;
   },
 };
