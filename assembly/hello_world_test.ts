@@ -172,11 +172,11 @@ const BAD_INPUTS: [string, Uint8Array | string, RegExp][] = [
   ["a UTF-8 encoded surrogate", new Uint8Array([0x22, 0xed, 0xa0, 0x80, 0x22]), /not valid UTF-8/],
   ["a truncated UTF-8 sequence", new Uint8Array([0x22, 0xe2, 0x82]), /not valid UTF-8/],
   [
-    "nesting deeper than 256 levels",
+    "nesting deeper than 512 levels",
     `{"context":{},"request":{"x":${"[".repeat(100000)}${"]".repeat(100000)}}}`,
-    /nested deeper than 256 levels/,
+    /nested deeper than 512 levels/,
   ],
-  ["an unclosed deep nest", `{"context":${"[".repeat(100000)}`, /input is not valid JSON/],
+  ["an unclosed deep nest", `{"context":${"[".repeat(100000)}`, /nested deeper than 512 levels/],
 ];
 
 for (const [what, input, error] of BAD_INPUTS) {

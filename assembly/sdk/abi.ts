@@ -8,8 +8,10 @@
 // the plugin (malloc or a hook), then lets the garbage collector have it;
 // `free` releases early and ignores pointers it does not hold (double frees).
 // Memory therefore stays bounded under every host policy.
-import { validateJSON } from "json-as/assembly/util/validateJson";
+import { BifrostContext } from "./context";
 import { JsonObject } from "./json";
+import { MAX_DEPTH, ScanError, validateJson } from "./scan";
+import { ByteWriter } from "./writer";
 import { currentPlugin } from "./plugin";
 import { hasProblems, problem, problemText, resetProblems } from "./problems";
 import {
@@ -46,13 +48,12 @@ function hold(buf: ArrayBuffer): usize {
 
 /** Releases every lent buffer except the one at `keep`. */
 function releaseExcept(keep: usize): void {
-  if (held.length == 0) return;
-  const kept = new Array<ArrayBuffer>();
-  for (let i = 0; i < held.length; i++) {
+  let n = 0;
+  for (let i = 0, k = held.length; i < k; i++) {
     const b = unchecked(held[i]);
-    if (changetype<usize>(b) == keep) kept.push(b);
+    if (changetype<usize>(b) == keep) unchecked((held[n++] = b));
   }
-  held = kept;
+  held.length = n;
 }
 
 @inline
@@ -60,55 +61,20 @@ function pack(ptr: usize, len: i32): u64 {
   return ((<u64>ptr) << 32) | <u64>(<u32>len);
 }
 
-function packString(s: string): u64 {
-  const buf = String.UTF8.encode(s, false, String.UTF8.ErrorMode.REPLACE);
-  return pack(hold(buf), buf.byteLength);
-}
 
-/** Strict UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF). */
-function isValidUtf8(ptr: usize, len: usize): bool {
-  const end = ptr + len;
-  let p = ptr;
-  while (p < end) {
-    if (p + 8 <= end && (load<u64>(p) & 0x8080808080808080) == 0) {
-      p += 8;
-      continue;
-    }
-    const b0 = <u32>load<u8>(p);
-    if (b0 < 0x80) {
-      p++;
-      continue;
-    }
-    let n: usize;
-    let min: u32;
-    let cp: u32;
-    if ((b0 & 0xe0) == 0xc0) {
-      n = 1;
-      min = 0x80;
-      cp = b0 & 0x1f;
-    } else if ((b0 & 0xf0) == 0xe0) {
-      n = 2;
-      min = 0x800;
-      cp = b0 & 0x0f;
-    } else if ((b0 & 0xf8) == 0xf0) {
-      n = 3;
-      min = 0x10000;
-      cp = b0 & 0x07;
-    } else return false;
-    if (p + n >= end) return false;
-    for (let i: usize = 1; i <= n; i++) {
-      const b = <u32>load<u8>(p + i);
-      if ((b & 0xc0) != 0x80) return false;
-      cp = (cp << 6) | (b & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
-    p += n + 1;
+/** The lent buffer that starts at `ptr`, or a copy of [ptr, ptr+len) when the host wrote elsewhere. */
+function inputBuffer(ptr: usize, len: i32): ArrayBuffer {
+  for (let i = held.length - 1; i >= 0; i--) {
+    const b = unchecked(held[i]);
+    if (changetype<usize>(b) == ptr && b.byteLength >= len) return b;
   }
-  return true;
+  const copy = new ArrayBuffer(len);
+  memory.copy(changetype<usize>(copy), ptr, <usize>len);
+  return copy;
 }
 
 /** Reads and checks a hook input; null (with a problem recorded) when unusable. */
-function readInput(ptr: usize, len: i32): JsonObject | null {
+function readInput<T extends JsonObject>(ptr: usize, len: i32): T | null {
   releaseExcept(ptr);
   resetProblems();
   const memEnd = (<u64>memory.size()) << 16;
@@ -120,35 +86,47 @@ function readInput(ptr: usize, len: i32): JsonObject | null {
     problem("input is too large (" + len.toString() + " bytes; the limit is " + MAX_INPUT.toString() + ")");
     return null;
   }
-  if (!isValidUtf8(ptr, <usize>len)) {
+  const err = validateJson(ptr, <usize>len);
+  if (err == ScanError.Utf8) {
     problem("input is not valid UTF-8");
     return null;
   }
-  const text = String.UTF8.decodeUnsafe(ptr, <usize>len);
-  if (!validateJSON(text)) {
-    problem("input is not valid JSON (or is nested deeper than 256 levels)");
+  if (err == ScanError.Depth) {
+    problem("input is nested deeper than " + MAX_DEPTH.toString() + " levels");
     return null;
   }
-  const root = JsonObject.parse(text);
+  if (err != ScanError.None) {
+    problem("input is not valid JSON");
+    return null;
+  }
+  const root = JsonObject.over<T>(inputBuffer(ptr, len), 0, len);
   if (root === null) problem("input is not a JSON object");
   return root;
 }
 
+// Outputs are written here and lent until the host's next call into the plugin.
+const outputBuffer = new ByteWriter(4096);
+
 /** Finishes a hook call: problems become the error field, then the output is lent. */
-function finish(hook: string, output: HookOutput): u64 {
-  if (hasProblems()) output.fail("invalid " + hook + " input: " + problemText());
-  return packString(output.toJSON());
+function finish(hook: string, out: HookOutput): u64 {
+  if (hasProblems()) out.fail("invalid " + hook + " input: " + problemText());
+  outputBuffer.reset();
+  out.writeTo(outputBuffer);
+  return pack(outputBuffer.ptr, outputBuffer.len);
 }
 
 /** Parses the input as `T`, reads what the SDK needs, and pre-fills the output context. */
 function begin<T extends HookInput>(ptr: usize, len: i32, output: HookOutput): T | null {
-  const root = readInput(ptr, len);
-  if (root === null) return null;
-  const input = root.as<T>();
-  input.check();
-  if (hasProblems()) return null;
-  output.context = input.context;
-  return input;
+  const input = readInput<T>(ptr, len);
+  if (input !== null) {
+    input.check();
+    if (!hasProblems()) {
+      output.context = input.context;
+      return input;
+    }
+  }
+  output.context = new BifrostContext();
+  return null;
 }
 
 // ---- exports ----
@@ -187,7 +165,7 @@ export function init(ptr: usize, len: i32): i32 {
     releaseExcept(0);
     config = new JsonObject();
   } else {
-    config = readInput(ptr, len);
+    config = readInput<JsonObject>(ptr, len);
   }
   if (config === null) {
     lastError = String.UTF8.encode("init: invalid config: " + problemText());

@@ -2,6 +2,7 @@
 // sends; outputs are written with json-as as an ordered map of raw values,
 // so the request/response views inside them stay lossless.
 import { JSON } from "json-as";
+import { ByteWriter } from "./writer";
 import { BifrostContext } from "./context";
 import { BifrostChatRequest } from "./chat";
 import { BifrostError, LLMPluginShortCircuit } from "./error";
@@ -12,17 +13,31 @@ import { BifrostResponse } from "./response";
 
 /** Writes an output envelope: keys in order, values from views or json-as. */
 class Envelope {
-  private m: Map<string, JSON.Raw> = new Map<string, JSON.Raw>();
+  private first: bool = true;
+  constructor(private w: ByteWriter) {
+    w.byte(0x7b);
+  }
+  private key(key: string): void {
+    if (!this.first) this.w.byte(0x2c);
+    this.first = false;
+    this.w.quoted(key);
+    this.w.byte(0x3a);
+  }
   node(key: string, n: JsonNode | null): Envelope {
-    this.m.set(key, new JSON.Raw(n === null ? "null" : n.toJSON()));
+    this.key(key);
+    if (n === null) this.w.str("null");
+    else n.writeTo(this.w);
     return this;
   }
   value<T>(key: string, v: T): Envelope {
-    this.m.set(key, new JSON.Raw(JSON.stringify<T>(v)));
+    this.key(key);
+    if (isBoolean<T>()) this.w.str(v ? "true" : "false");
+    else if (isString<T>()) this.w.quoted(changetype<string>(v));
+    else this.w.str(JSON.stringify<T>(v));
     return this;
   }
-  toJSON(): string {
-    return JSON.stringify(this.m);
+  end(): void {
+    this.w.byte(0x7d);
   }
 }
 
@@ -49,9 +64,10 @@ export class HookInput extends JsonObject {
 
 /** Fields every hook output has. */
 export abstract class HookOutput {
-  /** Values set here are merged into the request context. */
-  context: BifrostContext = new BifrostContext();
-  abstract toJSON(): string;
+  /** Values set here are merged into the request context (the input's context, pre-filled). */
+  context!: BifrostContext;
+  /** Writes the output JSON. */
+  abstract writeTo(w: ByteWriter): void;
   /** Turns this output into a pass-through that reports `message`. */
   abstract fail(message: string): void;
 }
@@ -90,14 +106,14 @@ export class HTTPPreHookOutput extends HookOutput {
     this.error = message;
   }
 
-  toJSON(): string {
-    return new Envelope()
+  writeTo(w: ByteWriter): void {
+    new Envelope(w)
       .node("context", this.context)
       .node("request", this.request)
       .node("response", this.response)
       .value<bool>("has_response", this.hasResponse)
       .value<string>("error", this.error)
-      .toJSON();
+      .end();
   }
 }
 
@@ -126,12 +142,12 @@ export class HTTPPostHookOutput extends HookOutput {
     this.error = message;
   }
 
-  toJSON(): string {
-    return new Envelope()
+  writeTo(w: ByteWriter): void {
+    new Envelope(w)
       .node("context", this.context)
       .node("response", this.response)
       .value<string>("error", this.error)
-      .toJSON();
+      .end();
   }
 }
 
@@ -166,14 +182,14 @@ export class HTTPStreamChunkOutput extends HookOutput {
     this.error = message;
   }
 
-  toJSON(): string {
-    return new Envelope()
+  writeTo(w: ByteWriter): void {
+    new Envelope(w)
       .node("context", this.context)
       .node("chunk", this.chunk)
       .value<bool>("has_chunk", this.hasChunk && this.chunk !== null)
       .value<bool>("skip", this.skip)
       .value<string>("error", this.error)
-      .toJSON();
+      .end();
   }
 }
 
@@ -217,14 +233,14 @@ export class PreHookOutput extends HookOutput {
     this.error = message;
   }
 
-  toJSON(): string {
-    return new Envelope()
+  writeTo(w: ByteWriter): void {
+    new Envelope(w)
       .node("context", this.context)
       .node("request", this.request)
       .node("short_circuit", this.shortCircuit)
       .value<bool>("has_short_circuit", this.hasShortCircuit)
       .value<string>("error", this.error)
-      .toJSON();
+      .end();
   }
 }
 
@@ -266,13 +282,13 @@ export class PostHookOutput extends HookOutput {
     this.hookError = message;
   }
 
-  toJSON(): string {
-    return new Envelope()
+  writeTo(w: ByteWriter): void {
+    new Envelope(w)
       .node("context", this.context)
       .node("response", this.response)
       .node("error", this.error)
       .value<bool>("has_error", this.hasError)
       .value<string>("hook_error", this.hookError)
-      .toJSON();
+      .end();
   }
 }
