@@ -58,30 +58,37 @@ export interface ValidateOptions {
 /** How bad a finding is: only errors make a module invalid. */
 export type Severity = "error" | "warning" | "info";
 
-/** Stable identifiers of findings, for tests and `--json` consumers. */
-export type FindingCode =
-  | "module-invalid"
-  | "export-missing"
-  | "export-optional-missing"
-  | "export-kind"
-  | "export-signature"
-  | "memory-missing"
-  | "memory-not-exported"
-  | "memory-multiple"
-  | "memory64"
-  | "memory-shared"
-  | "memory-unbounded"
-  | "import-wasi"
-  | "import-wasi-unknown"
-  | "import-wasi-signature"
-  | "import-env-abort"
-  | "import-env-trace"
-  | "import-env-seed"
-  | "import-unresolvable"
-  | "profile-unsatisfied"
-  | "profile-partial"
-  | "profile-single"
-  | "start-function";
+/**
+ * Every finding code with its severity. Codes are stable: tests and
+ * `--json` consumers rely on them.
+ */
+export const FINDING_SEVERITIES = {
+  "module-invalid": "error",
+  "export-missing": "error",
+  "export-optional-missing": "info",
+  "export-kind": "error",
+  "export-signature": "error",
+  "memory-missing": "error",
+  "memory-not-exported": "error",
+  "memory-multiple": "error",
+  "memory64": "error",
+  "memory-shared": "warning",
+  "memory-unbounded": "info",
+  "import-wasi": "info",
+  "import-wasi-unknown": "error",
+  "import-wasi-signature": "error",
+  "import-env-abort": "error",
+  "import-env-trace": "error",
+  "import-env-seed": "error",
+  "import-unresolvable": "error",
+  "profile-unsatisfied": "error",
+  "profile-partial": "warning",
+  "profile-single": "info",
+  "start-function": "info",
+} as const satisfies Record<string, Severity>;
+
+/** A stable identifier of a finding. */
+export type FindingCode = keyof typeof FINDING_SEVERITIES;
 
 /** One observation about the module. */
 export interface Finding {
@@ -152,6 +159,17 @@ const KIND_NAMES: Record<ExternKind, string> = {
   tag: "tag",
 };
 
+/** Collects findings, taking each one's severity from its code. */
+class Findings {
+  readonly list: Finding[] = [];
+  add(code: FindingCode, message: string, about: { export?: string; import?: string } = {}): void {
+    this.list.push({ severity: FINDING_SEVERITIES[code], code, message, ...about });
+  }
+  has(code: FindingCode): boolean {
+    return this.list.some((f) => f.code === code);
+  }
+}
+
 const formatSignatures = (sigs: readonly Signature[]): string => sigs.map(formatSignature).join(" or ");
 const capitalise = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 const pages = (n: number): string => `${n} page${n === 1 ? "" : "s"}`;
@@ -165,7 +183,7 @@ function acceptedSignatures(name: string): readonly Signature[] | undefined {
   return s && [s];
 }
 
-function checkExports(info: WasmInfo, profile: ProfileOption, findings: Finding[]): ExportCheck[] {
+function checkExports(info: WasmInfo, profile: ProfileOption, findings: Findings): ExportCheck[] {
   const required = new Set<string>(REQUIRED_EXPORTS);
   const optional = new Set<string>(OPTIONAL_EXPORTS);
   const names = [...REQUIRED_EXPORTS, ...OPTIONAL_EXPORTS, ...HOOK_NAMES.filter((h) => !required.has(h))];
@@ -182,58 +200,38 @@ function checkExports(info: WasmInfo, profile: ProfileOption, findings: Finding[
         // A missing "memory" export is reported by checkMemory, which knows why.
         if (!isMemory) {
           const why = NEEDED_FOR[name] ?? `the ${profile} profile needs it`;
-          findings.push({
-            severity: "error",
-            code: "export-missing",
-            message: `Export "${name}" is missing: ${why}`,
-            export: name,
-          });
+          findings.add("export-missing", `Export "${name}" is missing: ${why}`, { export: name });
         }
       } else if (requirement === "optional") {
-        findings.push({
-          severity: "info",
-          code: "export-optional-missing",
-          message: `Export "${name}" is absent: ${NEEDED_FOR[name]}`,
-          export: name,
-        });
+        findings.add("export-optional-missing", `Export "${name}" is absent: ${NEEDED_FOR[name]}`, { export: name });
       }
       return { name, requirement, status: "missing", expected };
     }
     const wantKind: ExternKind = isMemory ? "memory" : "func";
     if (e.kind !== wantKind) {
-      findings.push({
-        severity: "error",
-        code: "export-kind",
-        message: `Export "${name}" is a ${KIND_NAMES[e.kind]}, expected a ${KIND_NAMES[wantKind]}`,
-        export: name,
-      });
+      const message = `Export "${name}" is a ${KIND_NAMES[e.kind]}, expected a ${KIND_NAMES[wantKind]}`;
+      findings.add("export-kind", message, { export: name });
       return { name, requirement, status: "wrong-kind", expected, found: KIND_NAMES[e.kind] };
     }
     if (isMemory) return { name, requirement, status: "ok", expected, found: "memory" };
     const found = formatSignature(e.signature!);
     if (!accepted.some((s) => sameSignature(s, e.signature!))) {
-      findings.push({
-        severity: "error",
-        code: "export-signature",
-        message: `${name}: expected ${expected}, found ${found}`,
-        export: name,
-      });
+      findings.add("export-signature", `${name}: expected ${expected}, found ${found}`, { export: name });
       return { name, requirement, status: "wrong-signature", expected, found };
     }
     return { name, requirement, status: "ok", expected, found };
   });
 }
 
-function checkMemory(info: WasmInfo, findings: Finding[]): WasmMemory | null {
-  const error = (code: FindingCode, message: string) =>
-    findings.push({ severity: "error", code, message, export: "memory" });
+function checkMemory(info: WasmInfo, findings: Findings): WasmMemory | null {
+  const add = (code: FindingCode, message: string) => findings.add(code, message, { export: "memory" });
   const memory = info.memories[0];
   if (!memory) {
-    error("memory-missing", `The module has no memory: ${NEEDED_FOR.memory}`);
+    add("memory-missing", `The module has no memory: ${NEEDED_FOR.memory}`);
     return null;
   }
   if (info.memories.length > 1) {
-    error(
+    add(
       "memory-multiple",
       `The module has ${info.memories.length} memories: wazero, Bifrost's runtime, supports one`,
     );
@@ -241,7 +239,7 @@ function checkMemory(info: WasmInfo, findings: Finding[]): WasmMemory | null {
   const exported = info.exports.find((e) => e.name === "memory");
   if (!exported) {
     const elsewhere = info.memories.flatMap((m) => m.exportedAs);
-    error(
+    add(
       "memory-not-exported",
       elsewhere.length
         ? `Export "memory" is missing: the memory is exported as "${elsewhere[0]}" instead`
@@ -249,38 +247,28 @@ function checkMemory(info: WasmInfo, findings: Finding[]): WasmMemory | null {
     );
   }
   if (memory.memory64) {
-    error("memory64", "The memory is 64-bit: wazero, Bifrost's runtime, supports only 32-bit memories");
+    add("memory64", "The memory is 64-bit: wazero, Bifrost's runtime, supports only 32-bit memories");
   }
   if (memory.shared) {
-    findings.push({
-      severity: "warning",
-      code: "memory-shared",
-      message:
-        "The memory is shared: wazero loads it only with the threads feature, which Bifrost is not known to enable",
-      export: "memory",
-    });
+    add(
+      "memory-shared",
+      "The memory is shared: wazero loads it only with the threads feature, which Bifrost is not known to enable",
+    );
   }
   if (memory.max === undefined && !memory.importedFrom) {
-    findings.push({
-      severity: "info",
-      code: "memory-unbounded",
-      message: `The memory has no maximum: it starts at ${pages(memory.min)} (${
-        memory.min * 64
-      } KiB) and grows as far as the host allows`,
-      export: "memory",
-    });
+    const start = `${pages(memory.min)} (${memory.min * 64} KiB)`;
+    add("memory-unbounded", `The memory has no maximum: it starts at ${start} and grows as far as the host allows`);
   }
   return memory;
 }
 
-function checkImports(info: WasmInfo, findings: Finding[]): ImportCheck[] {
+function checkImports(info: WasmInfo, findings: Findings): ImportCheck[] {
   return info.imports.map((i): ImportCheck => {
     const id = `${i.module}.${i.name}`;
     const signature = i.kind === "func" ? formatSignature(i.signature) : undefined;
     const problem = importProblem(i.module, i.name, KIND_NAMES[i.kind]);
     let code: FindingCode;
     let message: string;
-    let severity: Severity = "error";
     if (i.module === WASI_MODULE) {
       const wasi = WASI_FUNCTIONS[i.name];
       if (problem) {
@@ -292,10 +280,10 @@ function checkImports(info: WasmInfo, findings: Finding[]): ImportCheck[] {
       } else {
         code = "import-wasi";
         message = `Import "${id}" is WASI preview 1, which Bifrost most likely provides (as for TinyGo plugins)`;
-        severity = "info";
       }
     } else if (i.module === "env" && Object.hasOwn(ENV_IMPORT_FIXES, i.name)) {
-      code = `import-env-${i.name}` as FindingCode;
+      const envCode = `import-env-${i.name}`;
+      code = Object.hasOwn(FINDING_SEVERITIES, envCode) ? envCode as FindingCode : "import-unresolvable";
       message = `Import "${id}" is not provided by Bifrost, the usual AssemblyScript mistake: ${
         ENV_IMPORT_FIXES[i.name]!.trim()
       }`;
@@ -303,20 +291,20 @@ function checkImports(info: WasmInfo, findings: Finding[]): ImportCheck[] {
       code = "import-unresolvable";
       message = `${capitalise(problem!)}: the plugin will fail to load`;
     }
-    findings.push({ severity, code, message, import: id });
+    findings.add(code, message, { import: id });
     return {
       module: i.module,
       name: i.name,
       kind: i.kind,
       ...(signature ? { signature } : {}),
-      loadable: severity !== "error",
+      loadable: FINDING_SEVERITIES[code] !== "error",
       code,
     };
   });
 }
 
 /** Which profiles are complete, plus findings for incomplete ones. */
-function checkProfiles(exports: ExportCheck[], profile: ProfileOption, findings: Finding[]): Profile[] {
+function checkProfiles(exports: ExportCheck[], profile: ProfileOption, findings: Findings): Profile[] {
   const ok = new Set(exports.filter((e) => e.status === "ok").map((e) => e.name));
   const all = Object.keys(PROFILES) as Profile[];
   const satisfied = all.filter((p) => PROFILES[p].every((h) => ok.has(h)));
@@ -327,28 +315,18 @@ function checkProfiles(exports: ExportCheck[], profile: ProfileOption, findings:
     const present = PROFILES[p].filter((h) => ok.has(h));
     if (present.length === 0) continue;
     const missing = PROFILES[p].filter((h) => !ok.has(h));
-    findings.push({
-      severity: "warning",
-      code: "profile-partial",
-      message: `The ${p} profile is incomplete: ${list(present)} exported but not ${list(missing)}`,
-    });
+    findings.add(
+      "profile-partial",
+      `The ${p} profile is incomplete: ${list(present)} exported but not ${list(missing)}`,
+    );
   }
   if (profile === "any" && satisfied.length === 0) {
-    findings.push({
-      severity: "error",
-      code: "profile-unsatisfied",
-      message: `No HTTP hook profile is complete: export ${all.map(describe).join(" or ")}`,
-    });
+    findings.add("profile-unsatisfied", `No HTTP hook profile is complete: export ${all.map(describe).join(" or ")}`);
   }
-  if (satisfied.length === 1 && !findings.some((f) => f.code === "profile-partial")) {
+  if (satisfied.length === 1 && !findings.has("profile-partial")) {
     const other = all.find((p) => p !== satisfied[0])!;
-    findings.push({
-      severity: "info",
-      code: "profile-single",
-      message: `Only the ${satisfied[0]} profile is complete: also export ${
-        describe(other)
-      } to load in every Bifrost version`,
-    });
+    const message = `Only the ${satisfied[0]} profile is complete: also export ${describe(other)}`;
+    findings.add("profile-single", `${message} to load in every Bifrost version`);
   }
   return satisfied;
 }
@@ -382,33 +360,30 @@ function compileProblem(bytes: Uint8Array): string | undefined {
 export function validateModule(bytes: Uint8Array, options: ValidateOptions = {}): ValidationReport {
   const profile = parseProfile(options.profile ?? "any");
   const info = parseWasm(bytes, options.source);
-  const findings: Finding[] = [];
+  const findings = new Findings();
   const problem = compileProblem(bytes);
-  if (problem) {
-    findings.push({ severity: "error", code: "module-invalid", message: `The module does not compile: ${problem}` });
-  }
+  if (problem) findings.add("module-invalid", `The module does not compile: ${problem}`);
   const exports = checkExports(info, profile, findings);
   const memory = checkMemory(info, findings);
   const imports = checkImports(info, findings);
   const profiles = checkProfiles(exports, profile, findings);
   if (info.start !== undefined) {
-    findings.push({
-      severity: "info",
-      code: "start-function",
-      message: "The module has a start function: it runs when the plugin loads, and a trap there fails the load",
-    });
+    findings.add(
+      "start-function",
+      "The module has a start function: it runs when the plugin loads, and a trap there fails the load",
+    );
   }
   const order: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
-  findings.sort((a, b) => order[a.severity] - order[b.severity]);
+  const sorted = findings.list.toSorted((a, b) => order[a.severity] - order[b.severity]);
   return {
     ...(options.source === undefined ? {} : { source: options.source }),
     profile,
-    valid: !findings.some((f) => f.severity === "error"),
+    valid: !sorted.some((f) => f.severity === "error"),
     profiles,
     exports,
     imports,
     memory,
-    findings,
+    findings: sorted,
   };
 }
 
