@@ -34,3 +34,62 @@ export class ConfigError extends BifrostAsError {}
 
 /** An OCI registry or image layout operation failed. */
 export class RegistryError extends BifrostAsError {}
+
+/** How a plugin's call ended abnormally. */
+export type TrapKind =
+  | "unreachable"
+  | "out_of_bounds"
+  | "stack_overflow"
+  | "out_of_memory"
+  | "divide_by_zero"
+  | "integer_overflow"
+  | "invalid_conversion"
+  | "indirect_call"
+  | "proc_exit"
+  | "other";
+
+/**
+ * A plugin trapped (or called `proc_exit`) in `hook` (an ABI export name such
+ * as `pre_hook` or `init`). The host has re-instantiated it by the time this
+ * is thrown.
+ */
+export class PluginTrapError extends PluginError {
+  constructor(
+    message: string,
+    readonly hook: string,
+    readonly kind: TrapKind,
+    /** The wasm function that trapped, when the stack and the name or export sections tell. */
+    readonly functionName: string | undefined,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** A plugin ran out of memory: it hit its page limit (the host's cap or its own maximum), or malloc refused there. */
+export class PluginMemoryError extends PluginTrapError {
+  constructor(
+    message: string,
+    hook: string,
+    functionName: string | undefined,
+    /** The page limit it hit. */
+    readonly limitPages: number,
+    options?: ErrorOptions,
+  ) {
+    super(message, hook, "out_of_memory", functionName, options);
+  }
+}
+
+/** A plugin call ran past its time budget; the host stopped and re-instantiated the plugin. */
+export class PluginTimeoutError extends PluginError {
+  constructor(message: string, readonly hook: string, readonly timeoutMs: number, options?: ErrorOptions) {
+    super(message, options);
+  }
+}
+
+/** A plugin's output broke the ABI or the hook's contract (bounds, UTF-8, JSON, field types and rules). */
+export class PluginContractError extends PluginError {
+  constructor(message: string, readonly hook: string, readonly violations: readonly string[], options?: ErrorOptions) {
+    super(message, options);
+  }
+}
