@@ -394,7 +394,7 @@ export interface AbiModuleOptions {
   /** Which HTTP hooks to export. Default `"both"`. */
   profile?: "legacy" | "current" | "both";
   /** Memory limits in pages, or `false` for no memory at all. Default `{min: 1}` (no maximum). */
-  memory?: { min: number; max?: number } | false;
+  memory?: { min: number; max?: number; shared?: boolean } | false;
   /** Export the memory as `memory`. Default `true`. */
   exportMemory?: boolean;
   /** Arity of `free`. Default 2. */
@@ -409,6 +409,11 @@ export interface AbiModuleOptions {
   imports?: { module: string; name: string; desc: ImportDesc }[];
   /** Custom sections to append. */
   customs?: Record<string, Uint8Array>;
+  /**
+   * Called last, before the data segments: adds what the options do not
+   * cover (a global exported as `malloc`, a start function, a second memory).
+   */
+  extend?: (b: WasmBuilder) => void;
 }
 
 /** The "no change" answer of each hook. */
@@ -530,12 +535,13 @@ export function abiModule(options: AbiModuleOptions = {}): Uint8Array {
   const heapBase = (next + 7) & ~7;
   b.global("i32", true, [i32Const(heapBase)]);
   if (options.memory !== false && !importsMemory) {
-    const { min = 1, max } = options.memory ?? {};
+    const { min = 1, max, shared = false } = options.memory ?? {};
     const exported = options.exportMemory !== false && !omit.has("memory");
-    b.memory(min, max, exported ? {} : { export: false });
+    b.memory(min, max, { shared, ...(exported ? {} : { export: false }) });
   } else if (importsMemory && options.exportMemory !== false && !omit.has("memory")) {
     b.export("memory", "memory", 0);
   }
+  options.extend?.(b);
   if (hasMemory) { for (const s of segments) b.data(s.ptr, s.bytes); }
   for (const [name, bytes] of Object.entries(options.customs ?? {})) b.custom(name, bytes);
   return b.build({ names: true });
