@@ -4,10 +4,14 @@
  * Not re-exported from `mod.ts`.
  *
  * ```ts
+ * import { i64Const, WasmBuilder } from "./_wasm_builder.ts";
+ * import { parseWasm } from "./wasm_binary.ts";
+ * import assert from "node:assert/strict";
  * const bytes = new WasmBuilder()
  *   .memory(1, 2)
  *   .func("pre_hook", ["i32", "i32"], ["i64"], [i64Const(0)])
  *   .build();
+ * assert.deepEqual(parseWasm(bytes).exports.map((e) => e.name), ["memory", "pre_hook"]);
  * ```
  *
  * `abiModule()` writes a complete, runnable plugin (bump `malloc`, no-op
@@ -478,7 +482,12 @@ function mallocBody(heap: number): Body {
  * memory and no data: `malloc` returns 0 and outputs point nowhere.
  *
  * ```ts
+ * import { abiModule, op } from "./_wasm_builder.ts";
+ * import assert from "node:assert/strict";
  * const bytes = abiModule({ funcs: { pre_hook: { params: ["i32", "i32"], results: ["i64"], body: [op.unreachable] } } });
+ * const { instance } = await WebAssembly.instantiate(bytes as BufferSource);
+ * const preHook = instance.exports.pre_hook as (ptr: number, len: number) => bigint;
+ * assert.throws(() => preHook(0, 0), WebAssembly.RuntimeError);
  * ```
  */
 export function abiModule(options: AbiModuleOptions = {}): Uint8Array {
