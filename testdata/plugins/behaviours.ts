@@ -1,0 +1,79 @@
+// A plugin that exercises every gateway rule on demand, for the gateway
+// tests: the request header `x-test-action` picks what its hooks do.
+//
+//   http-error     http pre hook returns an error          -> 500
+//   http-respond   http pre hook answers 418 itself        -> 418 {"teapot":true}
+//   change-path    http pre hook changes the path          -> 409
+//   add-header     http pre hook adds x-added: 1; the http post hook copies it to the response as x-seen-added
+//   replace-body   http pre hook replaces the body with a request asking "replaced"
+//   skip-chunks    stream chunk hook drops chunks whose content contains "you"
+//   end-stream     stream chunk hook ends the stream with an error at the first content chunk
+import {
+  HTTPPostHookInput,
+  HTTPPostHookOutput,
+  HTTPPreHookInput,
+  HTTPPreHookOutput,
+  HTTPRequest,
+  HTTPResponse,
+  HTTPStreamChunkInput,
+  HTTPStreamChunkOutput,
+  Plugin,
+  registerPlugin,
+} from "../../assembly/sdk";
+
+export * from "../../assembly/sdk/abi";
+
+function action(request: HTTPRequest): string {
+  const a = request.header("x-test-action");
+  return a === null ? "" : a;
+}
+
+class Behaviours extends Plugin {
+  name(): string {
+    return "behaviours";
+  }
+
+  httpPreHook(input: HTTPPreHookInput, output: HTTPPreHookOutput): void {
+    const a = action(input.request);
+    if (a == "http-error") {
+      output.error = "blocked by the behaviours plugin";
+    } else if (a == "http-respond") {
+      output.respond(HTTPResponse.withText(418, "application/json", '{"teapot":true}'));
+    } else if (a == "change-path") {
+      const r = new HTTPRequest();
+      r.path = "/v1/other";
+      output.request = r;
+    } else if (a == "add-header") {
+      const r = new HTTPRequest();
+      r.setHeader("x-added", "1");
+      output.request = r;
+    } else if (a == "replace-body") {
+      const r = new HTTPRequest();
+      r.setBodyText('{"model":"openai/gpt-4o","messages":[{"role":"user","content":"replaced"}]}');
+      output.request = r;
+    }
+  }
+
+  httpPostHook(input: HTTPPostHookInput, output: HTTPPostHookOutput): void {
+    const added = input.request.header("x-added");
+    if (added !== null) {
+      const response = input.response;
+      response.setHeader("x-seen-added", added);
+      output.response = response;
+    }
+  }
+
+  httpStreamChunkHook(input: HTTPStreamChunkInput, output: HTTPStreamChunkOutput): void {
+    const a = action(input.request);
+    if (a == "") return;
+    const text = input.chunk.toJSON();
+    if (a == "skip-chunks" && text.includes("you")) output.skip = true;
+    if (a == "end-stream" && text.includes("Echo")) {
+      output.chunk = null;
+      output.hasChunk = false;
+      output.error = "stream ended by the behaviours plugin";
+    }
+  }
+}
+
+registerPlugin(new Behaviours());
