@@ -1,9 +1,21 @@
 /** The command table, in the order `bifrost-as --help` lists them. */
 import type { Command } from "../_command.ts";
 import { build } from "./build.ts";
+import { config } from "./config.ts";
+import { dev } from "./dev.ts";
+import { mockUpstream } from "./mock_upstream.ts";
 import { validate } from "./validate.ts";
+import { packageCommand } from "./package.ts";
+import { push } from "./push.ts";
+import { pull } from "./pull.ts";
 
 export const commands: Command[] = [
   build,
+  config,
+  dev,
+  mockUpstream,
   validate,
+  packageCommand,
+  push,
+  pull,
 ];

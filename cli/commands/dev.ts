@@ -1,0 +1,86 @@
+import { writeBifrostConfig } from "../../lib/bifrost_config.ts";
+import { startDev } from "../../lib/dev.ts";
+import { UsageError } from "../../lib/errors.ts";
+import { FREE_POLICIES, type FreePolicy } from "../../lib/host.ts";
+import { type Command, flag, str } from "../_command.ts";
+
+export const dev: Command = {
+  name: "dev",
+  summary: "Run a local Bifrost-compatible gateway with your plugins (and a mock upstream)",
+  description: `
+Reads a Bifrost config.json (the same file a real Bifrost reads), loads every
+enabled plugin into the conformance host in array order, and serves
+POST /v1/chat/completions with "provider/model" on the given port. Unless
+--upstream is given, a mock OpenAI upstream is started and used instead of
+the config's openai base_url. Plugins reload when their .wasm changes.
+
+With --plugin instead of --config, a config enabling that one plugin is
+written to build/dev/ first.`,
+  options: {
+    config: { type: "string", arg: "FILE", description: "Bifrost config.json" },
+    plugin: { type: "string", arg: "FILE", description: "A .wasm to run without a config (writes build/dev/config.json)" },
+    port: { type: "string", arg: "PORT", description: "Port to listen on, 0 for a free one", default: "8080" },
+    upstream: { type: "string", arg: "URL", description: "OpenAI-compatible upstream to call instead of a mock" },
+    "free-policy": { type: "string", arg: "P", description: `How the host frees buffers: ${FREE_POLICIES.join(", ")}`, default: "both" },
+    "no-watch": { type: "boolean", description: "Do not reload plugins when their .wasm changes" },
+    json: { type: "boolean", description: "Print {url, upstream, plugins} as one JSON line" },
+  },
+  examples: [
+    "bifrost-as dev --plugin build/hello-world.wasm",
+    "bifrost-as dev --config build/e2e/config.json --port 8080",
+    `curl localhost:8080/v1/chat/completions -d '{"model":"openai/mock-model","messages":[{"role":"user","content":"hi"}]}'`,
+  ],
+  async run(input) {
+    const { io } = input;
+    const rawPort = str(input, "port")!;
+    const port = Number(rawPort);
+    if (!/^\d{1,5}$/.test(rawPort) || port > 65535) {
+      throw new UsageError(`Invalid --port "${rawPort}": expected an integer from 0 to 65535`);
+    }
+    const policy = str(input, "free-policy")! as FreePolicy;
+    if (!FREE_POLICIES.includes(policy)) {
+      throw new UsageError(`Invalid --free-policy "${policy}": expected one of ${FREE_POLICIES.join(", ")}`);
+    }
+    let configPath = str(input, "config");
+    const plugin = str(input, "plugin");
+    if (!configPath === !plugin) throw new UsageError("Give exactly one of --config FILE or --plugin FILE");
+    if (plugin) {
+      const dir = `${Deno.cwd()}/build/dev`;
+      const abs = plugin.startsWith("/") ? plugin : `${Deno.cwd()}/${plugin}`;
+      const written = await writeBifrostConfig(dir, {
+        upstreamUrl: "http://127.0.0.1:8081",
+        appDir: dir,
+        plugins: [{ path: abs, name: abs.replace(/^.*\//, "").replace(/\.wasm$/, "") }],
+      });
+      configPath = written.configPath;
+    }
+    const upstream = str(input, "upstream");
+    const running = await startDev({
+      configPath: configPath!,
+      port,
+      watch: !flag(input, "no-watch"),
+      host: { freePolicy: policy },
+      onLog: (line) => io.err(line),
+      ...(upstream ? { upstreamUrl: upstream } : {}),
+    });
+    try {
+      const upstreamUrl = upstream ?? running.upstream!.url;
+      if (flag(input, "json")) {
+        io.out(JSON.stringify({ url: running.gateway.url, upstream: upstreamUrl, plugins: running.gateway.plugins }));
+      } else {
+        io.out(running.gateway.url);
+      }
+      io.err(
+        `Gateway on ${running.gateway.url} with plugins [${running.gateway.plugins.join(", ")}], ` +
+          `upstream ${upstreamUrl}${upstream ? "" : " (mock)"} (Ctrl-C to stop)`,
+      );
+      await new Promise<void>((resolve) => {
+        if (input.signal.aborted) resolve();
+        input.signal.addEventListener("abort", () => resolve(), { once: true });
+      });
+    } finally {
+      await running.close();
+      io.err("Gateway stopped");
+    }
+  },
+};
