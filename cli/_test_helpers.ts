@@ -32,3 +32,69 @@ export async function runCli(
   const dec = new TextDecoder();
   return { stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr), code: out.code };
 }
+
+/** A long-running CLI command started by {@link spawnCli}. */
+export interface CliProcess extends AsyncDisposable {
+  /** The next line printed on stdout; rejects when the command exits first or prints nothing for `timeoutMs`. */
+  readLine(timeoutMs?: number): Promise<string>;
+  /** Sends `signal`, waits for the exit and returns everything printed. */
+  stop(signal?: Deno.Signal): Promise<CliResult>;
+}
+
+/** Starts `bifrost-as ...args` in the background, for commands that run until stopped. Dispose kills it. */
+export function spawnCli(args: string[], options: { env?: Record<string, string> } = {}): CliProcess {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, ...args],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1", ...options.env },
+  }).spawn();
+  const stderr = new Response(child.stderr).text();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let stdout = "";
+  let handedOut = 0;
+  let ended = false;
+  const readMore = async () => {
+    const { done, value } = await reader.read();
+    if (done) ended = true;
+    else stdout += value;
+  };
+  const nextLine = async (): Promise<string> => {
+    for (;;) {
+      const end = stdout.indexOf("\n", handedOut);
+      if (end >= 0) {
+        const line = stdout.slice(handedOut, end);
+        handedOut = end + 1;
+        return line;
+      }
+      if (ended) throw new Error(`The command exited without printing a line; stderr: ${await stderr}`);
+      await readMore();
+    }
+  };
+  const stop = async (signal: Deno.Signal = "SIGTERM"): Promise<CliResult> => {
+    try {
+      child.kill(signal);
+    } catch { /* already exited */ }
+    const { code } = await child.status;
+    while (!ended) await readMore();
+    return { stdout, stderr: await stderr, code };
+  };
+  return {
+    async readLine(timeoutMs = 30_000) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`No line on stdout within ${timeoutMs} ms`)), timeoutMs);
+      });
+      try {
+        return await Promise.race([nextLine(), timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    stop,
+    async [Symbol.asyncDispose]() {
+      await stop("SIGKILL");
+    },
+  };
+}
