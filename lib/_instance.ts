@@ -140,7 +140,7 @@ class Instance {
     const fn = this.exports[hook] as (ptr: number, len: number) => bigint;
     const pagesBefore = this.pages;
     const started = performance.now();
-    const ptr = this.#guard(hook, "malloc", () => this.#write(input, hook));
+    const ptr = this.#guard(hook, "malloc", () => this.#write(input, hook), input.length);
     const packed = this.#guard(hook, "call", () => fn(ptr, input.length));
     // Input first, then read: plugins that reuse the input buffer for their output must survive this order.
     this.#guard(hook, "free", () => this.#release(ptr, input.length, "input"));
@@ -172,13 +172,13 @@ class Instance {
     this.#wasi.flush();
   }
 
-  /** Runs `f`, turning a trap into a PluginTrapError. */
-  #guard<T>(hook: string, phase: Phase, f: () => T): T {
+  /** Runs `f`, turning a trap into a PluginTrapError; `wanted` is what malloc was asked for, in bytes. */
+  #guard<T>(hook: string, phase: Phase, f: () => T, wanted = 0): T {
     try {
       return f();
     } catch (e) {
       if (e instanceof PluginError || !isTrap(e)) throw e;
-      throw trapError(e, this.opts, hook, phase, this);
+      throw trapError(e, this.opts, hook, phase, this, wanted);
     } finally {
       this.#wasi.flush();
     }
@@ -270,6 +270,7 @@ function trapError(
   hook: string,
   phase: Phase,
   instance: Instance | undefined,
+  wanted = 0,
 ): PluginTrapError {
   const who = `Plugin "${instance?.name ?? opts.label}"`;
   const cause = { cause: e };
@@ -281,20 +282,21 @@ function trapError(
   const fn = trappedFunction(e as Error, opts.functionNames);
   const where = `${PHASE_TEXT[phase]}: ${text}${fn ? ` in function "${fn}"` : ""}`;
   const limit = opts.memoryLimitPages;
-  let pages: number | undefined;
-  try {
-    pages = instance?.memory.buffer.byteLength;
-  } catch { /* not bound yet */ }
-  if (limit !== undefined && pages !== undefined && pages / 65536 >= limit) {
+  const pages = instance?.pages;
+  // A failed memory.grow is invisible to the host: judge by memory at its limit, or a request that cannot fit under it.
+  if (limit !== undefined && pages !== undefined && pages + Math.ceil(wanted / 65536) >= limit) {
+    const at = pages >= limit ? "at" : `${pages} pages, near`;
     return new PluginMemoryError(
-      `${who} ran out of memory in ${hook}${where} (its memory is at the ${limit}-page limit)`,
+      `${who} ran out of memory in ${hook}${where} (its memory is ${at} the ${limit}-page limit)`,
       hook,
       fn,
       limit,
       cause,
     );
   }
-  return new PluginTrapError(`${who} trapped in ${hook}${where}`, hook, kind, fn, cause);
+  // A trap while instantiating leaves no memory to look at; a limit is the likely culprit.
+  const limited = instance === undefined && limit !== undefined ? ` (its memory is limited to ${limit} pages)` : "";
+  return new PluginTrapError(`${who} trapped in ${hook}${where}${limited}`, hook, kind, fn, cause);
 }
 
 /**

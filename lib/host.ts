@@ -49,20 +49,12 @@
  *
  * @module
  */
-import {
-  EXPORT_SIGNATURES,
-  formatSignature,
-  FREE_SIGNATURES,
-  type HookName,
-  importProblem,
-  REQUIRED_EXPORTS,
-  sameSignature,
-  WASI_FUNCTIONS,
-} from "./abi.ts";
+import { HOOK_NAMES, type HookName, importProblem } from "./abi.ts";
 import { PluginContractError, PluginError, PluginTimeoutError } from "./errors.ts";
 import type { HookOutputOf } from "./hook_types.ts";
 import { checkOutput, passThrough } from "./_contract.ts";
 import { type RawCall, reviveError, Runner, type RunnerOptions, type SerializedError } from "./_instance.ts";
+import { type Finding, validateModule } from "./validate.ts";
 import { parseWasm, withMemoryMaximum } from "./wasm_binary.ts";
 
 /**
@@ -288,46 +280,35 @@ async function readSource(source: PluginSource): Promise<{ bytes: Uint8Array; la
   }
 }
 
-/** Checks imports and exports, caps the memory, compiles. */
+/**
+ * Validation errors a non-strict host lets through (logged as notes): the
+ * module can still be called, Bifrost would refuse it.
+ */
+function lenient(f: Finding): boolean {
+  return f.code === "profile-unsatisfied" || (f.code === "export-missing" && HOOK_NAMES.includes(f.export as HookName));
+}
+
+/** Validates (refusing what Bifrost cannot load), caps the memory, compiles. */
 function prepare(bytes: Uint8Array, label: string, options: HostOptions, strict: boolean): Prepared {
   const fail = (reason: string, cause?: unknown) =>
     new PluginError(`Cannot load plugin "${label}": ${reason}`, cause === undefined ? {} : { cause });
+  const report = validateModule(bytes, { source: label });
+  const errors = report.findings.filter((f) => f.severity === "error");
+  const blocking = errors.filter((f) => strict || !lenient(f));
+  if (blocking.length) {
+    // Imports get importProblem's wording, which names the fix; other findings keep the validator's.
+    const reason = (f: Finding) => {
+      const i = f.import && report.imports.find((x) => `${x.module}.${x.name}` === f.import);
+      const text = i
+        ? importProblem(i.module, i.name, i.kind === "func" ? "function" : i.kind) ?? f.message
+        : f.message;
+      return text.charAt(0).toLowerCase() + text.slice(1);
+    };
+    throw fail(blocking.map(reason).join("; "));
+  }
+  const notes = errors.filter((f) => !blocking.includes(f)).map((f) => `${f.message} (Bifrost would refuse it)`);
   const info = parseWasm(bytes, label);
-
-  for (const i of info.imports) {
-    const problem = importProblem(i.module, i.name, i.kind === "func" ? "function" : i.kind);
-    if (problem) throw fail(problem);
-    const expected = WASI_FUNCTIONS[i.name]!;
-    if (i.kind === "func" && !sameSignature(i.signature, expected)) {
-      throw fail(
-        `import "${i.module}.${i.name}" is ${formatSignature(i.signature)}, WASI defines ${formatSignature(expected)}`,
-      );
-    }
-  }
-
   const exports = new Map(info.exports.map((e) => [e.name, e]));
-  const notes: string[] = [];
-  for (const name of REQUIRED_EXPORTS) {
-    if (exports.has(name)) continue;
-    const missing = `export "${name}" is missing`;
-    if (name === "pre_hook" || name === "post_hook") {
-      if (strict) throw fail(`${missing} (Bifrost requires it; run with strict off to try the other hooks)`);
-      notes.push(`${missing}: Bifrost requires it`);
-    } else throw fail(missing);
-  }
-  if (exports.get("memory")?.kind !== "memory") throw fail(`export "memory" is not a memory`);
-  for (const e of exports.values()) {
-    const expected = e.name === "free" ? FREE_SIGNATURES : EXPORT_SIGNATURES[e.name] && [EXPORT_SIGNATURES[e.name]!];
-    if (!expected) continue;
-    if (e.kind !== "func" || !e.signature) throw fail(`export "${e.name}" is not a function`);
-    if (!expected.some((s) => sameSignature(s, e.signature!))) {
-      throw fail(
-        `export "${e.name}": expected ${expected.map(formatSignature).join(" or ")}, found ${
-          formatSignature(e.signature)
-        }`,
-      );
-    }
-  }
 
   const memory = info.memories[exports.get("memory")!.index]!;
   let capped = bytes;
@@ -583,8 +564,10 @@ export interface PolicyReport {
 /**
  * Calls `hook` `calls` times (default 400) under each free policy, each on a
  * fresh instance, and reports whether memory stays flat after the first
- * half. Flags a plugin bounded under only one policy (Bifrost's is
- * unknown), under none, or that fails under one.
+ * half. The input is padded with trailing spaces to `inputBytes` (default
+ * 16 KiB) so that a leaked buffer shows up as pages within a few calls.
+ * Flags a plugin bounded under only one policy (Bifrost's is unknown),
+ * under none, or that fails under one.
  *
  * @example
  * ```ts
@@ -610,7 +593,7 @@ export async function checkFreePolicies(
   const { bytes } = await readSource(source);
   const calls = Math.max(2, options.calls ?? 400);
   const { calls: _, inputBytes, ...hostOptions } = options;
-  const text = padded(typeof input === "string" ? input : JSON.stringify(input), inputBytes);
+  const text = padded(typeof input === "string" ? input : JSON.stringify(input), inputBytes ?? 16384);
   const results: PolicyResult[] = [];
   for (const policy of FREE_POLICIES) {
     const host = await PluginHost.load(bytes, { ...hostOptions, freePolicy: policy });
