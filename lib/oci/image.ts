@@ -6,7 +6,7 @@
  * @module
  */
 import { RegistryError } from "../errors.ts";
-import { sha256Digest, verifyContent } from "./digest.ts";
+import { sha256Digest } from "./digest.ts";
 import { MediaType } from "./media_types.ts";
 
 /** A content descriptor: what a manifest says about one blob. */
@@ -226,15 +226,4 @@ export async function imageFromManifest(
     config: blob(manifest.config),
     layers: manifest.layers.map(blob),
   };
-}
-
-/** Reads a blob and checks it against its descriptor: for readers that do not check themselves. */
-export async function readVerified(
-  descriptor: Descriptor,
-  read: () => Promise<Uint8Array>,
-  where: string,
-): Promise<Uint8Array> {
-  const data = await read();
-  await verifyContent(data, descriptor, `blob "${descriptor.digest}" in ${where}`);
-  return data;
 }
