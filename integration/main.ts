@@ -1,0 +1,137 @@
+/**
+ * `deno task e2e [--target auto|local|compose|url]`: builds the plugins if
+ * needed, starts the target, runs every check in `checks.ts` against it, and
+ * prints which target ran, why, each step with its timing, and a final
+ * `N passed, N failed[, N skipped]` line. A target that was not run is never
+ * reported as passed.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { CHECKS } from "./checks.ts";
+import {
+  composeAvailability,
+  DEFAULT_BIFROST_IMAGE,
+  prepare,
+  type RunningTarget,
+  startCompose,
+  startLocal,
+  useUrls,
+} from "./targets.ts";
+
+const HELP = `deno task e2e [options]
+
+Runs the end-to-end checks against a gateway with the hello-world and trap plugins.
+
+Options:
+  --target T          auto (default: compose if an engine and the image are available, else local),
+                      local, compose, or url
+  --gateway-url URL   with --target url: the running gateway
+  --upstream-url URL  with --target url: the running mock upstream
+  --filter TEXT       run only checks whose name contains TEXT
+  -h, --help          show this help
+
+Environment: BIFROST_IMAGE (compose; default ${DEFAULT_BIFROST_IMAGE}, which cannot load WASM plugins:
+set a WASM-capable Enterprise image).`;
+
+function ms(since: number): string {
+  return `${Math.round(performance.now() - since)} ms`;
+}
+
+async function step<T>(what: string, f: () => Promise<T>): Promise<T> {
+  const t = performance.now();
+  console.log(`… ${what}`);
+  const r = await f();
+  console.log(`  done: ${what} (${ms(t)})`);
+  return r;
+}
+
+async function main(): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      args: Deno.args,
+      options: {
+        target: { type: "string", default: "auto" },
+        "gateway-url": { type: "string" },
+        "upstream-url": { type: "string" },
+        filter: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    }).values;
+  } catch (e) {
+    console.error(`error: ${(e as Error).message}`);
+    return 2;
+  }
+  if (args.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const wanted = args.target!;
+  if (!["auto", "local", "compose", "url"].includes(wanted)) {
+    console.error(`error: Invalid --target "${wanted}": expected auto, local, compose or url`);
+    return 2;
+  }
+  if (wanted === "url" && (!args["gateway-url"] || !args["upstream-url"])) {
+    console.error("error: --target url needs --gateway-url and --upstream-url");
+    return 2;
+  }
+  const checks = CHECKS.filter((c) => !args.filter || c.name.includes(args.filter));
+  const image = Deno.env.get("BIFROST_IMAGE") || DEFAULT_BIFROST_IMAGE;
+
+  let target: RunningTarget | undefined;
+  let why: string;
+  try {
+    const configPath = await step("build plugins and write build/e2e/config.json", prepare);
+    let name = wanted;
+    if (wanted === "auto" || wanted === "compose") {
+      const avail = await step("look for a container engine and the Bifrost image", () => composeAvailability(image));
+      if (avail.ok) {
+        name = "compose";
+        why = wanted === "auto" ? `auto: ${avail.reason}` : "asked for";
+      } else if (wanted === "compose") {
+        console.log(`target: compose cannot run: ${avail.reason}`);
+        console.log(`0 passed, 0 failed, ${checks.length} skipped`);
+        return 1;
+      } else {
+        name = "local";
+        why = `auto: ${avail.reason}`;
+      }
+    } else {
+      why = "asked for";
+    }
+    target = await step(`start the ${name} target and wait for health`, () =>
+      name === "compose"
+        ? startCompose(image)
+        : name === "url"
+        ? useUrls(args["gateway-url"]!, args["upstream-url"]!)
+        : startLocal(configPath));
+  } catch (e) {
+    console.error(`error: the target did not start: ${(e as Error).message}`);
+    console.log(`0 passed, 0 failed, ${checks.length} skipped`);
+    return 1;
+  }
+
+  console.log(`target: ${target.name} (${why!}): ${target.description}`);
+  let passed = 0, failed = 0;
+  try {
+    for (const check of checks) {
+      const t = performance.now();
+      try {
+        await check.run(target);
+        passed++;
+        console.log(`  ✓ ${check.name} (${ms(t)})`);
+      } catch (e) {
+        failed++;
+        console.log(`  ✗ ${check.name} (${ms(t)})\n      ${(e as Error).message.replaceAll("\n", "\n      ")}`);
+      }
+    }
+  } finally {
+    await step(`stop the ${target.name} target`, () => target!.stop());
+  }
+  console.log(`target: ${target.name}`);
+  console.log(`${passed} passed, ${failed} failed`);
+  return failed === 0 ? 0 : 1;
+}
+
+Deno.exitCode = await main();
