@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { UsageError } from "../lib/errors.ts";
 
 /** One option of a command, as `node:util` parseArgs understands it. */
 export interface OptionSpec {
@@ -103,4 +104,46 @@ export function flag(input: CommandInput, name: string): boolean {
 /** Writes `value` as pretty JSON to stdout. */
 export function printJson(io: Io, value: unknown): void {
   io.out(JSON.stringify(value, null, 2));
+}
+
+/**
+ * Reads a JSON option given inline or as `@FILE`: the parsed value, or
+ * `undefined` when the option is absent. Throws `UsageError` for an
+ * unreadable file or invalid JSON.
+ */
+export async function jsonOption(input: CommandInput, name: string): Promise<unknown> {
+  const raw = str(input, name);
+  if (raw === undefined) return undefined;
+  let text = raw;
+  if (raw.startsWith("@")) {
+    const file = raw.slice(1);
+    try {
+      text = await Deno.readTextFile(file);
+    } catch (e) {
+      const why = e instanceof Deno.errors.NotFound ? "file not found" : (e as Error).message;
+      throw new UsageError(`Cannot read --${name} file "${file}": ${why}`, { cause: e });
+    }
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`Invalid --${name} "${raw}": not JSON: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/** Reads an integer option within `[min, max]`, or `undefined` when absent. Throws `UsageError` otherwise. */
+export function intOption(
+  input: CommandInput,
+  name: string,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number | undefined {
+  const raw = str(input, name);
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!/^\s*-?\d+\s*$/.test(raw) || n < min || n > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `${min} or more` : `from ${min} to ${max}`;
+    throw new UsageError(`Invalid --${name} "${raw}": expected an integer ${range}`);
+  }
+  return n;
 }

@@ -1,7 +1,7 @@
 import { basename } from "node:path";
 import { type BifrostPluginOptions, readBifrostConfig, writeBifrostConfig } from "../../lib/bifrost_config.ts";
 import { UsageError } from "../../lib/errors.ts";
-import { type Command, type CommandInput, flag, printJson, str } from "../_command.ts";
+import { type Command, type CommandInput, flag, jsonOption, printJson, str } from "../_command.ts";
 
 /** Options that describe the config to write, so they make no sense with --check. */
 const WRITE_OPTIONS = ["plugin", "upstream", "name", "plugin-config", "app-dir"];
@@ -75,7 +75,7 @@ async function write(input: CommandInput): Promise<number> {
   if (path !== undefined) {
     const name = str(input, "name") ?? basename(path.replace(/[?#].*$/, "")).replace(/\.wasm$/, "");
     if (name === "") throw new UsageError(`Cannot name the plugin after "${path}": give --name`);
-    const config = await pluginConfig(str(input, "plugin-config"));
+    const config = await pluginConfig(input);
     plugins.push({ path, name, ...(config ? { config } : {}) });
   }
   const appDir = str(input, "app-dir");
@@ -117,26 +117,11 @@ async function checkFile(input: CommandInput, path: string): Promise<number> {
 }
 
 /** Parses --plugin-config: inline JSON, or `@` and a file holding it. */
-async function pluginConfig(raw: string | undefined): Promise<Record<string, unknown> | undefined> {
-  if (raw === undefined) return undefined;
-  let text = raw;
-  if (raw.startsWith("@")) {
-    const file = raw.slice(1);
-    try {
-      text = await Deno.readTextFile(file);
-    } catch (e) {
-      const why = e instanceof Deno.errors.NotFound ? "file not found" : (e as Error).message;
-      throw new UsageError(`Cannot read --plugin-config file "${file}": ${why}`, { cause: e });
-    }
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    throw new UsageError(`Invalid --plugin-config "${raw}": not JSON: ${(e as Error).message}`, { cause: e });
-  }
+async function pluginConfig(input: CommandInput): Promise<Record<string, unknown> | undefined> {
+  const value = await jsonOption(input, "plugin-config");
+  if (value === undefined) return undefined;
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new UsageError(`Invalid --plugin-config "${raw}": expected a JSON object`);
+    throw new UsageError(`Invalid --plugin-config "${str(input, "plugin-config")}": expected a JSON object`);
   }
   return value as Record<string, unknown>;
 }
