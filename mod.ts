@@ -18,5 +18,7 @@ export * from "./lib/mock_upstream.ts";
 export * from "./lib/bifrost_config.ts";
 export * from "./lib/wasm_binary.ts";
 export * from "./lib/validate.ts";
+export * from "./lib/host.ts";
+export * from "./lib/hook_types.ts";
 export * from "./lib/gateway.ts";
 export * from "./lib/dev.ts";

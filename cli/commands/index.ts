@@ -5,6 +5,7 @@ import { config } from "./config.ts";
 import { dev } from "./dev.ts";
 import { mockUpstream } from "./mock_upstream.ts";
 import { validate } from "./validate.ts";
+import { run } from "./run.ts";
 import { packageCommand } from "./package.ts";
 import { push } from "./push.ts";
 import { pull } from "./pull.ts";
@@ -15,6 +16,7 @@ export const commands: Command[] = [
   dev,
   mockUpstream,
   validate,
+  run,
   packageCommand,
   push,
   pull,

@@ -1,0 +1,271 @@
+import { HOOK_NAMES, type HookName } from "../../lib/abi.ts";
+import { AbiError, UsageError } from "../../lib/errors.ts";
+import {
+  type CallStats,
+  checkFreePolicies,
+  FREE_POLICIES,
+  type FreePolicy,
+  type HookCall,
+  type HostOptions,
+  PluginHost,
+} from "../../lib/host.ts";
+import type { BifrostChatResponse, HookInputOf } from "../../lib/hook_types.ts";
+import { type Command, type CommandInput, flag, intOption, jsonOption, printJson, str } from "../_command.ts";
+
+const base64 = (text: string) => btoa(String.fromCharCode(...new TextEncoder().encode(text)));
+const CONTEXT = { request_id: "bifrost-as-run" };
+const HTTP_REQUEST = {
+  method: "POST",
+  path: "/v1/chat/completions",
+  headers: { "Content-Type": "application/json" },
+  query: {},
+  body: base64('{"model":"openai/gpt-4o","messages":[{"role":"user","content":"Hello"}]}'),
+};
+const CHAT_RESPONSE: BifrostChatResponse = {
+  id: "chatcmpl-1",
+  object: "chat.completion",
+  model: "gpt-4o",
+  created: 1700000000,
+  choices: [{ index: 0, message: { role: "assistant", content: "Hi!" }, finish_reason: "stop" }],
+  usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 },
+};
+
+/** What each hook gets when no --input is given: the seed's example shapes. */
+const SAMPLE_INPUTS: { [H in HookName]: HookInputOf<H> } = {
+  http_intercept: { context: CONTEXT, request: HTTP_REQUEST },
+  http_pre_hook: { context: CONTEXT, request: HTTP_REQUEST },
+  http_post_hook: {
+    context: CONTEXT,
+    request: HTTP_REQUEST,
+    response: {
+      status_code: 200,
+      headers: { "Content-Type": "application/json" },
+      body: base64(JSON.stringify(CHAT_RESPONSE)),
+    },
+  },
+  http_stream_chunk_hook: {
+    context: CONTEXT,
+    request: HTTP_REQUEST,
+    chunk: {
+      id: "chatcmpl-1",
+      object: "chat.completion.chunk",
+      model: "gpt-4o",
+      choices: [{ index: 0, delta: { content: "Hel" } }],
+    },
+  },
+  pre_hook: {
+    context: CONTEXT,
+    request: {
+      provider: "openai",
+      model: "gpt-4o",
+      input: [{ role: "user", content: "Hello" }],
+      params: { temperature: 0.7 },
+    },
+  },
+  post_hook: { context: CONTEXT, response: { chat_response: CHAT_RESPONSE }, error: null, has_error: false },
+};
+
+export const run: Command = {
+  name: "run",
+  summary: "Call one hook of a .wasm plugin through the conformance host and print its output",
+  description: `
+Loads the plugin as Bifrost would (WASI only, init with --config, get_name),
+calls <hook> with the input and prints the output JSON exactly as the plugin
+returned it. Plugin logs and host notes go to stderr. Strict by default: a 0
+return or an output that breaks the hook's contract fails the run.
+
+Without --input, a sample input of the hook is used. With --repeat, the hook
+is called N times and timing (min/median/p99 of the time spent in the plugin),
+calls per second and memory go to stderr. --check-free runs the repeated calls
+under every free policy (both, input, none, double) and reports where memory
+stays bounded.
+
+Exits 1 when the plugin traps, runs out of time or memory, or breaks the
+contract; 2 for usage errors.`,
+  positionals: [
+    { name: "plugin.wasm", description: "The plugin module" },
+    { name: "hook", description: `One of ${HOOK_NAMES.join(", ")}` },
+  ],
+  options: {
+    input: { type: "string", short: "i", arg: "FILE", description: "Hook input JSON file, or - for stdin" },
+    config: { type: "string", arg: "JSON", description: "The plugin's config, inline or @FILE (default: {})" },
+    repeat: { type: "string", short: "n", arg: "N", description: "Call the hook N times and report timing" },
+    "free-policy": {
+      type: "string",
+      arg: "POLICY",
+      description: `Which buffers the host frees: ${FREE_POLICIES.join(", ")}`,
+      default: "both",
+    },
+    timeout: { type: "string", arg: "MS", description: "Time budget per call (runs the plugin in a worker)" },
+    "max-pages": { type: "string", arg: "N", description: "Cap the plugin's memory at N 64 KiB pages" },
+    "no-strict": { type: "boolean", description: "Treat a 0 return as pass-through; log contract violations" },
+    "check-free": { type: "boolean", description: "Check memory stays bounded under every free policy" },
+    json: { type: "boolean", description: "Print output, stats and timing as one JSON object" },
+  },
+  examples: [
+    "bifrost-as run build/hello-world.wasm pre_hook",
+    "bifrost-as run build/hello-world.wasm post_hook --input testdata/hello_world/post_hook_error.json",
+    `echo '{"context":{},"request":{"model":"mock-model"}}' | bifrost-as run build/hello-world.wasm pre_hook -i -`,
+    `bifrost-as run plugin.wasm pre_hook --config '{"mock_models":["m1"]}' --repeat 10000`,
+    "bifrost-as run plugin.wasm http_pre_hook --timeout 100 --max-pages 64 --json",
+    "bifrost-as run plugin.wasm pre_hook --check-free",
+  ],
+  async run(input) {
+    const { io } = input;
+    const [path, hookArg] = input.positionals as [string, string];
+    const hook = HOOK_NAMES.find((h) => h === hookArg);
+    if (!hook) throw new UsageError(`Unknown hook "${hookArg}": expected ${HOOK_NAMES.join(", ")}`);
+    const text = await readInput(input, hook);
+    const options = await hostOptions(input);
+    const repeat = intOption(input, "repeat", 1);
+    await readable(path);
+
+    if (flag(input, "check-free")) return await checkFree(input, path, hook, text, options, repeat);
+
+    const host = await load(path, options);
+    try {
+      const started = performance.now();
+      const first = await host.call(hook, text);
+      const durations = [first.stats.durationUs];
+      let last: HookCall<unknown> = first;
+      for (let i = 1; i < (repeat ?? 1); i++) {
+        last = await host.call(hook, text);
+        durations.push(last.stats.durationUs);
+      }
+      const elapsedMs = performance.now() - started;
+      const timing = repeat === undefined ? undefined : summarise(durations, elapsedMs, first.stats, last.stats);
+      if (flag(input, "json")) {
+        printJson(io, {
+          plugin: host.name,
+          hook,
+          output: first.output,
+          returnedZero: first.returnedZero,
+          stats: first.stats,
+          ...(timing ? { timing } : {}),
+        });
+      } else {
+        io.out(first.returnedZero ? JSON.stringify(first.output) : first.raw);
+        if (timing) io.err(formatTiming(timing));
+      }
+    } finally {
+      host.close();
+    }
+  },
+};
+
+/** The hook input: --input FILE, - for stdin, or the hook's sample. Checked to be JSON. */
+async function readInput(input: CommandInput, hook: HookName): Promise<string> {
+  const file = str(input, "input");
+  if (file === undefined) return JSON.stringify(SAMPLE_INPUTS[hook]);
+  const name = file === "-" ? "stdin" : `"${file}"`;
+  let text: string;
+  try {
+    text = file === "-" ? await new Response(Deno.stdin.readable).text() : await Deno.readTextFile(file);
+  } catch (e) {
+    const why = e instanceof Deno.errors.NotFound ? "file not found" : (e as Error).message;
+    throw new UsageError(`Cannot read input ${name}: ${why}`, { cause: e });
+  }
+  try {
+    JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`Input ${name} is not valid JSON: ${(e as Error).message}`, { cause: e });
+  }
+  return text;
+}
+
+async function hostOptions(input: CommandInput): Promise<HostOptions> {
+  const policy = str(input, "free-policy")!;
+  const freePolicy = FREE_POLICIES.find((p) => p === policy);
+  if (!freePolicy) throw new UsageError(`Unknown free policy "${policy}": expected ${FREE_POLICIES.join(", ")}`);
+  const config = await jsonOption(input, "config");
+  const timeoutMs = intOption(input, "timeout", 1);
+  const maxMemoryPages = intOption(input, "max-pages", 1, 65536);
+  return {
+    freePolicy: freePolicy as FreePolicy,
+    strict: !flag(input, "no-strict"),
+    onLog: (line) => input.io.err(line),
+    ...(config === undefined ? {} : { config }),
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    ...(maxMemoryPages === undefined ? {} : { maxMemoryPages }),
+  };
+}
+
+/** The plugin file must be readable: a wrong path is a usage error, not a broken plugin. */
+async function readable(path: string): Promise<void> {
+  try {
+    const info = await Deno.stat(path);
+    if (info.isDirectory) throw new UsageError(`Cannot read "${path}": it is a directory`);
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    const why = e instanceof Deno.errors.NotFound ? "file not found" : (e as Error).message;
+    throw new UsageError(`Cannot read "${path}": ${why}`, { cause: e });
+  }
+}
+
+async function load(path: string, options: HostOptions): Promise<PluginHost> {
+  try {
+    return await PluginHost.load(path, options);
+  } catch (e) {
+    // Not a module at all: the wrong file was given, not a plugin to fix.
+    if (e instanceof AbiError) throw new UsageError(e.message, { cause: e });
+    throw e;
+  }
+}
+
+interface Timing {
+  calls: number;
+  minUs: number;
+  medianUs: number;
+  p99Us: number;
+  callsPerSecond: number;
+  pagesBefore: number;
+  pagesAfter: number;
+  highWaterPages: number;
+}
+
+function summarise(durations: number[], elapsedMs: number, first: CallStats, last: CallStats): Timing {
+  const sorted = durations.toSorted((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  const round = (n: number) => Math.round(n * 10) / 10;
+  return {
+    calls: durations.length,
+    minUs: round(sorted[0]!),
+    medianUs: round(at(0.5)),
+    p99Us: round(at(0.99)),
+    callsPerSecond: Math.round(durations.length / (elapsedMs / 1000)),
+    pagesBefore: first.pagesBefore,
+    pagesAfter: last.pagesAfter,
+    highWaterPages: last.highWaterPages,
+  };
+}
+
+function formatTiming(t: Timing): string {
+  const kib = (pages: number) => `${pages} pages (${pages * 64} KiB)`;
+  return [
+    `${t.calls} calls: min ${t.minUs} µs, median ${t.medianUs} µs, p99 ${t.p99Us} µs in the plugin`,
+    `${t.callsPerSecond} calls/s through the host`,
+    `memory: ${kib(t.pagesBefore)} before, ${kib(t.pagesAfter)} after, high-water ${kib(t.highWaterPages)}`,
+  ].join("\n");
+}
+
+async function checkFree(
+  input: CommandInput,
+  path: string,
+  hook: HookName,
+  text: string,
+  options: HostOptions,
+  repeat: number | undefined,
+): Promise<number> {
+  const { freePolicy: _, ...rest } = options;
+  const report = await checkFreePolicies(path, hook, text, { ...rest, ...(repeat ? { calls: repeat } : {}) });
+  if (flag(input, "json")) printJson(input.io, report);
+  else {
+    for (const r of report.results) {
+      const pages = `${r.pagesAfterWarmup} -> ${r.pagesAtEnd} pages`;
+      const verdict = r.error ? `fails: ${r.error}` : r.bounded ? `bounded (${pages})` : `grows (${pages})`;
+      input.io.out(`${r.policy.padEnd(7)} ${verdict}`);
+    }
+    for (const f of report.flags) input.io.err(f);
+  }
+  return report.flags.length && options.strict !== false ? 1 : 0;
+}
