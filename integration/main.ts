@@ -100,12 +100,15 @@ async function main(): Promise<number> {
     } else {
       why = "asked for";
     }
-    target = await step(`start the ${name} target and wait for health`, () =>
-      name === "compose"
-        ? startCompose(image)
-        : name === "url"
-        ? useUrls(args["gateway-url"]!, args["upstream-url"]!)
-        : startLocal(configPath));
+    target = await step(
+      `start the ${name} target and wait for health`,
+      () =>
+        name === "compose"
+          ? startCompose(image)
+          : name === "url"
+          ? useUrls(args["gateway-url"]!, args["upstream-url"]!)
+          : startLocal(configPath),
+    );
   } catch (e) {
     console.error(`error: the target did not start: ${(e as Error).message}`);
     console.log(`0 passed, 0 failed, ${checks.length} skipped`);

@@ -73,7 +73,13 @@ export async function useUrls(gatewayUrl: string, upstreamUrl: string): Promise<
       throw new Error(`The ${what} at ${url} does not answer: ${(e as Error).message}`);
     }
   }
-  return { name: "url", description: `gateway ${gatewayUrl}, upstream ${upstreamUrl}`, gatewayUrl, upstreamUrl, stop: async () => {} };
+  return {
+    name: "url",
+    description: `gateway ${gatewayUrl}, upstream ${upstreamUrl}`,
+    gatewayUrl,
+    upstreamUrl,
+    stop: async () => {},
+  };
 }
 
 async function run(cmd: string, args: string[]): Promise<{ ok: boolean; out: string }> {
@@ -88,11 +94,15 @@ async function run(cmd: string, args: string[]): Promise<{ ok: boolean; out: str
 /** Whether compose can run here, and why not. */
 export async function composeAvailability(image: string): Promise<{ ok: boolean; reason: string }> {
   const engine = await run("docker", ["info", "--format", "{{.ServerVersion}}"]);
-  if (!engine.ok) return { ok: false, reason: `no container engine answers ("docker info": ${engine.out.split("\n")[0]})` };
+  if (!engine.ok) {
+    return { ok: false, reason: `no container engine answers ("docker info": ${engine.out.split("\n")[0]})` };
+  }
   const compose = await run("docker", ["compose", "version"]);
   if (!compose.ok) return { ok: false, reason: "docker compose v2 is not installed" };
   const found = await run("docker", ["image", "inspect", image]);
-  if (!found.ok) return { ok: false, reason: `image "${image}" is not available locally (set BIFROST_IMAGE or pull it)` };
+  if (!found.ok) {
+    return { ok: false, reason: `image "${image}" is not available locally (set BIFROST_IMAGE or pull it)` };
+  }
   return { ok: true, reason: `engine ${engine.out}, image "${image}" present` };
 }
 

@@ -73,7 +73,10 @@ export async function callProvider(
   try {
     return { ok: true, response: await res.json() as BifrostChatResponse };
   } catch (e) {
-    return { ok: false, error: providerError(502, `Provider answered invalid JSON: ${(e as Error).message}`, "provider_error") };
+    return {
+      ok: false,
+      error: providerError(502, `Provider answered invalid JSON: ${(e as Error).message}`, "provider_error"),
+    };
   }
 }
 
@@ -82,7 +85,9 @@ export async function streamProvider(
   target: ProviderTarget,
   request: BifrostChatRequest,
   signal?: AbortSignal,
-): Promise<{ ok: true; chunks: AsyncGenerator<Record<string, unknown> | BifrostError> } | { ok: false; error: BifrostError }> {
+): Promise<
+  { ok: true; chunks: AsyncGenerator<Record<string, unknown> | BifrostError> } | { ok: false; error: BifrostError }
+> {
   const res = await post(target, openAiBody(request, true), signal);
   if (!(res instanceof Response)) return { ok: false, error: res };
   if (!res.ok || !res.body) return { ok: false, error: await errorFrom(res) };

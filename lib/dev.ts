@@ -52,7 +52,9 @@ export function resolvePluginPath(path: string, configDir: string): string {
 export function gatewayInputs(file: BifrostConfigFile): { plugins: PluginEntry[]; upstreamUrl?: string; key?: string } {
   const dir = dirOf(file.path);
   const plugins = file.plugins.map((p) => {
-    if (!p.path) throw new ConfigError(`Plugin "${p.name}" in "${file.path}" has no path: built-in plugins are not WASM`);
+    if (!p.path) {
+      throw new ConfigError(`Plugin "${p.name}" in "${file.path}" has no path: built-in plugins are not WASM`);
+    }
     if (/^https?:/.test(p.path)) {
       throw new ConfigError(`Plugin "${p.name}" in "${file.path}" is a URL: the local gateway loads files only`);
     }

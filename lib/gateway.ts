@@ -210,13 +210,17 @@ class Pipeline {
   #chatRequest(body: Record<string, unknown>): BifrostChatRequest | Response {
     const { model, messages, stream: _stream, stream_options: _so, fallbacks, ...params } = body;
     if (typeof model !== "string" || !model.includes("/")) {
-      return gatewayError(400, `Model must be written as "provider/model", got ${JSON.stringify(model)}`, "invalid_request");
+      return gatewayError(
+        400,
+        `Model must be written as "provider/model", got ${JSON.stringify(model)}`,
+        "invalid_request",
+      );
     }
     const [provider, ...rest] = model.split("/");
     if (provider !== "openai") {
       return gatewayError(400, `Provider "${provider}" is not configured (only "openai" is)`, "invalid_request");
     }
-    if (!Array.isArray(messages)) return gatewayError(400, "Field \"messages\" must be an array", "invalid_request");
+    if (!Array.isArray(messages)) return gatewayError(400, 'Field "messages" must be an array', "invalid_request");
     const request: BifrostChatRequest = { provider, model: rest.join("/"), input: messages, params };
     if (Array.isArray(fallbacks)) {
       request.fallbacks = fallbacks.filter((f): f is string => typeof f === "string").map((f) => {
@@ -326,7 +330,7 @@ class Pipeline {
       chunks = started.chunks;
     }
     const hooked = this.plugins.filter((p) => p.has("http_stream_chunk_hook"));
-    const self = this;
+    const runChunkHooks = (chunk: StreamChunk) => this.#chunkHooks(st, hooked, chunk);
     const body = new ReadableStream<Uint8Array>({
       async start(controller) {
         try {
@@ -335,10 +339,12 @@ class Pipeline {
               controller.enqueue(sseEvent(JSON.stringify({ is_bifrost_error: true, ...item })));
               break;
             }
-            const { chunk, end } = await self.#chunkHooks(st, hooked, item as StreamChunk);
+            const { chunk, end } = await runChunkHooks(item as StreamChunk);
             if (chunk) controller.enqueue(sseEvent(JSON.stringify(chunk)));
             if (end) {
-              controller.enqueue(sseEvent(JSON.stringify({ is_bifrost_error: true, error: { message: end, type: "plugin_error" } })));
+              controller.enqueue(
+                sseEvent(JSON.stringify({ is_bifrost_error: true, error: { message: end, type: "plugin_error" } })),
+              );
               controller.close();
               return;
             }
@@ -364,11 +370,15 @@ class Pipeline {
     let current: StreamChunk | null = chunk;
     for (const p of hooked) {
       if (!current) break;
-      const out: HTTPStreamChunkOutput | Response = await this.#hook<HTTPStreamChunkOutput>(p, "http_stream_chunk_hook", {
-        context: st.ctx,
-        request: st.http,
-        chunk: current,
-      });
+      const out: HTTPStreamChunkOutput | Response = await this.#hook<HTTPStreamChunkOutput>(
+        p,
+        "http_stream_chunk_hook",
+        {
+          context: st.ctx,
+          request: st.http,
+          chunk: current,
+        },
+      );
       if (out instanceof Response) return { chunk: null, end: `Plugin "${p.name}" failed in http_stream_chunk_hook` };
       mergeContext(st.ctx, out.context, st.idKey);
       const keep: boolean = !out.skip && out.has_chunk !== false;

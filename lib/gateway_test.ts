@@ -15,7 +15,12 @@ async function setup(plugins: ("behaviours" | "hello-world" | "trap")[] = ["beha
   const logs: string[] = [];
   const entries = [];
   for (const name of plugins) entries.push({ name, path: await testPlugin(name), enabled: true, config: {} });
-  const gateway = await startGateway({ plugins: entries, upstreamUrl: upstream.url, port: 0, onLog: (l) => logs.push(l) });
+  const gateway = await startGateway({
+    plugins: entries,
+    upstreamUrl: upstream.url,
+    port: 0,
+    onLog: (l) => logs.push(l),
+  });
   return {
     gateway,
     upstream,

@@ -18,10 +18,19 @@ With --plugin instead of --config, a config enabling that one plugin is
 written to build/dev/ first.`,
   options: {
     config: { type: "string", arg: "FILE", description: "Bifrost config.json" },
-    plugin: { type: "string", arg: "FILE", description: "A .wasm to run without a config (writes build/dev/config.json)" },
+    plugin: {
+      type: "string",
+      arg: "FILE",
+      description: "A .wasm to run without a config (writes build/dev/config.json)",
+    },
     port: { type: "string", arg: "PORT", description: "Port to listen on, 0 for a free one", default: "8080" },
     upstream: { type: "string", arg: "URL", description: "OpenAI-compatible upstream to call instead of a mock" },
-    "free-policy": { type: "string", arg: "P", description: `How the host frees buffers: ${FREE_POLICIES.join(", ")}`, default: "both" },
+    "free-policy": {
+      type: "string",
+      arg: "P",
+      description: `How the host frees buffers: ${FREE_POLICIES.join(", ")}`,
+      default: "both",
+    },
     "no-watch": { type: "boolean", description: "Do not reload plugins when their .wasm changes" },
     json: { type: "boolean", description: "Print {url, upstream, plugins} as one JSON line" },
   },
