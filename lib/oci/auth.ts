@@ -109,7 +109,7 @@ async function runCredentialHelper(helper: string, registry: string): Promise<Cr
  */
 export async function dockerCredentials(
   registry: string,
-  configDir = dockerConfigDir(),
+  configDir: string = dockerConfigDir(),
 ): Promise<Credentials | undefined> {
   let config: DockerConfig;
   try {

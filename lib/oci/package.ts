@@ -12,6 +12,7 @@
  *
  * @module
  */
+import type { BifrostPluginJson } from "../bifrost_config.ts";
 import { ConfigError, RegistryError, UsageError } from "../errors.ts";
 import { sha256Digest } from "./digest.ts";
 import { gzip } from "./_gzip.ts";
@@ -38,14 +39,6 @@ export const COMPAT_PLUGIN_PATH = "/plugin.wasm";
 
 /** Environment variable naming the default base image of the `bifrost` format. */
 export const BIFROST_IMAGE_ENV = "BIFROST_IMAGE";
-
-/** A Bifrost `config.json` plugin entry. */
-export interface PluginEntry {
-  enabled: boolean;
-  name: string;
-  path: string;
-  config: Record<string, unknown>;
-}
 
 /** Options of {@link packagePlugin}. */
 export interface PackageOptions {
@@ -83,7 +76,7 @@ export interface PackagedPlugin {
   /** Where the plugin file is in the image's filesystem (`undefined` for the artifact format, which has none). */
   imagePath: string | undefined;
   /** The `config.json` plugin entry for a gateway running the plugin from {@link pluginPath}. */
-  entry: PluginEntry;
+  entry: BifrostPluginJson;
 }
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -117,7 +110,11 @@ export function pluginPath(name: string): string {
  * });
  * ```
  */
-export function pluginEntry(name: string, path = pluginPath(name), config: Record<string, unknown> = {}): PluginEntry {
+export function pluginEntry(
+  name: string,
+  path: string = pluginPath(name),
+  config: Record<string, unknown> = {},
+): BifrostPluginJson {
   return { enabled: true, name, path, config };
 }
 
@@ -134,9 +131,9 @@ const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value))
  * import assert from "node:assert/strict";
  * const wasm = await Deno.readFile("build/hello-world.wasm");
  * const pkg = await packagePlugin(wasm, { version: "1.0.0" });
- * assert.equal(pkg.name, "hello-world");
+ * assert.equal(pkg.name, "hello-world-wasm-typescript"); // its get_name()
  * assert.equal(pkg.image.manifest.config.mediaType, MediaType.WasmConfig);
- * assert.equal(pkg.image.manifest.annotations?.["dev.bifrost-as.plugin.name"], "hello-world");
+ * assert.equal(pkg.image.manifest.annotations?.["dev.bifrost-as.plugin.name"], pkg.name);
  * const dir = await Deno.makeTempDir();
  * await writeLayout(`${dir}/oci`, pkg.image, { tag: "1.0.0" });
  * const back = await readLayout(`${dir}/oci`, { tag: "1.0.0" });
@@ -165,8 +162,8 @@ const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value))
  * const config = JSON.parse(new TextDecoder().decode(await pkg.image.config.read()));
  * assert.equal(config.rootfs.diff_ids.length, 1);
  * assert.deepEqual(config.config.Entrypoint, ["/app/bifrost"]);
- * assert.equal(config.config.Labels["dev.bifrost-as.plugin.path"], "/app/plugins/hello-world.wasm");
- * assert.equal(pkg.imagePath, "/app/plugins/hello-world.wasm");
+ * assert.equal(pkg.imagePath, `/app/plugins/${pkg.name}.wasm`);
+ * assert.equal(config.config.Labels["dev.bifrost-as.plugin.path"], pkg.imagePath);
  * ```
  */
 export async function packagePlugin(wasm: Uint8Array, options: PackageOptions = {}): Promise<PackagedPlugin> {
@@ -209,7 +206,7 @@ interface FormatContext {
   name: string;
   created: Date;
   annotations: Record<string, string>;
-  entry: PluginEntry;
+  entry: BifrostPluginJson;
   options: PackageOptions;
 }
 
@@ -268,7 +265,7 @@ async function compat(ctx: FormatContext): Promise<Built> {
 }
 
 /** `config.json` bytes with `entry` enabled: the base's own config with any same-named plugin replaced. */
-function withPluginEntry(existing: Uint8Array | undefined, entry: PluginEntry, where: string): Uint8Array {
+function withPluginEntry(existing: Uint8Array | undefined, entry: BifrostPluginJson, where: string): Uint8Array {
   let config: Record<string, unknown> = {};
   if (existing) {
     const parsed = (() => {
@@ -319,7 +316,11 @@ async function bifrost(ctx: FormatContext): Promise<Built> {
   const files: TarInput[] = [{ path: path.slice(1), data: ctx.wasm, mtime }];
   if (ctx.options.withConfig) {
     const existing = await findFile(base, diffIds, BIFROST_CONFIG_PATH, where);
-    files.push({ path: BIFROST_CONFIG_PATH.slice(1), data: withPluginEntry(existing?.data, ctx.entry, where), mtime });
+    files.push({
+      path: BIFROST_CONFIG_PATH.slice(1),
+      data: withPluginEntry(existing?.data, ctx.entry, where),
+      mtime,
+    });
   }
   const layer = await layerOf(files);
   const docker = base.mediaType === MediaType.DockerManifest;

@@ -46,7 +46,7 @@ interface ConfigJson {
  *   const { image } = await packagePlugin(wasm, { format });
  *   const plugin = await extractPlugin(image, "example");
  *   assert.equal(plugin.format, format);
- *   assert.equal(plugin.name, "hello-world");
+ *   assert.equal(plugin.name, "hello-world-wasm-typescript");
  *   assert.deepEqual(plugin.wasm, wasm);
  * }
  * ```
