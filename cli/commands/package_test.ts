@@ -101,7 +101,7 @@ Deno.test("cli package, push and pull --help document options and examples", asy
   const results = await Promise.all(["package", "push", "pull"].map((c) => runCli([c, "--help"])));
   for (const r of results) {
     assert.equal(r.code, 0);
-    assert.match(r.stdout, /Examples:\n  bifrost-as (package|push|pull) /);
+    assert.match(r.stdout, /Examples:\n {2}bifrost-as (package|push|pull) /);
     assert.match(r.stdout, /--plain-http/);
     assert.match(r.stdout, /BIFROST_AS_REGISTRY_USER/);
   }
