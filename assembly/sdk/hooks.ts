@@ -202,8 +202,8 @@ export class PreHookInput extends HookInput {
   check(): void {
     super.check();
     const r = this.request;
-    r.getStringOr("provider", "");
-    r.getStringOr("model", "");
+    r.expectKind("provider", JsonKind.String, true);
+    r.expectKind("model", JsonKind.String, true);
   }
 }
 

@@ -71,6 +71,8 @@ export class Slot {
   vs: i32 = 0;
   ve: i32 = 0;
   inSource: bool = false;
+  /** Whether the source key is plain ASCII without escapes: -1 not yet known. */
+  keyPlain: i8 = -1;
   /** A replacement value as JSON text (json-as output). */
   raw: string | null = null;
   /** A child view (takes precedence over raw and the source). */
@@ -307,21 +309,24 @@ export class JsonObject extends JsonNode {
     const k = s.key;
     if (k !== null) return k == key;
     const n = s.ke - s.ks;
-    // UTF-8 is never shorter than UTF-16, and escapes only lengthen it.
-    if (n < key.length) return false;
     const p = this.store.base + <usize>s.ks;
-    let plain = true;
-    for (let i = 0; i < n; i++) {
-      const b = <u32>load<u8>(p + <usize>i);
-      if (b >= 0x80 || b == 0x5c) {
-        plain = false;
-        break;
+    if (s.keyPlain < 0) {
+      // Plain: ASCII without escapes, so bytes and UTF-16 units map one to one.
+      let plain: i8 = 1;
+      for (let i = 0; i < n; i++) {
+        const b = <u32>load<u8>(p + <usize>i);
+        if (b >= 0x80 || b == 0x5c) {
+          plain = 0;
+          break;
+        }
       }
+      s.keyPlain = plain;
     }
-    if (!plain) return this.keyOf(s) == key;
+    if (s.keyPlain == 0) return this.keyOf(s) == key;
     if (n != key.length) return false;
+    const q = changetype<usize>(key);
     for (let i = 0; i < n; i++) {
-      if (<u32>load<u8>(p + <usize>i) != <u32>key.charCodeAt(i)) return false;
+      if (<u32>load<u8>(p + <usize>i) != <u32>load<u16>(q + (<usize>i << 1))) return false;
     }
     return true;
   }
@@ -427,6 +432,11 @@ export class JsonObject extends JsonNode {
 
   // ---- typed reads; a wrong type is recorded as a problem ----
 
+  /** Records a problem unless `key` holds a `want` (or, when optional, is absent or null). */
+  expectKind(key: string, want: JsonKind, optional: bool): void {
+    this.expect(key, want, optional);
+  }
+
   private expect(key: string, want: JsonKind, optional: bool): Slot | null {
     const s = this.findSlot(key);
     const k = s === null ? JsonKind.Missing : this.slotKind(s);
@@ -457,7 +467,10 @@ export class JsonObject extends JsonNode {
 
   getBoolOr(key: string, fallback: bool): bool {
     const s = this.expect(key, JsonKind.Bool, true);
-    return s === null ? fallback : this.slotText(s) == "true";
+    if (s === null) return fallback;
+    const raw = s.raw;
+    if (raw !== null) return raw == "true";
+    return load<u8>(this.store.base + <usize>s.vs) == 0x74; // t(rue)
   }
 
   getNumberOr(key: string, fallback: f64): f64 {
