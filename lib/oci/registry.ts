@@ -26,7 +26,7 @@ import { apiHost, formatReference, type ImageReference, isLoopback, manifestRefe
 export interface RetryOptions {
   /** Tries per request or blob upload, first included (default 4). */
   attempts?: number;
-  /** Delay before the first retry, doubled each time (default 250 ms). */
+  /** Delay before the first retry, doubled each time (default 250 ms); a `Retry-After` answer overrides it. */
   baseDelayMs?: number;
   /** Longest delay between tries (default 5000 ms). */
   maxDelayMs?: number;
@@ -76,7 +76,22 @@ export interface FetchedManifest {
 }
 
 /** A failure worth trying again: a 5xx or 429 answer, a dropped connection, a timeout. */
-class TransientError extends Error {}
+class TransientError extends Error {
+  constructor(message: string, readonly retryAfterMs?: number) {
+    super(message);
+  }
+}
+
+/** Longest `Retry-After` worth waiting for; a registry asking for more (a rate limit's reset) fails the command. */
+const MAX_RETRY_AFTER_MS = 60_000;
+
+/** `Retry-After` in milliseconds (seconds or an HTTP date), when present and readable. */
+function retryAfter(res: Response): number | undefined {
+  const value = res.headers.get("Retry-After");
+  if (value === null) return undefined;
+  const ms = /^\d+$/.test(value.trim()) ? Number(value) * 1000 : Date.parse(value) - Date.now();
+  return Number.isFinite(ms) ? Math.max(0, ms) : undefined;
+}
 
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 const USER_AGENT = "bifrost-as/0.1";
@@ -180,8 +195,12 @@ export class RegistryClient {
         continue;
       }
       if (res.status >= 500 || res.status === 429) {
+        const wait = retryAfter(res);
         const detail = await errorDetail(res);
-        throw new TransientError(`"${target.host}" answered ${res.status}${detail} to ${method} ${target.pathname}`);
+        throw new TransientError(
+          `"${target.host}" answered ${res.status}${detail} to ${method} ${target.pathname}`,
+          wait,
+        );
       }
       return res;
     }
@@ -198,10 +217,17 @@ export class RegistryClient {
         return await fn();
       } catch (e) {
         if (!(e instanceof TransientError)) throw e;
+        if (e.retryAfterMs !== undefined && e.retryAfterMs > MAX_RETRY_AFTER_MS) {
+          throw new RegistryError(
+            `${what}: ${e.message}: it asks to retry after ${Math.ceil(e.retryAfterMs / 1000)} s; try again later`,
+          );
+        }
         if (attempt >= attempts) {
           throw new RegistryError(`${what}: ${e.message} (gave up after ${attempts} attempts)`);
         }
-        const delayMs = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1)) * (0.75 + Math.random() / 2);
+        // The registry's Retry-After when it sent one, else exponential backoff with jitter.
+        const delayMs = e.retryAfterMs ??
+          Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1)) * (0.75 + Math.random() / 2);
         this.#emit({ type: "retry", what, attempt, attempts, error: e.message, delayMs: Math.round(delayMs) });
         await abortableDelay(delayMs, this.#options.signal);
       }

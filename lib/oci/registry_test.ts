@@ -429,3 +429,75 @@ registryTest(
     }
   },
 );
+
+// Offline: the client's HTTP behaviour against scripted answers.
+
+const DIGEST = `sha256:${"a".repeat(64)}`;
+
+/** A fetch that answers from a list, recording what was asked. */
+function scripted(answers: (() => Response)[]): { fetch: typeof fetch; seen: string[] } {
+  const seen: string[] = [];
+  return {
+    seen,
+    fetch: (input, init) => {
+      seen.push(`${init?.method ?? "GET"} ${new URL(String(input)).pathname}`);
+      const next = answers.shift();
+      if (!next) throw new Error("unexpected request");
+      return Promise.resolve(next());
+    },
+  };
+}
+
+Deno.test("RegistryClient waits as long as Retry-After asks, and gives up at once on a long rate limit", async () => {
+  const events: RegistryEvent[] = [];
+  const ok = scripted([
+    () => new Response("", { status: 429, headers: { "Retry-After": "0" } }),
+    () => new Response(null, { status: 200, headers: { "Content-Length": "3" } }),
+  ]);
+  const client = new RegistryClient("127.0.0.1:5000", {
+    fetch: ok.fetch,
+    retry: { baseDelayMs: 5000 },
+    onEvent: (e) => events.push(e),
+  });
+  assert.equal(await client.hasBlob("a", { mediaType: "x", digest: DIGEST, size: 3 }), true);
+  assert.deepEqual(events.map((e) => e.type === "retry" && e.delayMs), [0]);
+
+  const limited = scripted([() => new Response("", { status: 429, headers: { "Retry-After": "3600" } })]);
+  await assert.rejects(
+    new RegistryClient("127.0.0.1:5000", { fetch: limited.fetch }).hasBlob("a", {
+      mediaType: "x",
+      digest: DIGEST,
+      size: 3,
+    }),
+    (e) => {
+      assert.ok(e instanceof RegistryError);
+      assert.equal(
+        e.message,
+        `Cannot check blob "${DIGEST}" in "127.0.0.1:5000/a": "127.0.0.1:5000" answered 429 to HEAD /v2/a/blobs/${DIGEST}: it asks to retry after 3600 s; try again later`,
+      );
+      return true;
+    },
+  );
+  assert.equal(limited.seen.length, 1);
+});
+
+Deno.test("RegistryClient follows blob redirects without sending registry credentials to other hosts", async () => {
+  const headers: (string | null)[] = [];
+  const data = new TextEncoder().encode("abc");
+  const digest = "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+  const answers: ((init?: RequestInit) => Response)[] = [
+    () => new Response(null, { status: 401, headers: { "WWW-Authenticate": 'Basic realm="r"' } }),
+    () => new Response(null, { status: 307, headers: { Location: "https://cdn.example/blob?sig=1" } }),
+    () => new Response(data, { status: 200 }),
+  ];
+  const fetchFn: typeof fetch = (_input, init) => {
+    headers.push(new Headers(init?.headers).get("Authorization"));
+    return Promise.resolve(answers.shift()!(init));
+  };
+  const client = new RegistryClient("registry.example", {
+    fetch: fetchFn,
+    credentials: () => Promise.resolve({ username: "u", password: "p" }),
+  });
+  assert.deepEqual(await client.fetchBlob("a", { mediaType: "x", digest, size: 3 }), data);
+  assert.deepEqual(headers, [null, `Basic ${btoa("u:p")}`, null]);
+});
