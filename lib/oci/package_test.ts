@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { validateBifrostConfig } from "../bifrost_config.ts";
 import { UsageError } from "../errors.ts";
 import { sha256Digest } from "./digest.ts";
 import { gunzip } from "./_gzip.ts";
@@ -164,4 +165,12 @@ Deno.test("packagePlugin() refuses what it cannot package, with usage errors", a
       return true;
     });
   }
+});
+
+Deno.test("packagePlugin() bifrost --with-config writes a config.json that Bifrost's schema accepts", async () => {
+  const pkg = await packagePlugin(WASM, { format: "bifrost", base: await baseImage(), withConfig: true });
+  const entries = await files(await pkg.image.layers[1]!.read());
+  const configJson = JSON.parse(new TextDecoder().decode(entries.get("app/data/config.json")!.data));
+  assert.deepEqual(configJson, { plugins: [pkg.entry] });
+  assert.deepEqual(validateBifrostConfig(configJson), { valid: true, errors: [] });
 });
