@@ -82,6 +82,22 @@ export interface PackagedPlugin {
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /**
+ * Whether `name` can serve as a plugin's file name: letters, digits, ".",
+ * "_" and "-", at most 128, not starting with a separator.
+ *
+ * @example
+ * ```ts
+ * import { isPluginName } from "./package.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(isPluginName("hello-world"), true);
+ * assert.equal(isPluginName("../../etc/cron.d/x"), false);
+ * ```
+ */
+export function isPluginName(name: string): boolean {
+  return NAME_RE.test(name);
+}
+
+/**
  * Where a plugin named `name` lives in a Bifrost image.
  *
  * @example
@@ -176,7 +192,7 @@ export async function packagePlugin(wasm: Uint8Array, options: PackageOptions = 
     throw new UsageError(`Cannot package "${label}": it is not a valid WebAssembly module`);
   }
   const name = options.name ?? readPluginName(wasm, label);
-  if (!NAME_RE.test(name)) {
+  if (!isPluginName(name)) {
     throw new UsageError(
       `Cannot package plugin "${name}": its name must be letters, digits, ".", "_" or "-" to serve as a file name`,
     );

@@ -11,7 +11,7 @@ import { findFile } from "./_layers.ts";
 import { readPluginName } from "./_plugin_name.ts";
 import { type Image, parseJson, type Platform } from "./image.ts";
 import { Annotation, MediaType } from "./media_types.ts";
-import { COMPAT_PLUGIN_PATH, type PackageFormat } from "./package.ts";
+import { COMPAT_PLUGIN_PATH, isPluginName, type PackageFormat } from "./package.ts";
 import { clientFor, type RegistryClientOptions } from "./registry.ts";
 import { formatReference, type ImageReference, parseReference } from "./reference.ts";
 
@@ -21,7 +21,10 @@ export interface ExtractedPlugin {
   /** Digest of the `.wasm` bytes. */
   wasmDigest: string;
   format: PackageFormat;
-  /** The plugin's name from the image's annotations, else its `get_name()`, when either tells. */
+  /**
+   * The plugin's name from the image's annotations, else its `get_name()`,
+   * when either tells one that is safe as a file name ({@link isPluginName}).
+   */
   name: string | undefined;
   /** Where the plugin was in the image's filesystem (`undefined` for the artifact format). */
   imagePath: string | undefined;
@@ -100,6 +103,8 @@ export async function extractPlugin(image: Image, where: string): Promise<Extrac
       name = readPluginName(wasm, where);
     } catch { /* a plugin that cannot be instantiated alone still gets pulled */ }
   }
+  // Callers build file names from it: an image must not be able to name "../../somewhere".
+  if (name !== undefined && !isPluginName(name)) name = undefined;
   return { wasm, wasmDigest: await sha256Digest(wasm), format, name, imagePath };
 }
 

@@ -92,3 +92,13 @@ Deno.test("extractPlugin() honours a whiteout that deletes the plugin in a later
   const deleted = await createImage({ mediaType: MediaType.OciConfig, data: enc.encode("{}") }, layers);
   await assert.rejects(extractPlugin(deleted, "img"), /^RegistryError: No plugin in "img"/);
 });
+
+Deno.test("extractPlugin() drops a name that is not safe as a file name", async () => {
+  const { image } = await packagePlugin(WASM);
+  const hostile = await createImage(image.config, image.layers, {
+    annotations: { ...image.manifest.annotations, "dev.bifrost-as.plugin.name": "../../etc/cron.d/x" },
+  });
+  const plugin = await extractPlugin(hostile, "img");
+  assert.equal(plugin.name, undefined);
+  assert.deepEqual(plugin.wasm, WASM);
+});
