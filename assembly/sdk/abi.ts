@@ -10,7 +10,7 @@
 // Memory therefore stays bounded under every host policy.
 import { BifrostContext } from "./context";
 import { JsonObject } from "./json";
-import { MAX_DEPTH, ScanError, validateJson } from "./scan";
+import { currentTape, MAX_DEPTH, ScanError, validateJson } from "./scan";
 import { ByteWriter } from "./writer";
 import { currentPlugin } from "./plugin";
 import { hasProblems, problem, problemText, resetProblems } from "./problems";
@@ -86,7 +86,7 @@ function readInput<T extends JsonObject>(ptr: usize, len: i32): T | null {
     problem("input is too large (" + len.toString() + " bytes; the limit is " + MAX_INPUT.toString() + ")");
     return null;
   }
-  const err = validateJson(ptr, <usize>len);
+  const err = validateJson(ptr, <usize>len, true);
   if (err == ScanError.Utf8) {
     problem("input is not valid UTF-8");
     return null;
@@ -99,7 +99,7 @@ function readInput<T extends JsonObject>(ptr: usize, len: i32): T | null {
     problem("input is not valid JSON");
     return null;
   }
-  const root = JsonObject.over<T>(inputBuffer(ptr, len), 0, len);
+  const root = JsonObject.over<T>(inputBuffer(ptr, len), 0, len, currentTape());
   if (root === null) problem("input is not a JSON object");
   return root;
 }

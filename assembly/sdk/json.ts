@@ -14,7 +14,7 @@
 // turns recorded problems into the hook's error field.
 import { JSON } from "json-as";
 import { problem } from "./problems";
-import { hasEscape, ScanError, skipString, skipValue, skipWs, validateJson } from "./scan";
+import { hasEscape, ScanError, skipString, skipValue, skipWs, tapeEnd, validateJson } from "./scan";
 import { ByteWriter } from "./writer";
 
 /** What kind of JSON value something holds. */
@@ -83,6 +83,8 @@ export class Slot {
 /** State shared by every view of one object or array. */
 export class Store {
   src: ArrayBuffer | null = null;
+  /** The scan tape of `src` (see scan.ts), or -1 when it has none. */
+  tape: i32 = -1;
   start: i32 = 0;
   end: i32 = 0;
   slots: Array<Slot> | null = null;
@@ -90,6 +92,17 @@ export class Store {
 
   @inline get base(): usize {
     return changetype<usize>(this.src);
+  }
+
+  /** The end of the value starting at `p` (an absolute address): via the tape for containers, else by scanning. */
+  skip(p: usize, end: usize): usize {
+    const c = load<u8>(p);
+    if (this.tape >= 0 && (c == 0x7b || c == 0x5b)) {
+      const base = this.base;
+      const e = tapeEnd(this.tape, <i32>(p - base));
+      if (e >= 0) return base + <usize>e;
+    }
+    return skipValue(p, end);
   }
 }
 
@@ -221,6 +234,7 @@ export abstract class JsonNode {
       child.end = src.byteLength;
     } else {
       child.src = this.store.src;
+      child.tape = this.store.tape;
       child.start = s.vs;
       child.end = s.ve;
     }
@@ -258,14 +272,15 @@ export class JsonObject extends JsonNode {
   }
 
   /** A view of validated UTF-8 JSON in `src[start, end)`; null when it is not an object. */
-  static over<T extends JsonObject>(src: ArrayBuffer, start: i32, end: i32): T | null {
+  static over<T extends JsonObject>(src: ArrayBuffer, start: i32, end: i32, tape: i32 = -1): T | null {
     const base = changetype<usize>(src);
     const s = <i32>(skipWs(base + <usize>start, base + <usize>end) - base);
     if (s >= end || load<u8>(base + <usize>s) != 0x7b) return null;
     const o = instantiate<T>();
     o.store.src = src;
+    o.store.tape = tape;
     o.store.start = s;
-    o.store.end = <i32>(skipValue(base + <usize>s, base + <usize>end) - base);
+    o.store.end = <i32>(o.store.skip(base + <usize>s, base + <usize>end) - base);
     return o;
   }
 
@@ -295,7 +310,7 @@ export class JsonObject extends JsonNode {
       p = skipWs(p, end) + 1; // ':'
       p = skipWs(p, end);
       s.vs = <i32>(p - base);
-      p = skipValue(p, end);
+      p = st.skip(p, end);
       s.ve = <i32>(p - base);
       slots.push(s);
       p = skipWs(p, end);
@@ -581,7 +596,7 @@ export class JsonArray extends JsonNode {
       const s = new Slot();
       s.inSource = true;
       s.vs = <i32>(p - base);
-      p = skipValue(p, end);
+      p = st.skip(p, end);
       s.ve = <i32>(p - base);
       slots.push(s);
       p = skipWs(p, end);

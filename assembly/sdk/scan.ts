@@ -18,6 +18,39 @@ const C_BACKSLASH: u32 = 0x5c;
 @lazy const stack = new StaticArray<u8>(MAX_DEPTH);
 let scanError: ScanError = ScanError.None;
 
+// The tape: where every object and array of the last recorded input starts
+// and ends (offsets from the input's first byte), in order of their starts.
+// Views of that input skip a container with one binary search instead of
+// re-scanning it at every level they index. A generation number tells views
+// of an older input that the tape is no longer theirs.
+@lazy const openIndex = new StaticArray<i32>(MAX_DEPTH);
+let tapeStarts = new Array<i32>();
+let tapeEnds = new Array<i32>();
+let tapeGeneration: i32 = 0;
+
+/** The generation of the tape recorded by the last `validateJson(..., true)`. */
+export function currentTape(): i32 {
+  return tapeGeneration;
+}
+
+/**
+ * The end offset of the container starting at offset `at` of the input the
+ * tape `generation` was recorded from, or -1 when that tape is gone.
+ */
+export function tapeEnd(generation: i32, at: i32): i32 {
+  if (generation != tapeGeneration) return -1;
+  let lo = 0;
+  let hi = tapeStarts.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = unchecked(tapeStarts[mid]);
+    if (v == at) return unchecked(tapeEnds[mid]);
+    if (v < at) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
 @inline
 function isWs(c: u32): bool {
   return c == 0x20 || c == 0x0a || c == 0x0d || c == 0x09;
@@ -169,8 +202,13 @@ const ARR: u8 = 2;
  * Validates that [start, start+len) is exactly one JSON value (with optional
  * whitespace) in strict UTF-8. Returns a ScanError.
  */
-export function validateJson(start: usize, len: usize): ScanError {
+export function validateJson(start: usize, len: usize, recordTape: bool = false): ScanError {
   scanError = ScanError.None;
+  if (recordTape) {
+    tapeGeneration++;
+    tapeStarts.length = 0;
+    tapeEnds.length = 0;
+  }
   const end = start + len;
   let p = skipWs(start, end);
   let depth = 0;
@@ -181,11 +219,17 @@ export function validateJson(start: usize, len: usize): ScanError {
       const c = <u32>load<u8>(p);
       if (c == 0x7b || c == 0x5b) {
         if (depth >= MAX_DEPTH) return ScanError.Depth;
+        if (recordTape) {
+          unchecked((openIndex[depth] = tapeStarts.length));
+          tapeStarts.push(<i32>(p - start));
+          tapeEnds.push(0);
+        }
         unchecked((stack[depth++] = c == 0x7b ? OBJ : ARR));
         p = skipWs(p + 1, end);
         if (p < end && <u32>load<u8>(p) == c + 2) {
           depth--;
           p++;
+          if (recordTape) unchecked((tapeEnds[unchecked(openIndex[depth])] = <i32>(p - start)));
           state = S_AFTER;
         } else {
           state = c == 0x7b ? S_KEY : S_VALUE;
@@ -220,6 +264,7 @@ export function validateJson(start: usize, len: usize): ScanError {
       } else if ((top == OBJ && c == 0x7d) || (top == ARR && c == 0x5d)) {
         depth--;
         p++;
+        if (recordTape) unchecked((tapeEnds[unchecked(openIndex[depth])] = <i32>(p - start)));
       } else return ScanError.Syntax;
     }
   }
