@@ -148,6 +148,34 @@ export abstract class JsonNode {
     return false;
   }
 
+  /** Indexes the members (object: `keyed`) or elements of the value in the source, in place. */
+  protected indexMembers(keyed: bool): Array<Slot> {
+    const st = this.store;
+    const slots = new Array<Slot>();
+    const base = st.base;
+    const end = base + <usize>st.end;
+    const close: u8 = keyed ? 0x7d : 0x5d;
+    let p = skipWs(base + <usize>st.start + 1, end);
+    while (p < end && load<u8>(p) != close) {
+      const s = new Slot();
+      s.inSource = true;
+      if (keyed) {
+        s.ks = <i32>(p + 1 - base);
+        p = skipString(p, end);
+        s.ke = <i32>(p - 1 - base);
+        p = skipWs(skipWs(p, end) + 1, end); // past ':'
+      }
+      s.vs = <i32>(p - base);
+      p = st.skip(p, end);
+      s.ve = <i32>(p - base);
+      slots.push(s);
+      p = skipWs(p, end);
+      if (p < end && load<u8>(p) == 0x2c) p = skipWs(p + 1, end);
+    }
+    st.slots = slots;
+    return slots;
+  }
+
   protected allSlots(): Array<Slot> {
     const st = this.store;
     const s = st.slots;
@@ -296,28 +324,7 @@ export class JsonObject extends JsonNode {
   }
 
   protected indexSlots(): Array<Slot> {
-    const st = this.store;
-    const slots = new Array<Slot>();
-    const base = st.base;
-    const end = base + <usize>st.end;
-    let p = skipWs(base + <usize>st.start + 1, end);
-    while (p < end && load<u8>(p) == 0x22) {
-      const s = new Slot();
-      s.inSource = true;
-      s.ks = <i32>(p + 1 - base);
-      p = skipString(p, end);
-      s.ke = <i32>(p - 1 - base);
-      p = skipWs(p, end) + 1; // ':'
-      p = skipWs(p, end);
-      s.vs = <i32>(p - base);
-      p = st.skip(p, end);
-      s.ve = <i32>(p - base);
-      slots.push(s);
-      p = skipWs(p, end);
-      if (p < end && load<u8>(p) == 0x2c) p = skipWs(p + 1, end);
-    }
-    st.slots = slots;
-    return slots;
+    return this.indexMembers(true);
   }
 
   private keyMatches(s: Slot, key: string): bool {
@@ -587,23 +594,7 @@ export class JsonArray extends JsonNode {
   }
 
   protected indexSlots(): Array<Slot> {
-    const st = this.store;
-    const slots = new Array<Slot>();
-    const base = st.base;
-    const end = base + <usize>st.end;
-    let p = skipWs(base + <usize>st.start + 1, end);
-    while (p < end && load<u8>(p) != 0x5d) {
-      const s = new Slot();
-      s.inSource = true;
-      s.vs = <i32>(p - base);
-      p = st.skip(p, end);
-      s.ve = <i32>(p - base);
-      slots.push(s);
-      p = skipWs(p, end);
-      if (p < end && load<u8>(p) == 0x2c) p = skipWs(p + 1, end);
-    }
-    st.slots = slots;
-    return slots;
+    return this.indexMembers(false);
   }
 
   get length(): i32 {

@@ -2,7 +2,7 @@ import { writeBifrostConfig } from "../../lib/bifrost_config.ts";
 import { startDev } from "../../lib/dev.ts";
 import { UsageError } from "../../lib/errors.ts";
 import { FREE_POLICIES, type FreePolicy } from "../../lib/host.ts";
-import { type Command, flag, str } from "../_command.ts";
+import { type Command, flag, intOption, str } from "../_command.ts";
 
 export const dev: Command = {
   name: "dev",
@@ -41,11 +41,7 @@ written to build/dev/ first.`,
   ],
   async run(input) {
     const { io } = input;
-    const rawPort = str(input, "port")!;
-    const port = Number(rawPort);
-    if (!/^\d{1,5}$/.test(rawPort) || port > 65535) {
-      throw new UsageError(`Invalid --port "${rawPort}": expected an integer from 0 to 65535`);
-    }
+    const listenPort = intOption(input, "port", 0, 65535)!;
     const policy = str(input, "free-policy")! as FreePolicy;
     if (!FREE_POLICIES.includes(policy)) {
       throw new UsageError(`Invalid --free-policy "${policy}": expected one of ${FREE_POLICIES.join(", ")}`);
@@ -66,7 +62,7 @@ written to build/dev/ first.`,
     const upstream = str(input, "upstream");
     const running = await startDev({
       configPath: configPath!,
-      port,
+      port: listenPort,
       watch: !flag(input, "no-watch"),
       host: { freePolicy: policy },
       onLog: (line) => io.err(line),

@@ -1,6 +1,6 @@
-import { BifrostAsError, UsageError } from "../../lib/errors.ts";
+import { BifrostAsError } from "../../lib/errors.ts";
 import { startMockUpstream } from "../../lib/mock_upstream.ts";
-import { type Command, flag, str } from "../_command.ts";
+import { type Command, flag, intOption, str } from "../_command.ts";
 
 export const mockUpstream: Command = {
   name: "mock-upstream",
@@ -32,19 +32,15 @@ SIGINT/SIGTERM.`,
   ],
   async run(input) {
     const { io } = input;
-    const rawPort = str(input, "port")!;
-    const port = Number(rawPort);
-    if (!/^\d{1,5}$/.test(rawPort) || port > 65535) {
-      throw new UsageError(`Invalid --port "${rawPort}": expected an integer from 0 to 65535`);
-    }
+    const listenPort = intOption(input, "port", 0, 65535)!;
     const hostname = str(input, "host")!;
     let server;
     try {
-      server = await startMockUpstream({ port, hostname, signal: input.signal });
+      server = await startMockUpstream({ port: listenPort, hostname, signal: input.signal });
     } catch (e) {
       if (input.signal.aborted) return 0;
       const why = e instanceof Deno.errors.AddrInUse ? "address already in use" : (e as Error).message;
-      throw new BifrostAsError(`Cannot listen on "${hostname}:${port}": ${why}`, { cause: e });
+      throw new BifrostAsError(`Cannot listen on "${hostname}:${listenPort}": ${why}`, { cause: e });
     }
     if (flag(input, "json")) io.out(JSON.stringify({ url: server.url, port: server.port, hostname }));
     else io.out(server.url);
