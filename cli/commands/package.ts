@@ -32,8 +32,8 @@ Formats:
 
 With --tag the package is pushed (like 'bifrost-as push'); with --out it is
 written as an OCI image layout directory, or a layout archive when the path
-ends in .tar, named by --version (default "latest") for
-'skopeo copy oci:DIR:TAG ...' or 'podman load'.
+ends in .tar, named "<plugin name>:<--version or latest>", for
+'skopeo copy oci:DIR:NAME ...' and, for the image formats, 'podman load'.
 Set SOURCE_DATE_EPOCH for reproducible digests.
 ${CREDENTIALS_HELP}`,
   positionals: [{ name: "plugin.wasm", description: "The built plugin" }],
@@ -70,11 +70,13 @@ ${CREDENTIALS_HELP}`,
       else printPush(io, summary, target, pkg.imagePath);
       return;
     }
-    const layoutTag = str(input, "version") ?? "latest";
-    await writeLayout(out!, pkg.image, { tag: layoutTag });
+    // A full name:tag, so podman load names the image after the plugin.
+    const version = str(input, "version") ?? "latest";
+    const refName = `${pkg.name}:${version}`;
+    await writeLayout(out!, pkg.image, { tag: refName });
     const result = {
       out: out!,
-      tag: layoutTag,
+      ref: refName,
       digest: pkg.image.digest,
       format: pkg.format,
       name: pkg.name,
@@ -84,8 +86,8 @@ ${CREDENTIALS_HELP}`,
     };
     if (flag(input, "json")) return printJson(io, result);
     const kind = isLayoutArchive(out!) ? "oci-archive" : "oci";
-    io.out(`Wrote ${pkg.format} package of ${pkg.name} to ${out} (OCI image layout, tag "${layoutTag}")`);
+    io.out(`Wrote ${pkg.format} package of ${pkg.name} to ${out} (OCI image layout, named "${refName}")`);
     io.out(`Digest: ${pkg.image.digest}`);
-    io.out(`Copy it with: skopeo copy ${kind}:${out}:${layoutTag} docker://REGISTRY/REPOSITORY:${layoutTag}`);
+    io.out(`Copy it with: skopeo copy ${kind}:${out}:${refName} docker://REGISTRY/REPOSITORY:${version}`);
   },
 };

@@ -13,10 +13,13 @@ Deno.test("cli package --out writes OCI layouts that read back to the same plugi
     assert.equal(layout.code, 0, layout.stderr);
     assert.match(
       layout.stdout,
-      /^Wrote artifact package of hello-world-wasm-typescript to .*\/oci \(OCI image layout, tag "1\.0\.0"\)$/m,
+      /^Wrote artifact package of hello-world-wasm-typescript to .*\/oci \(OCI image layout, named "hello-world-wasm-typescript:1\.0\.0"\)$/m,
     );
-    assert.match(layout.stdout, new RegExp(`^Copy it with: skopeo copy oci:${dir}/oci:1\\.0\\.0 docker://`, "m"));
-    const image = await readLayout(`${dir}/oci`, { tag: "1.0.0" });
+    assert.match(
+      layout.stdout,
+      new RegExp(`^Copy it with: skopeo copy oci:${dir}/oci:hello-world-wasm-typescript:1\\.0\\.0 docker://`, "m"),
+    );
+    const image = await readLayout(`${dir}/oci`, { tag: "hello-world-wasm-typescript:1.0.0" });
     assert.deepEqual(await image.layers[0]!.read(), WASM);
 
     const tar = await runCli(["package", WASM_PATH, "--format", "compat", "--out", `${dir}/p.tar`, "--json"], {
@@ -25,7 +28,7 @@ Deno.test("cli package --out writes OCI layouts that read back to the same plugi
     assert.equal(tar.code, 0, tar.stderr);
     const result = JSON.parse(tar.stdout);
     assert.equal(result.format, "compat");
-    assert.equal(result.tag, "latest");
+    assert.equal(result.ref, "hello-world-wasm-typescript:latest");
     assert.deepEqual(result.entry, {
       enabled: true,
       name: "hello-world-wasm-typescript",

@@ -6,6 +6,8 @@ import { gunzip } from "./_gzip.ts";
 import { readTar } from "./_tar.ts";
 import type { Image } from "./image.ts";
 import { baseImage } from "./_test_images.ts";
+import { which } from "./_test_registry.ts";
+import { writeLayout } from "./layout.ts";
 import { Annotation, MediaType } from "./media_types.ts";
 import { packagePlugin } from "./package.ts";
 import { extractPlugin } from "./pull.ts";
@@ -173,4 +175,45 @@ Deno.test("packagePlugin() bifrost --with-config writes a config.json that Bifro
   const configJson = JSON.parse(new TextDecoder().decode(entries.get("app/data/config.json")!.data));
   assert.deepEqual(configJson, { plugins: [pkg.entry] });
   assert.deepEqual(validateBifrostConfig(configJson), { valid: true, errors: [] });
+});
+
+const hasPodman = which("podman") !== undefined;
+Deno.test({
+  name: `podman load accepts compat and bifrost layout archives${
+    hasPodman ? "" : " (ignored: podman is not installed)"
+  }`,
+  ignore: !hasPodman,
+}, async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // A private, throwaway image store: nothing touches the machine's own.
+    await Deno.writeTextFile(
+      `${dir}/storage.conf`,
+      `[storage]\ndriver = "vfs"\ngraphroot = "${dir}/graph"\nrunroot = "${dir}/run"\n`,
+    );
+    const podman = async (...args: string[]) => {
+      const out = await new Deno.Command("podman", {
+        args,
+        env: { CONTAINERS_STORAGE_CONF: `${dir}/storage.conf` },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const text = new TextDecoder().decode(out.stdout);
+      assert.ok(out.success, `podman ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
+      return text;
+    };
+    for (const format of ["compat", "bifrost"] as const) {
+      const pkg = await packagePlugin(WASM, { format, ...(format === "bifrost" ? { base: await baseImage() } : {}) });
+      await writeLayout(`${dir}/${format}.tar`, pkg.image, { tag: `${format}-plugin:1.0.0` });
+      assert.match(
+        await podman("load", "-i", `${dir}/${format}.tar`),
+        new RegExp(`Loaded image: localhost/${format}-plugin:1\\.0\\.0`),
+      );
+      const [inspected] = JSON.parse(await podman("image", "inspect", `localhost/${format}-plugin:1.0.0`));
+      assert.equal(inspected.Labels["dev.bifrost-as.plugin.path"], pkg.imagePath);
+      assert.equal(inspected.RootFS.Layers.length, format === "compat" ? 1 : 2);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
