@@ -26,7 +26,7 @@ export const hasRegistry = which("docker-registry") !== undefined;
 /** Whether skopeo is installed. */
 export const hasSkopeo = which("skopeo") !== undefined;
 /** Why registry tests are ignored, for test names. */
-export const NO_REGISTRY = "docker-registry is not installed: run scripts/install-registry-tools.sh";
+export const NO_REGISTRY = "needs docker-registry and skopeo: run scripts/install-registry-tools.sh";
 
 /** A port that was free a moment ago. */
 export function freePort(): number {

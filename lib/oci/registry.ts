@@ -171,7 +171,14 @@ export class RegistryClient {
         });
       } catch (e) {
         if (this.#options.signal?.aborted) throw new RegistryError(`Cancelled: ${method} ${target.pathname}`);
-        throw new TransientError(`cannot reach "${target.host}": ${networkReason(e)}`);
+        const reason = networkReason(e);
+        // A TLS failure will not heal with a retry; the usual cause is a registry that speaks plain HTTP.
+        if (target.protocol === "https:" && /certificate|InvalidContentType|handshake|\btls\b/i.test(reason)) {
+          throw new RegistryError(
+            `Cannot reach "${target.host}" over HTTPS: ${reason} (for a registry that speaks plain HTTP, pass --plain-http)`,
+          );
+        }
+        throw new TransientError(`cannot reach "${target.host}": ${reason}`);
       }
       if (res.status === 401 && sameOrigin && !challenged) {
         await res.body?.cancel();

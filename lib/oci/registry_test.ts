@@ -501,3 +501,24 @@ Deno.test("RegistryClient follows blob redirects without sending registry creden
   assert.deepEqual(await client.fetchBlob("a", { mediaType: "x", digest, size: 3 }), data);
   assert.deepEqual(headers, [null, `Basic ${btoa("u:p")}`, null]);
 });
+
+Deno.test("RegistryClient stops at a TLS failure and suggests --plain-http", async () => {
+  let calls = 0;
+  const fetchFn: typeof fetch = () => {
+    calls++;
+    const error = new TypeError("fetch failed");
+    (error as { cause?: unknown }).cause = new Error(
+      "error sending request for url (https://10.0.0.5:5000/v2/a/manifests/1): client error (Connect): received corrupt message of type InvalidContentType",
+    );
+    return Promise.reject(error);
+  };
+  await assert.rejects(new RegistryClient("10.0.0.5:5000", { fetch: fetchFn }).fetchManifest("a", "1"), (e) => {
+    assert.ok(e instanceof RegistryError);
+    assert.equal(
+      e.message,
+      `Cannot reach "10.0.0.5:5000" over HTTPS: received corrupt message of type InvalidContentType (for a registry that speaks plain HTTP, pass --plain-http)`,
+    );
+    return true;
+  });
+  assert.equal(calls, 1);
+});
