@@ -32,6 +32,9 @@ export class PluginError extends BifrostAsError {}
 /** A Bifrost `config.json` or plugin config that cannot be used. */
 export class ConfigError extends BifrostAsError {}
 
+/** Fixture tests that cannot run: no fixtures, an unreadable fixtures directory. */
+export class FixtureError extends BifrostAsError {}
+
 /** An OCI registry or image layout operation failed. */
 export class RegistryError extends BifrostAsError {}
 

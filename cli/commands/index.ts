@@ -9,6 +9,7 @@ import { run } from "./run.ts";
 import { packageCommand } from "./package.ts";
 import { push } from "./push.ts";
 import { pull } from "./pull.ts";
+import { test } from "./test.ts";
 
 export const commands: Command[] = [
   build,
@@ -20,4 +21,5 @@ export const commands: Command[] = [
   packageCommand,
   push,
   pull,
+  test,
 ];
