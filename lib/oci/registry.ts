@@ -180,17 +180,15 @@ export class RegistryClient {
         }
         throw new TransientError(`cannot reach "${target.host}": ${reason}`);
       }
-      if (res.status === 401 && sameOrigin && !challenged) {
-        await res.body?.cancel();
-        challenged = true;
-        if (await this.#auth.challenge(res.headers.get("WWW-Authenticate"), options.scope, signal)) continue;
-        throw new RegistryError(`Authentication failed for "${this.registry}": the registry refused ${await this
-          .#auth.identity()}`);
-      }
       if (res.status === 401) {
         await res.body?.cancel();
-        throw new RegistryError(`Authentication failed for "${this.registry}": the registry refused ${await this
-          .#auth.identity()}`);
+        // One challenge per request: a second 401 means the credentials or token were refused.
+        if (sameOrigin && !challenged) {
+          challenged = true;
+          if (await this.#auth.challenge(res.headers.get("WWW-Authenticate"), options.scope, signal)) continue;
+        }
+        const who = await this.#auth.identity();
+        throw new RegistryError(`Authentication failed for "${this.registry}": the registry refused ${who}`);
       }
       if ([301, 302, 303, 307, 308].includes(res.status) && (method === "GET" || method === "HEAD")) {
         await res.body?.cancel();
