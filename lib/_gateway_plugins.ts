@@ -9,6 +9,7 @@
  * microseconds, so a queue per plugin costs little and keeps the plugin's
  * view of the world the one it has in Bifrost.
  */
+import { dirname, resolve } from "node:path";
 import type { HookName } from "./abi.ts";
 import { type HookCall, type HostOptions, PluginHost } from "./host.ts";
 
@@ -20,19 +21,40 @@ export interface PluginEntry {
   config?: unknown;
 }
 
+/** One hook call as the gateway made it (for observers such as `dev --record`). */
+export interface HookCallEvent {
+  /** The plugin's name in the config. */
+  plugin: string;
+  hook: HookName;
+  /** The plugin's config, as given to `init`. */
+  config: unknown;
+  /** The input's JSON text, as sent. */
+  input: string;
+  /** The output's JSON text, as the plugin wrote it. */
+  output: string;
+}
+
+/** Sees every successful hook call; must not throw (what it throws is ignored). */
+export type HookObserver = (call: HookCallEvent) => void;
+
 /** A loaded plugin: calls go through {@link LoadedPlugin.call}, one at a time. */
 export class LoadedPlugin {
   #host: PluginHost;
   #queue: Promise<unknown> = Promise.resolve();
   #watcher: Deno.FsWatcher | undefined;
 
-  private constructor(readonly entry: PluginEntry, host: PluginHost, private hostOptions: HostOptions) {
+  private constructor(
+    readonly entry: PluginEntry,
+    host: PluginHost,
+    private hostOptions: HostOptions,
+    private observer: HookObserver | undefined,
+  ) {
     this.#host = host;
   }
 
-  static async load(entry: PluginEntry, hostOptions: HostOptions): Promise<LoadedPlugin> {
+  static async load(entry: PluginEntry, hostOptions: HostOptions, observer?: HookObserver): Promise<LoadedPlugin> {
     const host = await PluginHost.load(entry.path, { ...hostOptions, config: entry.config ?? {} });
-    return new LoadedPlugin(entry, host, hostOptions);
+    return new LoadedPlugin(entry, host, hostOptions, observer);
   }
 
   /** The name the plugin registers under (`get_name`). */
@@ -53,9 +75,18 @@ export class LoadedPlugin {
 
   /** Calls `hook` after every call already queued for this plugin. */
   call(hook: HookName, input: unknown): Promise<HookCall<unknown>> {
-    const run = this.#queue.then(() => this.#host.call(hook, input));
+    // Serialised now: the gateway goes on changing the objects it passed (the context above all).
+    const text = typeof input === "string" ? input : JSON.stringify(input);
+    const run = this.#queue.then(() => this.#host.call(hook, text));
     this.#queue = run.catch(() => {});
-    return run;
+    if (!this.observer) return run;
+    const observer = this.observer;
+    return run.then((result) => {
+      try {
+        observer({ plugin: this.entry.name, hook, config: this.entry.config ?? {}, input: text, output: result.raw });
+      } catch { /* an observer's failure is not the request's */ }
+      return result;
+    });
   }
 
   /** Loads the `.wasm` again and swaps it in once queued calls are done; on failure keeps the old one. */
@@ -78,15 +109,20 @@ export class LoadedPlugin {
     return true;
   }
 
-  /** Reloads whenever the `.wasm` file changes (debounced). */
+  /**
+   * Reloads whenever the `.wasm` file changes (debounced). Watches the
+   * directory, not the file: builds replace the file by a rename, and a
+   * watch on the file itself ends with the first replacement.
+   */
   watch(log: (line: string) => void): void {
-    const watcher = Deno.watchFs(this.entry.path);
+    const path = resolve(this.entry.path);
+    const watcher = Deno.watchFs(dirname(path), { recursive: false });
     this.#watcher = watcher;
     let timer: ReturnType<typeof setTimeout> | undefined;
     (async () => {
       try {
         for await (const event of watcher) {
-          if (event.kind !== "modify" && event.kind !== "create") continue;
+          if (event.kind === "remove" || event.kind === "access" || !event.paths.includes(path)) continue;
           clearTimeout(timer);
           timer = setTimeout(() => void this.reload(log), 150);
         }

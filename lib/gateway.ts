@@ -42,7 +42,7 @@
  * @module
  */
 import { decodeBase64, encodeBase64 } from "./_base64.ts";
-import { LoadedPlugin, type PluginEntry } from "./_gateway_plugins.ts";
+import { type HookObserver, LoadedPlugin, type PluginEntry } from "./_gateway_plugins.ts";
 import { callProvider, isStreamError, type ProviderTarget, streamProvider } from "./_provider.ts";
 import { sseEvent } from "./_sse.ts";
 import type {
@@ -62,7 +62,7 @@ import type {
 import type { HostOptions } from "./host.ts";
 import { PluginError } from "./errors.ts";
 
-export type { PluginEntry } from "./_gateway_plugins.ts";
+export type { HookCallEvent, HookObserver, PluginEntry } from "./_gateway_plugins.ts";
 
 /** Options of {@link startGateway}. */
 export interface GatewayOptions {
@@ -84,6 +84,8 @@ export interface GatewayOptions {
   requestIdKey?: string;
   /** Gateway and plugin log lines. */
   onLog?: (line: string) => void;
+  /** Sees every successful hook call: its input and the plugin's output (`dev --record` saves them as fixtures). */
+  onHookCall?: HookObserver;
 }
 
 /** A running gateway. */
@@ -428,7 +430,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   try {
     for (const entry of options.plugins) {
       if (entry.enabled === false) continue;
-      const p = await LoadedPlugin.load(entry, { ...options.host, onLog: (l) => log(`[${entry.name}] ${l}`) });
+      const p = await LoadedPlugin.load(
+        entry,
+        { ...options.host, onLog: (l) => log(`[${entry.name}] ${l}`) },
+        options.onHookCall,
+      );
       if (p.name !== entry.name) log(`plugin "${entry.name}" registers as "${p.name}" (get_name)`);
       plugins.push(p);
       if (options.watch) p.watch(log);
