@@ -3,6 +3,9 @@
  * `config.json` a real Bifrost reads, with a mock upstream when no upstream
  * is given.
  *
+ * The upstream is a mock started here unless one is given, or, with
+ * `useConfigUpstream`, the config's own `openai` base URL, as Bifrost calls it.
+ *
  * Plugin paths resolve as in the Bifrost container: a path under Bifrost's
  * app dir `/app/data` is looked up in the config's own directory (compose
  * mounts that directory at `/app/data`), a relative path against the config's
@@ -11,7 +14,7 @@
  * @module
  */
 import { type BifrostConfigFile, readBifrostConfig } from "./bifrost_config.ts";
-import { ConfigError } from "./errors.ts";
+import { ConfigError, UsageError } from "./errors.ts";
 import { type Gateway, type GatewayOptions, type PluginEntry, startGateway } from "./gateway.ts";
 import { type MockUpstream, startMockUpstream } from "./mock_upstream.ts";
 
@@ -24,6 +27,12 @@ export interface DevOptions extends Omit<GatewayOptions, "plugins" | "upstreamUr
   configPath: string;
   /** The upstream to call instead of the config's; omitted: a mock upstream is started. */
   upstreamUrl?: string;
+  /**
+   * Call the config's `providers.openai.network_config.base_url`, as Bifrost
+   * does, instead of starting a mock upstream (e.g. in a container whose
+   * upstream is another service). Not together with `upstreamUrl`.
+   */
+  useConfigUpstream?: boolean;
 }
 
 /** A running dev setup. */
@@ -31,6 +40,8 @@ export interface Dev extends AsyncDisposable {
   gateway: Gateway;
   /** The mock upstream, when one was started. */
   upstream?: MockUpstream;
+  /** The upstream the gateway calls: the mock's, the given one, or the config's. */
+  upstreamUrl: string;
   config: BifrostConfigFile;
   close(): Promise<void>;
 }
@@ -68,22 +79,32 @@ export function gatewayInputs(file: BifrostConfigFile): { plugins: PluginEntry[]
 
 /** Reads the config, starts a mock upstream unless one is given, then the gateway. */
 export async function startDev(options: DevOptions): Promise<Dev> {
-  const { configPath, upstreamUrl, ...gatewayOptions } = options;
+  const { configPath, upstreamUrl: asked, useConfigUpstream, ...gatewayOptions } = options;
+  if (useConfigUpstream && asked) {
+    throw new UsageError("Give either an upstream URL or use the config's upstream, not both");
+  }
   const config = await readBifrostConfig(configPath);
   const inputs = gatewayInputs(config);
-  const upstream = upstreamUrl ? undefined : await startMockUpstream({ port: 0 });
+  if (useConfigUpstream && !inputs.upstreamUrl) {
+    throw new ConfigError(
+      `Bifrost config "${configPath}" names no upstream: providers.openai.network_config.base_url is missing`,
+    );
+  }
+  const given = useConfigUpstream ? inputs.upstreamUrl : asked;
+  const upstream = given ? undefined : await startMockUpstream({ port: 0 });
+  const upstreamUrl = given ?? upstream!.url;
   try {
     const gateway = await startGateway({
       ...gatewayOptions,
       plugins: inputs.plugins,
-      upstreamUrl: upstreamUrl ?? upstream!.url,
+      upstreamUrl,
       ...(inputs.key ? { upstreamKey: inputs.key } : {}),
     });
     const close = async () => {
       await gateway.close();
       await upstream?.close();
     };
-    return { gateway, ...(upstream ? { upstream } : {}), config, close, [Symbol.asyncDispose]: close };
+    return { gateway, ...(upstream ? { upstream } : {}), upstreamUrl, config, close, [Symbol.asyncDispose]: close };
   } catch (e) {
     await upstream?.close();
     throw e;

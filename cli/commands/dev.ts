@@ -10,9 +10,10 @@ export const dev: Command = {
   description: `
 Reads a Bifrost config.json (the same file a real Bifrost reads), loads every
 enabled plugin into the conformance host in array order, and serves
-POST /v1/chat/completions with "provider/model" on the given port. Unless
---upstream is given, a mock OpenAI upstream is started and used instead of
-the config's openai base_url. Plugins reload when their .wasm changes.
+POST /v1/chat/completions with "provider/model" on the given port and host.
+Unless --upstream or --use-config-upstream is given, a mock OpenAI upstream
+is started and used instead of the config's openai base_url. Plugins reload
+when their .wasm changes. In a container, listen with --host 0.0.0.0.
 
 With --plugin instead of --config, a config enabling that one plugin is
 written to build/dev/ first.`,
@@ -24,7 +25,12 @@ written to build/dev/ first.`,
       description: "A .wasm to run without a config (writes build/dev/config.json)",
     },
     port: { type: "string", arg: "PORT", description: "Port to listen on, 0 for a free one", default: "8080" },
+    host: { type: "string", arg: "HOST", description: "Address to listen on", default: "127.0.0.1" },
     upstream: { type: "string", arg: "URL", description: "OpenAI-compatible upstream to call instead of a mock" },
+    "use-config-upstream": {
+      type: "boolean",
+      description: "Call the config's openai base_url, as Bifrost does, instead of a mock",
+    },
     "free-policy": {
       type: "string",
       arg: "P",
@@ -37,6 +43,7 @@ written to build/dev/ first.`,
   examples: [
     "bifrost-as dev --plugin build/hello-world.wasm",
     "bifrost-as dev --config build/e2e/config.json --port 8080",
+    "bifrost-as dev --config /app/data/config.json --host 0.0.0.0 --use-config-upstream",
     `curl localhost:8080/v1/chat/completions -d '{"model":"openai/mock-model","messages":[{"role":"user","content":"hi"}]}'`,
   ],
   async run(input) {
@@ -60,16 +67,24 @@ written to build/dev/ first.`,
       configPath = written.configPath;
     }
     const upstream = str(input, "upstream");
+    const useConfigUpstream = flag(input, "use-config-upstream");
+    if (upstream && useConfigUpstream) throw new UsageError("Give either --upstream or --use-config-upstream");
+    const hostname = str(input, "host")!;
+    if (!/^[A-Za-z0-9.:-]+$/.test(hostname)) {
+      throw new UsageError(`Invalid --host "${hostname}": expected an IP address or host name`);
+    }
     const running = await startDev({
       configPath: configPath!,
       port: listenPort,
+      hostname,
+      useConfigUpstream,
       watch: !flag(input, "no-watch"),
       host: { freePolicy: policy },
       onLog: (line) => io.err(line),
       ...(upstream ? { upstreamUrl: upstream } : {}),
     });
     try {
-      const upstreamUrl = upstream ?? running.upstream!.url;
+      const upstreamUrl = running.upstreamUrl;
       if (flag(input, "json")) {
         io.out(JSON.stringify({ url: running.gateway.url, upstream: upstreamUrl, plugins: running.gateway.plugins }));
       } else {
@@ -77,7 +92,7 @@ written to build/dev/ first.`,
       }
       io.err(
         `Gateway on ${running.gateway.url} with plugins [${running.gateway.plugins.join(", ")}], ` +
-          `upstream ${upstreamUrl}${upstream ? "" : " (mock)"} (Ctrl-C to stop)`,
+          `upstream ${upstreamUrl}${running.upstream ? " (mock)" : ""} (Ctrl-C to stop)`,
       );
       await new Promise<void>((resolve) => {
         if (input.signal.aborted) resolve();
