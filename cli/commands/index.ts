@@ -1,5 +1,6 @@
 /** The command table, in the order `bifrost-as --help` lists them. */
 import type { Command } from "../_command.ts";
+import { bench } from "./bench.ts";
 import { build } from "./build.ts";
 import { config } from "./config.ts";
 import { dev } from "./dev.ts";
@@ -12,6 +13,7 @@ import { pull } from "./pull.ts";
 import { test } from "./test.ts";
 
 export const commands: Command[] = [
+  bench,
   build,
   config,
   dev,

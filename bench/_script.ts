@@ -1,0 +1,59 @@
+/**
+ * What the `deno task bench|soak|fuzz` scripts share: argv parsing with
+ * `--help`, typed numeric options, and the exit code (a `UsageError` exits 2
+ * with its message, any other error exits 1 with its message only, the
+ * stack with BIFROST_AS_DEBUG=1).
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { BifrostAsError, UsageError } from "../lib/errors.ts";
+
+/** Option declarations as parseArgs takes them. */
+export type ScriptOptions = Record<string, { type: "string" | "boolean"; short?: string }>;
+
+/** Parsed options. */
+export type ScriptValues = Record<string, string | boolean | undefined>;
+
+/** Parses `args`; `--help` prints `usage` and returns `null`. */
+export function scriptArgs(usage: string, options: ScriptOptions, args: string[] = Deno.args): ScriptValues | null {
+  let values: ScriptValues;
+  try {
+    values = parseArgs({ args, options: { ...options, help: { type: "boolean", short: "h" } }, strict: true })
+      .values as ScriptValues;
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message.split(/\.\s/)[0]!.replace(/\.$/, "")}: see --help`);
+  }
+  if (values.help) {
+    console.log(usage.trim());
+    return null;
+  }
+  return values;
+}
+
+/** A whole-number option of at least `min`, or `fallback` when absent. */
+export function intOption(values: ScriptValues, name: string, fallback: number, min = 1): number {
+  const raw = values[name];
+  if (raw === undefined) return fallback;
+  const n = typeof raw === "string" && /^\d+$/.test(raw.replaceAll("_", "")) ? Number(raw.replaceAll("_", "")) : NaN;
+  if (!Number.isSafeInteger(n) || n < min) {
+    throw new UsageError(`Invalid --${name} "${raw}": expected a whole number of at least ${min}`);
+  }
+  return n;
+}
+
+/** Runs a script's main and sets the exit code from its result or error. */
+export async function runScript(main: () => Promise<number>): Promise<void> {
+  try {
+    Deno.exitCode = await main();
+  } catch (e) {
+    if (e instanceof BifrostAsError) {
+      console.error(`error: ${e.message}`);
+      Deno.exitCode = e.exitCode;
+      return;
+    }
+    const detail = Deno.env.get("BIFROST_AS_DEBUG") && e instanceof Error ? e.stack : (e as Error)?.message ?? e;
+    console.error(`error: unexpected failure (BIFROST_AS_DEBUG=1 shows the stack): ${detail}`);
+    Deno.exitCode = 1;
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * `deno task bench [--json] [--quick]`: hello-world against the native JS
+ * floor and the docs-style baseline (hook cost, memory under every free
+ * policy, size), the local gateway under load, and build times. Prints a
+ * table (or JSON) and, after a full run, writes it to bench/RESULTS.md.
+ *
+ * @module
+ */
+import { formatBenchReport } from "../lib/bench/report.ts";
+import { BENCH_SECTIONS, type BenchSection, FULL, QUICK, runBench } from "../lib/bench/run.ts";
+import { UsageError } from "../lib/errors.ts";
+import { measureBuildTimes } from "./_build_times.ts";
+import { baselinePlugin, helloWorldPlugin } from "./_plugins.ts";
+import { intOption, runScript, scriptArgs } from "./_script.ts";
+
+const SECTIONS = [...BENCH_SECTIONS, "build"] as const;
+type Section = typeof SECTIONS[number];
+
+const USAGE = `
+deno task bench [options]
+
+Benchmarks hello-world (build/hello-world.wasm) against the native JSON floor
+and the docs-style baseline (bench/baseline/), then the gateway and the build.
+A full run takes a few minutes and writes bench/RESULTS.md.
+
+Options:
+  --json            Print the report as JSON
+  --quick           CI-sized run (seconds, not minutes); does not write RESULTS.md
+  --only LIST       Sections to run, comma-separated: ${SECTIONS.join(",")}
+  --calls N         Calls per free policy in the memory soak (default 1000000, quick 20000)
+  --rounds N        Rounds per hook-cost measurement (default 100, quick 15)
+  --seconds N       Seconds per gateway run (default 5, quick 1)
+  --no-write        Do not write bench/RESULTS.md
+`;
+
+const RESULTS = new URL("./RESULTS.md", import.meta.url);
+
+async function main(): Promise<number> {
+  const values = scriptArgs(USAGE, {
+    json: { type: "boolean" },
+    quick: { type: "boolean" },
+    only: { type: "string" },
+    calls: { type: "string" },
+    rounds: { type: "string" },
+    seconds: { type: "string" },
+    "no-write": { type: "boolean" },
+  });
+  if (!values) return 0;
+  const base = values.quick ? QUICK : FULL;
+  const preset = {
+    cost: { ...base.cost, rounds: intOption(values, "rounds", base.cost.rounds) },
+    calls: intOption(values, "calls", base.calls),
+    gatewaySeconds: intOption(values, "seconds", base.gatewaySeconds),
+  };
+  const only = typeof values.only === "string" ? values.only.split(",").map((s) => s.trim()) : [...SECTIONS];
+  for (const s of only) {
+    if (!(SECTIONS as readonly string[]).includes(s)) {
+      throw new UsageError(`Invalid --only section "${s}": expected some of ${SECTIONS.join(", ")}`);
+    }
+  }
+  const sections = new Set(only as Section[]);
+  const progress = (line: string) => console.error(`bench: ${line}`);
+
+  progress("building hello-world and the baseline when stale");
+  const [plugin, baseline] = [await helloWorldPlugin(), await baselinePlugin()];
+  const report = await runBench({
+    plugin,
+    baseline,
+    sections: BENCH_SECTIONS.filter((s) => sections.has(s)) as BenchSection[],
+    preset,
+    onProgress: progress,
+  });
+  if (sections.has("build")) {
+    progress("build: one cold and two warm `deno task build` runs");
+    report.build = await measureBuildTimes(values.quick ? 1 : 2);
+  }
+
+  const table = formatBenchReport(report);
+  console.log(values.json ? JSON.stringify(report, null, 2) : table);
+  const full = !values.quick && sections.size === SECTIONS.length && preset.calls >= FULL.calls;
+  if (full && !values["no-write"]) {
+    await Deno.writeTextFile(RESULTS, `## Benchmark results\n\nFrom \`deno task bench\`.\n\n${table}`);
+    progress(`wrote ${RESULTS.pathname}`);
+  }
+  return 0;
+}
+
+if (import.meta.main) await runScript(main);

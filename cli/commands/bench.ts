@@ -1,0 +1,49 @@
+import { UsageError } from "../../lib/errors.ts";
+import { formatBenchReport } from "../../lib/bench/report.ts";
+import { BENCH_SECTIONS, type BenchSection, FULL, QUICK, runBench } from "../../lib/bench/run.ts";
+import { type Command, flag, printJson, str } from "../_command.ts";
+
+export const bench: Command = {
+  name: "bench",
+  summary: "Measure a .wasm plugin: hook cost against native JSON, memory per free policy, size, gateway load",
+  description: `
+Calls pre_hook and post_hook through the conformance host on the seed's
+samples, a 20-message conversation, a 100 KB message and a 50 KB response,
+beside the native floor (JSON.parse, hello-world's change and JSON.stringify
+in plain JS) and, with --baseline, another plugin. Then soaks memory with
+pre_hook calls under every free policy and reports the .wasm sizes; with
+--gateway, also measures the local gateway under load (loopback only).
+A full run takes a minute or more; --quick takes seconds.`,
+  positionals: [{ name: "plugin.wasm", description: "The plugin to measure" }],
+  options: {
+    baseline: { type: "string", arg: "FILE", description: "A plugin to compare against" },
+    quick: { type: "boolean", description: "Few rounds and calls: seconds, not minutes" },
+    gateway: { type: "boolean", description: "Also measure the local gateway (concurrency 1 and 32)" },
+    calls: { type: "string", arg: "N", description: "Calls per free policy in the memory soak (default 1000000)" },
+    json: { type: "boolean", description: "Print the report as JSON" },
+  },
+  examples: [
+    "bifrost-as bench build/hello-world.wasm --quick",
+    "bifrost-as bench build/my-plugin.wasm --baseline build/hello-world.wasm --gateway",
+    "bifrost-as bench build/my-plugin.wasm --json > bench.json",
+  ],
+  async run(input) {
+    const plugin = input.positionals[0]!;
+    const baseline = str(input, "baseline");
+    const preset = flag(input, "quick") ? QUICK : FULL;
+    const calls = str(input, "calls");
+    if (calls !== undefined && !/^[1-9]\d*$/.test(calls)) {
+      throw new UsageError(`Invalid --calls "${calls}": expected a whole number of at least 1`);
+    }
+    const sections = BENCH_SECTIONS.filter((s: BenchSection) => s !== "gateway" || flag(input, "gateway"));
+    const report = await runBench({
+      plugin,
+      ...(baseline ? { baseline } : {}),
+      sections,
+      preset: { ...preset, calls: calls === undefined ? preset.calls : Number(calls) },
+      onProgress: (line) => input.io.err(`bench: ${line}`),
+    });
+    if (flag(input, "json")) printJson(input.io, report);
+    else input.io.out(formatBenchReport(report).trimEnd());
+  },
+};

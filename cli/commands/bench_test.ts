@@ -1,0 +1,48 @@
+import assert from "node:assert/strict";
+import type { BenchReport } from "../../lib/bench/report.ts";
+import { testPlugin } from "../../lib/_test_plugins.ts";
+import { runCli } from "../_test_helpers.ts";
+
+Deno.test("cli bench --quick --json measures every input, memory per policy and size", async () => {
+  const plugin = await testPlugin("hello-world");
+  const r = await runCli(["bench", plugin, "--quick", "--calls", "300", "--json"]);
+  assert.equal(r.code, 0, r.stderr);
+  const report = JSON.parse(r.stdout) as BenchReport;
+  assert.equal(report.plugin, "hello-world-wasm-typescript");
+  assert.deepEqual(report.hookCosts?.map((c) => c.input), [
+    "pre_seed",
+    "pre_20x1k",
+    "pre_100k",
+    "post_seed",
+    "post_50k",
+  ]);
+  assert.ok(report.hookCosts!.every((c) => c.pluginDiff === null && c.baseline === undefined));
+  assert.deepEqual(report.memory?.plugin?.results.map((m) => [m.policy, m.calls]), [
+    ["both", 300],
+    ["input", 300],
+    ["none", 300],
+    ["double", 300],
+  ]);
+  assert.equal(report.size?.plugin, (await Deno.stat(plugin)).size);
+  assert.equal(report.gateway, undefined);
+  assert.match(r.stderr, /^bench: hook cost: pre_hook, seed sample$/m);
+});
+
+Deno.test("cli bench prints tables, with the baseline's columns when given one", async () => {
+  const plugin = await testPlugin("hello-world");
+  const r = await runCli(["bench", plugin, "--baseline", plugin, "--quick", "--calls", "100"]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^### Hook cost$/m);
+  assert.match(r.stdout, /\| input \| bytes \| native JS \| baseline \| plugin \| plugin\/native \|/);
+  assert.match(r.stdout, /\| Size no larger than the baseline \| .* \| yes \|/);
+});
+
+Deno.test("cli bench refuses a bad --calls with exit 2 and a missing plugin with exit 1, without a stack", async () => {
+  const bad = await runCli(["bench", "x.wasm", "--calls", "many"]);
+  assert.equal(bad.code, 2);
+  assert.equal(bad.stderr.trim(), 'error: Invalid --calls "many": expected a whole number of at least 1');
+  const missing = await runCli(["bench", "/nonexistent/x.wasm", "--quick"]);
+  assert.equal(missing.code, 1);
+  assert.equal(missing.stderr.trim(), 'error: Cannot load plugin "/nonexistent/x.wasm": file not found');
+  assert.equal(missing.stdout, "");
+});

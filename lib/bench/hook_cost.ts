@@ -1,0 +1,240 @@
+/**
+ * Hook cost: µs per call of a plugin's hooks through the conformance host,
+ * beside the native floor (hello-world's hook in plain JS, see
+ * `native.ts`) and optionally a baseline plugin, on the same input text.
+ *
+ * Contenders run interleaved, round by round (the order rotates), so that
+ * drift on a shared machine hits them alike. A round is a batch of calls
+ * sized from a warm-up to take about `roundMs`; its per-call mean is one
+ * sample, and the summary gives min, median and p99 over the rounds. A
+ * plugin's time is what the host measures around the call (`stats.durationUs`:
+ * malloc, writing the input, the hook, the frees and reading the output), not
+ * the host's own parsing and contract checks of the output.
+ *
+ * @module
+ */
+import type { HookName } from "../abi.ts";
+import { PluginTrapError } from "../errors.ts";
+import { type HostOptions, PluginHost, type PluginSource } from "../host.ts";
+import { abiModule } from "../_wasm_builder.ts";
+import type { BenchInput } from "./inputs.ts";
+import { jsonDiff } from "./json_diff.ts";
+import { helloWorldOutput, nativeHook } from "./native.ts";
+
+/** Per-call cost over the rounds, in µs. */
+export interface CostSummary {
+  minUs: number;
+  medianUs: number;
+  p99Us: number;
+  rounds: number;
+  callsPerRound: number;
+}
+
+/** How long to measure. */
+export interface MeasureOptions {
+  /** Samples per contender. Default 100. */
+  rounds?: number;
+  /** Target duration of one round, in ms. Default 5. */
+  roundMs?: number;
+  /** Warm-up per contender before sizing the rounds, in ms. Default 200. */
+  warmupMs?: number;
+}
+
+/** Something to time: `run(n)` makes `n` calls and answers µs per call. */
+export interface Contender {
+  label: string;
+  run(calls: number): Promise<number>;
+}
+
+/** The native floor on `text`. */
+export function nativeContender(hook: HookName, text: string): Contender {
+  let sink = 0;
+  return {
+    label: "native",
+    // deno-lint-ignore require-await
+    async run(calls) {
+      const started = performance.now();
+      for (let i = 0; i < calls; i++) sink += nativeHook(hook, text).length;
+      const us = ((performance.now() - started) * 1000) / calls;
+      return sink < 0 ? Number.NaN : us; // keeps the results alive
+    },
+  };
+}
+
+/** A plugin through the host; a trap (a baseline out of memory) is counted in `restarts` and the call retried. */
+export function hostContender(
+  label: string,
+  host: PluginHost,
+  hook: HookName,
+  text: string,
+): Contender & { restarts: number } {
+  return {
+    label,
+    restarts: 0,
+    async run(calls) {
+      let total = 0;
+      for (let done = 0; done < calls;) {
+        try {
+          total += (await host.call(hook, text)).stats.durationUs;
+          done++;
+        } catch (e) {
+          // The host has re-instantiated the plugin; give up if it keeps failing.
+          if (!(e instanceof PluginTrapError) || ++this.restarts > 100) throw e;
+        }
+      }
+      return total / calls;
+    },
+  };
+}
+
+/** Nearest-rank percentile of ascending `sorted` values. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
+  return sorted[rank - 1]!;
+}
+
+/** Summarises per-round samples. */
+export function summarise(samples: readonly number[], callsPerRound: number): CostSummary {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return {
+    minUs: sorted[0] ?? Number.NaN,
+    medianUs: percentile(sorted, 50),
+    p99Us: percentile(sorted, 99),
+    rounds: sorted.length,
+    callsPerRound,
+  };
+}
+
+/** Times contenders round by round, interleaved; one summary per contender, in order. */
+export async function measure(contenders: readonly Contender[], options: MeasureOptions = {}): Promise<CostSummary[]> {
+  const rounds = options.rounds ?? 100;
+  const roundUs = (options.roundMs ?? 5) * 1000;
+  const warmupMs = options.warmupMs ?? 200;
+  const sizes: number[] = [];
+  for (const c of contenders) {
+    const started = performance.now();
+    let calls = 0;
+    let us = 0;
+    while (calls < 20 || performance.now() - started < warmupMs) {
+      us += await c.run(10);
+      calls += 10;
+    }
+    const perCall = us / (calls / 10);
+    sizes.push(Math.max(1, Math.min(100_000, Math.round(roundUs / Math.max(perCall, 0.01)))));
+  }
+  const samples: number[][] = contenders.map(() => []);
+  for (let r = 0; r < rounds; r++) {
+    for (let k = 0; k < contenders.length; k++) {
+      const i = (r + k) % contenders.length;
+      samples[i]!.push(await contenders[i]!.run(sizes[i]!));
+    }
+  }
+  return samples.map((s, i) => summarise(s, sizes[i]!));
+}
+
+/** One input's costs and ratios (medians). */
+export interface HookCostRow {
+  input: string;
+  label: string;
+  hook: HookName;
+  inputBytes: number;
+  native: CostSummary;
+  plugin: CostSummary;
+  baseline?: CostSummary;
+  /** plugin / native. */
+  pluginVsNative: number;
+  /** baseline / native. */
+  baselineVsNative?: number;
+  /** plugin / baseline: below 1 means the plugin is faster. */
+  pluginVsBaseline?: number;
+  /** How the output differs from hello-world's (the native twin's) answer; `null` when it is the same. */
+  pluginDiff: string | null;
+  baselineDiff?: string | null;
+  /** Times the baseline ran out of memory (and was re-instantiated by the host) while measured. */
+  baselineRestarts?: number;
+}
+
+/** What {@link benchHookCosts} compares. */
+export interface HookCostOptions extends MeasureOptions {
+  plugin: PluginSource;
+  baseline?: PluginSource;
+  inputs: readonly BenchInput[];
+  /** Host options for both plugins (`freePolicy` and so on). */
+  host?: Omit<HostOptions, "onLog">;
+  /** The baseline's memory cap in pages (it never frees). Default 16384 (1 GiB). */
+  baselineMaxPages?: number;
+  /** Called before each input is measured. */
+  onInput?: (input: BenchInput) => void;
+}
+
+/** Measures every input; each plugin gets a fresh instance per input. */
+export async function benchHookCosts(options: HookCostOptions): Promise<HookCostRow[]> {
+  const rows: HookCostRow[] = [];
+  for (const input of options.inputs) {
+    options.onInput?.(input);
+    const plugin = await PluginHost.load(options.plugin, options.host);
+    const baseline = options.baseline === undefined ? undefined : await PluginHost.load(options.baseline, {
+      ...options.host,
+      maxMemoryPages: options.baselineMaxPages ?? 16384,
+    });
+    try {
+      const pluginDiff = await outputDiff(plugin, input);
+      const baselineDiff = baseline && await outputDiff(baseline, input);
+      const b = baseline && hostContender("baseline", baseline, input.hook, input.text);
+      const [native, ours, base] = await measure([
+        nativeContender(input.hook, input.text),
+        hostContender("plugin", plugin, input.hook, input.text),
+        ...(b ? [b] : []),
+      ], options);
+      rows.push({
+        input: input.id,
+        label: input.label,
+        hook: input.hook,
+        inputBytes: new TextEncoder().encode(input.text).length,
+        native: native!,
+        plugin: ours!,
+        pluginVsNative: ours!.medianUs / native!.medianUs,
+        pluginDiff,
+        ...(base && b
+          ? {
+            baseline: base,
+            baselineVsNative: base.medianUs / native!.medianUs,
+            pluginVsBaseline: ours!.medianUs / base.medianUs,
+            baselineDiff: baselineDiff ?? null,
+            baselineRestarts: b.restarts,
+          }
+          : {}),
+      });
+    } finally {
+      plugin.close();
+      baseline?.close();
+    }
+  }
+  return rows;
+}
+
+/** How a plugin's output for `input` differs from the native twin's (its own name in place of hello-world's). */
+async function outputDiff(host: PluginHost, input: BenchInput): Promise<string | null> {
+  const { output } = await host.call(input.hook, input.text);
+  return jsonDiff(helloWorldOutput(input.hook, JSON.parse(input.text), { name: host.name }), output) ?? null;
+}
+
+/**
+ * The host's own cost per call: a hand-built plugin whose `pre_hook` only
+ * returns a fixed output (`output`, by default hello-world's answer to the
+ * seed), called with `text`. What a plugin costs above this is its own.
+ */
+export async function measureHostFloor(
+  text: string,
+  output: string,
+  options: MeasureOptions & { host?: Omit<HostOptions, "onLog"> } = {},
+): Promise<CostSummary> {
+  const host = await PluginHost.load(abiModule({ name: "host-floor", outputs: { pre_hook: output } }), options.host);
+  try {
+    const [floor] = await measure([hostContender("host floor", host, "pre_hook", text)], options);
+    return floor!;
+  } finally {
+    host.close();
+  }
+}

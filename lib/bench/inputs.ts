@@ -1,0 +1,172 @@
+/**
+ * The benchmark's hook inputs, built deterministically: the seed's samples
+ * (the README of Bifrost's Rust example plugin), a 20-message conversation
+ * of about 1 KB per message, a request with one ~100 KB message, and a
+ * response with ~50 KB of content.
+ *
+ * @example
+ * ```ts
+ * import { BENCH_INPUTS } from "./inputs.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const conversation = BENCH_INPUTS.find((i) => i.id === "pre_20x1k")!;
+ * assert.equal(JSON.parse(conversation.text).request.input.length, 20);
+ * ```
+ *
+ * @module
+ */
+import type { HookName } from "../abi.ts";
+
+/** One benchmark input: the hook it is for and its JSON text. */
+export interface BenchInput {
+  /** Stable id, used in `--json` output. */
+  id: string;
+  hook: HookName;
+  /** What a reader sees in the table. */
+  label: string;
+  text: string;
+}
+
+const WORDS = [
+  "the",
+  "gateway",
+  "routes",
+  "each",
+  "request",
+  "to",
+  "a",
+  "provider",
+  "and",
+  "plugins",
+  "see",
+  "it",
+  "first",
+  "model",
+  "tokens",
+  "latency",
+  "budget",
+  "answer",
+  "with",
+  "context",
+  "summarise",
+  "this",
+  "document",
+  "for",
+  "engineers",
+  "who",
+  "need",
+  "numbers",
+  "not",
+  "adjectives",
+  "résumé",
+  "naïve",
+  "日本語",
+  "emoji",
+  "🚀",
+];
+
+/** Deterministic prose of about `bytes` UTF-8 bytes, with sentences, newlines and a quoted phrase. */
+export function prose(bytes: number, salt = 0): string {
+  const encoder = new TextEncoder();
+  let out = "";
+  let size = 0;
+  for (let i = 0; size < bytes; i++) {
+    const word = WORDS[(i * 7 + salt * 13 + ((i / 11) | 0)) % WORDS.length]!;
+    const sep = i % 17 === 16 ? ".\n" : i % 29 === 28 ? ' "quoted", ' : " ";
+    const piece = word + sep;
+    out += piece;
+    size += encoder.encode(piece).length;
+  }
+  return out;
+}
+
+/** The seed's pre_hook input. */
+export const SEED_PRE_HOOK = {
+  context: { request_id: "abc-123" },
+  request: {
+    provider: "openai",
+    model: "gpt-4",
+    input: [{ role: "user", content: "Hello" }],
+    params: { temperature: 0.7 },
+  },
+};
+
+/** The seed's post_hook input. */
+export const SEED_POST_HOOK = {
+  context: { request_id: "abc-123", plugin_processed: true },
+  response: {
+    chat_response: {
+      id: "chatcmpl-123",
+      model: "gpt-4",
+      choices: [{ index: 0, message: { role: "assistant", content: "Hi!" } }],
+      usage: { prompt_tokens: 5, completion_tokens: 10, total_tokens: 15 },
+    },
+  },
+  error: {},
+  has_error: false,
+};
+
+function conversation(messages: number, bytesEach: number) {
+  return {
+    context: { request_id: "bench-conversation", "request-id": "bench-conversation" },
+    request: {
+      provider: "openai",
+      model: "gpt-4o",
+      input: Array.from({ length: messages }, (_, i) => ({
+        role: i === 0 ? "system" : i % 2 ? "user" : "assistant",
+        content: prose(bytesEach, i),
+      })),
+      params: { temperature: 0.2, max_completion_tokens: 512, stop: ["\n\n"] },
+      fallbacks: [{ provider: "anthropic", model: "claude-3-5-sonnet" }],
+    },
+  };
+}
+
+function response(contentBytes: number) {
+  return {
+    context: { request_id: "bench-response", plugin_processed: true },
+    response: {
+      chat_response: {
+        id: "chatcmpl-bench",
+        object: "chat.completion",
+        created: 1732540000,
+        model: "gpt-4o",
+        choices: [{
+          index: 0,
+          message: { role: "assistant", content: prose(contentBytes, 3) },
+          finish_reason: "stop",
+        }],
+        usage: { prompt_tokens: 1200, completion_tokens: 9000, total_tokens: 10200 },
+      },
+    },
+    error: {},
+    has_error: false,
+  };
+}
+
+/** Every benchmark input, in table order. */
+export const BENCH_INPUTS: readonly BenchInput[] = [
+  { id: "pre_seed", hook: "pre_hook", label: "pre_hook, seed sample", text: JSON.stringify(SEED_PRE_HOOK) },
+  {
+    id: "pre_20x1k",
+    hook: "pre_hook",
+    label: "pre_hook, 20 messages x 1 KB",
+    text: JSON.stringify(conversation(20, 1024)),
+  },
+  {
+    id: "pre_100k",
+    hook: "pre_hook",
+    label: "pre_hook, one 100 KB message",
+    text: JSON.stringify(conversation(1, 100 * 1024)),
+  },
+  { id: "post_seed", hook: "post_hook", label: "post_hook, seed sample", text: JSON.stringify(SEED_POST_HOOK) },
+  {
+    id: "post_50k",
+    hook: "post_hook",
+    label: "post_hook, 50 KB response",
+    text: JSON.stringify(response(50 * 1024)),
+  },
+];
+
+/** The inputs whose pre_hook cost has a target (at most 2x the native floor). */
+export const TARGET_INPUTS: readonly string[] = ["pre_seed", "pre_20x1k"];

@@ -1,0 +1,340 @@
+/**
+ * The benchmark report: what was measured, the machine it ran on, the
+ * targets it is judged against, and one readable rendering (Markdown tables,
+ * fine in a terminal and in `bench/RESULTS.md`).
+ *
+ * @example
+ * ```ts
+ * import { checkTargets, formatBenchReport } from "./report.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const report = { size: { plugin: 56_000, baseline: 150_000 } };
+ * assert.deepEqual(checkTargets(report).map((t) => t.met), [true]);
+ * assert.match(formatBenchReport(report), /\| plugin \| 56,000 \|/);
+ * ```
+ *
+ * @module
+ */
+import type { GatewayRow } from "./gateway_load.ts";
+import type { CostSummary, HookCostRow } from "./hook_cost.ts";
+import { TARGET_INPUTS } from "./inputs.ts";
+import type { SoakResult } from "./memory.ts";
+
+/** Where the numbers were measured. */
+export interface Machine {
+  cpus: number;
+  cpuModel: string;
+  memoryGiB: number;
+  os: string;
+  deno: string;
+  v8: string;
+}
+
+/** Cold and warm build times. */
+export interface BuildTimes {
+  /** Fresh Deno process, empty Deno cache (no transpiled modules, no V8 code cache), no previous output. */
+  coldMs: number;
+  /** Same process kind, caches and output from the previous build in place. */
+  warmMs: number[];
+  wasmBytes: number;
+}
+
+/** A memory soak of one plugin. */
+export interface MemorySection {
+  hook: string;
+  input: string;
+  calls: number;
+  /** The page cap the plugin ran under, when it had one. */
+  maxMemoryPages?: number;
+  results: SoakResult[];
+}
+
+/** Everything a benchmark run measured; absent sections were not run. */
+export interface BenchReport {
+  date?: string;
+  machine?: Machine;
+  /** Plugin names, for headings. */
+  plugin?: string;
+  baseline?: string;
+  hookCosts?: HookCostRow[];
+  /** The host's own per-call cost (see `measureHostFloor`). */
+  hostFloor?: CostSummary;
+  memory?: { plugin?: MemorySection; baseline?: MemorySection };
+  size?: { plugin: number; baseline?: number };
+  gateway?: { durationMs: number; rows: GatewayRow[] };
+  build?: BuildTimes;
+}
+
+/** One target of the issue, judged on a report. */
+export interface TargetCheck {
+  target: string;
+  measured: string;
+  met: boolean;
+}
+
+/** The machine this process runs on. */
+export function machineInfo(): Machine {
+  let cpuModel = "unknown";
+  try {
+    cpuModel = Deno.readTextFileSync("/proc/cpuinfo").match(/^model name\s*:\s*(.+)$/m)?.[1]?.trim() ?? cpuModel;
+  } catch { /* not Linux */ }
+  return {
+    cpus: navigator.hardwareConcurrency,
+    cpuModel,
+    memoryGiB: Math.round((Deno.systemMemoryInfo().total / 2 ** 30) * 10) / 10,
+    os: `${Deno.build.os} ${Deno.osRelease()} ${Deno.build.arch}`,
+    deno: Deno.version.deno,
+    v8: Deno.version.v8,
+  };
+}
+
+/** Judges the report against the issue's targets (those its sections allow). */
+export function checkTargets(report: BenchReport): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  for (const row of report.hookCosts ?? []) {
+    if (row.hook !== "pre_hook" || !TARGET_INPUTS.includes(row.input)) continue;
+    checks.push({
+      target: `${row.label}: at most 2x the native floor`,
+      measured: `${ratio(row.pluginVsNative)} (${us(row.plugin.medianUs)} vs ${us(row.native.medianUs)} µs)`,
+      met: row.pluginVsNative <= 2,
+    });
+    if (row.pluginVsBaseline !== undefined && row.baseline) {
+      checks.push({
+        target: `${row.label}: faster than the baseline`,
+        measured: `${ratio(row.pluginVsBaseline)} of the baseline (${us(row.plugin.medianUs)} vs ${
+          us(row.baseline.medianUs)
+        } µs)`,
+        met: row.pluginVsBaseline < 1,
+      });
+    }
+  }
+  const soak = report.memory?.plugin;
+  if (soak) {
+    const grown = soak.results.filter((r) => !r.flat).map((r) => r.policy);
+    checks.push({
+      target: `Memory flat after warm-up under every free policy (${count(soak.calls)} calls each)`,
+      measured: grown.length ? `grows under ${grown.join(", ")}` : `flat under ${soak.results.length} policies`,
+      met: grown.length === 0 && soak.results.length > 0,
+    });
+  }
+  const base = report.memory?.baseline;
+  if (base) {
+    const grows = base.results.every((r) => !r.flat);
+    checks.push({
+      target: "Baseline shown to grow without bound",
+      measured: grows ? baselineGrowth(base.results) : "stayed flat",
+      met: grows,
+    });
+  }
+  if (report.size?.baseline !== undefined) {
+    checks.push({
+      target: "Size no larger than the baseline",
+      measured: `${count(report.size.plugin)} vs ${count(report.size.baseline)} bytes (${
+        ratio(report.size.plugin / report.size.baseline)
+      })`,
+      met: report.size.plugin <= report.size.baseline,
+    });
+  }
+  return checks;
+}
+
+function baselineGrowth(results: SoakResult[]): string {
+  return verdict(results[0]!);
+}
+
+/** Flat, or how it grew: pages after the warm-up and at the high-water mark, and where it ran out. */
+function verdict(r: SoakResult): string {
+  if (r.flat) return "flat";
+  if (r.error) return `failed after ${count(r.calls)} calls: ${r.error}`;
+  const grew = `grows: ${r.pagesAfterWarmup} to ${r.highWaterPages} pages`;
+  if (r.outOfMemoryAt === undefined) return `${grew} in ${count(r.calls)} calls`;
+  // A bump allocator grows by doubling: the cap over the calls is the honest rate.
+  const perCall = (r.highWaterPages * 65536) / r.outOfMemoryAt;
+  return `${grew}; out of memory at its ${r.highWaterPages}-page cap on call ${count(r.outOfMemoryAt)} ` +
+    `(~${count(Math.round(perCall))} bytes per call)`;
+}
+
+/** The report as Markdown. */
+export function formatBenchReport(report: BenchReport): string {
+  const out: string[] = [];
+  if (report.hookCosts?.length) out.push(hookCostSection(report));
+  const targets = checkTargets(report);
+  if (targets.length) {
+    out.push(
+      "### Targets\n\n" + table(
+        ["target", "measured", "met"],
+        targets.map((t) => [t.target, t.measured, t.met ? "yes" : "**no**"]),
+      ),
+    );
+  }
+  if (report.memory?.plugin || report.memory?.baseline) out.push(memorySection(report));
+  if (report.size) {
+    const rows = [["plugin", count(report.size.plugin)]];
+    if (report.size.baseline !== undefined) rows.push(["baseline", count(report.size.baseline)]);
+    out.push("### Size (release .wasm)\n\n" + table(["", "bytes"], rows));
+  }
+  if (report.gateway) out.push(gatewaySection(report.gateway));
+  if (report.build) out.push(buildSection(report.build));
+  if (report.machine) out.push(machineSection(report.machine, report.date));
+  return out.join("\n\n") + "\n";
+}
+
+function hookCostSection(report: BenchReport): string {
+  const rows = report.hookCosts!;
+  const withBaseline = rows.some((r) => r.baseline);
+  const spread = (c: CostSummary) => `${us(c.medianUs)} (${us(c.minUs)}–${us(c.p99Us)})`;
+  const header = ["input", "bytes", "native JS", ...(withBaseline ? ["baseline"] : []), "plugin", "plugin/native"];
+  if (withBaseline) header.push("baseline/native", "plugin/baseline");
+  const body = rows.map((r) => [
+    r.label,
+    count(r.inputBytes),
+    spread(r.native),
+    ...(withBaseline ? [r.baseline ? spread(r.baseline) : "–"] : []),
+    spread(r.plugin),
+    ratio(r.pluginVsNative),
+    ...(withBaseline
+      ? [
+        r.baselineVsNative === undefined ? "–" : ratio(r.baselineVsNative),
+        r.pluginVsBaseline === undefined ? "–" : ratio(r.pluginVsBaseline),
+      ]
+      : []),
+  ]);
+  const first = rows[0]!;
+  const lines = [
+    "### Hook cost",
+    "",
+    `µs per call, median (min–p99) over ${first.plugin.rounds} rounds; plugins through the conformance host ` +
+    "(malloc, input copy, hook, frees, output read), the native floor as `JSON.parse` + the hook's change + " +
+    "`JSON.stringify` in plain JS.",
+    "",
+    table(header, body),
+  ];
+  if (report.hostFloor) {
+    lines.push(
+      "",
+      `Host floor: ${us(report.hostFloor.medianUs)} µs per call (a hand-built plugin that only returns a fixed ` +
+        "output, seed input): the conformance host's own share of every plugin figure above.",
+    );
+  }
+  const diffs = rows.flatMap((r) => [
+    ...(r.pluginDiff ? [`plugin on "${r.label}": ${r.pluginDiff}`] : []),
+    ...(r.baselineDiff ? [`baseline on "${r.label}": ${r.baselineDiff}`] : []),
+  ]);
+  lines.push(
+    "",
+    diffs.length
+      ? "Outputs that differ from hello-world's answer (JSON-equal comparison):\n\n" +
+        diffs.map((d) => `- ${d}`).join("\n")
+      : "Every output is JSON-equal to hello-world's answer.",
+  );
+  const restarts = rows.reduce((n, r) => n + (r.baselineRestarts ?? 0), 0);
+  if (restarts) lines.push("", `The baseline ran out of memory ${restarts} times while measured (re-instantiated).`);
+  return lines.join("\n");
+}
+
+function memorySection(report: BenchReport): string {
+  const sections = [report.memory?.plugin, report.memory?.baseline];
+  const names = [report.plugin ?? "plugin", report.baseline ?? "baseline"];
+  const rows: string[][] = [];
+  let note = "";
+  sections.forEach((s, i) => {
+    if (!s) return;
+    if (s.maxMemoryPages !== undefined) note = ` The baseline runs under a ${s.maxMemoryPages}-page cap.`;
+    for (const r of s.results) {
+      rows.push([
+        names[i]!,
+        r.policy,
+        count(r.calls),
+        String(r.pagesAtStart),
+        String(r.pagesAfterWarmup),
+        String(r.highWaterPages),
+        r.samples.map((x) => `${short(x.calls)}: ${x.pages}`).join(", "),
+        verdict(r),
+      ]);
+    }
+  });
+  const s = sections.find((x) => x)!;
+  return [
+    "### Memory",
+    "",
+    `Linear memory in 64 KiB pages, ${s.hook} on the ${s.input}, each free policy on a fresh instance; ` +
+    `warm-up is the first 10% of the calls.${note}`,
+    "",
+    table(
+      ["plugin", "policy", "calls", "start", "after warm-up", "high-water", "pages after N calls", "verdict"],
+      rows,
+    ),
+  ].join("\n");
+}
+
+function gatewaySection(g: { durationMs: number; rows: GatewayRow[] }): string {
+  const ms = (x: number) => (x < 10 ? x.toFixed(2) : x.toFixed(1));
+  return [
+    "### Gateway",
+    "",
+    `\`POST /v1/chat/completions\` on loopback, ${g.durationMs / 1000} s per run: the local gateway with the ` +
+    "plugin (its HTTP and LLM hooks: 4 calls per request) against the mock upstream called directly.",
+    "",
+    table(
+      [
+        "concurrency",
+        "direct req/s",
+        "gateway req/s",
+        "direct p50 / p99 ms",
+        "gateway p50 / p99 ms",
+        "added p50 / p99 ms",
+      ],
+      g.rows.map((r) => [
+        String(r.concurrency),
+        count(Math.round(r.direct.rps)),
+        count(Math.round(r.gateway.rps)),
+        `${ms(r.direct.p50Ms)} / ${ms(r.direct.p99Ms)}`,
+        `${ms(r.gateway.p50Ms)} / ${ms(r.gateway.p99Ms)}`,
+        `${ms(r.addedP50Ms)} / ${ms(r.addedP99Ms)}`,
+      ]),
+    ),
+    ...(g.rows.some((r) => r.direct.errors || r.gateway.errors)
+      ? ["", `Errors: ${g.rows.map((r) => `c${r.concurrency} ${r.direct.errors}/${r.gateway.errors}`).join(", ")}`]
+      : []),
+  ].join("\n");
+}
+
+function buildSection(b: BuildTimes): string {
+  const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  const sorted = [...b.warmMs].sort((x, y) => x - y);
+  return [
+    "### Build (`deno task build`)",
+    "",
+    table(["", "wall time"], [
+      ["cold (fresh Deno cache, no output)", s(b.coldMs)],
+      [`warm (median of ${sorted.length})`, s(sorted[Math.floor((sorted.length - 1) / 2)] ?? Number.NaN)],
+    ]),
+  ].join("\n");
+}
+
+function machineSection(m: Machine, date: string | undefined): string {
+  return `Measured${date ? ` on ${date}` : ""}: ${m.cpus} CPUs (nproc), ${m.cpuModel}, ${m.memoryGiB} GiB memory, ` +
+    `${m.os}, Deno ${m.deno} (V8 ${m.v8}).`;
+}
+
+function table(header: string[], rows: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
+  return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
+}
+
+/** µs with about three significant digits. */
+function us(x: number): string {
+  return x < 10 ? x.toFixed(2) : x < 100 ? x.toFixed(1) : x.toFixed(0);
+}
+
+function ratio(x: number): string {
+  return `${x < 10 ? x.toFixed(2) : x.toFixed(1)}x`;
+}
+
+function count(n: number): string {
+  return n.toLocaleString("en-US");
+}
+
+function short(n: number): string {
+  return n >= 1e6 && n % 1e6 === 0 ? `${n / 1e6}M` : n >= 1e3 && n % 1e3 === 0 ? `${n / 1e3}k` : String(n);
+}

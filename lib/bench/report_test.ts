@@ -1,0 +1,122 @@
+import assert from "node:assert/strict";
+import type { CostSummary, HookCostRow } from "./hook_cost.ts";
+import type { SoakResult } from "./memory.ts";
+import { type BenchReport, checkTargets, formatBenchReport, machineInfo } from "./report.ts";
+
+const cost = (medianUs: number): CostSummary => ({
+  minUs: medianUs * 0.9,
+  medianUs,
+  p99Us: medianUs * 2,
+  rounds: 100,
+  callsPerRound: 50,
+});
+
+function row(input: string, native: number, plugin: number, baseline: number): HookCostRow {
+  return {
+    input,
+    label: `pre_hook, ${input}`,
+    hook: "pre_hook",
+    inputBytes: 1234,
+    native: cost(native),
+    plugin: cost(plugin),
+    baseline: cost(baseline),
+    pluginVsNative: plugin / native,
+    baselineVsNative: baseline / native,
+    pluginVsBaseline: plugin / baseline,
+    pluginDiff: null,
+    baselineDiff: "$.x: unexpected (null)",
+    baselineRestarts: 0,
+  };
+}
+
+const soak = (policy: SoakResult["policy"], flat: boolean): SoakResult => ({
+  policy,
+  calls: flat ? 1000 : 72,
+  pagesAtStart: 17,
+  pagesAfterWarmup: 20,
+  highWaterPages: flat ? 20 : 4096,
+  pagesAtEnd: flat ? 20 : 4096,
+  flat,
+  bytesPerCall: flat ? 0 : 3700,
+  ...(flat ? {} : { outOfMemoryAt: 73 }),
+  samples: [{ calls: 1, pages: 17 }, { calls: 1000, pages: 20 }],
+  durationMs: 10,
+});
+
+const REPORT: BenchReport = {
+  plugin: "ours",
+  baseline: "theirs",
+  hookCosts: [row("pre_seed", 2, 3, 10), row("pre_20x1k", 40, 100, 90), row("pre_100k", 100, 50, 400)],
+  hostFloor: cost(4),
+  memory: {
+    plugin: { hook: "pre_hook", input: "seed sample", calls: 1000, results: [soak("both", true), soak("none", true)] },
+    baseline: {
+      hook: "pre_hook",
+      input: "seed sample",
+      calls: 1000,
+      maxMemoryPages: 4096,
+      results: [soak("both", false)],
+    },
+  },
+  size: { plugin: 50_000, baseline: 150_000 },
+  gateway: {
+    durationMs: 5000,
+    rows: [{
+      concurrency: 1,
+      direct: { concurrency: 1, durationMs: 5000, requests: 100, errors: 0, rps: 20, p50Ms: 1, p99Ms: 2 },
+      gateway: { concurrency: 1, durationMs: 5000, requests: 50, errors: 0, rps: 10, p50Ms: 1.5, p99Ms: 4 },
+      addedP50Ms: 0.5,
+      addedP99Ms: 2,
+    }],
+  },
+  build: { coldMs: 9000, warmMs: [6000, 5000], wasmBytes: 50_000 },
+  machine: machineInfo(),
+  date: "2026-01-01",
+};
+
+Deno.test("checkTargets() judges the pre_hook ratios on the target inputs only, memory, growth and size", () => {
+  const checks = checkTargets(REPORT);
+  assert.deepEqual(checks.map((c) => [c.target, c.met]), [
+    ["pre_hook, pre_seed: at most 2x the native floor", true],
+    ["pre_hook, pre_seed: faster than the baseline", true],
+    ["pre_hook, pre_20x1k: at most 2x the native floor", false],
+    ["pre_hook, pre_20x1k: faster than the baseline", false],
+    ["Memory flat after warm-up under every free policy (1,000 calls each)", true],
+    ["Baseline shown to grow without bound", true],
+    ["Size no larger than the baseline", true],
+  ]);
+  assert.equal(checks[0]!.measured, "1.50x (3.00 vs 2.00 µs)");
+  assert.match(checks[5]!.measured, /out of memory at its 4096-page cap on call 73 \(~3,677,198 bytes per call\)/);
+});
+
+Deno.test("formatBenchReport() renders every section as Markdown tables", () => {
+  const text = formatBenchReport(REPORT);
+  for (
+    const heading of [
+      "### Hook cost",
+      "### Targets",
+      "### Memory",
+      "### Size",
+      "### Gateway",
+      "### Build",
+      "Measured on",
+    ]
+  ) {
+    assert.ok(text.includes(heading), heading);
+  }
+  assert.match(text, /\| pre_hook, pre_seed \| 1,234 \| 2\.00 \(1\.80–4\.00\) \| 10\.0 \(9\.00–20\.0\) \| 3\.00 /);
+  assert.match(
+    text,
+    /\| pre_hook, pre_20x1k: at most 2x the native floor \| 2\.50x \(100 vs 40\.0 µs\) \| \*\*no\*\* \|/,
+  );
+  assert.match(text, /- baseline on "pre_hook, pre_seed": \$\.x: unexpected \(null\)/);
+  assert.match(text, /\| ours \| both \| 1,000 \| 17 \| 20 \| 20 \| 1: 17, 1k: 20 \| flat \|/);
+  assert.match(text, /\| 1 \| 20 \| 10 \| 1\.00 \/ 2\.00 \| 1\.50 \/ 4\.00 \| 0\.50 \/ 2\.00 \|/);
+  assert.match(text, /\| warm \(median of 2\) \| 5\.0 s \|/);
+  assert.match(text, /Host floor: 4\.00 µs per call/);
+});
+
+Deno.test("formatBenchReport() leaves out what was not measured", () => {
+  const text = formatBenchReport({ size: { plugin: 10 } });
+  assert.equal(text, "### Size (release .wasm)\n\n|  | bytes |\n| --- | --- |\n| plugin | 10 |\n");
+});

@@ -1,0 +1,140 @@
+/**
+ * One benchmark run of a plugin (and optionally a baseline plugin): hook
+ * cost against the native floor, the host's own floor, memory under every
+ * free policy, size and gateway load, each section optional. Shared by
+ * `bifrost-as bench` and `deno task bench`.
+ *
+ * @module
+ */
+import { PluginHost } from "../host.ts";
+import { benchGateway } from "./gateway_load.ts";
+import { benchHookCosts, measureHostFloor, type MeasureOptions } from "./hook_cost.ts";
+import { BENCH_INPUTS, SEED_PRE_HOOK } from "./inputs.ts";
+import { soakMemory } from "./memory.ts";
+import { type BenchReport, machineInfo } from "./report.ts";
+
+/** The parts of a run. */
+export type BenchSection = "cost" | "memory" | "size" | "gateway";
+
+/** Every section, in report order. */
+export const BENCH_SECTIONS: readonly BenchSection[] = ["cost", "memory", "size", "gateway"];
+
+/** How much to measure: a full run takes minutes, a quick one well under one. */
+export interface BenchPreset {
+  cost: Required<MeasureOptions>;
+  /** Calls per free policy in the memory soak. */
+  calls: number;
+  /** Measured seconds per gateway run. */
+  gatewaySeconds: number;
+}
+
+export const FULL: BenchPreset = {
+  cost: { rounds: 100, roundMs: 5, warmupMs: 200 },
+  calls: 1_000_000,
+  gatewaySeconds: 5,
+};
+
+export const QUICK: BenchPreset = {
+  cost: { rounds: 15, roundMs: 2, warmupMs: 50 },
+  calls: 20_000,
+  gatewaySeconds: 1,
+};
+
+/** Options of {@link runBench}. */
+export interface RunBenchOptions {
+  plugin: string;
+  baseline?: string;
+  sections?: readonly BenchSection[];
+  preset?: BenchPreset;
+  /** The baseline's memory cap in pages (it never frees). Default 16384 (1 GiB). */
+  baselineMaxPages?: number;
+  /** Progress lines (for stderr). */
+  onProgress?: (line: string) => void;
+}
+
+/** Runs the chosen sections; see the module documentation. */
+export async function runBench(options: RunBenchOptions): Promise<BenchReport> {
+  const preset = options.preset ?? FULL;
+  const sections = new Set(options.sections ?? BENCH_SECTIONS);
+  const log = options.onProgress ?? (() => {});
+  const baselineMaxPages = options.baselineMaxPages ?? 16384;
+  const report: BenchReport = {
+    date: new Date().toISOString().slice(0, 10),
+    machine: machineInfo(),
+    plugin: await pluginName(options.plugin),
+    ...(options.baseline ? { baseline: await pluginName(options.baseline) } : {}),
+  };
+
+  if (sections.has("cost")) {
+    report.hookCosts = await benchHookCosts({
+      plugin: options.plugin,
+      ...(options.baseline ? { baseline: options.baseline } : {}),
+      inputs: BENCH_INPUTS,
+      ...preset.cost,
+      onInput: (i) => log(`hook cost: ${i.label}`),
+    });
+    log("hook cost: host floor");
+    const seed = BENCH_INPUTS[0]!;
+    const host = await PluginHost.load(options.plugin);
+    const { raw } = await host.call(seed.hook, seed.text).finally(() => host.close());
+    report.hostFloor = await measureHostFloor(seed.text, raw, preset.cost);
+  }
+
+  if (sections.has("memory")) {
+    const input = JSON.stringify(SEED_PRE_HOOK);
+    const what = { hook: "pre_hook", input: "seed sample", calls: preset.calls };
+    log(`memory: ${preset.calls.toLocaleString("en-US")} pre_hook calls per free policy`);
+    report.memory = {
+      plugin: {
+        ...what,
+        results: await soakMemory(options.plugin, {
+          hook: "pre_hook",
+          input,
+          calls: preset.calls,
+          onPolicy: (r) => log(`memory: ${report.plugin} under "${r.policy}": ${r.highWaterPages} pages`),
+        }),
+      },
+    };
+    if (options.baseline) {
+      report.memory.baseline = {
+        ...what,
+        maxMemoryPages: baselineMaxPages,
+        results: await soakMemory(options.baseline, {
+          hook: "pre_hook",
+          input,
+          calls: preset.calls,
+          maxMemoryPages: baselineMaxPages,
+          onPolicy: (r) => log(`memory: ${report.baseline} under "${r.policy}": ${r.highWaterPages} pages`),
+        }),
+      };
+    }
+  }
+
+  if (sections.has("size")) {
+    report.size = {
+      plugin: (await Deno.stat(options.plugin)).size,
+      ...(options.baseline ? { baseline: (await Deno.stat(options.baseline)).size } : {}),
+    };
+  }
+
+  if (sections.has("gateway")) {
+    log(`gateway: concurrency 1 and 32, ${preset.gatewaySeconds} s per run`);
+    report.gateway = {
+      durationMs: preset.gatewaySeconds * 1000,
+      rows: await benchGateway({
+        plugin: options.plugin,
+        durationMs: preset.gatewaySeconds * 1000,
+        warmupMs: Math.min(500, preset.gatewaySeconds * 200),
+      }),
+    };
+  }
+  return report;
+}
+
+/** Loads the plugin once: its name, and a clear PluginError before any measuring when it cannot load. */
+async function pluginName(path: string): Promise<string> {
+  const host = await PluginHost.load(path);
+  const name = host.name;
+  host.close();
+  return name;
+}
