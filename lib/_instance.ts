@@ -3,8 +3,8 @@
  * through the ABI exactly as Bifrost would (instantiate with WASI only,
  * `init`, `get_name`, then per call `malloc`, write, hook, free per policy,
  * read), turning traps into typed errors and re-instantiating after one.
- * `PluginHost` runs it in-thread, or in a worker when calls have a time
- * budget (`_host_worker.ts`).
+ * `PluginHost` runs it in-thread, or in a child process when calls have a
+ * time budget (`_host_worker.ts`).
  *
  * Private to the host: not re-exported from `mod.ts`.
  *
@@ -22,7 +22,7 @@ import {
 import { createWasi, ProcExit, type WasiShim } from "./_wasi.ts";
 import type { CallStats, FreePolicy } from "./host.ts";
 
-/** Everything needed to (re-)instantiate a plugin; structured-cloneable so a worker can receive it. */
+/** Everything needed to (re-)instantiate a plugin. */
 export interface RunnerOptions {
   module: WebAssembly.Module;
   /** The source's label (file name) for load errors, before the plugin has a name. */
@@ -387,7 +387,7 @@ export class Runner {
   }
 }
 
-/** An error as it crosses the worker boundary. */
+/** An error as it crosses the process boundary. */
 export interface SerializedError {
   name: string;
   message: string;

@@ -18,8 +18,9 @@
  *   `last_error` results are never freed.
  * - A trap, `proc_exit`, a timeout or memory exhaustion throws a typed error
  *   and re-instantiates the plugin (re-running `init`) so the next call
- *   works. With `timeoutMs` the plugin runs in a worker, which is
- *   terminated when a call runs over; without it calls run in-thread.
+ *   works. With `timeoutMs` the plugin runs in a child Deno process
+ *   (`--allow-run` needed), killed and replaced when a call runs over;
+ *   without it calls run in-thread.
  * - A 0 return: in strict mode an error; otherwise the host answers the
  *   hook's pass-through output (`returnedZero` is set). Contract violations:
  *   errors in strict mode, logged notes otherwise.
@@ -50,10 +51,10 @@
  * @module
  */
 import { HOOK_NAMES, type HookName, importProblem } from "./abi.ts";
-import { PluginContractError, PluginError, PluginTimeoutError } from "./errors.ts";
+import { PluginContractError, PluginError } from "./errors.ts";
 import type { HookOutputOf } from "./hook_types.ts";
 import { checkOutput, passThrough } from "./_contract.ts";
-import { type RawCall, reviveError, Runner, type RunnerOptions, type SerializedError } from "./_instance.ts";
+import { type Backend, InlineBackend, type Prepared, ProcessBackend } from "./_backend.ts";
 import { type Finding, validateModule } from "./validate.ts";
 import { parseWasm, withMemoryMaximum } from "./wasm_binary.ts";
 
@@ -79,7 +80,7 @@ export interface HostOptions {
    * and a 0 return answers the hook's pass-through output.
    */
   strict?: boolean;
-  /** Time budget per call (and per `init`), in ms. Set: the plugin runs in a worker. */
+  /** Time budget per call (and per `init`), in ms. Set: the plugin runs in a child process (needs `--allow-run`). */
   timeoutMs?: number;
   /** Memory cap in 64 KiB pages, written into the module as its memory maximum. */
   maxMemoryPages?: number;
@@ -116,13 +117,6 @@ export type PluginSource = string | URL | Uint8Array;
 
 const encoder = new TextEncoder();
 
-/** A compiled, checked plugin, ready to instantiate anywhere. */
-interface Prepared {
-  runner: RunnerOptions;
-  exports: Set<string>;
-  notes: string[];
-}
-
 /**
  * Loads a plugin and calls its hooks as Bifrost would, checking everything
  * the ABI leaves to chance. See the module documentation for the rules.
@@ -153,8 +147,8 @@ export class PluginHost {
     const prepared = prepare(bytes, label, options, strict);
     for (const n of prepared.notes) log(`host: ${n}`);
     const backend = options.timeoutMs === undefined
-      ? new InlineBackend(new Runner(prepared.runner, log), prepared.exports)
-      : await WorkerBackend.start(prepared, options.timeoutMs, log);
+      ? new InlineBackend(prepared, log)
+      : await ProcessBackend.start(prepared, options.timeoutMs, log);
     return new PluginHost(backend, strict, log);
   }
 
@@ -204,7 +198,7 @@ export class PluginHost {
     return this.#backend.cleanup();
   }
 
-  /** Releases the instance (and its worker). */
+  /** Releases the instance (and kills its process, with a time budget). */
   close(): void {
     this.#backend.close();
   }
@@ -212,7 +206,7 @@ export class PluginHost {
   async #call<T>(hook: HookName, input: unknown): Promise<HookCall<T>> {
     if (!this.has(hook)) throw new PluginError(`Plugin "${this.name}" does not export "${hook}"`);
     const text = typeof input === "string" ? input : JSON.stringify(input);
-    const result = await this.#backend.call(hook, encoder.encode(text));
+    const result = await this.#backend.call(hook, text);
     this.#highWater = Math.max(this.#highWater, result.stats.pagesBefore, result.stats.pagesAfter);
     const stats = { ...result.stats, highWaterPages: this.#highWater };
     if (result.text === null) {
@@ -349,191 +343,10 @@ function prepare(bytes: Uint8Array, label: string, options: HostOptions, strict:
       functionNames,
       memoryLimitPages,
     },
+    bytes: capped,
     exports: new Set(exports.keys()),
     notes,
   };
-}
-
-// ---- backends: in-thread, or in a worker for time budgets ----
-
-interface Backend {
-  readonly name: string;
-  readonly pages: number;
-  readonly exports: ReadonlySet<string>;
-  call(hook: HookName, input: Uint8Array): Promise<RawCall>;
-  cleanup(): Promise<number>;
-  close(): void;
-}
-
-class InlineBackend implements Backend {
-  constructor(readonly runner: Runner, readonly exports: ReadonlySet<string>) {}
-  get name(): string {
-    return this.runner.name;
-  }
-  get pages(): number {
-    return this.runner.pages;
-  }
-  // deno-lint-ignore require-await
-  async call(hook: HookName, input: Uint8Array): Promise<RawCall> {
-    return this.runner.call(hook, input);
-  }
-  // deno-lint-ignore require-await
-  async cleanup(): Promise<number> {
-    return this.runner.cleanup();
-  }
-  close(): void {}
-}
-
-/** Messages to the host worker (`_host_worker.ts`). */
-export type WorkerRequest =
-  | { type: "load"; options: RunnerOptions }
-  | { type: "call"; hook: HookName; input: Uint8Array }
-  | { type: "cleanup" };
-
-/** Messages from the host worker. */
-export type WorkerReply =
-  | { type: "ready" }
-  | { type: "log"; line: string }
-  | { type: "loaded"; name: string; exports: string[]; pages: number }
-  | { type: "result"; call: RawCall }
-  | { type: "cleanup"; code: number }
-  | { type: "error"; error: SerializedError };
-
-type Final = Exclude<WorkerReply, { type: "log" }>;
-
-/** Runs the plugin in a worker; a request past the budget terminates it, and a fresh one is loaded. */
-class WorkerBackend implements Backend {
-  #worker!: Worker;
-  #waiting: { resolve(r: Final): void; reject(e: Error): void } | undefined;
-  #queue: Promise<unknown> = Promise.resolve();
-  #broken: Error | undefined;
-  name = "";
-  pages = 0;
-
-  private constructor(
-    readonly prepared: Prepared,
-    readonly timeoutMs: number,
-    readonly log: (line: string) => void,
-  ) {}
-
-  get exports(): ReadonlySet<string> {
-    return this.prepared.exports;
-  }
-
-  static async start(prepared: Prepared, timeoutMs: number, log: (line: string) => void): Promise<WorkerBackend> {
-    const b = new WorkerBackend(prepared, timeoutMs, log);
-    await b.#spawn("init");
-    return b;
-  }
-
-  /** A fresh worker with the plugin loaded (init under the time budget). */
-  async #spawn(hook: string): Promise<void> {
-    this.#worker = new Worker(new URL("./_host_worker.ts", import.meta.url), { type: "module" });
-    this.#worker.onmessage = (e: MessageEvent<WorkerReply>) => {
-      if (e.data.type === "log") return this.log(e.data.line);
-      const w = this.#waiting;
-      this.#waiting = undefined;
-      w?.resolve(e.data);
-    };
-    this.#worker.onerror = (e) => {
-      e.preventDefault();
-      const w = this.#waiting;
-      this.#waiting = undefined;
-      w?.reject(new PluginError(`Plugin host worker failed: ${e.message}`));
-    };
-    await this.#reply(undefined); // "ready": the worker's own start-up is not charged to the plugin
-    const loaded = await this.#reply({ type: "load", options: this.prepared.runner }, hook);
-    if (loaded.type !== "loaded") throw new Error(`host worker: unexpected reply "${loaded.type}"`);
-    this.name = loaded.name;
-    this.pages = loaded.pages;
-  }
-
-  /** Sends `req` (or just waits) and resolves with the reply; an error reply rejects with the revived error. */
-  #reply(req: WorkerRequest | undefined, budgetFor?: string): Promise<Final> {
-    return new Promise<Final>((resolve, reject) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const done = () => clearTimeout(timer);
-      this.#waiting = {
-        resolve: (r) => {
-          done();
-          if (r.type === "error") reject(reviveError(r.error));
-          else resolve(r);
-        },
-        reject: (e) => {
-          done();
-          reject(e);
-        },
-      };
-      if (budgetFor !== undefined) {
-        timer = setTimeout(() => {
-          this.#worker.terminate();
-          this.#waiting = undefined;
-          const name = this.name || this.prepared.runner.label;
-          reject(
-            new PluginTimeoutError(
-              `Plugin "${name}" ${budgetFor} ran past its ${this.timeoutMs} ms budget (the host stopped it)`,
-              budgetFor,
-              this.timeoutMs,
-            ),
-          );
-        }, this.timeoutMs);
-      }
-      if (req) this.#worker.postMessage(req);
-    });
-  }
-
-  /** One request at a time, so each budget starts when its request is sent. */
-  #serial<T>(f: () => Promise<T>): Promise<T> {
-    const run = this.#queue.then(() => {
-      if (this.#broken) throw this.#broken;
-      return f();
-    });
-    this.#queue = run.catch(() => {});
-    return run;
-  }
-
-  /** Sends a request; on a timeout, replaces the worker before rethrowing. */
-  async #request(req: WorkerRequest, hook: string): Promise<Final> {
-    try {
-      return await this.#reply(req, hook);
-    } catch (e) {
-      if (e instanceof PluginTimeoutError) {
-        try {
-          await this.#spawn("init");
-          this.log(`host: re-instantiated plugin "${this.name}" after: ${e.message}`);
-        } catch (re) {
-          this.#worker.terminate();
-          this.#broken = new PluginError(
-            `Plugin "${this.name}" is unusable: re-instantiating it after a timeout failed: ${(re as Error).message}`,
-            { cause: re },
-          );
-        }
-      }
-      throw e;
-    }
-  }
-
-  call(hook: HookName, input: Uint8Array): Promise<RawCall> {
-    return this.#serial(async () => {
-      const r = await this.#request({ type: "call", hook, input }, hook);
-      if (r.type !== "result") throw new Error(`host worker: unexpected reply "${r.type}"`);
-      this.pages = r.call.stats.pagesAfter;
-      return r.call;
-    });
-  }
-
-  cleanup(): Promise<number> {
-    return this.#serial(async () => {
-      const r = await this.#request({ type: "cleanup" }, "cleanup");
-      if (r.type !== "cleanup") throw new Error(`host worker: unexpected reply "${r.type}"`);
-      return r.code;
-    });
-  }
-
-  close(): void {
-    this.#worker.terminate();
-    this.#broken ??= new PluginError(`Plugin "${this.name}" is closed`);
-  }
 }
 
 // ---- free policies ----

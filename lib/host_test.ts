@@ -653,7 +653,7 @@ Deno.test("PluginHost with a time budget stops a runaway hook, re-instantiates, 
   await assert.rejects(PluginHost.load(initLoops, { timeoutMs: 200 }), { name: "PluginTimeoutError", hook: "init" });
 });
 
-Deno.test("PluginHost in a worker gives the same outputs, typed traps and logs as in-thread", async () => {
+Deno.test("PluginHost in a child process (time budget) gives the same outputs, typed traps and logs as in-thread", async () => {
   const input = fixture("pre_hook_rich");
   const inline = await withHost(HELLO, {}, (host) => host.call("pre_hook", input));
   await withHost(HELLO, { timeoutMs: 5000 }, async (host) => {
