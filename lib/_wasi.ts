@@ -51,6 +51,7 @@ export function createWasi(onLog: (line: string) => void): WasiShim {
     return new DataView(memory.buffer);
   };
   const streams = new Map([STDOUT, STDERR].map((fd) => [fd, { decoder: new TextDecoder(), pending: "" }]));
+  let written = false; // since the last flush: flushing is on every call's path, and usually there is nothing
   const emit = (text: string, fd: number, final: boolean) => {
     const s = streams.get(fd)!;
     const lines = (s.pending + text).split("\n");
@@ -79,6 +80,7 @@ export function createWasi(onLog: (line: string) => void): WasiShim {
       const v = view();
       let total = 0;
       const s = streams.get(f)!;
+      written = true;
       for (let i = 0; i < u32(count); i++) {
         const ptr = v.getUint32(u32(iovs) + i * 8, true);
         const len = v.getUint32(u32(iovs) + i * 8 + 4, true);
@@ -141,6 +143,8 @@ export function createWasi(onLog: (line: string) => void): WasiShim {
       memory = m;
     },
     flush() {
+      if (!written) return;
+      written = false;
       for (const [fd, s] of streams) emit(s.decoder.decode(), fd, true);
     },
   };
