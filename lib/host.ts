@@ -28,24 +28,28 @@
  * @example
  * ```ts
  * import { PluginHost } from "./host.ts";
+ * import { PluginTrapError } from "./errors.ts";
  * import assert from "node:assert/strict";
  *
- * // A complete plugin in 150 hand-written bytes (see lib/_wasm_builder.ts): its pre_hook answers a fixed output.
- * import { abiModule } from "./_wasm_builder.ts";
- * const bytes = abiModule({
- *   name: "tiny",
- *   outputs: { pre_hook: '{"context":{"seen":true},"has_short_circuit":false,"error":""}' },
+ * const host = await PluginHost.load(new URL("../build/hello-world.wasm", import.meta.url), {
+ *   config: { mock_models: ["m1"] },
  * });
- *
- * const host = await PluginHost.load(bytes);
- * assert.equal(host.name, "tiny");
- * const { output, stats } = await host.preHook({
- *   context: { request_id: "r1" },
- *   request: { provider: "openai", model: "gpt-4o", input: [] },
- * });
- * assert.equal(output.context.seen, true);
- * assert.ok(stats.durationUs > 0 && stats.pagesAfter >= 1);
- * host.close();
+ * try {
+ *   assert.equal(host.name, "hello-world-wasm-typescript");
+ *   const { output, stats } = await host.preHook({
+ *     context: { request_id: "r1" },
+ *     request: { provider: "openai", model: "m1", input: [{ role: "user", content: "Hi" }] },
+ *   });
+ *   assert.equal(output.has_short_circuit, true);
+ *   assert.equal(output.short_circuit?.response?.chat_response?.id, "mock-r1");
+ *   assert.ok(stats.durationUs > 0 && stats.pagesAfter >= stats.pagesBefore);
+ * } catch (e) {
+ *   // A trap names the hook and the wasm function; the plugin is already re-instantiated.
+ *   if (e instanceof PluginTrapError) console.error(e.hook, e.kind, e.functionName);
+ *   throw e;
+ * } finally {
+ *   host.close();
+ * }
  * ```
  *
  * @module
@@ -385,16 +389,13 @@ export interface PolicyReport {
  * @example
  * ```ts
  * import { checkFreePolicies } from "./host.ts";
- * import { abiModule } from "./_wasm_builder.ts";
  * import assert from "node:assert/strict";
  *
- * // abiModule's malloc is a bump allocator that never frees: it grows under every policy.
- * const report = await checkFreePolicies(abiModule(), "pre_hook", { context: {}, request: {} }, {
- *   calls: 200,
- *   inputBytes: 4096,
- * });
- * assert.deepEqual(report.boundedUnder, []);
- * assert.match(report.flags[0]!, /not bounded under any free policy/);
+ * const plugin = new URL("../build/hello-world.wasm", import.meta.url);
+ * const input = { context: {}, request: { provider: "openai", model: "gpt-4o", input: [] } };
+ * const report = await checkFreePolicies(plugin, "pre_hook", input, { calls: 200 });
+ * assert.deepEqual(report.boundedUnder, ["both", "input", "none", "double"]);
+ * assert.deepEqual(report.flags, []);
  * ```
  */
 export async function checkFreePolicies(
