@@ -113,8 +113,9 @@ class Instance {
         return r;
       });
       if (code !== 0) {
-        const reason = typeof this.exports.last_error === "function"
-          ? this.#readString(this.exports.last_error() as bigint, "last_error")
+        const lastError = this.exports.last_error;
+        const reason = typeof lastError === "function"
+          ? this.#readString(this.#guard("last_error", "call", lastError as () => bigint), "last_error")
           : "";
         throw fail(
           `init returned ${code}${reason ? `: ${reason}` : " (the plugin exports no last_error with a reason)"}`,
@@ -166,10 +167,6 @@ class Instance {
   cleanup(): number {
     const f = this.exports.cleanup;
     return typeof f === "function" ? this.#guard("cleanup", "call", f as () => number) : 0;
-  }
-
-  flushLogs(): void {
-    this.#wasi.flush();
   }
 
   /** Runs `f`, turning a trap into a PluginTrapError; `wanted` is what malloc was asked for, in bytes. */
