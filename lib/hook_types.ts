@@ -58,8 +58,9 @@ export interface HTTPResponse {
 
 // ---- LLM requests ----
 
-/** Who wrote a chat message. */
-export type ChatMessageRole = "user" | "assistant" | "system" | "tool" | "developer";
+/** Who wrote a chat message: Go's known roles, or whatever a provider sends. */
+// deno-lint-ignore ban-types
+export type ChatMessageRole = "user" | "assistant" | "system" | "tool" | "developer" | (string & {});
 
 /** One content block: `{"type": "text", "text": ...}`, images, audio and more. */
 export interface ChatContentBlock {

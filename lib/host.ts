@@ -56,7 +56,7 @@
  */
 import { HOOK_NAMES, type HookName, importProblem } from "./abi.ts";
 import { PluginContractError, PluginError } from "./errors.ts";
-import type { HookOutputOf } from "./hook_types.ts";
+import type { HookInputOf, HookOutputOf } from "./hook_types.ts";
 import { checkOutput, passThrough } from "./_contract.ts";
 import { type Backend, InlineBackend, type Prepared, ProcessBackend } from "./_backend.ts";
 import { type Finding, validateModule } from "./validate.ts";
@@ -166,29 +166,35 @@ export class PluginHost {
     return this.#backend.exports.has(hook);
   }
 
-  /** The HTTP pre hook: `http_pre_hook`, or the legacy `http_intercept` when only that is exported. */
-  httpPreHook(input: unknown): Promise<HookCall<HookOutputOf<"http_pre_hook">>> {
+  /**
+   * The HTTP pre hook: `http_pre_hook`, or the legacy `http_intercept` when
+   * only that is exported. Every typed hook method also takes a string,
+   * sent as is (a partial or invalid input, say).
+   */
+  httpPreHook(input: HookInputOf<"http_pre_hook"> | string): Promise<HookCall<HookOutputOf<"http_pre_hook">>> {
     const hook = this.has("http_pre_hook") || !this.has("http_intercept") ? "http_pre_hook" : "http_intercept";
     return this.#call(hook, input);
   }
 
   /** The HTTP post hook (Bifrost skips it for streaming responses). */
-  httpPostHook(input: unknown): Promise<HookCall<HookOutputOf<"http_post_hook">>> {
+  httpPostHook(input: HookInputOf<"http_post_hook"> | string): Promise<HookCall<HookOutputOf<"http_post_hook">>> {
     return this.#call("http_post_hook", input);
   }
 
   /** The stream chunk hook, once per chunk. */
-  httpStreamChunkHook(input: unknown): Promise<HookCall<HookOutputOf<"http_stream_chunk_hook">>> {
+  httpStreamChunkHook(
+    input: HookInputOf<"http_stream_chunk_hook"> | string,
+  ): Promise<HookCall<HookOutputOf<"http_stream_chunk_hook">>> {
     return this.#call("http_stream_chunk_hook", input);
   }
 
   /** The LLM pre hook. */
-  preHook(input: unknown): Promise<HookCall<HookOutputOf<"pre_hook">>> {
+  preHook(input: HookInputOf<"pre_hook"> | string): Promise<HookCall<HookOutputOf<"pre_hook">>> {
     return this.#call("pre_hook", input);
   }
 
   /** The LLM post hook. */
-  postHook(input: unknown): Promise<HookCall<HookOutputOf<"post_hook">>> {
+  postHook(input: HookInputOf<"post_hook"> | string): Promise<HookCall<HookOutputOf<"post_hook">>> {
     return this.#call("post_hook", input);
   }
 

@@ -269,7 +269,7 @@ Deno.test("PluginHost uses http_intercept for httpPreHook when only the legacy p
   const out = '{"context":{"legacy":true},"has_response":false,"error":""}';
   await withHost(abiModule({ profile: "legacy", outputs: { http_intercept: out } }), {}, async (host) => {
     assert.equal(host.has("http_pre_hook"), false);
-    assert.equal((await host.httpPreHook({ context: {}, request: {} })).output.context.legacy, true);
+    assert.equal((await host.httpPreHook('{"context":{},"request":{}}')).output.context.legacy, true);
   });
 });
 
