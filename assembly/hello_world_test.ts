@@ -22,6 +22,8 @@ Deno.test("hello-world init() accepts a config object and refuses invalid JSON w
   const p = await TestPlugin.load({ init: false });
   assert.equal(p.init('{"custom_option":"value"}'), 0);
   assert.equal(p.init(""), 0);
+  assert.equal(p.init("null"), 0, "Go marshals a nil config map as null");
+  assert.equal(p.init(" null\n"), 0);
   assert.notEqual(p.init('{"custom_option":'), 0);
   assert.match(p.lastError(), /^init: invalid config: input is not valid JSON/);
   assert.notEqual(p.init('{"mock_models":"not-a-list"}'), 0);

@@ -10,7 +10,7 @@
 // Memory therefore stays bounded under every host policy.
 import { BifrostContext } from "./context";
 import { JsonObject } from "./json";
-import { currentTape, MAX_DEPTH, ScanError, validateJson } from "./scan";
+import { currentTape, MAX_DEPTH, ScanError, skipWs, validateJson } from "./scan";
 import { ByteWriter } from "./writer";
 import { currentPlugin } from "./plugin";
 import { hasProblems, problem, problemText, resetProblems } from "./problems";
@@ -107,6 +107,15 @@ function readInput<T extends JsonObject>(ptr: usize, len: i32): T | null {
 // Outputs are written here and lent until the host's next call into the plugin.
 const outputBuffer = new ByteWriter(4096);
 
+/** True when [ptr, ptr+len) is the JSON literal `null`, with optional whitespace around it. */
+function isNullLiteral(ptr: usize, len: i32): bool {
+  const memEnd = (<u64>memory.size()) << 16;
+  if (len < 4 || <u64>ptr + <u64>len > memEnd) return false;
+  const end = ptr + <usize>len;
+  const p = skipWs(ptr, end);
+  return p + 4 <= end && load<u32>(p) == 0x6c6c756e && skipWs(p + 4, end) == end;
+}
+
 /** Finishes a hook call: problems become the error field, then the output is lent. */
 function finish(hook: string, out: HookOutput): u64 {
   if (hasProblems()) out.fail("invalid " + hook + " input: " + problemText());
@@ -161,8 +170,10 @@ export function get_name(): u64 {
 /** Receives the plugin's `config` object as JSON. 0 = success. */
 export function init(ptr: usize, len: i32): i32 {
   let config: JsonObject | null = null;
-  if (len == 0) {
+  if (len == 0 || isNullLiteral(ptr, len)) {
+    // No config: an empty body, or `null` (how Go marshals a nil map).
     releaseExcept(0);
+    resetProblems();
     config = new JsonObject();
   } else {
     config = readInput<JsonObject>(ptr, len);
