@@ -42,12 +42,13 @@ export interface CliProcess extends AsyncDisposable {
 }
 
 /** Starts `bifrost-as ...args` in the background, for commands that run until stopped. Dispose kills it. */
-export function spawnCli(args: string[], options: { env?: Record<string, string> } = {}): CliProcess {
+export function spawnCli(args: string[], options: { env?: Record<string, string>; cwd?: string } = {}): CliProcess {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", MAIN, ...args],
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
+    ...(options.cwd ? { cwd: options.cwd } : {}),
     env: { NO_COLOR: "1", ...options.env },
   }).spawn();
   const stderr = new Response(child.stderr).text();

@@ -7,6 +7,7 @@
  * `node_modules`). Private to the library and the CLI.
  */
 import { fileURLToPath } from "node:url";
+import { UsageError } from "./errors.ts";
 
 /** Where the SDK link lives in a project. */
 export const SDK_LINK = "node_modules/bifrost-as";
@@ -30,11 +31,16 @@ export async function isToolkit(dir: string): Promise<boolean> {
 export async function linkSdk(project: string, sdkDir: string): Promise<void> {
   const link = `${project}/${SDK_LINK}`;
   await Deno.mkdir(`${project}/node_modules`, { recursive: true });
+  let stat: Deno.FileInfo | undefined;
   try {
-    if ((await Deno.lstat(link)).isSymlink) await Deno.remove(link);
+    stat = await Deno.lstat(link);
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound)) throw e;
   }
+  if (stat && !stat.isSymlink) {
+    throw new UsageError(`Cannot link the SDK at "${link}": something else is there (remove it first)`);
+  }
+  if (stat) await Deno.remove(link);
   await Deno.symlink(sdkDir, link, { type: "dir" });
 }
 

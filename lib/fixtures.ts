@@ -355,12 +355,20 @@ async function writeExpect(c: FixtureCase, expect: unknown): Promise<void> {
   await writeFileAtomic(c.path, prettyJson(Object.fromEntries(entries)));
 }
 
-/** A readable report: one line per fixture, the diff of each failure, a summary. */
-export function formatFixtureReport(report: FixtureReport, options: { cwd?: string } = {}): string {
+/**
+ * A readable report: one line per fixture (per failing or updated one with
+ * `failuresOnly`), the diff of each failure, a summary. Paths are shown
+ * relative to `cwd` (default: the current directory).
+ */
+export function formatFixtureReport(
+  report: FixtureReport,
+  options: { cwd?: string; failuresOnly?: boolean } = {},
+): string {
   const cwd = options.cwd ?? Deno.cwd();
   const rel = (p: string) => p.startsWith(`${cwd}/`) ? p.slice(cwd.length + 1) : p;
   const lines: string[] = [];
   for (const r of report.results) {
+    if (options.failuresOnly && r.status === "passed" && !r.updated) continue;
     if (r.status === "invalid") {
       lines.push(`INVALID ${rel(r.path)}: ${r.problems[0]?.lines[0]}`);
       continue;
@@ -376,8 +384,8 @@ export function formatFixtureReport(report: FixtureReport, options: { cwd?: stri
   }
   const n = report.results.length;
   const updated = report.updated ? `, ${report.updated} updated` : "";
+  if (lines.length) lines.push("");
   lines.push(
-    "",
     `${n} fixture${n === 1 ? "" : "s"}, each under ${report.policies.length} free ${
       report.policies.length === 1 ? "policy" : "policies"
     } (${report.policies.join(", ")}): ${report.passed} passed, ${report.failed} failed${updated}`,

@@ -11,6 +11,9 @@ import { packageCommand } from "./package.ts";
 import { push } from "./push.ts";
 import { pull } from "./pull.ts";
 import { test } from "./test.ts";
+import { init } from "./init.ts";
+import { watch } from "./watch.ts";
+import { doctor } from "./doctor.ts";
 
 export const commands: Command[] = [
   bench,
@@ -24,4 +27,7 @@ export const commands: Command[] = [
   push,
   pull,
   test,
+  init,
+  watch,
+  doctor,
 ];

@@ -1,0 +1,198 @@
+import assert from "node:assert/strict";
+import { RUNTIME_PACKAGES } from "../../lib/init.ts";
+import { runCli, spawnCli } from "../_test_helpers.ts";
+
+const TOOLKIT = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
+const BUILD = ["--entry", "assembly/my_plugin.ts", "--out", "build/my-plugin.wasm"];
+
+/** Reads stdout lines until one matches `pattern`; returns the lines read. */
+async function linesUntil(p: { readLine(ms?: number): Promise<string> }, pattern: RegExp): Promise<string[]> {
+  const lines: string[] = [];
+  for (;;) {
+    const line = await p.readLine(120_000);
+    lines.push(line);
+    if (pattern.test(line)) return lines;
+  }
+}
+
+/** Polls `probe` until it returns true (a reload is asynchronous); fails after `ms`. */
+async function eventually(probe: () => Promise<boolean>, ms = 30_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!await probe()) {
+    if (Date.now() > deadline) assert.fail(`Not true within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+Deno.test({
+  name: "A project from 'init' builds, passes its fixtures, shows a broken fixture's diff, and watches",
+  async fn(t) {
+    const root = await Deno.makeTempDir({ prefix: "init-" });
+    const dir = `${root}/my-plugin`;
+    try {
+      await t.step("init writes the project and links the toolkit as its SDK", async () => {
+        const r = await runCli(["init", dir]);
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stdout, /^Created plugin "my-plugin" in /);
+        assert.match(r.stdout, /^ {2}assembly\/my_plugin\.ts$/m);
+        assert.equal(await Deno.realPath(`${dir}/node_modules/bifrost-as`), await Deno.realPath(TOOLKIT));
+        const asconfig = JSON.parse(await Deno.readTextFile(`${dir}/asconfig.json`));
+        assert.equal(asconfig.extends, "./node_modules/bifrost-as/asconfig.sdk.json");
+        const denoJson = JSON.parse(await Deno.readTextFile(`${dir}/deno.json`));
+        assert.equal(denoJson.imports["bifrost-as/"], `file://${TOOLKIT}/`);
+        assert.equal(denoJson.tasks.test, `deno task bifrost-as test ${BUILD.join(" ")}`);
+        const plugin = await Deno.readTextFile(`${dir}/assembly/my_plugin.ts`);
+        assert.match(plugin, /from "bifrost-as\/assembly\/sdk";/);
+        assert.match(plugin, /^export \* from "bifrost-as\/assembly\/sdk\/abi";$/m);
+      });
+
+      await t.step("test builds it, validates it and passes its fixtures", async () => {
+        const r = await runCli(["test", ...BUILD], { cwd: dir });
+        assert.equal(r.code, 0, r.stdout + r.stderr);
+        assert.match(r.stderr, /^Built .*\/build\/my-plugin\.wasm in \d+\.\ds$/m);
+        assert.match(r.stdout, /^ok {6}pre_hook\/blocked$/m);
+        assert.match(
+          r.stdout,
+          /^4 fixtures, each under 4 free policies \(both, input, none, double\): 4 passed, 0 failed$/m,
+        );
+      });
+
+      await t.step("a broken fixture fails with a diff, and --update repairs it", async () => {
+        const path = `${dir}/fixtures/pre_hook/blocked.json`;
+        const good = await Deno.readTextFile(path);
+        await Deno.writeTextFile(path, good.replace('"status_code": 403', '"status_code": 404'));
+        const plugin = ["--plugin", "build/my-plugin.wasm"];
+        const failed = await runCli(["test", ...plugin], { cwd: dir });
+        assert.equal(failed.code, 1);
+        assert.match(
+          failed.stdout,
+          /^FAIL {4}pre_hook\/blocked {2}\(fixtures\/pre_hook\/blocked\.json, exact match\)\n {10}under every free policy:\n {10}- short_circuit\.error\.status_code: 404\n {10}\+ short_circuit\.error\.status_code: 403$/m,
+        );
+        assert.match(failed.stdout, /: 3 passed, 1 failed$/m);
+        const updated = await runCli(["test", ...plugin, "--update"], { cwd: dir });
+        assert.equal(updated.code, 0, updated.stdout);
+        assert.match(updated.stdout, /^updated pre_hook\/blocked$/m);
+        assert.equal(await Deno.readTextFile(path), good);
+      });
+
+      await t.step(
+        "watch rebuilds on change, shows build errors with file and line; dev reloads each build",
+        async () => {
+          await using watch = spawnCli(["watch", ...BUILD], { cwd: dir });
+          await linesUntil(watch, /: 4 passed, 0 failed$/);
+          await using dev = spawnCli(["dev", "--plugin", "build/my-plugin.wasm", "--port", "0"], { cwd: dir });
+          const url = await dev.readLine(60_000);
+          const refusal = async () => {
+            const res = await fetch(`${url}/v1/chat/completions`, {
+              method: "POST",
+              body: JSON.stringify({ model: "openai/blocked-model", messages: [{ role: "user", content: "hi" }] }),
+            });
+            return (await res.json()).error?.message as string;
+          };
+          assert.equal(await refusal(), "Model blocked-model is blocked");
+
+          const source = `${dir}/assembly/my_plugin.ts`;
+          const good = await Deno.readTextFile(source);
+          await Deno.writeTextFile(
+            source,
+            good.replace("const model = input.request.model;", "const model = input.request.modle;"),
+          );
+          const broken = await linesUntil(watch, /Build failed/);
+          assert.match(
+            broken.at(-1)!,
+            /Build failed: Cannot build "assembly\/my_plugin\.ts": ERROR TS\d+: .*modle.* at assembly\/my_plugin\.ts\(\d+,\d+\)$/,
+          );
+          assert.equal(await refusal(), "Model blocked-model is blocked", "the last good build still serves");
+
+          await Deno.writeTextFile(source, good.replace('" is blocked"', '" is not allowed"'));
+          const rebuilt = (await linesUntil(watch, /: 3 passed, 1 failed$/)).join("\n");
+          assert.match(rebuilt, /^\[\d\d:\d\d:\d\d\] Built .*my-plugin\.wasm/m);
+          assert.match(
+            rebuilt,
+            /^ {10}\+ short_circuit\.error\.error\.message: "Model blocked-model is not allowed"$/m,
+          );
+          assert.doesNotMatch(rebuilt, /^ok /m, "passing fixtures are only counted");
+          await eventually(async () => await refusal() === "Model blocked-model is not allowed");
+
+          // Fixtures alone changed: they run again, without a build.
+          assert.equal((await runCli(["test", "--plugin", "build/my-plugin.wasm", "--update"], { cwd: dir })).code, 0);
+          const retested = await linesUntil(watch, /: 4 passed, 0 failed$/);
+          assert.ok(!retested.some((l) => l.includes("Built")), retested.join("\n"));
+        },
+      );
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  },
+});
+
+Deno.test("init refuses a non-empty directory, a bad name and a directory that is not a toolkit", async () => {
+  const root = await Deno.makeTempDir({ prefix: "init-" });
+  try {
+    await Deno.writeTextFile(`${root}/keep.txt`, "mine");
+    const taken = await runCli(["init", root, "--name", "p"]);
+    assert.equal(taken.code, 2);
+    assert.equal(
+      taken.stderr.trim(),
+      `error: Cannot create a project in "${root}": the directory is not empty (--force writes anyway)`,
+    );
+    const forced = await runCli(["init", root, "--name", "p", "--force"]);
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.equal(await Deno.readTextFile(`${root}/keep.txt`), "mine");
+    assert.ok((await Deno.stat(`${root}/assembly/p.ts`)).isFile);
+
+    const badName = await runCli(["init", `${root}/My Plugin`]);
+    assert.equal(badName.code, 2);
+    assert.equal(
+      badName.stderr.trim(),
+      'error: Invalid plugin name "My Plugin": use lower-case letters, digits and single - or _ between words, or give --name',
+    );
+    assert.equal((await runCli(["init", `${root}/x`, "--name", "index"])).code, 2);
+
+    const badSdk = await runCli(["init", `${root}/y`, "--sdk", root]);
+    assert.equal(badSdk.code, 2);
+    assert.equal(
+      badSdk.stderr.trim(),
+      `error: Invalid --sdk "${root}": no bifrost-as toolkit there (assembly/sdk/index.ts is missing)`,
+    );
+    const remote = await runCli(["init", `${root}/z`, "--sdk", "jsr:@bifrost-as/bifrost-as"]);
+    assert.match(remote.stderr, /^error: Invalid --sdk "jsr:@bifrost-as\/bifrost-as": expected a toolkit checkout/);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("init copies the pin of every npm package the toolkit's library and CLI import", async () => {
+  const imported = new Set<string>();
+  const walk = async (dir: string) => {
+    for await (const e of Deno.readDir(dir)) {
+      const path = `${dir}/${e.name}`;
+      if (e.isDirectory) await walk(path);
+      else if (e.name.endsWith(".ts") && !/_test\.ts$|(^|\/)_test_/.test(e.name)) {
+        const text = await Deno.readTextFile(path);
+        const specifiers = /^\s*(?:import|export)\b[^;]*?\bfrom\s+"([^"]+)"|\bimport\(\s*"([^"]+)"\s*\)/gm;
+        for (const m of text.matchAll(specifiers)) {
+          const spec = (m[1] ?? m[2])!;
+          if (spec.startsWith(".") || spec.startsWith("/")) continue;
+          if (spec.startsWith("node:") || spec.startsWith("bifrost-as/")) continue;
+          imported.add(spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : spec.split("/")[0]!);
+        }
+      }
+    }
+  };
+  await walk(`${TOOLKIT}/lib`);
+  await walk(`${TOOLKIT}/cli`);
+  for (const pkg of imported) assert.ok(RUNTIME_PACKAGES.includes(pkg), `"${pkg}" is imported but not copied by init`);
+});
+
+Deno.test("The SDK's compiler settings are the toolkit's own", async () => {
+  const own = JSON.parse(await Deno.readTextFile(`${TOOLKIT}/asconfig.json`));
+  const sdk = JSON.parse(await Deno.readTextFile(`${TOOLKIT}/asconfig.sdk.json`));
+  const { path, ...sdkOptions } = sdk.options;
+  assert.deepEqual(path, ["./node_modules"]);
+  assert.deepEqual(sdkOptions, own.options);
+  for (const target of ["release", "debug"]) {
+    const { outFile: _, ...rest } = own.targets[target];
+    assert.deepEqual(sdk.targets[target], rest);
+  }
+});
