@@ -114,15 +114,23 @@ export async function imageLabel(ref: string, label: string): Promise<string | u
   return labels?.[label];
 }
 
-/** A container's state and its last log lines, for failure messages. */
-export async function containerReport(id: string, lines = 30): Promise<string> {
+/** A container's state and its last log lines, for failure messages; undefined once it is gone. */
+export async function containerReport(id: string, lines = 30): Promise<string | undefined> {
   const state = await docker(
-    ["inspect", "--format", "{{.Name}}: {{.State.Status}} (exit code {{.State.ExitCode}})", id],
+    [
+      "inspect",
+      "--format",
+      "{{.Name}}: {{.State.Status}}" +
+      '{{if ne .State.Status "running"}} (exit code {{.State.ExitCode}}){{end}}' +
+      "{{if .State.Health}}, health {{.State.Health.Status}}{{end}}",
+      id,
+    ],
     { allowFailure: true, timeoutMs: 15_000 },
   );
+  if (!state.ok) return undefined;
   const logs = await docker(["logs", "--tail", String(lines), id], { allowFailure: true, timeoutMs: 15_000 });
   const text = [logs.stdout, logs.stderr].filter(Boolean).join("\n") || "(no log lines)";
-  return `${state.ok ? state.stdout : `container ${id}`}, last log lines:\n${indent(text)}`;
+  return `${state.stdout}, last log lines:\n${indent(text)}`;
 }
 
 function indent(text: string): string {

@@ -1,5 +1,5 @@
 /**
- * `deno task e2e [--target auto|local|compose|url]`: builds the plugins if
+ * `deno task e2e [--target auto|local|compose|packaged|url]`: builds the plugins if
  * needed, starts the target, runs every check in `checks.ts` against it, and
  * prints which target ran, why, each step with its timing, and a final
  * `N passed, N failed[, N skipped]` line. A target that was not run is never
@@ -9,30 +9,27 @@
  */
 import { parseArgs } from "node:util";
 import { CHECKS } from "./checks.ts";
-import {
-  composeAvailability,
-  DEFAULT_BIFROST_IMAGE,
-  prepare,
-  type RunningTarget,
-  startCompose,
-  startLocal,
-  useUrls,
-} from "./targets.ts";
+import { composeAvailability, DEFAULT_DENO_IMAGE, startCompose } from "./compose.ts";
+import { packagedAvailability, startPackaged } from "./packaged.ts";
+import { DEFAULT_BIFROST_IMAGE, E2E_DIR, prepare, ROOT, type RunningTarget, startLocal, useUrls } from "./targets.ts";
 
 const HELP = `deno task e2e [options]
 
 Runs the end-to-end checks against a gateway with the hello-world and trap plugins.
 
 Options:
-  --target T          auto (default: compose if an engine and the image are available, else local),
-                      local, compose, or url
+  --target T          auto (default: compose if an engine and the images are available, else local),
+                      local, compose, packaged (the image 'bifrost-as package --format bifrost' builds
+                      on BIFROST_IMAGE, pushed to and pulled from a local registry), or url
   --gateway-url URL   with --target url: the running gateway
   --upstream-url URL  with --target url: the running mock upstream
   --filter TEXT       run only checks whose name contains TEXT
   -h, --help          show this help
 
-Environment: BIFROST_IMAGE (compose; default ${DEFAULT_BIFROST_IMAGE}, which cannot load WASM plugins:
-set a WASM-capable Enterprise image).`;
+Environment: BIFROST_IMAGE (compose and packaged; default ${DEFAULT_BIFROST_IMAGE}, which cannot load
+WASM plugins: set a WASM-capable Enterprise image, or the dev gateway from 'deno task images'),
+DENO_IMAGE (compose's mock upstream; default ${DEFAULT_DENO_IMAGE}), DOCKER_HOST (the engine;
+scripts/engine.sh sets up podman where there is no Docker).`;
 
 function ms(since: number): string {
   return `${Math.round(performance.now() - since)} ms`;
@@ -68,8 +65,8 @@ async function main(): Promise<number> {
     return 0;
   }
   const wanted = args.target!;
-  if (!["auto", "local", "compose", "url"].includes(wanted)) {
-    console.error(`error: Invalid --target "${wanted}": expected auto, local, compose or url`);
+  if (!["auto", "local", "compose", "packaged", "url"].includes(wanted)) {
+    console.error(`error: Invalid --target "${wanted}": expected auto, local, compose, packaged or url`);
     return 2;
   }
   if (wanted === "url" && (!args["gateway-url"] || !args["upstream-url"])) {
@@ -84,18 +81,21 @@ async function main(): Promise<number> {
   try {
     const configPath = await step("build plugins and write build/e2e/config.json", prepare);
     let name = wanted;
-    if (wanted === "auto" || wanted === "compose") {
-      const avail = await step("look for a container engine and the Bifrost image", () => composeAvailability(image));
+    if (wanted === "auto" || wanted === "compose" || wanted === "packaged") {
+      const avail = await step(
+        "look for a container engine and the images",
+        () => wanted === "packaged" ? packagedAvailability(image) : composeAvailability(image),
+      );
       if (avail.ok) {
-        name = "compose";
-        why = wanted === "auto" ? `auto: ${avail.reason}` : "asked for";
-      } else if (wanted === "compose") {
-        console.log(`target: compose cannot run: ${avail.reason}`);
+        name = wanted === "packaged" ? "packaged" : "compose";
+        why = wanted === "auto" ? `auto: ${avail.reason}` : `asked for: ${avail.reason}`;
+      } else if (wanted !== "auto") {
+        console.log(`target: ${wanted} cannot run: ${avail.reason}`);
         console.log(`0 passed, 0 failed, ${checks.length} skipped`);
         return 1;
       } else {
         name = "local";
-        why = `auto: ${avail.reason}`;
+        why = `auto: compose cannot run: ${avail.reason}`;
       }
     } else {
       why = "asked for";
@@ -104,7 +104,9 @@ async function main(): Promise<number> {
       `start the ${name} target and wait for health`,
       () =>
         name === "compose"
-          ? startCompose(image)
+          ? startCompose(ROOT, E2E_DIR, image)
+          : name === "packaged"
+          ? startPackaged(ROOT, E2E_DIR, image, (line) => console.log(line))
           : name === "url"
           ? useUrls(args["gateway-url"]!, args["upstream-url"]!)
           : startLocal(configPath),
@@ -137,4 +139,5 @@ async function main(): Promise<number> {
   return failed === 0 ? 0 : 1;
 }
 
-Deno.exitCode = await main();
+// Exit explicitly: a container tool left running after a failure must not keep the suite alive.
+Deno.exit(await main());
