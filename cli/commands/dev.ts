@@ -1,5 +1,6 @@
-import { writeBifrostConfig } from "../../lib/bifrost_config.ts";
-import { startDev } from "../../lib/dev.ts";
+import { readBifrostConfig, writeBifrostConfig } from "../../lib/bifrost_config.ts";
+import { gatewayInputs, startDev } from "../../lib/dev.ts";
+import { FixtureRecorder } from "../../lib/fixture_recorder.ts";
 import { UsageError } from "../../lib/errors.ts";
 import { FREE_POLICIES, type FreePolicy } from "../../lib/host.ts";
 import { type Command, flag, intOption, str } from "../_command.ts";
@@ -16,7 +17,14 @@ is started and used instead of the config's openai base_url. Plugins reload
 when their .wasm changes. In a container, listen with --host 0.0.0.0.
 
 With --plugin instead of --config, a config enabling that one plugin is
-written to build/dev/ first.`,
+written to build/dev/ first.
+
+With --record DIR, every hook call becomes a fixture (the input, the
+plugin's config and output, match "exact") in DIR/<hook>/NNNN-<model>.json,
+or DIR/<plugin>/<hook>/... with several plugins, so real traffic becomes
+regression tests for 'bifrost-as test'. Secrets are redacted: Authorization,
+api-key and x-api-key headers, cookie, password and token fields, and
+key-like strings (sk-..., Bearer ..., cloud and chat-service keys, JWTs).`,
   options: {
     config: { type: "string", arg: "FILE", description: "Bifrost config.json" },
     plugin: {
@@ -38,6 +46,7 @@ written to build/dev/ first.`,
       default: "both",
     },
     "no-watch": { type: "boolean", description: "Do not reload plugins when their .wasm changes" },
+    record: { type: "string", arg: "DIR", description: "Save every hook call as a fixture in DIR, secrets redacted" },
     json: { type: "boolean", description: "Print {url, upstream, plugins} as one JSON line" },
   },
   examples: [
@@ -45,6 +54,7 @@ written to build/dev/ first.`,
     "bifrost-as dev --config build/e2e/config.json --port 8080",
     "bifrost-as dev --config /app/data/config.json --host 0.0.0.0 --use-config-upstream",
     `curl localhost:8080/v1/chat/completions -d '{"model":"openai/mock-model","messages":[{"role":"user","content":"hi"}]}'`,
+    "bifrost-as dev --plugin build/my-plugin.wasm --record fixtures/recorded",
   ],
   async run(input) {
     const { io } = input;
@@ -73,6 +83,13 @@ written to build/dev/ first.`,
     if (!/^[A-Za-z0-9.:-]+$/.test(hostname)) {
       throw new UsageError(`Invalid --host "${hostname}": expected an IP address or host name`);
     }
+    const recordDir = str(input, "record");
+    let recorder: FixtureRecorder | undefined;
+    if (recordDir !== undefined) {
+      const { plugins } = gatewayInputs(await readBifrostConfig(configPath!));
+      const enabled = plugins.filter((p) => p.enabled !== false).length;
+      recorder = new FixtureRecorder(recordDir, { perPlugin: enabled > 1, onError: (m) => io.err(m) });
+    }
     const running = await startDev({
       configPath: configPath!,
       port: listenPort,
@@ -82,6 +99,7 @@ written to build/dev/ first.`,
       host: { freePolicy: policy },
       onLog: (line) => io.err(line),
       ...(upstream ? { upstreamUrl: upstream } : {}),
+      ...(recorder ? { onHookCall: recorder.record } : {}),
     });
     try {
       const upstreamUrl = running.upstreamUrl;
@@ -94,6 +112,7 @@ written to build/dev/ first.`,
         `Gateway on ${running.gateway.url} with plugins [${running.gateway.plugins.join(", ")}], ` +
           `upstream ${upstreamUrl}${running.upstream ? " (mock)" : ""} (Ctrl-C to stop)`,
       );
+      if (recorder) io.err(`Recording every hook call as a fixture in ${recordDir} (secrets redacted)`);
       await new Promise<void>((resolve) => {
         if (input.signal.aborted) resolve();
         input.signal.addEventListener("abort", () => resolve(), { once: true });
@@ -101,6 +120,10 @@ written to build/dev/ first.`,
     } finally {
       await running.close();
       io.err("Gateway stopped");
+      if (recorder) {
+        const files = await recorder.flush();
+        io.err(`Recorded ${files.length} fixture${files.length === 1 ? "" : "s"} in ${recordDir}`);
+      }
     }
   },
 };
