@@ -227,12 +227,15 @@ export interface FuzzReport {
   bugs: Bug[];
 }
 
-/** Groups failures that are the same bug: numbers and quoted text in the message do not count. */
+/**
+ * Groups failures that are the same bug: a lossless failure by the path
+ * that differs (array indices aside), any other by its message with
+ * numbers and quoted text taken out.
+ */
 export function signature(hook: HookName, f: Failure): string {
-  const shape = f.message
-    .replace(/"(?:[^"\\]|\\.)*"/g, '"…"')
-    .replace(/-?\d+(?:\.\d+)?(?:e[+-]?\d+)?/gi, "N")
-    .slice(0, 100);
+  const shape = f.oracle === "lossless"
+    ? f.message.slice(0, f.message.indexOf(": ")).replace(/\[\d+\]/g, "[N]")
+    : f.message.replace(/"(?:[^"\\]|\\.)*"/g, '"…"').replace(/-?\d+(?:\.\d+)?(?:e[+-]?\d+)?/gi, "N").slice(0, 100);
   return `${hook} ${f.oracle}: ${shape}`;
 }
 
@@ -303,7 +306,7 @@ const UNSTABLE: ReadonlySet<Oracle> = new Set(["memory", "slow"]);
 async function minimizeBug(target: FuzzTarget, seed: number, bug: Bug, timeoutMs: number, budget: number) {
   if (UNSTABLE.has(bug.oracle)) return;
   const stillFails = async (input: Uint8Array) =>
-    (await target.check(bug.hook, input, bug.policy, timeoutMs)).some((f) => f.oracle === bug.oracle);
+    (await target.check(bug.hook, input, bug.policy, timeoutMs)).some((f) => signature(bug.hook, f) === bug.signature);
   const attempts = bug.oracle === "timeout" ? Math.min(budget, 30) : budget;
   const c = generateCase(seed, bug.firstCase);
   const fromTree = equalBytes(serialize(c.tree, c.style), c.input);
@@ -313,7 +316,7 @@ async function minimizeBug(target: FuzzTarget, seed: number, bug: Bug, timeoutMs
   bug.input = result.input;
   bug.minimizeAttempts = result.attempts;
   const [again] = (await target.check(bug.hook, bug.input, bug.policy, timeoutMs)).filter((f) =>
-    f.oracle === bug.oracle
+    signature(bug.hook, f) === bug.signature
   );
   if (again) bug.message = again.message;
 }

@@ -80,9 +80,19 @@ function edits(root: Node, path: Step[]): ((copy: Node) => Node)[] {
     out.push(replace(() => ({ k: "arr", items: n.items.slice(0, n.items.length >> 1) })));
     out.push(replace(() => ({ k: "arr", items: n.items.slice(n.items.length >> 1) })));
   }
-  if (n.k === "str" && n.value.length > 1 && n.raw === undefined) {
-    out.push(replace(() => ({ k: "str", value: n.value.slice(0, n.value.length >> 1) })));
-    out.push(replace(() => ({ k: "str", value: n.value.slice(n.value.length >> 1) })));
+  if (n.k === "str") {
+    // Edits write the value with JSON.stringify: a raw escape survives only while nothing else works.
+    if (n.raw !== undefined) out.push(replace(() => ({ k: "str", value: n.value })));
+    const chars = [...n.value];
+    if (chars.length > 1) {
+      out.push(replace(() => ({ k: "str", value: chars.slice(0, chars.length >> 1).join("") })));
+      out.push(replace(() => ({ k: "str", value: chars.slice(chars.length >> 1).join("") })));
+    }
+    if (chars.length > 1 && chars.length <= 64) {
+      chars.forEach((_, i) =>
+        out.push(replace(() => ({ k: "str", value: [...chars.slice(0, i), ...chars.slice(i + 1)].join("") })))
+      );
+    }
   }
   if (!(n.k === "lit" && n.raw === "null")) out.push(replace(() => ({ k: "lit", raw: "null" })));
   if (n.k === "obj" && n.entries.length) out.push(replace(() => ({ k: "obj", entries: [] })));

@@ -251,7 +251,7 @@ interface Site {
   siblings?: [Str, Node][];
 }
 
-/** Up to `limit` sites, sampled evenly over a pre-order walk (huge arrays are not walked element by element). */
+/** Up to `limit` sites, sampled evenly over a pre-order walk (the elements of huge arrays are not sites). */
 function sites(root: { value: Node }, limit = 400): Site[] {
   const out: Site[] = [];
   const visit = (node: Node, path: string, set: (n: Node) => void, extra: Partial<Site>) => {
@@ -265,9 +265,9 @@ function sites(root: { value: Node }, limit = 400): Site[] {
           siblings: node.entries,
         });
       });
-    } else if (node.k === "arr") {
-      const step = Math.max(1, Math.floor(node.items.length / 50));
-      for (let i = 0; i < node.items.length; i += step) {
+    } else if (node.k === "arr" && node.items.length <= 64) {
+      // Huge arrays repeat one item by reference: a change inside one would change them all.
+      for (let i = 0; i < node.items.length; i++) {
         const item = node.items[i]!;
         visit(item, `${path}[${i}]`, (n) => (node.items[node.items.indexOf(item)] = n), {
           remove: () => node.items.splice(node.items.indexOf(item), 1),
@@ -322,6 +322,12 @@ const UNICODE: [string, string?][] = [
   ["\u{10ffff} max"],
   ["日本語のテキスト"],
   [""],
+  ["a/b", '"a\\/b"'],
+  ['abc"def😀 failed'],
+  ["\n😀"],
+  ["x\t😀😀😀😀😀😀😀😀"],
+  ['"😀"'],
+  ["\\😀\\👍🏽"],
 ];
 
 /** Byte sequences that are not UTF-8. */
@@ -521,6 +527,22 @@ const MUTATORS: Record<string, Mutator> = {
     if (id && rng.chance(0.5)) id.set(rng.chance(0.5) ? randomValue(rng) : hugeString(rng, 1000));
     return s && `model ${JSON.stringify(model)}`;
   },
+  /** Unicode and escapes in the strings the plugin reads and writes back. */
+  readFields(rng, root, hook) {
+    const paths = hook === "pre_hook"
+      ? ["$.request.model", "$.context.request_id", "$.context.request-id"]
+      : hook === "post_hook"
+      ? ["$.response.chat_response.model", "$.error.error.message"]
+      : ["$.context.request_id"];
+    const s = at(root, rng.pick(paths));
+    if (!s) return undefined;
+    const parts = Array.from({ length: 1 + rng.int(3) }, () => rng.pick(UNICODE));
+    const prefix = "x".repeat(rng.int(9));
+    const value = prefix + parts.map(([v]) => v).join("");
+    const raw = `"${prefix}${parts.map(([v, r]) => (r ?? JSON.stringify(v)).slice(1, -1)).join("")}"`;
+    s.set(str(value, raw));
+    return `unicode in ${s.path}`;
+  },
   postOutcome(rng, root, hook) {
     if (hook !== "post_hook") return undefined;
     const flag = at(root, "$.has_error");
@@ -618,7 +640,12 @@ export function generateCase(seed: number, index: number): FuzzCase {
     if (done) mutations.push(done);
   }
   const style = rng.pick<Style>(["compact", "compact", "spaced", "pretty"]);
-  let input = serialize(root.value, style);
+  let input: Uint8Array;
+  try {
+    input = serialize(root.value, style);
+  } catch (e) {
+    throw new Error(`${(e as Error).message} after ${mutations.join(" | ")}`, { cause: e });
+  }
   if (rng.chance(0.08)) {
     const [damaged, what] = damageBytes(rng, input);
     input = damaged;
