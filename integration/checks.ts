@@ -35,13 +35,16 @@ function chat(e: Endpoints, model: string, content: string, stream = false): Pro
 }
 
 async function clearUpstream(e: Endpoints): Promise<void> {
-  const res = await fetch(`${e.upstreamUrl}/__mock/requests`, { method: "DELETE" });
+  const res = await fetch(`${e.upstreamUrl}/__mock/requests`, {
+    method: "DELETE",
+    signal: AbortSignal.timeout(10_000),
+  });
   await res.body?.cancel();
   assert.equal(res.status, 200, "the mock upstream's request log could not be cleared");
 }
 
 async function upstreamChats(e: Endpoints): Promise<{ body: { model?: string; messages?: unknown[] } }[]> {
-  const res = await fetch(`${e.upstreamUrl}/__mock/requests`);
+  const res = await fetch(`${e.upstreamUrl}/__mock/requests`, { signal: AbortSignal.timeout(10_000) });
   const all = await res.json() as { path: string; body: { model?: string } }[];
   return all.filter((r) => r.path.startsWith("/v1/chat/completions"));
 }
