@@ -142,7 +142,7 @@ export async function startCompose(root: string, e2eDir: string, bifrostImage: s
       gatewayUrl: `http://${bifrost.getHost()}:${bifrost.getMappedPort(8080)}`,
       upstreamUrl: `http://${upstream.getHost()}:${upstream.getMappedPort(8081)}`,
       stop: async () => {
-        await env.down({ timeout: 10_000 });
+        await deadline(env.down({ timeout: 10_000 }), 60_000, "compose down did not finish within 60 s");
       },
     };
   } catch (e) {
