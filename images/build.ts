@@ -18,7 +18,7 @@
  */
 import { createHash } from "node:crypto";
 import { parseArgs } from "node:util";
-import { docker, EngineError, engineInfo, imageLabel, lastLines } from "../integration/_engine.ts";
+import { docker, EngineError, engineInfo, imageLabels, lastLines } from "../integration/_engine.ts";
 import { DENO_IMAGE, DEV_GATEWAY_IMAGE, IMAGE_VERSION, INPUTS_LABEL, MOCK_UPSTREAM_IMAGE } from "./names.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
@@ -270,7 +270,7 @@ async function buildImage(
   await copy(`${ROOT}/images/${spec.dir}/Dockerfile`, `${ctx}/Dockerfile`);
   const baseId = spec.base ? await imageId(spec.base) : "";
   const inputs = await digestTree(ctx, [spec.tag, baseId]);
-  const previous = await imageLabel(spec.tag, INPUTS_LABEL);
+  const previous = (await imageLabels(spec.tag))[INPUTS_LABEL];
   if (!force && previous === inputs) {
     return { built: false, line: `${spec.tag}: up to date` };
   }

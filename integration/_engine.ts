@@ -106,12 +106,11 @@ export async function imageExists(ref: string): Promise<boolean> {
   return (await docker(["image", "inspect", "--format", "{{.Id}}", ref], { allowFailure: true })).ok;
 }
 
-/** A label of image `ref`, or undefined. */
-export async function imageLabel(ref: string, label: string): Promise<string | undefined> {
+/** The labels of image `ref` (none when it is missing). */
+export async function imageLabels(ref: string): Promise<Record<string, string>> {
   const r = await docker(["image", "inspect", "--format", "{{json .Config.Labels}}", ref], { allowFailure: true });
-  if (!r.ok) return undefined;
-  const labels = JSON.parse(r.stdout || "null") as Record<string, string> | null;
-  return labels?.[label];
+  if (!r.ok) return {};
+  return (JSON.parse(r.stdout || "null") as Record<string, string> | null) ?? {};
 }
 
 /** A container's state and its last log lines, for failure messages; undefined once it is gone. */

@@ -22,8 +22,17 @@
  */
 import { writeBifrostConfig } from "../lib/bifrost_config.ts";
 import { hasRegistry, startRegistry, type TestRegistry } from "../lib/oci/_test_registry.ts";
+import { Annotation } from "../lib/oci/media_types.ts";
 import { MOCK_UPSTREAM_IMAGE } from "../images/names.ts";
-import { containerReport, docker, type EngineInfo, engineInfo, imageExists, lastLines } from "./_engine.ts";
+import {
+  containerReport,
+  docker,
+  type EngineInfo,
+  engineInfo,
+  imageExists,
+  imageLabels,
+  lastLines,
+} from "./_engine.ts";
 import { COMPOSE_UPSTREAM, type RunningTarget } from "./targets.ts";
 
 /** How long the two containers may take to answer `/health`. */
@@ -195,6 +204,11 @@ export async function startPackaged(
       () => docker(["pull", packaged], { timeoutMs: 180_000 }),
     );
     cleanup.add("remove the packaged image", () => docker(["image", "rm", "--force", packaged]));
+    // The image the engine pulled is the one package built: its labels name the last plugin and the base.
+    const labels = await imageLabels(packaged);
+    if (labels[Annotation.PluginPath] !== "/app/plugins/trap-on-demand.wasm" || !labels[Annotation.BaseName]) {
+      throw new Error(`The pulled image ${packaged} lacks the package's labels: ${JSON.stringify(labels)}`);
+    }
 
     const network = `bifrost-as-packaged-${id}`;
     await docker(["network", "create", network]);
