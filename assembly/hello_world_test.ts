@@ -238,3 +238,15 @@ Deno.test("hello-world output stays readable after the host frees the input", as
   const out = p.callJson("post_hook", fixture("post_hook_rich"));
   assert.equal(out.response.chat_response.model, "gpt-4o (via assemblyscript-wasm)");
 });
+
+Deno.test("hello-world rewrites strings with escapes, surrogate pairs and lone surrogates intact", async () => {
+  const p = await TestPlugin.load();
+  // Each of these broke json-as 1.6.0's string reader or writer (see testdata/fuzz/).
+  for (
+    const model of ["gpt-4o\\/mini", "abcdefg\\ud83d\\ude00", "x\\udfffy", "Thanks \\ud83d\\udc4d\\ud83c\\udfff no"]
+  ) {
+    const input = `{"context":{},"response":{"chat_response":{"model":"${model}"}},"has_error":false}`;
+    const out = p.callJson("post_hook", input);
+    assert.equal(out.response.chat_response.model, JSON.parse(`"${model}"`) + " (via assemblyscript-wasm)");
+  }
+});

@@ -2,6 +2,7 @@
 // sends; outputs are written with json-as as an ordered map of raw values,
 // so the request/response views inside them stay lossless.
 import { JSON } from "json-as";
+import { writeJsonString } from "./strings";
 import { ByteWriter } from "./writer";
 import { BifrostContext } from "./context";
 import { BifrostChatRequest } from "./chat";
@@ -20,7 +21,7 @@ class Envelope {
   private key(key: string): void {
     if (!this.first) this.w.byte(0x2c);
     this.first = false;
-    this.w.quoted(key);
+    writeJsonString(this.w, key);
     this.w.byte(0x3a);
   }
   node(key: string, n: JsonNode | null): Envelope {
@@ -32,7 +33,7 @@ class Envelope {
   value<T>(key: string, v: T): Envelope {
     this.key(key);
     if (isBoolean<T>()) this.w.str(v ? "true" : "false");
-    else if (isString<T>()) this.w.quoted(changetype<string>(v));
+    else if (isString<T>()) writeJsonString(this.w, changetype<string>(v));
     else this.w.str(JSON.stringify<T>(v));
     return this;
   }

@@ -14,7 +14,8 @@
 // turns recorded problems into the hook's error field.
 import { JSON } from "json-as";
 import { problem } from "./problems";
-import { hasEscape, ScanError, skipString, skipValue, skipWs, tapeEnd, validateJson } from "./scan";
+import { ScanError, skipString, skipValue, skipWs, tapeEnd, validateJson } from "./scan";
+import { decodeJsonString, quoteJsonString, writeJsonString } from "./strings";
 import { ByteWriter } from "./writer";
 
 /** What kind of JSON value something holds. */
@@ -207,11 +208,11 @@ export abstract class JsonNode {
 
   protected slotString(s: Slot): string {
     if (s.node === null && s.raw === null) {
-      const p = this.store.base + <usize>s.vs + 1;
-      const n = <usize>(s.ve - s.vs - 2);
-      if (!hasEscape(p, p + n)) return String.UTF8.decodeUnsafe(p, n);
+      return decodeJsonString(this.store.base + <usize>s.vs + 1, <usize>(s.ve - s.vs - 2));
     }
-    return JSON.parse<string>(this.slotText(s));
+    // A value the plugin set: its JSON text, as UTF-8.
+    const bytes = String.UTF8.encode(this.slotText(s));
+    return decodeJsonString(changetype<usize>(bytes) + 1, <usize>bytes.byteLength - 2);
   }
 
   protected writeSlotValue(w: ByteWriter, s: Slot): void {
@@ -358,9 +359,7 @@ export class JsonObject extends JsonNode {
     if (k === null) {
       const p = this.store.base + <usize>s.ks;
       const n = <usize>(s.ke - s.ks);
-      k = hasEscape(p, p + n)
-        ? JSON.parse<string>(String.UTF8.decodeUnsafe(p - 1, n + 2))
-        : String.UTF8.decodeUnsafe(p, n);
+      k = decodeJsonString(p, n);
       s.key = k;
     }
     return k!;
@@ -432,6 +431,7 @@ export class JsonObject extends JsonNode {
   /** Sets any value json-as can stringify (string, bool, numbers, arrays of them). */
   set<T>(key: string, value: T): void {
     if (isBoolean<T>()) this.setRaw(key, value ? "true" : "false");
+    else if (isString<T>()) this.setRaw(key, quoteJsonString(changetype<string>(value)));
     else this.setRaw(key, JSON.stringify<T>(value));
   }
 
@@ -569,7 +569,7 @@ export class JsonObject extends JsonNode {
       if (!first) w.byte(0x2c);
       first = false;
       if (s.inSource) w.bytes(st.base + <usize>s.ks - 1, s.ke - s.ks + 2);
-      else w.quoted(s.key!);
+      else writeJsonString(w, s.key!);
       w.byte(0x3a);
       this.writeSlotValue(w, s);
     }
@@ -636,7 +636,7 @@ export class JsonArray extends JsonNode {
   }
 
   push<T>(value: T): void {
-    this.pushRaw(JSON.stringify<T>(value));
+    this.pushRaw(isString<T>() ? quoteJsonString(changetype<string>(value)) : JSON.stringify<T>(value));
   }
 
   pushNode(node: JsonNode): void {

@@ -297,20 +297,6 @@ export function skipString(p: usize, end: usize): usize {
   return end;
 }
 
-/** True when the valid string body [p, end) contains a backslash. */
-export function hasEscape(p: usize, end: usize): bool {
-  const backslash = i8x16.splat(<i8>C_BACKSLASH);
-  while (p + 16 <= end) {
-    if (v128.any_true(i8x16.eq(v128.load(p), backslash))) return true;
-    p += 16;
-  }
-  while (p < end) {
-    if (load<u8>(p) == C_BACKSLASH) return true;
-    p++;
-  }
-  return false;
-}
-
 /** Skips one valid value; returns the position after it. */
 export function skipValue(p: usize, end: usize): usize {
   const c = <u32>load<u8>(p);

@@ -1,5 +1,4 @@
 // A growable UTF-8 byte buffer that outputs are written into.
-import { JSON } from "json-as";
 
 export class ByteWriter {
   buf: ArrayBuffer;
@@ -49,26 +48,6 @@ export class ByteWriter {
       false,
       String.UTF8.ErrorMode.REPLACE,
     );
-  }
-
-  /** Writes `s` as a JSON string: plain ASCII directly, anything else through json-as. */
-  quoted(s: string): void {
-    const n = s.length;
-    this.ensure(n + 2);
-    const start = this.ptr + <usize>this.len;
-    let p = start;
-    store<u8>(p++, 0x22);
-    const src = changetype<usize>(s);
-    for (let i = 0; i < n; i++) {
-      const c = <u32>load<u16>(src + (<usize>i << 1));
-      if (c < 0x20 || c >= 0x7f || c == 0x22 || c == 0x5c) {
-        this.str(JSON.stringify<string>(s)); // escapes or non-ASCII: json-as knows the rules
-        return;
-      }
-      store<u8>(p++, <u8>c);
-    }
-    store<u8>(p, 0x22);
-    this.len += n + 2;
   }
 
   toString(): string {

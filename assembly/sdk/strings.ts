@@ -1,0 +1,145 @@
+// JSON strings, read from UTF-8 and written to UTF-8, done here rather than
+// with json-as: json-as 1.6.0 decodes the escape `\/` as U+0000, splits a
+// surrogate pair whose high half sits at index 7 mod 8 of the string, and
+// writes U+DFFF as an invalid escape (found by `deno task fuzz`; the inputs
+// are kept under testdata/fuzz/). These two functions are the only places the
+// SDK turns JSON string text into AssemblyScript strings and back.
+import { ByteWriter } from "./writer";
+
+const HEX = "0123456789abcdef";
+
+@inline
+function hexValue(c: u32): u32 {
+  return c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x57;
+}
+
+/**
+ * Decodes the body of a valid JSON string (the bytes between the quotes,
+ * strict UTF-8, escapes allowed) into a string.
+ */
+export function decodeJsonString(p: usize, n: usize): string {
+  // A UTF-16 string never needs more code units than the UTF-8 has bytes.
+  const out = __new(n << 1, idof<String>());
+  const end = p + n;
+  let o = out;
+  while (p < end) {
+    const b = <u32>load<u8>(p);
+    if (b == 0x5c) {
+      const e = <u32>load<u8>(p + 1);
+      let unit: u32 = e; // \" \\ \/
+      if (e == 0x62) unit = 0x08;
+      else if (e == 0x66) unit = 0x0c;
+      else if (e == 0x6e) unit = 0x0a;
+      else if (e == 0x72) unit = 0x0d;
+      else if (e == 0x74) unit = 0x09;
+      else if (e == 0x75) {
+        unit = (hexValue(load<u8>(p + 2)) << 12) | (hexValue(load<u8>(p + 3)) << 8) |
+          (hexValue(load<u8>(p + 4)) << 4) | hexValue(load<u8>(p + 5));
+        p += 4;
+      }
+      store<u16>(o, <u16>unit);
+      o += 2;
+      p += 2;
+    } else if (b < 0x80) {
+      store<u16>(o, <u16>b);
+      o += 2;
+      p++;
+    } else {
+      let cp: u32;
+      if (b < 0xe0) {
+        cp = ((b & 0x1f) << 6) | (<u32>load<u8>(p + 1) & 0x3f);
+        p += 2;
+      } else if (b < 0xf0) {
+        cp = ((b & 0x0f) << 12) | ((<u32>load<u8>(p + 1) & 0x3f) << 6) | (<u32>load<u8>(p + 2) & 0x3f);
+        p += 3;
+      } else {
+        cp = ((b & 0x07) << 18) | ((<u32>load<u8>(p + 1) & 0x3f) << 12) | ((<u32>load<u8>(p + 2) & 0x3f) << 6) |
+          (<u32>load<u8>(p + 3) & 0x3f);
+        p += 4;
+      }
+      if (cp >= 0x10000) {
+        cp -= 0x10000;
+        store<u16>(o, <u16>(0xd800 | (cp >> 10)));
+        store<u16>(o + 2, <u16>(0xdc00 | (cp & 0x3ff)));
+        o += 4;
+      } else {
+        store<u16>(o, <u16>cp);
+        o += 2;
+      }
+    }
+  }
+  return changetype<string>(__renew(out, o - out));
+}
+
+@inline
+function isHigh(u: u32): bool {
+  return u - 0xd800 < 0x400;
+}
+
+@inline
+function isLow(u: u32): bool {
+  return u - 0xdc00 < 0x400;
+}
+
+/**
+ * Writes `s` as a JSON string in UTF-8: quotes, backslashes and control
+ * characters escaped, surrogate pairs as 4-byte UTF-8, lone surrogates as
+ * `\uXXXX` escapes (so nothing is lost and the output stays valid UTF-8).
+ */
+export function writeJsonString(w: ByteWriter, s: string): void {
+  const n = s.length;
+  w.ensure(n * 6 + 2);
+  const src = changetype<usize>(s);
+  let o = w.ptr + <usize>w.len;
+  const start = o;
+  store<u8>(o++, 0x22);
+  for (let i = 0; i < n; i++) {
+    const u = <u32>load<u16>(src + (<usize>i << 1));
+    if (u >= 0x20 && u < 0x80) {
+      if (u == 0x22 || u == 0x5c) store<u8>(o++, 0x5c);
+      store<u8>(o++, <u8>u);
+    } else if (u < 0x20) {
+      store<u8>(o++, 0x5c);
+      if (u == 0x0a) store<u8>(o++, 0x6e);
+      else if (u == 0x0d) store<u8>(o++, 0x72);
+      else if (u == 0x09) store<u8>(o++, 0x74);
+      else if (u == 0x08) store<u8>(o++, 0x62);
+      else if (u == 0x0c) store<u8>(o++, 0x66);
+      else {
+        store<u8>(o++, 0x75);
+        store<u8>(o++, 0x30);
+        store<u8>(o++, 0x30);
+        store<u8>(o++, <u8>HEX.charCodeAt(u >> 4));
+        store<u8>(o++, <u8>HEX.charCodeAt(u & 15));
+      }
+    } else if (u < 0x800) {
+      store<u8>(o++, <u8>(0xc0 | (u >> 6)));
+      store<u8>(o++, <u8>(0x80 | (u & 0x3f)));
+    } else if (isHigh(u) && i + 1 < n && isLow(<u32>load<u16>(src + (<usize>(i + 1) << 1)))) {
+      const lo = <u32>load<u16>(src + (<usize>(i + 1) << 1));
+      const cp = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
+      store<u8>(o++, <u8>(0xf0 | (cp >> 18)));
+      store<u8>(o++, <u8>(0x80 | ((cp >> 12) & 0x3f)));
+      store<u8>(o++, <u8>(0x80 | ((cp >> 6) & 0x3f)));
+      store<u8>(o++, <u8>(0x80 | (cp & 0x3f)));
+      i++;
+    } else if (isHigh(u) || isLow(u)) {
+      store<u8>(o++, 0x5c);
+      store<u8>(o++, 0x75);
+      for (let shift = 12; shift >= 0; shift -= 4) store<u8>(o++, <u8>HEX.charCodeAt((u >> shift) & 15));
+    } else {
+      store<u8>(o++, <u8>(0xe0 | (u >> 12)));
+      store<u8>(o++, <u8>(0x80 | ((u >> 6) & 0x3f)));
+      store<u8>(o++, <u8>(0x80 | (u & 0x3f)));
+    }
+  }
+  store<u8>(o++, 0x22);
+  w.len += <i32>(o - start);
+}
+
+/** `s` as JSON string text (an AssemblyScript string holding the quoted, escaped literal). */
+export function quoteJsonString(s: string): string {
+  const w = new ByteWriter(s.length * 3 + 2);
+  writeJsonString(w, s);
+  return w.toString();
+}
