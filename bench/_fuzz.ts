@@ -215,6 +215,8 @@ export interface Bug {
   minimizeAttempts: number;
   /** The saved regression fixture. */
   fixture?: string;
+  /** Why no fixture was saved for a bug that should have one. */
+  unsaved?: string;
 }
 
 /** What a run found. */
@@ -282,7 +284,9 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
           await minimizeBug(target, options.seed, bug, timeoutMs, options.minimizeBudget ?? 1500);
         }
         if (options.fixtures !== null) {
-          bug.fixture = await saveFixture(options.fixtures ?? FIXTURE_DIR, options.seed, bug);
+          const path = await saveFixture(options.fixtures ?? FIXTURE_DIR, options.seed, bug);
+          if (path) bug.fixture = path;
+          else bug.unsaved = "too large to keep as a fixture (regenerate it with --seed and --from)";
         }
       }
       bugs.push(bug);
@@ -387,8 +391,13 @@ async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
-/** Writes a bug's case as a fixture; returns its path. */
-async function saveFixture(dir: URL, seed: number, bug: Bug): Promise<string> {
+/** Fixtures above this size (gzipped) are not written: the report names the case, which regenerates it. */
+const MAX_FIXTURE_BYTES = 256 * 1024;
+
+/** Writes a bug's case as a fixture; returns its path, or `undefined` when it is too large to keep. */
+async function saveFixture(dir: URL, seed: number, bug: Bug): Promise<string | undefined> {
+  const packed = await gzip(bug.input);
+  if (packed.length > MAX_FIXTURE_BYTES) return undefined;
   await Deno.mkdir(dir, { recursive: true });
   const url = new URL(`${bug.hook}-${bug.oracle}-${fnv1a(bug.input)}.json`, dir);
   let text: string | null = null;
@@ -403,7 +412,7 @@ async function saveFixture(dir: URL, seed: number, bug: Bug): Promise<string> {
     found: { seed, case: bug.firstCase, policy: bug.policy, mutations: bug.mutations },
     ...(previous?.note ? { note: previous.note } : {}),
     input: text,
-    input_gzip_base64: encodeBase64(await gzip(bug.input)),
+    input_gzip_base64: encodeBase64(packed),
   };
   await Deno.writeTextFile(url, JSON.stringify(fixture, null, 2) + "\n");
   return url.pathname;

@@ -13,7 +13,13 @@
  * sees it); a refused one a pass-through output whose error field says why.
  * Any output must also honour the hook's contract (`checkOutput`, the
  * host's strict mode), except where the input itself broke it in a part that
- * passes through.
+ * passes through (a refused post_hook still passes its error on). Keys that
+ * name `Object.prototype` members are no fields of Bifrost's Go structs, so
+ * the excuse never covers what the contract says about them.
+ *
+ * Above 64 MiB the SDK's malloc refuses the input buffer (returns 0): the
+ * host then cannot deliver the input, which is the documented limit, not a
+ * failure.
  *
  * @module
  */
@@ -48,6 +54,8 @@ export type Expectation =
   | { accept: false; reason: string };
 
 const MAX_INPUT = 16 << 20;
+/** The SDK's malloc returns 0 above this size. */
+export const MAX_ALLOC = 64 << 20;
 const MAX_DEPTH = 512;
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
@@ -154,8 +162,39 @@ function refusalShape(hook: HookName, o: Json): string | undefined {
   }
 }
 
-/** Judges the text a hook returned (`null` for a 0 return) against the model. */
-export function judge(hook: HookName, expected: Expectation, text: string | null): Failure[] {
+const PROTOTYPE_KEYS = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+/** A copy without keys that name `Object.prototype` members (Go ignores them like any unknown key). */
+function goView(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(goView);
+  if (!isObject(v)) return v;
+  return Object.fromEntries(Object.entries(v).filter(([k]) => !PROTOTYPE_KEYS.has(k)).map(([k, x]) => [k, goView(x)]));
+}
+
+/** What a refused input passes on: its context and, for post_hook, its outcome. */
+function passedOn(hook: HookName, input: unknown): Json {
+  const i = isObject(input) ? input : {};
+  const out: Json = { context: isObject(i.context) ? i.context : {} };
+  if (hook === "post_hook" && i.has_error === true) Object.assign(out, { error: i.error ?? null, has_error: true });
+  return out;
+}
+
+/** Contract violations the input explains: the same violations of what would be passed through unchanged. */
+function excusedViolations(hook: HookName, expected: Expectation, input: Uint8Array): Set<string> {
+  let view: unknown;
+  if (expected.accept) view = expected.output;
+  else {
+    try {
+      view = passedOn(hook, JSON.parse(utf8.decode(input)));
+    } catch {
+      return new Set();
+    }
+  }
+  return new Set(checkOutput(hook, goView(view)).violations);
+}
+
+/** Judges the text a hook returned for `input` (`null` for a 0 return) against the model. */
+export function judge(hook: HookName, input: Uint8Array, expected: Expectation, text: string | null): Failure[] {
   if (text === null) return [{ oracle: "abi", message: "returned 0 (no output)" }];
   let output: unknown;
   try {
@@ -166,7 +205,7 @@ export function judge(hook: HookName, expected: Expectation, text: string | null
   if (!isObject(output)) return [{ oracle: "output-json", message: `output is a JSON ${kind(output)}` }];
   const failures: Failure[] = [];
   const { violations } = checkOutput(hook, output);
-  const excused = expected.accept ? new Set(checkOutput(hook, expected.output).violations) : new Set<string>();
+  const excused = violations.length ? excusedViolations(hook, expected, input) : new Set<string>();
   const broken = violations.filter((v) => !excused.has(v));
   if (broken.length) failures.push({ oracle: "contract", message: broken.join("; ") });
   const reason = output[errorField(hook)];

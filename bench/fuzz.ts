@@ -87,7 +87,7 @@ export function formatFuzzReport(r: FuzzReport): string {
     lines.push(
       `- ${b.hook} ${b.oracle} (${b.count} cases, first #${b.firstCase}, policy ${b.policy}): ${b.message}`,
       `  input: ${b.originalBytes} bytes, minimised to ${b.input.length} in ${b.minimizeAttempts} attempts` +
-        (b.fixture ? `; saved as ${b.fixture}` : ""),
+        (b.fixture ? `; saved as ${b.fixture}` : b.unsaved ? `; ${b.unsaved}` : ""),
       `  mutations: ${b.mutations.join(" | ")}`,
     );
   }
