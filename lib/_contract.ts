@@ -162,7 +162,8 @@ function checkValue(value: unknown, spec: Spec, path: string, out: string[]): vo
   if ("array" in spec) return (value as unknown[]).forEach((v, i) => checkValue(v, spec.array, at(i), out));
   const fields = "object" in spec ? spec.object : undefined;
   for (const [key, v] of Object.entries(value as Json)) {
-    const s = fields ? fields[key] : (spec as { map: Spec }).map;
+    // Own keys only: a field named "constructor" or "toString" is data, not a spec.
+    const s = fields ? (Object.hasOwn(fields, key) ? fields[key] : undefined) : (spec as { map: Spec }).map;
     if (s) checkValue(v, s, at(key), out);
   }
 }

@@ -75,7 +75,6 @@ function inputBuffer(ptr: usize, len: i32): ArrayBuffer {
 
 /** Reads and checks a hook input; null (with a problem recorded) when unusable. */
 function readInput<T extends JsonObject>(ptr: usize, len: i32): T | null {
-  releaseExcept(ptr);
   resetProblems();
   const memEnd = (<u64>memory.size()) << 16;
   if (len < 0 || <u64>ptr + <u64>len > memEnd) {
@@ -140,9 +139,35 @@ function begin<T extends HookInput>(ptr: usize, len: i32, output: HookOutput): T
 
 // ---- exports ----
 
+// Garbage collection. The SDK builds with AssemblyScript's "minimal" runtime
+// (a full mark-and-sweep collector that runs only when asked) and asks at
+// safe points only: the first statement of an export, before it allocates,
+// when no object is held by the wasm stack alone. It asks after every 256
+// calls or 1 MiB of input, whichever comes first, so memory stays bounded
+// and a small call pays no incremental-GC bookkeeping.
+const COLLECT_EVERY_CALLS = 256;
+const COLLECT_EVERY_BYTES: usize = 1 << 20;
+let callsSinceCollect = 0;
+let bytesSinceCollect: usize = 0;
+
+/**
+ * Starts a call from the host: buffers lent before it are released (except
+ * `keep`, the input it names), and garbage is collected when due. Must be the
+ * first thing an export does.
+ */
+function enter(keep: usize, inputBytes: usize): void {
+  releaseExcept(keep);
+  bytesSinceCollect += inputBytes;
+  if (++callsSinceCollect >= COLLECT_EVERY_CALLS || bytesSinceCollect >= COLLECT_EVERY_BYTES) {
+    __collect();
+    callsSinceCollect = 0;
+    bytesSinceCollect = 0;
+  }
+}
+
 /** Allocates a buffer the host writes a hook's input into. */
 export function malloc(size: i32): usize {
-  releaseExcept(0);
+  enter(0, size > 0 ? <usize>size : 0);
   if (size < 0 || size > MAX_ALLOC) return 0;
   return hold(new ArrayBuffer(size));
 }
@@ -169,10 +194,10 @@ export function get_name(): u64 {
 
 /** Receives the plugin's `config` object as JSON. 0 = success. */
 export function init(ptr: usize, len: i32): i32 {
+  enter(ptr, 0);
   let config: JsonObject | null = null;
   if (len == 0 || isNullLiteral(ptr, len)) {
     // No config: an empty body, or `null` (how Go marshals a nil map).
-    releaseExcept(0);
     resetProblems();
     config = new JsonObject();
   } else {
@@ -201,6 +226,7 @@ export function last_error(): u64 {
 
 /** HTTP pre hook. */
 export function http_pre_hook(ptr: usize, len: i32): u64 {
+  enter(ptr, 0);
   const output = new HTTPPreHookOutput();
   const input = begin<HTTPPreHookInput>(ptr, len, output);
   if (input !== null) currentPlugin().httpPreHook(input, output);
@@ -211,6 +237,7 @@ export { http_pre_hook as http_intercept };
 
 /** HTTP post hook. */
 export function http_post_hook(ptr: usize, len: i32): u64 {
+  enter(ptr, 0);
   const output = new HTTPPostHookOutput();
   const input = begin<HTTPPostHookInput>(ptr, len, output);
   if (input !== null) currentPlugin().httpPostHook(input, output);
@@ -219,6 +246,7 @@ export function http_post_hook(ptr: usize, len: i32): u64 {
 
 /** Stream chunk hook: the input's chunk passes unless the plugin says otherwise. */
 export function http_stream_chunk_hook(ptr: usize, len: i32): u64 {
+  enter(ptr, 0);
   const output = new HTTPStreamChunkOutput();
   const input = begin<HTTPStreamChunkInput>(ptr, len, output);
   if (input !== null) {
@@ -230,6 +258,7 @@ export function http_stream_chunk_hook(ptr: usize, len: i32): u64 {
 
 /** LLM pre hook. */
 export function pre_hook(ptr: usize, len: i32): u64 {
+  enter(ptr, 0);
   const output = new PreHookOutput();
   const input = begin<PreHookInput>(ptr, len, output);
   if (input !== null) currentPlugin().preHook(input, output);
@@ -238,6 +267,7 @@ export function pre_hook(ptr: usize, len: i32): u64 {
 
 /** LLM post hook: the outcome (response or error) passes unless the plugin changes it. */
 export function post_hook(ptr: usize, len: i32): u64 {
+  enter(ptr, 0);
   const output = new PostHookOutput();
   const input = begin<PostHookInput>(ptr, len, output);
   if (input !== null) {
@@ -250,6 +280,6 @@ export function post_hook(ptr: usize, len: i32): u64 {
 
 /** Releases the plugin's resources. 0 = success. */
 export function cleanup(): i32 {
-  releaseExcept(0);
+  enter(0, 0);
   return currentPlugin().cleanup();
 }
