@@ -232,12 +232,13 @@ export interface FuzzReport {
 /**
  * Groups failures that are the same bug: a lossless failure by the path
  * that differs (array indices aside), any other by its message with
- * numbers and quoted text taken out.
+ * numbers, quoted text and (for contract breaks) the value found taken out.
  */
 export function signature(hook: HookName, f: Failure): string {
+  const message = f.oracle === "contract" ? f.message.replace(/, found [^;]*/g, "") : f.message;
   const shape = f.oracle === "lossless"
     ? f.message.slice(0, f.message.indexOf(": ")).replace(/\[\d+\]/g, "[N]")
-    : f.message.replace(/"(?:[^"\\]|\\.)*"/g, '"…"').replace(/-?\d+(?:\.\d+)?(?:e[+-]?\d+)?/gi, "N").slice(0, 100);
+    : message.replace(/"(?:[^"\\]|\\.)*"/g, '"…"').replace(/-?\d+(?:\.\d+)?(?:e[+-]?\d+)?/gi, "N").slice(0, 100);
   return `${hook} ${f.oracle}: ${shape}`;
 }
 
@@ -341,6 +342,7 @@ function mergeStats(runs: RunStats[]): RunStats {
     slowestCase: -1,
     highWaterPages: {},
     failingCases: 0,
+    capped: 0,
   };
   for (const r of runs) {
     out.cases += r.cases;
@@ -348,6 +350,7 @@ function mergeStats(runs: RunStats[]): RunStats {
     out.refused += r.refused;
     out.inputBytes += r.inputBytes;
     out.failingCases += r.failingCases;
+    out.capped += r.capped;
     out.largestInput = Math.max(out.largestInput, r.largestInput);
     if (r.slowestUs > out.slowestUs) [out.slowestUs, out.slowestCase] = [r.slowestUs, r.slowestCase];
     for (const [h, n] of Object.entries(r.byHook)) out.byHook[h] = (out.byHook[h] ?? 0) + n;

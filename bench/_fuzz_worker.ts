@@ -59,6 +59,8 @@ export interface RunStats {
   slowestCase: number;
   highWaterPages: Record<string, number>;
   failingCases: number;
+  /** Calls that hit the memory cap with a bound above it: inconclusive, not failures. */
+  capped: number;
 }
 
 /** Replies from the worker. */
@@ -122,6 +124,14 @@ interface Outcome {
   durationUs: number;
   /** The model accepted the input. */
   accepted: boolean;
+  /** The call ran out of memory at the cap, where its bound allows more. */
+  capped?: boolean;
+}
+
+/** The most pages a policy's instance may use after a call with `input`. */
+function memoryBound(p: Policy, input: Uint8Array): number {
+  const largest = Math.max(p.largestInput, input.length);
+  return p.startPages + Math.ceil((limits.memoryFactor * largest) / 65536) + limits.slackPages;
 }
 
 /** Runs and judges one input. */
@@ -133,7 +143,10 @@ function runCase(hook: HookName, input: Uint8Array, policy: FreePolicy): Outcome
     // The SDK's documented limit: malloc refuses buffers above 64 MiB, and the host says it cannot deliver.
     const refusedAlloc = result.oracle === "abi" && input.length > MAX_ALLOC &&
       /malloc\(\d+\) returned 0/.test(result.message);
-    return { failures: refusedAlloc ? [] : [result], durationUs: 0, accepted: expected.accept };
+    // The cap is the harness's, not the plugin's: running into it is a failure only within the bound.
+    const capped = result.oracle === "memory" && memoryBound(p, input) >= limits.maxPages;
+    const failures = refusedAlloc || capped ? [] : [result];
+    return { failures, durationUs: 0, accepted: expected.accept, capped };
   }
   const failures = judge(hook, input, expected, result.text);
   let durationUs = result.stats.durationUs;
@@ -149,10 +162,10 @@ function runCase(hook: HookName, input: Uint8Array, policy: FreePolicy): Outcome
       message: `took ${(durationUs / 1000).toFixed(1)} ms, over its ${(budgetUs / 1000).toFixed(0)} ms budget`,
     });
   }
+  const bound = memoryBound(p, input);
   p.largestInput = Math.max(p.largestInput, input.length);
   const pages = result.stats.pagesAfter;
   p.high = Math.max(p.high, pages);
-  const bound = p.startPages + Math.ceil((limits.memoryFactor * p.largestInput) / 65536) + limits.slackPages;
   // Only the call that grew memory past the bound is to blame (memory never shrinks afterwards).
   if (pages > bound && pages > result.stats.pagesBefore) {
     failures.push({
@@ -176,6 +189,7 @@ function run(seed: number, from: number, to: number): RunStats {
     slowestCase: -1,
     highWaterPages: {},
     failingCases: 0,
+    capped: 0,
   };
   for (let i = from; i < to; i++) {
     Atomics.store(progress, PROGRESS_CASE, i);
@@ -189,6 +203,7 @@ function run(seed: number, from: number, to: number): RunStats {
       throw new Error(`case ${i}: ${(e as Error).message}`, { cause: e });
     }
     const { failures, durationUs, accepted } = outcome;
+    if (outcome.capped) stats.capped++;
     stats.cases++;
     stats.byHook[c.hook] = (stats.byHook[c.hook] ?? 0) + 1;
     if (accepted) stats.accepted++;

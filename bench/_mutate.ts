@@ -455,12 +455,13 @@ const MUTATORS: Record<string, Mutator> = {
     return s && `huge string (${size} chars) at ${s.path}`;
   },
   hugeArray(rng, root) {
-    const n = rng.pick([1000, 20_000, 200_000]);
     const s = pickSite(rng, root, (x) => x.node.k === "arr") ?? pickSite(rng, root, (x) => x.path !== "$");
     if (!s) return undefined;
     const first = s.node.k === "arr" ? s.node.items[0] : undefined;
     // A small item only: a huge string repeated 200,000 times is no longer a test of the plugin.
     const item = first && serialize(first).length <= 256 ? first : randomValue(rng, 3);
+    // At most ~20 MB: past the SDK's 16 MiB input limit, short of what the fuzzer's memory cap can hold.
+    const n = Math.min(rng.pick([1000, 20_000, 200_000]), Math.floor(20e6 / (serialize(item).length + 1)));
     s.set({ k: "arr", items: Array.from({ length: n }, () => item) });
     return `huge array (${n}) at ${s.path}`;
   },

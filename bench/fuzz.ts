@@ -78,6 +78,11 @@ export function formatFuzzReport(r: FuzzReport): string {
       Object.entries(s.highWaterPages).map(([p, n]) => `${p} ${n}`).join(", ")
     }.`,
   ];
+  if (s.capped) {
+    lines.push(
+      `${s.capped} calls ran into the fuzzer's memory cap with a bound above it (inconclusive, not failures).`,
+    );
+  }
   if (!r.bugs.length) {
     lines.push("No failures.");
     return lines.join("\n");
