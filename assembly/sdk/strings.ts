@@ -139,7 +139,18 @@ export function writeJsonString(w: ByteWriter, s: string): void {
 
 /** `s` as JSON string text (an AssemblyScript string holding the quoted, escaped literal). */
 export function quoteJsonString(s: string): string {
-  const w = new ByteWriter(s.length * 3 + 2);
+  const n = s.length;
+  const src = changetype<usize>(s);
+  let plain = true;
+  for (let i = 0; i < n; i++) {
+    const u = <u32>load<u16>(src + (<usize>i << 1));
+    if (u < 0x20 || u >= 0x7f || u == 0x22 || u == 0x5c) {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) return "\"" + s + "\""; // nothing to escape: one allocation
+  const w = new ByteWriter(n * 3 + 2);
   writeJsonString(w, s);
   return w.toString();
 }
