@@ -71,8 +71,9 @@ async function main(): Promise<number> {
     onProgress: progress,
   });
   if (sections.has("build")) {
-    progress("build: one cold and two warm `deno task build` runs");
-    report.build = await measureBuildTimes(values.quick ? 1 : 2);
+    const warm = values.quick ? 1 : 2;
+    progress(`build: one cold and ${warm} warm \`deno task build\` runs`);
+    report.build = await measureBuildTimes(warm);
   }
 
   const table = formatBenchReport(report);
