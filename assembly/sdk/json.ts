@@ -215,6 +215,14 @@ export abstract class JsonNode {
     return decodeJsonString(changetype<usize>(bytes) + 1, <usize>bytes.byteLength - 2);
   }
 
+  /** Writes the source bytes as they came when nothing under this value changed; false otherwise. */
+  protected copyUnchanged(w: ByteWriter): bool {
+    const st = this.store;
+    if (st.src === null || this.isModified()) return false;
+    w.bytes(st.base + <usize>st.start, st.end - st.start);
+    return true;
+  }
+
   protected writeSlotValue(w: ByteWriter, s: Slot): void {
     const n = s.node;
     if (n !== null) n.writeTo(w);
@@ -555,11 +563,8 @@ export class JsonObject extends JsonNode {
   }
 
   writeTo(w: ByteWriter): void {
+    if (this.copyUnchanged(w)) return;
     const st = this.store;
-    if (st.src !== null && !this.isModified()) {
-      w.bytes(st.base + <usize>st.start, st.end - st.start);
-      return;
-    }
     const slots = this.allSlots();
     w.byte(0x7b);
     let first = true;
@@ -653,11 +658,7 @@ export class JsonArray extends JsonNode {
   }
 
   writeTo(w: ByteWriter): void {
-    const st = this.store;
-    if (st.src !== null && !this.isModified()) {
-      w.bytes(st.base + <usize>st.start, st.end - st.start);
-      return;
-    }
+    if (this.copyUnchanged(w)) return;
     const slots = this.allSlots();
     w.byte(0x5b);
     for (let i = 0; i < slots.length; i++) {
