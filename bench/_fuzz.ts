@@ -12,7 +12,7 @@ import { decodeBase64, encodeBase64 } from "../lib/_base64.ts";
 import { FREE_POLICIES, type FreePolicy } from "../lib/host.ts";
 import type { Failure, Oracle } from "./_fuzz_oracle.ts";
 import type { CaseFailure, FuzzReply, FuzzRequest, RunStats, WorkerLimits } from "./_fuzz_worker.ts";
-import { PROGRESS_CASE, PROGRESS_DONE } from "./_fuzz_worker.ts";
+import { emptyStats, PROGRESS_CASE, PROGRESS_DONE } from "./_fuzz_worker.ts";
 import { minimizeBytes, minimizeTree } from "./_minimize.ts";
 import { generateCase, serialize } from "./_mutate.ts";
 
@@ -331,19 +331,7 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 function mergeStats(runs: RunStats[]): RunStats {
-  const out: RunStats = {
-    cases: 0,
-    byHook: {},
-    accepted: 0,
-    refused: 0,
-    inputBytes: 0,
-    largestInput: 0,
-    slowestUs: 0,
-    slowestCase: -1,
-    highWaterPages: {},
-    failingCases: 0,
-    capped: 0,
-  };
+  const out = emptyStats();
   for (const r of runs) {
     out.cases += r.cases;
     out.accepted += r.accepted;

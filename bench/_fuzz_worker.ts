@@ -63,6 +63,23 @@ export interface RunStats {
   capped: number;
 }
 
+/** Counters of a run that has not started. */
+export function emptyStats(): RunStats {
+  return {
+    cases: 0,
+    byHook: {},
+    accepted: 0,
+    refused: 0,
+    inputBytes: 0,
+    largestInput: 0,
+    slowestUs: 0,
+    slowestCase: -1,
+    highWaterPages: {},
+    failingCases: 0,
+    capped: 0,
+  };
+}
+
 /** Replies from the worker. */
 export type FuzzReply =
   | { type: "ready" }
@@ -178,19 +195,7 @@ function runCase(hook: HookName, input: Uint8Array, policy: FreePolicy): Outcome
 }
 
 function run(seed: number, from: number, to: number): RunStats {
-  const stats: RunStats = {
-    cases: 0,
-    byHook: {},
-    accepted: 0,
-    refused: 0,
-    inputBytes: 0,
-    largestInput: 0,
-    slowestUs: 0,
-    slowestCase: -1,
-    highWaterPages: {},
-    failingCases: 0,
-    capped: 0,
-  };
+  const stats = emptyStats();
   for (let i = from; i < to; i++) {
     Atomics.store(progress, PROGRESS_CASE, i);
     let c: FuzzCase;

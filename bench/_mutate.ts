@@ -14,6 +14,7 @@
  * @module
  */
 import type { HookName } from "../lib/abi.ts";
+import { SEED_POST_HOOK, SEED_PRE_HOOK } from "../lib/bench/inputs.ts";
 
 // ---- PRNG ----
 
@@ -168,30 +169,6 @@ const SEED_HTTP_PRE = {
   },
 };
 
-const SEED_PRE = {
-  context: { request_id: "abc-123" },
-  request: {
-    provider: "openai",
-    model: "gpt-4",
-    input: [{ role: "user", content: "Hello" }],
-    params: { temperature: 0.7 },
-  },
-};
-
-const SEED_POST = {
-  context: { request_id: "abc-123", plugin_processed: true },
-  response: {
-    chat_response: {
-      id: "chatcmpl-123",
-      model: "gpt-4",
-      choices: [{ index: 0, message: { role: "assistant", content: "Hi!" } }],
-      usage: { prompt_tokens: 5, completion_tokens: 10, total_tokens: 15 },
-    },
-  },
-  error: {},
-  has_error: false,
-};
-
 const HTTP_POST = {
   context: { "request-id": "9f1c", http_intercepted: true },
   request: SEED_HTTP_PRE.request,
@@ -222,9 +199,9 @@ function fixture(name: string): unknown {
 
 /** Sample inputs of each hook: the seed's, the hello-world fixtures, and a few shaped to reach every branch. */
 export function corpus(): Record<HookName, unknown[]> {
-  const mock = structuredClone(SEED_PRE);
+  const mock = structuredClone(SEED_PRE_HOOK);
   mock.request.model = "mock-model";
-  const limited = structuredClone(SEED_PRE);
+  const limited = structuredClone(SEED_PRE_HOOK);
   limited.request.model = "rate-limited-model";
   const postError = fixture("post_hook_error");
   return {
@@ -232,8 +209,8 @@ export function corpus(): Record<HookName, unknown[]> {
     http_intercept: [SEED_HTTP_PRE],
     http_post_hook: [HTTP_POST],
     http_stream_chunk_hook: [CHUNK, fixture("stream_chunk")],
-    pre_hook: [SEED_PRE, fixture("pre_hook_rich"), mock, limited],
-    post_hook: [SEED_POST, fixture("post_hook_rich"), postError],
+    pre_hook: [SEED_PRE_HOOK, fixture("pre_hook_rich"), mock, limited],
+    post_hook: [SEED_POST_HOOK, fixture("post_hook_rich"), postError],
   };
 }
 
