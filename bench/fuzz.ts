@@ -9,7 +9,7 @@
  */
 import { fuzz, type FuzzReport } from "./_fuzz.ts";
 import { helloWorldPlugin } from "./_plugins.ts";
-import { intOption, runScript, scriptArgs } from "./_script.ts";
+import { intOption, runScript, scriptArgs } from "../lib/_script.ts";
 
 const USAGE = `
 deno task fuzz [options]

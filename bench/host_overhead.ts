@@ -15,7 +15,7 @@ import { SEED_PRE_HOOK } from "../lib/bench/inputs.ts";
 import { PluginHost } from "../lib/host.ts";
 import { abiModule, i64Const } from "../lib/_wasm_builder.ts";
 import { helloWorldPlugin } from "./_plugins.ts";
-import { intOption, runScript, scriptArgs } from "./_script.ts";
+import { intOption, runScript, scriptArgs } from "../lib/_script.ts";
 
 const USAGE = `
 deno run -A bench/host_overhead.ts [options]

@@ -11,7 +11,7 @@ import { BENCH_SECTIONS, type BenchSection, FULL, QUICK, runBench } from "../lib
 import { UsageError } from "../lib/errors.ts";
 import { measureBuildTimes } from "./_build_times.ts";
 import { baselinePlugin, helloWorldPlugin } from "./_plugins.ts";
-import { intOption, runScript, scriptArgs } from "./_script.ts";
+import { intOption, runScript, scriptArgs } from "../lib/_script.ts";
 
 const SECTIONS = [...BENCH_SECTIONS, "build"] as const;
 type Section = typeof SECTIONS[number];

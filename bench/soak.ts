@@ -11,7 +11,7 @@ import { soakMemory } from "../lib/bench/memory.ts";
 import { formatBenchReport } from "../lib/bench/report.ts";
 import { PluginHost } from "../lib/host.ts";
 import { helloWorldPlugin } from "./_plugins.ts";
-import { intOption, runScript, scriptArgs } from "./_script.ts";
+import { intOption, runScript, scriptArgs } from "../lib/_script.ts";
 
 const USAGE = `
 deno task soak [options]

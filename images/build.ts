@@ -17,7 +17,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { parseArgs } from "node:util";
+import { runScript, scriptArgs } from "../lib/_script.ts";
 import { docker, EngineError, engineInfo, imageLabels, lastLines } from "../integration/_engine.ts";
 import { DENO_IMAGE, DEV_GATEWAY_IMAGE, IMAGE_VERSION, INPUTS_LABEL, MOCK_UPSTREAM_IMAGE } from "./names.ts";
 
@@ -308,24 +308,8 @@ async function smokeTest(): Promise<void> {
 }
 
 async function main(): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({
-      args: Deno.args,
-      options: {
-        force: { type: "boolean" },
-        "print-env": { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    }).values;
-  } catch (e) {
-    console.error(`error: ${(e as Error).message}`);
-    return 2;
-  }
-  if (args.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const args = scriptArgs(HELP, { force: { type: "boolean" }, "print-env": { type: "boolean" } });
+  if (!args) return 0;
   const engine = await engineInfo();
   if (!engine.ok) {
     console.error(`error: ${engine.description}`);
@@ -338,7 +322,7 @@ async function main(): Promise<number> {
   log(`images: building with ${engine.description}`);
   try {
     for (const spec of SPECS) {
-      const { built, line } = await buildImage(spec, args.force ?? false, env);
+      const { built, line } = await buildImage(spec, args.force === true, env);
       log(`  ${line}`);
       if (built && spec.tag === DENO_IMAGE) await smokeTest();
     }
@@ -357,4 +341,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-Deno.exitCode = await main();
+await runScript(main);

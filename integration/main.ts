@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { runScript, scriptArgs } from "../lib/_script.ts";
 import { CHECKS } from "./checks.ts";
 import { composeAvailability, DEFAULT_DENO_IMAGE, startCompose } from "./compose.ts";
 import { packagedAvailability, startPackaged } from "./packaged.ts";
@@ -44,27 +44,14 @@ async function step<T>(what: string, f: () => Promise<T>): Promise<T> {
 }
 
 async function main(): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({
-      args: Deno.args,
-      options: {
-        target: { type: "string", default: "auto" },
-        "gateway-url": { type: "string" },
-        "upstream-url": { type: "string" },
-        filter: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }).values;
-  } catch (e) {
-    console.error(`error: ${(e as Error).message}`);
-    return 2;
-  }
-  if (args.help) {
-    console.log(HELP);
-    return 0;
-  }
-  const wanted = args.target!;
+  const args = scriptArgs(HELP, {
+    target: { type: "string" },
+    "gateway-url": { type: "string" },
+    "upstream-url": { type: "string" },
+    filter: { type: "string" },
+  });
+  if (!args) return 0;
+  const wanted = String(args.target ?? "auto");
   if (!["auto", "local", "compose", "packaged", "url"].includes(wanted)) {
     console.error(`error: Invalid --target "${wanted}": expected auto, local, compose, packaged or url`);
     return 2;
@@ -73,7 +60,8 @@ async function main(): Promise<number> {
     console.error("error: --target url needs --gateway-url and --upstream-url");
     return 2;
   }
-  const checks = CHECKS.filter((c) => !args.filter || c.name.includes(args.filter));
+  const filter = args.filter as string | undefined;
+  const checks = CHECKS.filter((c) => !filter || c.name.includes(filter));
   const image = Deno.env.get("BIFROST_IMAGE") || DEFAULT_BIFROST_IMAGE;
 
   let target: RunningTarget | undefined;
@@ -108,7 +96,7 @@ async function main(): Promise<number> {
           : name === "packaged"
           ? startPackaged(ROOT, E2E_DIR, image, (line) => console.log(line))
           : name === "url"
-          ? useUrls(args["gateway-url"]!, args["upstream-url"]!)
+          ? useUrls(String(args["gateway-url"]), String(args["upstream-url"]))
           : startLocal(configPath),
     );
   } catch (e) {
@@ -140,4 +128,5 @@ async function main(): Promise<number> {
 }
 
 // Exit explicitly: a container tool left running after a failure must not keep the suite alive.
-Deno.exit(await main());
+await runScript(main);
+Deno.exit();

@@ -1,5 +1,5 @@
 /**
- * What the `deno task bench|soak|fuzz` scripts share: argv parsing with
+ * What the repository's scripts (bench, soak, fuzz, e2e, images) share: argv parsing with
  * `--help`, typed numeric options, and the exit code (a `UsageError` exits 2
  * with its message, any other error exits 1 with its message only, the
  * stack with BIFROST_AS_DEBUG=1).
@@ -7,7 +7,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { BifrostAsError, UsageError } from "../lib/errors.ts";
+import { BifrostAsError, UsageError } from "./errors.ts";
 
 /** Option declarations as parseArgs takes them. */
 export type ScriptOptions = Record<string, { type: "string" | "boolean"; short?: string }>;
