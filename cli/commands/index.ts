@@ -1,33 +1,33 @@
-/** The command table, in the order `bifrost-as --help` lists them. */
+/** The command table, in the order `bifrost-as --help` lists them: a plugin's life from start to shipping. */
 import type { Command } from "../_command.ts";
 import { bench } from "./bench.ts";
 import { build } from "./build.ts";
 import { config } from "./config.ts";
 import { dev } from "./dev.ts";
-import { mockUpstream } from "./mock_upstream.ts";
-import { validate } from "./validate.ts";
-import { run } from "./run.ts";
-import { packageCommand } from "./package.ts";
-import { push } from "./push.ts";
-import { pull } from "./pull.ts";
-import { test } from "./test.ts";
-import { init } from "./init.ts";
-import { watch } from "./watch.ts";
 import { doctor } from "./doctor.ts";
+import { init } from "./init.ts";
+import { mockUpstream } from "./mock_upstream.ts";
+import { packageCommand } from "./package.ts";
+import { pull } from "./pull.ts";
+import { push } from "./push.ts";
+import { run } from "./run.ts";
+import { test } from "./test.ts";
+import { validate } from "./validate.ts";
+import { watch } from "./watch.ts";
 
 export const commands: Command[] = [
-  bench,
+  init,
   build,
-  config,
+  validate,
+  test,
+  run,
+  watch,
   dev,
   mockUpstream,
-  validate,
-  run,
+  config,
+  bench,
   packageCommand,
   push,
   pull,
-  test,
-  init,
-  watch,
   doctor,
 ];
