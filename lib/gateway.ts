@@ -269,11 +269,10 @@ class Pipeline {
       if (out instanceof Response) return out;
       mergeContext(st.ctx, out.context, st.idKey);
       if (out.hook_error) st.log(`warning: plugin "${p.name}" post_hook: ${out.hook_error}`);
+      // An error replaces the outcome; so does a response (which may also recover from an error).
       if (out.has_error && changed(out.error)) {
         outcome = { error: out.error as BifrostError };
       } else if (changed(out.response) && (out.response as { chat_response?: BifrostChatResponse }).chat_response) {
-        outcome = { response: (out.response as { chat_response: BifrostChatResponse }).chat_response };
-      } else if (!out.has_error && outcome.error && changed(out.response)) {
         outcome = { response: (out.response as { chat_response: BifrostChatResponse }).chat_response };
       }
     }
