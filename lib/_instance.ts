@@ -60,6 +60,15 @@ const FREES: Record<FreePolicy, { input: number; output: number }> = {
 };
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+// Deno's fatal decoder costs ~0.6 µs per call on small buffers, the lenient one ~0.16 µs: a short output that is
+// all ASCII (always valid UTF-8) is checked in JS and decoded leniently, with the same result.
+const ascii = new TextDecoder("utf-8", { ignoreBOM: true });
+const ASCII_CHECK_MAX = 4096;
+
+function isAscii(b: Uint8Array): boolean {
+  for (let i = 0; i < b.length; i++) if (b[i]! >= 0x80) return false;
+  return true;
+}
 const encoder = new TextEncoder();
 
 /** One instantiated plugin. Throws PluginError when it cannot be loaded. */
@@ -216,6 +225,7 @@ class Instance {
       throw fail(`returned pointer ${ptr} and length ${len}, outside its ${size}-byte memory`);
     }
     const bytes = new Uint8Array(this.memory.buffer, ptr, len);
+    if (len <= ASCII_CHECK_MAX && isAscii(bytes)) return ascii.decode(bytes);
     try {
       return utf8.decode(bytes);
     } catch {
