@@ -34,6 +34,19 @@ export interface Backend {
 
 const encoder = new TextEncoder();
 
+/**
+ * UTF-8 of `text` in a scratch buffer reused call after call (`encodeInto` is
+ * ~10x cheaper than `encode` for small inputs here). The view is valid until
+ * the next call: the runner copies it into the plugin's memory at once.
+ */
+let scratch = new Uint8Array(1 << 16);
+function encodeScratch(text: string): Uint8Array {
+  // UTF-16 code units become at most 3 bytes each.
+  if (text.length * 3 > scratch.length) scratch = new Uint8Array(Math.max(text.length * 3, scratch.length * 2));
+  const { written } = encoder.encodeInto(text, scratch);
+  return scratch.subarray(0, written);
+}
+
 /** Runs the plugin in this thread. */
 export class InlineBackend implements Backend {
   readonly #runner: Runner;
@@ -50,7 +63,7 @@ export class InlineBackend implements Backend {
   }
   // deno-lint-ignore require-await
   async call(hook: HookName, input: string): Promise<RawCall> {
-    return this.#runner.call(hook, encoder.encode(input));
+    return this.#runner.call(hook, encodeScratch(input));
   }
   // deno-lint-ignore require-await
   async cleanup(): Promise<number> {
