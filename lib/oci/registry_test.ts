@@ -175,19 +175,25 @@ registryTest(
   },
 );
 
-registryTest("basic auth: the right credentials push and pull, wrong or missing ones fail clearly", async () => {
-  await using reg = await startRegistry({ auth: "basic" });
+/** Pushes hello-world as alice, pulls it back byte for byte, and has skopeo read it with the same credentials. */
+async function pushPullAsAlice(host: string) {
   const pkg = await packagePlugin(WASM);
-  await new RegistryClient(reg.host, { credentials: ALICE }).pushImage("plugins/hello", "1", pkg.image);
-  assert.deepEqual((await pullPlugin(`${reg.host}/plugins/hello:1`, { credentials: ALICE })).wasm, WASM);
+  await new RegistryClient(host, { credentials: ALICE }).pushImage("plugins/hello", "1", pkg.image);
+  assert.deepEqual((await pullPlugin(`${host}/plugins/hello:1`, { credentials: ALICE })).wasm, WASM);
   await skopeo(
     "inspect",
     "--tls-verify=false",
     "--raw",
     "--creds",
     "alice:wonderland",
-    `docker://${reg.host}/plugins/hello:1`,
+    `docker://${host}/plugins/hello:1`,
   );
+  return pkg;
+}
+
+registryTest("basic auth: the right credentials push and pull, wrong or missing ones fail clearly", async () => {
+  await using reg = await startRegistry({ auth: "basic" });
+  const pkg = await pushPullAsAlice(reg.host);
 
   const wrong = () => Promise.resolve({ username: "alice", password: "not-the-password" });
   await assert.rejects(
@@ -213,20 +219,10 @@ registryTest("basic auth: the right credentials push and pull, wrong or missing 
 
 registryTest("token auth: scoped bearer tokens from the issuer the registry names", async () => {
   await using reg = await startRegistry({ auth: "token" });
-  const pkg = await packagePlugin(WASM);
-  await new RegistryClient(reg.host, { credentials: ALICE }).pushImage("plugins/hello", "1", pkg.image);
-  assert.deepEqual((await pullPlugin(`${reg.host}/plugins/hello:1`, { credentials: ALICE })).wasm, WASM);
+  const pkg = await pushPullAsAlice(reg.host);
   const granted = reg.issuer!.requests.filter((r) => r.granted);
   assert.ok(granted.some((r) => r.account === "alice" && r.scopes.includes("repository:plugins/hello:pull,push")));
   assert.ok(granted.some((r) => r.account === "alice" && r.scopes.includes("repository:plugins/hello:pull")));
-  await skopeo(
-    "inspect",
-    "--tls-verify=false",
-    "--raw",
-    "--creds",
-    "alice:wonderland",
-    `docker://${reg.host}/plugins/hello:1`,
-  );
 
   const wrong = () => Promise.resolve({ username: "alice", password: "nope" });
   await assert.rejects(pullPlugin(`${reg.host}/plugins/hello:1`, { credentials: wrong }), (e) => {
