@@ -1,7 +1,7 @@
 // The plugin shown at the top of the README compiles and does what it says.
 import assert from "node:assert/strict";
-import { buildPlugin } from "../lib/build.ts";
-import { PluginHost } from "../lib/host.ts";
+import { buildPlugin } from "../lib/project/build.ts";
+import { PluginHost } from "../lib/host/host.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 

@@ -7,9 +7,9 @@
  *
  * @module
  */
-import type { HookName } from "../lib/abi.ts";
+import type { HookName } from "../lib/wasm/abi.ts";
 import { decodeBase64, encodeBase64 } from "../lib/_base64.ts";
-import { FREE_POLICIES, type FreePolicy } from "../lib/host.ts";
+import { FREE_POLICIES, type FreePolicy } from "../lib/host/host.ts";
 import type { Failure, Oracle } from "./_fuzz_oracle.ts";
 import type { CaseFailure, FuzzReply, FuzzRequest, RunStats, WorkerLimits } from "./_fuzz_worker.ts";
 import { emptyStats, PROGRESS_CASE, PROGRESS_DONE } from "./_fuzz_worker.ts";

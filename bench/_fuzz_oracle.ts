@@ -23,10 +23,10 @@
  *
  * @module
  */
-import type { HookName } from "../lib/abi.ts";
+import type { HookName } from "../lib/wasm/abi.ts";
 import { jsonDiff } from "../lib/bench/json_diff.ts";
 import { helloWorldOutput } from "../lib/bench/native.ts";
-import { checkOutput } from "../lib/_contract.ts";
+import { checkOutput } from "../lib/host/_contract.ts";
 
 /** Which oracle a failure comes from. */
 export type Oracle =

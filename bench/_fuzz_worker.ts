@@ -11,11 +11,11 @@
  *
  * @module
  */
-import type { HookName } from "../lib/abi.ts";
+import type { HookName } from "../lib/wasm/abi.ts";
 import { PluginContractError, PluginMemoryError, PluginTrapError } from "../lib/errors.ts";
-import { FREE_POLICIES, type FreePolicy } from "../lib/host.ts";
-import { type RawCall, Runner } from "../lib/_instance.ts";
-import { parseWasm, withMemoryMaximum } from "../lib/wasm_binary.ts";
+import { FREE_POLICIES, type FreePolicy } from "../lib/host/host.ts";
+import { type RawCall, Runner } from "../lib/host/_instance.ts";
+import { parseWasm, withMemoryMaximum } from "../lib/wasm/wasm_binary.ts";
 import { expectation, type Failure, judge, MAX_ALLOC } from "./_fuzz_oracle.ts";
 import { type FuzzCase, generateCase } from "./_mutate.ts";
 

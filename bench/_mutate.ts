@@ -13,7 +13,7 @@
  *
  * @module
  */
-import type { HookName } from "../lib/abi.ts";
+import type { HookName } from "../lib/wasm/abi.ts";
 import { SEED_POST_HOOK, SEED_PRE_HOOK } from "../lib/bench/inputs.ts";
 
 // ---- PRNG ----

@@ -2,7 +2,7 @@
 // that already has a regression fixture are left to fuzz_regressions_test.ts (which fails until it is
 // fixed); anything else fails here.
 import assert from "node:assert/strict";
-import { testPlugin } from "../lib/_test_plugins.ts";
+import { testPlugin } from "../lib/project/_test_plugins.ts";
 import { FIXTURE_DIR, fuzz, loadFixture, signature } from "./_fuzz.ts";
 
 async function knownBugs(): Promise<Set<string>> {

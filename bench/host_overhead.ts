@@ -10,10 +10,10 @@
  *
  * @module
  */
-import { EXPORT_SIGNATURES, unpackPtrLen } from "../lib/abi.ts";
+import { EXPORT_SIGNATURES, unpackPtrLen } from "../lib/wasm/abi.ts";
 import { SEED_PRE_HOOK } from "../lib/bench/inputs.ts";
-import { PluginHost } from "../lib/host.ts";
-import { abiModule, i64Const } from "../lib/_wasm_builder.ts";
+import { PluginHost } from "../lib/host/host.ts";
+import { abiModule, i64Const } from "../lib/wasm/_wasm_builder.ts";
 import { helloWorldPlugin } from "./_plugins.ts";
 import { intOption, runScript, scriptArgs } from "../lib/_script.ts";
 

@@ -9,7 +9,7 @@
 import { SEED_PRE_HOOK } from "../lib/bench/inputs.ts";
 import { soakMemory } from "../lib/bench/memory.ts";
 import { formatBenchReport } from "../lib/bench/report.ts";
-import { PluginHost } from "../lib/host.ts";
+import { PluginHost } from "../lib/host/host.ts";
 import { helloWorldPlugin } from "./_plugins.ts";
 import { intOption, runScript, scriptArgs } from "../lib/_script.ts";
 

@@ -23,7 +23,7 @@ import { DENO_IMAGE, DEV_GATEWAY_IMAGE, IMAGE_VERSION, INPUTS_LABEL, MOCK_UPSTRE
 
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const STAGE = `${ROOT}/.tmp/images`;
-const SCHEMA = `${ROOT}/../shared/bifrost/config.schema.json`;
+const SCHEMA = `${ROOT}/schemas/bifrost-config.schema.json`;
 const BUILD_TIMEOUT_MS = 5 * 60_000;
 
 const HELP = `deno task images [options]
@@ -159,14 +159,14 @@ async function stageBase(ctx: string): Promise<void> {
 }
 
 async function stageMockUpstream(ctx: string): Promise<void> {
-  await copy(`${ROOT}/lib/mock_upstream.ts`, `${ctx}/mock_upstream.ts`);
+  await copy(`${ROOT}/lib/gateway/mock_upstream.ts`, `${ctx}/mock_upstream.ts`);
   await copy(`${ROOT}/integration/healthcheck.ts`, `${ctx}/healthcheck.ts`);
 }
 
 /** The local modules the dev gateway loads: its entry's graph plus the host's worker. */
 async function gatewayModules(): Promise<string[]> {
   const paths = new Set<string>();
-  for (const root of ["images/dev_gateway/main.ts", "lib/_host_worker.ts"]) {
+  for (const root of ["images/dev_gateway/main.ts", "lib/host/_host_worker.ts"]) {
     const info = JSON.parse(await run(Deno.execPath(), ["info", "--json", root], { cwd: ROOT })) as {
       modules: { specifier: string }[];
     };
@@ -181,7 +181,7 @@ async function stageDevGateway(ctx: string): Promise<void> {
   const app = `${ctx}/app`;
   for (const rel of await gatewayModules()) await copy(`${ROOT}/${rel}`, `${app}/main/${rel}`);
   try {
-    await copy(SCHEMA, `${app}/shared/bifrost/config.schema.json`);
+    await copy(SCHEMA, `${app}/main/schemas/bifrost-config.schema.json`);
   } catch (e) {
     throw new ImagesError(`Cannot stage Bifrost's config schema "${SCHEMA}": ${(e as Error).message}`);
   }
@@ -206,7 +206,7 @@ async function cacheGatewayPackages(ctx: string): Promise<void> {
     "--config",
     `${app}/main/deno.json`,
     `${app}/main/images/dev_gateway/main.ts`,
-    `${app}/main/lib/_host_worker.ts`,
+    `${app}/main/lib/host/_host_worker.ts`,
   ], { env: { DENO_DIR: `${app}/deno-dir` } });
   // Only the npm packages matter: analysis caches and emits are keyed by this machine's paths.
   for await (const e of Deno.readDir(`${app}/deno-dir`)) {

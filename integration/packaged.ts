@@ -20,7 +20,7 @@
  *
  * @module
  */
-import { writeBifrostConfig } from "../lib/bifrost_config.ts";
+import { writeBifrostConfig } from "../lib/gateway/bifrost_config.ts";
 import { hasRegistry, startRegistry, type TestRegistry } from "../lib/oci/_test_registry.ts";
 import { Annotation } from "../lib/oci/media_types.ts";
 import { MOCK_UPSTREAM_IMAGE } from "../images/names.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { BenchReport } from "../../lib/bench/report.ts";
-import { testPlugin } from "../../lib/_test_plugins.ts";
+import { testPlugin } from "../../lib/project/_test_plugins.ts";
 import { runCli } from "../_test_helpers.ts";
 
 Deno.test("cli bench --quick --json measures every input, memory per policy and size", async () => {

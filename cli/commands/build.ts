@@ -1,6 +1,6 @@
-import { buildPlugin, DEFAULT_ENTRY } from "../../lib/build.ts";
-import { formatReport, validateModule } from "../../lib/validate.ts";
-import { ensureSdkLink } from "../../lib/_sdk_link.ts";
+import { buildPlugin, DEFAULT_ENTRY } from "../../lib/project/build.ts";
+import { formatReport, validateModule } from "../../lib/wasm/validate.ts";
+import { ensureSdkLink } from "../../lib/project/_sdk_link.ts";
 import { type Command, flag, printJson, str } from "../_command.ts";
 
 export const build: Command = {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { type BifrostConfigJson, validateBifrostConfig, writeBifrostConfig } from "../../lib/bifrost_config.ts";
+import { type BifrostConfigJson, validateBifrostConfig, writeBifrostConfig } from "../../lib/gateway/bifrost_config.ts";
 import { type CliResult, runCli } from "../_test_helpers.ts";
 
 async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {

@@ -1,8 +1,8 @@
-import { readBifrostConfig, writeBifrostConfig } from "../../lib/bifrost_config.ts";
-import { gatewayInputs, startDev } from "../../lib/dev.ts";
-import { FixtureRecorder } from "../../lib/fixture_recorder.ts";
+import { readBifrostConfig, writeBifrostConfig } from "../../lib/gateway/bifrost_config.ts";
+import { gatewayInputs, startDev } from "../../lib/gateway/dev.ts";
+import { FixtureRecorder } from "../../lib/gateway/fixture_recorder.ts";
 import { UsageError } from "../../lib/errors.ts";
-import { FREE_POLICIES, type FreePolicy } from "../../lib/host.ts";
+import { FREE_POLICIES, type FreePolicy } from "../../lib/host/host.ts";
 import { type Command, flag, intOption, str } from "../_command.ts";
 
 export const dev: Command = {

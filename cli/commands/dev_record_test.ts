@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { testPlugin } from "../../lib/_test_plugins.ts";
+import { testPlugin } from "../../lib/project/_test_plugins.ts";
 import { runCli, spawnCli } from "../_test_helpers.ts";
 
 Deno.test("dev --record saves real traffic as fixtures that 'test' then passes", async () => {

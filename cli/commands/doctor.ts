@@ -1,4 +1,4 @@
-import { doctorExitCode, formatDoctor, runDoctor } from "../../lib/doctor.ts";
+import { doctorExitCode, formatDoctor, runDoctor } from "../../lib/project/doctor.ts";
 import { type Command, flag, printJson } from "../_command.ts";
 
 export const doctor: Command = {

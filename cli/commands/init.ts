@@ -1,4 +1,4 @@
-import { initProject } from "../../lib/init.ts";
+import { initProject } from "../../lib/project/init.ts";
 import { type Command, flag, printJson, str } from "../_command.ts";
 
 export const init: Command = {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { RUNTIME_PACKAGES } from "../../lib/init.ts";
+import { RUNTIME_PACKAGES } from "../../lib/project/init.ts";
 import { runCli, spawnCli } from "../_test_helpers.ts";
 
 const TOOLKIT = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { startMockUpstream } from "../../lib/mock_upstream.ts";
+import { startMockUpstream } from "../../lib/gateway/mock_upstream.ts";
 import { runCli, spawnCli } from "../_test_helpers.ts";
 
 const TIMEOUT_MS = 10_000;

@@ -1,4 +1,4 @@
-import { HOOK_NAMES, type HookName } from "../../lib/abi.ts";
+import { HOOK_NAMES, type HookName } from "../../lib/wasm/abi.ts";
 import { AbiError, UsageError } from "../../lib/errors.ts";
 import {
   type CallStats,
@@ -8,8 +8,8 @@ import {
   type HookCall,
   type HostOptions,
   PluginHost,
-} from "../../lib/host.ts";
-import type { BifrostChatResponse, HookInputOf } from "../../lib/hook_types.ts";
+} from "../../lib/host/host.ts";
+import type { BifrostChatResponse, HookInputOf } from "../../lib/host/hook_types.ts";
 import { type Command, type CommandInput, flag, intOption, jsonOption, printJson, str } from "../_command.ts";
 
 const base64 = (text: string) => btoa(String.fromCharCode(...new TextEncoder().encode(text)));

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { EXPORT_SIGNATURES } from "../../lib/abi.ts";
-import { abiModule, i64Const, loopForever, op } from "../../lib/_wasm_builder.ts";
+import { EXPORT_SIGNATURES } from "../../lib/wasm/abi.ts";
+import { abiModule, i64Const, loopForever, op } from "../../lib/wasm/_wasm_builder.ts";
 import { runCli } from "../_test_helpers.ts";
 
 const HELLO = new URL("../../build/hello-world.wasm", import.meta.url).pathname;

@@ -1,7 +1,7 @@
-import { buildPlugin, DEFAULT_ENTRY, DEFAULT_OUT } from "../../lib/build.ts";
-import { formatFixtureReport, runFixtures } from "../../lib/fixtures.ts";
-import { formatReport, validateModule } from "../../lib/validate.ts";
-import { ensureSdkLink } from "../../lib/_sdk_link.ts";
+import { buildPlugin, DEFAULT_ENTRY, DEFAULT_OUT } from "../../lib/project/build.ts";
+import { formatFixtureReport, runFixtures } from "../../lib/project/fixtures.ts";
+import { formatReport, validateModule } from "../../lib/wasm/validate.ts";
+import { ensureSdkLink } from "../../lib/project/_sdk_link.ts";
 import { type Command, flag, intOption, printJson, str } from "../_command.ts";
 
 export const test: Command = {

@@ -1,5 +1,5 @@
 import { AbiError, UsageError } from "../../lib/errors.ts";
-import { formatReport, parseProfile, PROFILE_OPTIONS, validateFile } from "../../lib/validate.ts";
+import { formatReport, parseProfile, PROFILE_OPTIONS, validateFile } from "../../lib/wasm/validate.ts";
 import { type Command, flag, printJson, str } from "../_command.ts";
 
 export const validate: Command = {

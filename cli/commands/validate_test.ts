@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import type { ValidationReport } from "../../lib/validate.ts";
-import { abiModule, type AbiModuleOptions } from "../../lib/_wasm_builder.ts";
+import type { ValidationReport } from "../../lib/wasm/validate.ts";
+import { abiModule, type AbiModuleOptions } from "../../lib/wasm/_wasm_builder.ts";
 import { type CliResult, runCli } from "../_test_helpers.ts";
 
 /** Runs `fn` with a temporary directory holding `files`, removed afterwards. */

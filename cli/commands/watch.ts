@@ -1,8 +1,8 @@
-import { DEFAULT_ENTRY, DEFAULT_OUT } from "../../lib/build.ts";
-import { formatFixtureReport } from "../../lib/fixtures.ts";
-import { formatReport } from "../../lib/validate.ts";
-import { watchPlugin } from "../../lib/watch.ts";
-import { ensureSdkLink } from "../../lib/_sdk_link.ts";
+import { DEFAULT_ENTRY, DEFAULT_OUT } from "../../lib/project/build.ts";
+import { formatFixtureReport } from "../../lib/project/fixtures.ts";
+import { formatReport } from "../../lib/wasm/validate.ts";
+import { watchPlugin } from "../../lib/project/watch.ts";
+import { ensureSdkLink } from "../../lib/project/_sdk_link.ts";
 import { type Command, intOption, str } from "../_command.ts";
 
 export const watch: Command = {

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { startDev } from "../../lib/dev.ts";
+import { startDev } from "../../lib/gateway/dev.ts";
 import { BifrostAsError } from "../../lib/errors.ts";
 import { type ContainerSettings, logger, settingsFromEnv } from "./_settings.ts";
 

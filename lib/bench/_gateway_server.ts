@@ -7,9 +7,9 @@
  *
  * @module
  */
-import { startGateway } from "../gateway.ts";
-import type { FreePolicy } from "../host.ts";
-import { startMockUpstream } from "../mock_upstream.ts";
+import { startGateway } from "../gateway/gateway.ts";
+import type { FreePolicy } from "../host/host.ts";
+import { startMockUpstream } from "../gateway/mock_upstream.ts";
 
 const [plugin, policy] = Deno.args;
 if (!plugin) throw new Error("usage: _gateway_server.ts <plugin.wasm> [free-policy]");

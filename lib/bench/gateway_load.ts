@@ -9,7 +9,7 @@
  * @module
  */
 import { PluginError } from "../errors.ts";
-import type { FreePolicy } from "../host.ts";
+import type { FreePolicy } from "../host/host.ts";
 import { percentile } from "./hook_cost.ts";
 
 /** One load run. */

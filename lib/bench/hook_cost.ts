@@ -13,10 +13,10 @@
  *
  * @module
  */
-import type { HookName } from "../abi.ts";
+import type { HookName } from "../wasm/abi.ts";
 import { PluginTrapError } from "../errors.ts";
-import { type HostOptions, PluginHost, type PluginSource } from "../host.ts";
-import { abiModule } from "../_wasm_builder.ts";
+import { type HostOptions, PluginHost, type PluginSource } from "../host/host.ts";
+import { abiModule } from "../wasm/_wasm_builder.ts";
 import type { BenchInput } from "./inputs.ts";
 import { jsonDiff } from "./json_diff.ts";
 import { helloWorldOutput, nativeHook } from "./native.ts";

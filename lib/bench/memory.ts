@@ -8,7 +8,7 @@
  * @example
  * ```ts
  * import { soakMemory } from "./memory.ts";
- * import { abiModule } from "../_wasm_builder.ts";
+ * import { abiModule } from "../wasm/_wasm_builder.ts";
  * import assert from "node:assert/strict";
  *
  * // abiModule's malloc bumps and never frees: it grows by the input on every call.
@@ -19,9 +19,9 @@
  *
  * @module
  */
-import type { HookName } from "../abi.ts";
+import type { HookName } from "../wasm/abi.ts";
 import { PluginMemoryError } from "../errors.ts";
-import { FREE_POLICIES, type FreePolicy, type HostOptions, PluginHost, type PluginSource } from "../host.ts";
+import { FREE_POLICIES, type FreePolicy, type HostOptions, PluginHost, type PluginSource } from "../host/host.ts";
 
 /** What to soak. */
 export interface SoakOptions {

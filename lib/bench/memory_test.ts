@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { FREE_POLICIES } from "../host.ts";
-import { testPlugin } from "../_test_plugins.ts";
-import { abiModule } from "../_wasm_builder.ts";
+import { FREE_POLICIES } from "../host/host.ts";
+import { testPlugin } from "../project/_test_plugins.ts";
+import { abiModule } from "../wasm/_wasm_builder.ts";
 import { SEED_PRE_HOOK } from "./inputs.ts";
 import { soakMemory } from "./memory.ts";
 

@@ -22,7 +22,7 @@
  *
  * @module
  */
-import type { HookName } from "../abi.ts";
+import type { HookName } from "../wasm/abi.ts";
 
 /** The name hello-world registers under. */
 export const HELLO_WORLD_NAME = "hello-world-wasm-typescript";

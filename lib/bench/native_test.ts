@@ -1,8 +1,8 @@
 // The native twin is the fuzzer's reference model: it must answer exactly what hello-world answers.
 import assert from "node:assert/strict";
-import type { HookName } from "../abi.ts";
-import { PluginHost } from "../host.ts";
-import { testPlugin } from "../_test_plugins.ts";
+import type { HookName } from "../wasm/abi.ts";
+import { PluginHost } from "../host/host.ts";
+import { testPlugin } from "../project/_test_plugins.ts";
 import { BENCH_INPUTS } from "./inputs.ts";
 import { jsonDiff } from "./json_diff.ts";
 import { helloWorldOutput, nativeHook } from "./native.ts";

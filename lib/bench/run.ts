@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { PluginHost } from "../host.ts";
+import { PluginHost } from "../host/host.ts";
 import { benchGateway } from "./gateway_load.ts";
 import { benchHookCosts, measureHostFloor, type MeasureOptions } from "./hook_cost.ts";
 import { BENCH_INPUTS, SEED_PRE_HOOK } from "./inputs.ts";

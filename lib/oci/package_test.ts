@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { validateBifrostConfig } from "../bifrost_config.ts";
+import { validateBifrostConfig } from "../gateway/bifrost_config.ts";
 import { UsageError } from "../errors.ts";
 import { sha256Digest } from "./digest.ts";
 import { gunzip } from "./_gzip.ts";

@@ -1,0 +1,141 @@
+/**
+ * The gateway's loaded plugins: one conformance-host instance per plugin,
+ * calls serialised per plugin, hot reload when the `.wasm` changes.
+ * Private to the gateway.
+ *
+ * Why one instance with serialised calls rather than a pool: a plugin is
+ * stateful (it keeps its config and whatever it counts), Bifrost most likely
+ * keeps one long-lived instance per plugin (ABI.md), and a hook call takes
+ * microseconds, so a queue per plugin costs little and keeps the plugin's
+ * view of the world the one it has in Bifrost.
+ */
+import { dirname, resolve } from "node:path";
+import type { HookName } from "../wasm/abi.ts";
+import { type HookCall, type HostOptions, PluginHost } from "../host/host.ts";
+
+/** A plugin entry as `config.json` lists it. */
+export interface PluginEntry {
+  name: string;
+  path: string;
+  enabled?: boolean;
+  config?: unknown;
+}
+
+/** One hook call as the gateway made it (for observers such as `dev --record`). */
+export interface HookCallEvent {
+  /** The plugin's name in the config. */
+  plugin: string;
+  hook: HookName;
+  /** The plugin's config, as given to `init`. */
+  config: unknown;
+  /** The input's JSON text, as sent. */
+  input: string;
+  /** The output's JSON text, as the plugin wrote it. */
+  output: string;
+}
+
+/** Sees every successful hook call; must not throw (what it throws is ignored). */
+export type HookObserver = (call: HookCallEvent) => void;
+
+/** A loaded plugin: calls go through {@link LoadedPlugin.call}, one at a time. */
+export class LoadedPlugin {
+  #host: PluginHost;
+  #queue: Promise<unknown> = Promise.resolve();
+  #watcher: Deno.FsWatcher | undefined;
+
+  private constructor(
+    readonly entry: PluginEntry,
+    host: PluginHost,
+    private hostOptions: HostOptions,
+    private observer: HookObserver | undefined,
+  ) {
+    this.#host = host;
+  }
+
+  static async load(entry: PluginEntry, hostOptions: HostOptions, observer?: HookObserver): Promise<LoadedPlugin> {
+    const host = await PluginHost.load(entry.path, { ...hostOptions, config: entry.config ?? {} });
+    return new LoadedPlugin(entry, host, hostOptions, observer);
+  }
+
+  /** The name the plugin registers under (`get_name`). */
+  get name(): string {
+    return this.#host.name;
+  }
+
+  has(hook: HookName): boolean {
+    return this.#host.has(hook);
+  }
+
+  /** The HTTP pre hook export this plugin has, if any (current name first). */
+  get httpPreHook(): HookName | undefined {
+    if (this.has("http_pre_hook")) return "http_pre_hook";
+    if (this.has("http_intercept")) return "http_intercept";
+    return undefined;
+  }
+
+  /** Calls `hook` after every call already queued for this plugin. */
+  call(hook: HookName, input: unknown): Promise<HookCall<unknown>> {
+    // Serialised now: the gateway goes on changing the objects it passed (the context above all).
+    const text = typeof input === "string" ? input : JSON.stringify(input);
+    const run = this.#queue.then(() => this.#host.call(hook, text));
+    this.#queue = run.catch(() => {});
+    if (!this.observer) return run;
+    const observer = this.observer;
+    return run.then((result) => {
+      try {
+        observer({ plugin: this.entry.name, hook, config: this.entry.config ?? {}, input: text, output: result.raw });
+      } catch { /* an observer's failure is not the request's */ }
+      return result;
+    });
+  }
+
+  /** Loads the `.wasm` again and swaps it in once queued calls are done; on failure keeps the old one. */
+  async reload(log: (line: string) => void): Promise<boolean> {
+    let next: PluginHost;
+    try {
+      next = await PluginHost.load(this.entry.path, { ...this.hostOptions, config: this.entry.config ?? {} });
+    } catch (e) {
+      log(`reload of plugin "${this.entry.name}" failed, keeping the previous build: ${(e as Error).message}`);
+      return false;
+    }
+    const swap = this.#queue.then(() => {
+      const old = this.#host;
+      this.#host = next;
+      old.close();
+    });
+    this.#queue = swap.catch(() => {});
+    await swap;
+    log(`reloaded plugin "${this.entry.name}" from ${this.entry.path}`);
+    return true;
+  }
+
+  /**
+   * Reloads whenever the `.wasm` file changes (debounced). Watches the
+   * directory, not the file: builds replace the file by a rename, and a
+   * watch on the file itself ends with the first replacement.
+   */
+  watch(log: (line: string) => void): void {
+    const path = resolve(this.entry.path);
+    const watcher = Deno.watchFs(dirname(path), { recursive: false });
+    this.#watcher = watcher;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    (async () => {
+      try {
+        for await (const event of watcher) {
+          if (event.kind === "remove" || event.kind === "access" || !event.paths.includes(path)) continue;
+          clearTimeout(timer);
+          timer = setTimeout(() => void this.reload(log), 150);
+        }
+      } catch { /* watcher closed */ }
+    })();
+  }
+
+  async close(): Promise<void> {
+    this.#watcher?.close();
+    await this.#queue;
+    try {
+      await this.#host.cleanup();
+    } catch { /* a failing cleanup must not keep the gateway from stopping */ }
+    this.#host.close();
+  }
+}

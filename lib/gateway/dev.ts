@@ -1,0 +1,112 @@
+/**
+ * `bifrost-as dev` as a library: the local gateway started from the same
+ * `config.json` a real Bifrost reads, with a mock upstream when no upstream
+ * is given.
+ *
+ * The upstream is a mock started here unless one is given, or, with
+ * `useConfigUpstream`, the config's own `openai` base URL, as Bifrost calls it.
+ *
+ * Plugin paths resolve as in the Bifrost container: a path under Bifrost's
+ * app dir `/app/data` is looked up in the config's own directory (compose
+ * mounts that directory at `/app/data`), a relative path against the config's
+ * directory, an absolute one as is.
+ *
+ * @module
+ */
+import { type BifrostConfigFile, readBifrostConfig } from "./bifrost_config.ts";
+import { ConfigError, UsageError } from "../errors.ts";
+import { type Gateway, type GatewayOptions, type PluginEntry, startGateway } from "./gateway.ts";
+import { type MockUpstream, startMockUpstream } from "./mock_upstream.ts";
+
+/** Bifrost's app dir in its Docker image. */
+export const BIFROST_APP_DIR = "/app/data";
+
+/** Options of {@link startDev}. */
+export interface DevOptions extends Omit<GatewayOptions, "plugins" | "upstreamUrl" | "upstreamKey"> {
+  /** The `config.json` to read. */
+  configPath: string;
+  /** The upstream to call instead of the config's; omitted: a mock upstream is started. */
+  upstreamUrl?: string;
+  /**
+   * Call the config's `providers.openai.network_config.base_url`, as Bifrost
+   * does, instead of starting a mock upstream (e.g. in a container whose
+   * upstream is another service). Not together with `upstreamUrl`.
+   */
+  useConfigUpstream?: boolean;
+}
+
+/** A running dev setup. */
+export interface Dev extends AsyncDisposable {
+  gateway: Gateway;
+  /** The mock upstream, when one was started. */
+  upstream?: MockUpstream;
+  /** The upstream the gateway calls: the mock's, the given one, or the config's. */
+  upstreamUrl: string;
+  config: BifrostConfigFile;
+  close(): Promise<void>;
+}
+
+function dirOf(path: string): string {
+  const i = path.lastIndexOf("/");
+  return i < 0 ? "." : i === 0 ? "/" : path.slice(0, i);
+}
+
+/** Where a plugin `path` from config.json is on this machine. */
+export function resolvePluginPath(path: string, configDir: string): string {
+  if (path === BIFROST_APP_DIR || path.startsWith(`${BIFROST_APP_DIR}/`)) {
+    return `${configDir}${path.slice(BIFROST_APP_DIR.length)}`;
+  }
+  return path.startsWith("/") ? path : `${configDir}/${path}`;
+}
+
+/** The gateway's plugin entries and upstream from a config file. */
+export function gatewayInputs(file: BifrostConfigFile): { plugins: PluginEntry[]; upstreamUrl?: string; key?: string } {
+  const dir = dirOf(file.path);
+  const plugins = file.plugins.map((p) => {
+    if (!p.path) {
+      throw new ConfigError(`Plugin "${p.name}" in "${file.path}" has no path: built-in plugins are not WASM`);
+    }
+    if (/^https?:/.test(p.path)) {
+      throw new ConfigError(`Plugin "${p.name}" in "${file.path}" is a URL: the local gateway loads files only`);
+    }
+    return { name: p.name, path: resolvePluginPath(p.path, dir), enabled: p.enabled, config: p.config };
+  });
+  const openai = file.config.providers?.openai;
+  const baseUrl = openai?.network_config?.base_url;
+  const key = openai?.keys?.[0]?.value;
+  return { plugins, ...(baseUrl ? { upstreamUrl: baseUrl } : {}), ...(key ? { key } : {}) };
+}
+
+/** Reads the config, starts a mock upstream unless one is given, then the gateway. */
+export async function startDev(options: DevOptions): Promise<Dev> {
+  const { configPath, upstreamUrl: asked, useConfigUpstream, ...gatewayOptions } = options;
+  if (useConfigUpstream && asked) {
+    throw new UsageError("Give either an upstream URL or use the config's upstream, not both");
+  }
+  const config = await readBifrostConfig(configPath);
+  const inputs = gatewayInputs(config);
+  if (useConfigUpstream && !inputs.upstreamUrl) {
+    throw new ConfigError(
+      `Bifrost config "${configPath}" names no upstream: providers.openai.network_config.base_url is missing`,
+    );
+  }
+  const given = useConfigUpstream ? inputs.upstreamUrl : asked;
+  const upstream = given ? undefined : await startMockUpstream({ port: 0 });
+  const upstreamUrl = given ?? upstream!.url;
+  try {
+    const gateway = await startGateway({
+      ...gatewayOptions,
+      plugins: inputs.plugins,
+      upstreamUrl,
+      ...(inputs.key ? { upstreamKey: inputs.key } : {}),
+    });
+    const close = async () => {
+      await gateway.close();
+      await upstream?.close();
+    };
+    return { gateway, ...(upstream ? { upstream } : {}), upstreamUrl, config, close, [Symbol.asyncDispose]: close };
+  } catch (e) {
+    await upstream?.close();
+    throw e;
+  }
+}

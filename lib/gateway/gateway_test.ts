@@ -1,0 +1,226 @@
+import assert from "node:assert/strict";
+import { type Gateway, startGateway } from "./gateway.ts";
+import { type MockUpstream, startMockUpstream } from "./mock_upstream.ts";
+import { testPlugin } from "../project/_test_plugins.ts";
+
+interface Setup {
+  gateway: Gateway;
+  upstream: MockUpstream;
+  logs: string[];
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+async function setup(plugins: ("behaviours" | "hello-world" | "trap")[] = ["behaviours", "hello-world", "trap"]) {
+  const upstream = await startMockUpstream({ port: 0 });
+  const logs: string[] = [];
+  const entries = [];
+  for (const name of plugins) entries.push({ name, path: await testPlugin(name), enabled: true, config: {} });
+  const gateway = await startGateway({
+    plugins: entries,
+    upstreamUrl: upstream.url,
+    port: 0,
+    onLog: (l) => logs.push(l),
+  });
+  return {
+    gateway,
+    upstream,
+    logs,
+    async [Symbol.asyncDispose]() {
+      await gateway.close();
+      await upstream.close();
+    },
+  } satisfies Setup;
+}
+
+function chat(s: Setup, model: string, opts: { stream?: boolean; action?: string; content?: string } = {}) {
+  return fetch(`${s.gateway.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", ...(opts.action ? { "x-test-action": opts.action } : {}) },
+    body: JSON.stringify({
+      model,
+      messages: [{ role: "user", content: opts.content ?? "hi you" }],
+      ...(opts.stream ? { stream: true } : {}),
+    }),
+  });
+}
+
+async function sse(res: Response): Promise<string[]> {
+  const text = await res.text();
+  return text.split("\n\n").filter((e) => e.startsWith("data: ")).map((e) => e.slice(6));
+}
+
+Deno.test("startGateway() sends a request upstream and applies the post hook's model suffix", async () => {
+  await using s = await setup();
+  const res = await chat(s, "openai/gpt-4o");
+  assert.equal(res.status, 200);
+  const body = await res.json();
+  assert.equal(body.model, "gpt-4o (via assemblyscript-wasm)");
+  assert.equal(body.choices[0].message.content, "Echo: hi you");
+  assert.equal(s.upstream.requests.length, 1);
+  assert.equal((s.upstream.requests[0]!.body as { model: string }).model, "gpt-4o");
+});
+
+Deno.test("startGateway() answers mock-model from the plugin without calling the upstream", async () => {
+  await using s = await setup();
+  const res = await chat(s, "openai/mock-model");
+  assert.equal(res.status, 200);
+  const body = await res.json();
+  assert.equal(body.choices[0].message.content, "This is a mock response!");
+  assert.match(body.id, /^mock-[0-9a-f-]{36}$/);
+  // Post hooks run on short-circuited responses too.
+  assert.equal(body.model, "mock-model (via assemblyscript-wasm)");
+  assert.equal(s.upstream.requests.length, 0);
+});
+
+Deno.test("startGateway() fails rate-limited-model with the plugin's 429 error", async () => {
+  await using s = await setup();
+  const res = await chat(s, "openai/rate-limited-model");
+  assert.equal(res.status, 429);
+  const body = await res.json();
+  assert.equal(body.error.type, "rate_limit");
+  assert.equal(body.error.message, "Rate limit exceeded (via assemblyscript plugin)");
+  assert.equal(s.upstream.requests.length, 0);
+});
+
+Deno.test("startGateway() passes an upstream failure through the post hook's error suffix", async () => {
+  await using s = await setup();
+  const res = await chat(s, "openai/fail-503");
+  assert.equal(res.status, 503);
+  const body = await res.json();
+  assert.match(body.error.message, / \(via assemblyscript plugin\)$/);
+});
+
+Deno.test("startGateway() fails the request of a trapping plugin with 500 and keeps serving", async () => {
+  await using s = await setup();
+  const res = await chat(s, "openai/trap-model");
+  assert.equal(res.status, 500);
+  const body = await res.json();
+  assert.equal(body.error.type, "plugin_error");
+  assert.match(body.error.message, /Plugin "trap-on-demand" failed in pre_hook: .*unreachable/);
+  const next = await chat(s, "openai/gpt-4o");
+  assert.equal(next.status, 200);
+  assert.equal((await next.json()).model, "gpt-4o (via assemblyscript-wasm)");
+});
+
+Deno.test("startGateway() streams every chunk through the chunk hook and ends with [DONE]", async () => {
+  await using s = await setup();
+  const res = await chat(s, "openai/gpt-4o", { stream: true });
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get("content-type") ?? "", /text\/event-stream/);
+  const events = await sse(res);
+  assert.equal(events.at(-1), "[DONE]");
+  const text = events.slice(0, -1).map((e) => JSON.parse(e).choices[0]?.delta?.content ?? "").join("");
+  assert.equal(text, "Echo: hi you");
+});
+
+Deno.test("startGateway() drops chunks the chunk hook skips", async () => {
+  await using s = await setup();
+  const events = await sse(await chat(s, "openai/gpt-4o", { stream: true, action: "skip-chunks" }));
+  const text = events.slice(0, -1).map((e) => JSON.parse(e).choices[0]?.delta?.content ?? "").join("");
+  assert.equal(text, "Echo: hi ");
+  assert.equal(events.at(-1), "[DONE]");
+});
+
+Deno.test("startGateway() ends a stream when the chunk hook returns an error without a chunk", async () => {
+  await using s = await setup();
+  const events = await sse(await chat(s, "openai/gpt-4o", { stream: true, action: "end-stream" }));
+  const last = JSON.parse(events.at(-1)!);
+  assert.equal(last.error.message, "stream ended by the behaviours plugin");
+  assert.ok(!events.includes("[DONE]"));
+});
+
+Deno.test("startGateway() streams a short-circuit response as one chunk", async () => {
+  await using s = await setup();
+  const events = await sse(await chat(s, "openai/mock-model", { stream: true }));
+  assert.equal(JSON.parse(events[0]!).choices[0].delta.content, "This is a mock response!");
+  assert.equal(events.at(-1), "[DONE]");
+  assert.equal(s.upstream.requests.length, 0);
+});
+
+Deno.test("startGateway() answers 500 with the text of an HTTP pre hook error", async () => {
+  await using s = await setup();
+  const res = await chat(s, "openai/gpt-4o", { action: "http-error" });
+  assert.equal(res.status, 500);
+  assert.equal((await res.json()).error.message, "blocked by the behaviours plugin");
+  assert.equal(s.upstream.requests.length, 0);
+});
+
+Deno.test("startGateway() returns an HTTP pre hook's own response", async () => {
+  await using s = await setup();
+  const res = await chat(s, "openai/gpt-4o", { action: "http-respond" });
+  assert.equal(res.status, 418);
+  assert.deepEqual(await res.json(), { teapot: true });
+});
+
+Deno.test("startGateway() refuses a changed path with 409", async () => {
+  await using s = await setup();
+  const res = await chat(s, "openai/gpt-4o", { action: "change-path" });
+  assert.equal(res.status, 409);
+  await res.body?.cancel();
+});
+
+Deno.test("startGateway() merges headers an HTTP pre hook adds", async () => {
+  await using s = await setup();
+  const res = await chat(s, "openai/gpt-4o", { action: "add-header" });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get("x-seen-added"), "1");
+  await res.body?.cancel();
+});
+
+Deno.test("startGateway() uses the body an HTTP pre hook puts in place", async () => {
+  await using s = await setup();
+  const res = await chat(s, "openai/gpt-4o", { action: "replace-body" });
+  assert.equal((await res.json()).choices[0].message.content, "Echo: replaced");
+});
+
+Deno.test("startGateway() gives 50 concurrent requests their own answers", async () => {
+  await using s = await setup();
+  const answers = await Promise.all(
+    Array.from({ length: 50 }, async (_, i) => {
+      const res = await chat(s, i % 5 === 0 ? "openai/mock-model" : "openai/gpt-4o", { content: `question ${i}` });
+      return { i, status: res.status, body: await res.json() };
+    }),
+  );
+  for (const { i, status, body } of answers) {
+    assert.equal(status, 200);
+    const want = i % 5 === 0 ? "This is a mock response!" : `Echo: question ${i}`;
+    assert.equal(body.choices[0].message.content, want);
+  }
+});
+
+Deno.test("startGateway() reports bad requests in Bifrost's error shape", async () => {
+  await using s = await setup(["hello-world"]);
+  for (
+    const [body, status, message] of [
+      ["{not json", 400, /Invalid request body/],
+      [JSON.stringify({ model: "gpt-4o", messages: [] }), 400, /provider\/model/],
+      [JSON.stringify({ model: "anthropic/claude", messages: [] }), 400, /Provider "anthropic" is not configured/],
+    ] as const
+  ) {
+    const res = await fetch(`${s.gateway.url}/v1/chat/completions`, { method: "POST", body });
+    assert.equal(res.status, status);
+    const json = await res.json();
+    assert.equal(json.is_bifrost_error, true);
+    assert.match(json.error.message, message);
+  }
+});
+
+Deno.test("startGateway() skips disabled plugins", async () => {
+  const upstream = await startMockUpstream({ port: 0 });
+  const gateway = await startGateway({
+    plugins: [{ name: "hello-world", path: await testPlugin("hello-world"), enabled: false }],
+    upstreamUrl: upstream.url,
+    port: 0,
+  });
+  try {
+    assert.deepEqual(gateway.plugins, []);
+    const res = await fetch(`${gateway.url}/v1/chat/completions`, {
+      method: "POST",
+      body: JSON.stringify({ model: "openai/gpt-4o", messages: [{ role: "user", content: "x" }] }),
+    });
+    assert.equal((await res.json()).model, "gpt-4o");
+  } finally {
+    await gateway.close();
+    await upstream.close();
+  }
+});

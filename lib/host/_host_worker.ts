@@ -1,0 +1,93 @@
+/**
+ * The host worker: a child Deno process that runs one plugin `Runner`, so
+ * that a call past its time budget can be stopped by killing the process.
+ * A synchronous wasm call cannot be interrupted in its own thread, and a Web
+ * Worker cannot be stopped either: in Deno 2.9 `worker.terminate()` leaves a
+ * thread stuck in a loop spinning, and the process never exits
+ * (denoland/deno#35657).
+ *
+ * Protocol: one JSON message per line, requests on stdin, replies on stdout;
+ * one request at a time; plugin logs are sent as they happen, before the
+ * reply. Run as a program it serves; imported, it only gives the protocol.
+ *
+ * Private to the host: not re-exported from `mod.ts`.
+ *
+ * @module
+ */
+import type { HookName } from "../wasm/abi.ts";
+import { type RawCall, Runner, type RunnerOptions, type SerializedError, serializeError } from "./_instance.ts";
+
+/** {@link RunnerOptions} as JSON: the (capped) module bytes instead of the compiled module. */
+export type WireOptions = Omit<RunnerOptions, "module" | "functionNames"> & {
+  wasmBase64: string;
+  functionNames: [number, string][];
+};
+
+/** Messages to the host worker. */
+export type WorkerRequest =
+  | { type: "load"; options: WireOptions }
+  | { type: "call"; hook: HookName; input: string }
+  | { type: "cleanup" };
+
+/** Messages from the host worker. */
+export type WorkerReply =
+  | { type: "log"; line: string }
+  | { type: "loaded"; name: string; pages: number }
+  | { type: "result"; call: RawCall }
+  | { type: "cleanup"; code: number }
+  | { type: "error"; error: SerializedError };
+
+/** Encodes runner options for the wire. */
+export function toWire(options: RunnerOptions, bytes: Uint8Array): WireOptions {
+  const { module: _, functionNames, ...rest } = options;
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return { ...rest, wasmBase64: btoa(binary), functionNames: [...functionNames] };
+}
+
+function fromWire(wire: WireOptions): RunnerOptions {
+  const { wasmBase64, functionNames, ...rest } = wire;
+  const bytes = Uint8Array.from(atob(wasmBase64), (c) => c.charCodeAt(0));
+  return { ...rest, module: new WebAssembly.Module(bytes), functionNames: new Map(functionNames) };
+}
+
+/** The lines of a byte stream (without their newlines). */
+export async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  let pending = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    const parts = (pending + chunk).split("\n");
+    pending = parts.pop()!;
+    yield* parts;
+  }
+  if (pending) yield pending;
+}
+
+const encoder = new TextEncoder();
+
+function post(reply: WorkerReply): void {
+  const bytes = encoder.encode(JSON.stringify(reply) + "\n");
+  for (let written = 0; written < bytes.length;) written += Deno.stdout.writeSync(bytes.subarray(written));
+}
+
+async function serve(): Promise<void> {
+  let runner: Runner | undefined;
+  for await (const line of lines(Deno.stdin.readable)) {
+    const req = JSON.parse(line) as WorkerRequest;
+    try {
+      if (req.type === "load") {
+        runner = new Runner(fromWire(req.options), (line) => post({ type: "log", line }));
+        post({ type: "loaded", name: runner.name, pages: runner.pages });
+      } else if (!runner) {
+        throw new Error("host worker: no plugin loaded");
+      } else if (req.type === "call") {
+        post({ type: "result", call: runner.call(req.hook, encoder.encode(req.input)) });
+      } else {
+        post({ type: "cleanup", code: runner.cleanup() });
+      }
+    } catch (e) {
+      post({ type: "error", error: serializeError(e) });
+    }
+  }
+}
+
+if (import.meta.main) await serve();

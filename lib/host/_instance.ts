@@ -1,0 +1,443 @@
+/**
+ * The synchronous core of the conformance host: one plugin instance driven
+ * through the ABI exactly as Bifrost would (instantiate with WASI only,
+ * `init`, `get_name`, then per call `malloc`, write, hook, free per policy,
+ * read), turning traps into typed errors and re-instantiating after one.
+ * `PluginHost` runs it in-thread, or in a child process when calls have a
+ * time budget (`_host_worker.ts`).
+ *
+ * Private to the host: not re-exported from `mod.ts`.
+ *
+ * @module
+ */
+import { unpackPtrLen } from "../wasm/abi.ts";
+import {
+  PluginContractError,
+  PluginError,
+  PluginMemoryError,
+  PluginTimeoutError,
+  PluginTrapError,
+  type TrapKind,
+} from "../errors.ts";
+import { createWasi, ProcExit, type WasiShim } from "./_wasi.ts";
+import type { CallStats, FreePolicy } from "./host.ts";
+
+/** Everything needed to (re-)instantiate a plugin. */
+export interface RunnerOptions {
+  module: WebAssembly.Module;
+  /** The source's label (file name) for load errors, before the plugin has a name. */
+  label: string;
+  /** The JSON text given to `init`. */
+  config: string;
+  freePolicy: FreePolicy;
+  /** Function names by index: the name section, else export names. */
+  functionNames: Map<number, string>;
+  /** The page count memory cannot grow past (the host's cap or the module's maximum). */
+  memoryLimitPages: number | undefined;
+}
+
+/** One call's raw result: the output text (`null` for a 0 return) and its stats. */
+export interface RawCall {
+  text: string | null;
+  stats: Omit<CallStats, "highWaterPages">;
+}
+
+type Phase = "malloc" | "call" | "free";
+type Exports = Record<string, WebAssembly.ExportValue>;
+
+const PHASE_TEXT: Record<Phase, string> = {
+  malloc: " (in malloc, for its input)",
+  call: "",
+  free: " (in free)",
+};
+
+/** How many times each policy frees the input and the output buffer. */
+const FREES: Record<FreePolicy, { input: number; output: number }> = {
+  both: { input: 1, output: 1 },
+  input: { input: 1, output: 0 },
+  none: { input: 0, output: 0 },
+  double: { input: 2, output: 2 },
+};
+
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+// Deno's fatal decoder costs ~0.6 µs per call on small buffers, the lenient one ~0.16 µs: a short output that is
+// all ASCII (always valid UTF-8) is checked in JS and decoded leniently, with the same result.
+const ascii = new TextDecoder("utf-8", { ignoreBOM: true });
+const ASCII_CHECK_MAX = 4096;
+
+function isAscii(b: Uint8Array): boolean {
+  for (let i = 0; i < b.length; i++) if (b[i]! >= 0x80) return false;
+  return true;
+}
+const encoder = new TextEncoder();
+
+/** One instantiated plugin. Throws PluginError when it cannot be loaded. */
+class Instance {
+  readonly exports: Exports;
+  readonly memory: WebAssembly.Memory;
+  readonly #wasi: WasiShim;
+  readonly #malloc: (size: number) => number;
+  readonly #free: (ptr: number, size: number) => void;
+  #name: string | undefined;
+
+  constructor(readonly opts: RunnerOptions, onLog: (line: string) => void) {
+    this.#wasi = createWasi(onLog);
+    const fail = (reason: string, cause?: unknown) =>
+      new PluginError(`Cannot load plugin "${opts.label}": ${reason}`, cause === undefined ? {} : { cause });
+    let instance: WebAssembly.Instance;
+    try {
+      instance = new WebAssembly.Instance(opts.module, this.#wasi.imports);
+    } catch (e) {
+      if (e instanceof ProcExit || e instanceof WebAssembly.RuntimeError) {
+        throw trapError(e, opts, "start", "call", undefined);
+      }
+      throw fail((e as Error).message, e);
+    }
+    this.exports = instance.exports;
+    this.memory = this.exports.memory as WebAssembly.Memory;
+    this.#wasi.bind(this.memory);
+    this.#malloc = this.exports.malloc as (size: number) => number;
+    const free = this.exports.free as (ptr: number, size?: number) => void;
+    this.#free = free.length >= 2 ? free : (ptr) => free(ptr);
+
+    // WASI reactors initialise in _initialize; wazero runs _start by default (proc_exit(0) there is a normal end).
+    for (const start of ["_initialize", "_start"]) {
+      const f = this.exports[start];
+      if (typeof f !== "function") continue;
+      try {
+        this.#guard(start, "call", f as () => void);
+      } catch (e) {
+        if (!(e instanceof PluginTrapError && e.kind === "proc_exit" && e.cause instanceof ProcExit && !e.cause.code)) {
+          throw e;
+        }
+      }
+    }
+    const init = this.exports.init as ((ptr: number, len: number) => number) | undefined;
+    if (typeof init === "function") {
+      const config = encoder.encode(opts.config);
+      const code = this.#guard("init", "call", () => {
+        const ptr = this.#write(config, "init");
+        const r = init(ptr, config.length);
+        this.#release(ptr, config.length, "input");
+        return r;
+      });
+      if (code !== 0) {
+        const lastError = this.exports.last_error;
+        const reason = typeof lastError === "function"
+          ? this.#readString(this.#guard("last_error", "call", lastError as () => bigint), "last_error")
+          : "";
+        throw fail(
+          `init returned ${code}${reason ? `: ${reason}` : " (the plugin exports no last_error with a reason)"}`,
+        );
+      }
+    }
+    const name = this.#readString(this.#guard("get_name", "call", this.exports.get_name as () => bigint), "get_name");
+    if (!name) throw fail("get_name returned an empty name (Bifrost registers the plugin under it)");
+    this.#name = name;
+  }
+
+  /** The name from get_name (the source label until it is known). */
+  get name(): string {
+    return this.#name ?? this.opts.label;
+  }
+
+  get pages(): number {
+    return this.memory.buffer.byteLength / 65536;
+  }
+
+  /** One hook call: malloc, write, call, free the input, read the output, free the output. */
+  call(hook: string, input: Uint8Array): RawCall {
+    const fn = this.exports[hook] as (ptr: number, len: number) => bigint;
+    const pagesBefore = this.pages;
+    const started = performance.now();
+    const ptr = this.#guard(hook, "malloc", () => this.#write(input, hook), input.length);
+    const packed = this.#guard(hook, "call", () => fn(ptr, input.length));
+    // Input first, then read: plugins that reuse the input buffer for their output must survive this order.
+    this.#guard(hook, "free", () => this.#release(ptr, input.length, "input"));
+    const out = unpackPtrLen(packed);
+    let text: string | null = null;
+    if (packed !== 0n) {
+      text = this.#readString(packed, hook);
+      this.#guard(hook, "free", () => this.#release(out.ptr, out.len, "output"));
+    }
+    const durationUs = (performance.now() - started) * 1000;
+    return {
+      text,
+      stats: {
+        durationUs,
+        inputBytes: input.length,
+        outputBytes: packed === 0n ? 0 : out.len,
+        pagesBefore,
+        pagesAfter: this.pages,
+      },
+    };
+  }
+
+  cleanup(): number {
+    const f = this.exports.cleanup;
+    return typeof f === "function" ? this.#guard("cleanup", "call", f as () => number) : 0;
+  }
+
+  /** Runs `f`, turning a trap into a PluginTrapError; `wanted` is what malloc was asked for, in bytes. */
+  #guard<T>(hook: string, phase: Phase, f: () => T, wanted = 0): T {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof PluginError || !isTrap(e)) throw e;
+      throw trapError(e, this.opts, hook, phase, this, wanted);
+    } finally {
+      this.#wasi.flush();
+    }
+  }
+
+  /** malloc(len) and copy `bytes` there; a 0 or out-of-bounds pointer is an error. */
+  #write(bytes: Uint8Array, hook: string): number {
+    const ptr = this.#malloc(bytes.length) >>> 0;
+    const size = this.memory.buffer.byteLength;
+    if (ptr === 0 || ptr + bytes.length > size) {
+      const what = `malloc(${bytes.length}) returned ${ptr}${ptr ? `, outside its ${size}-byte memory` : ""}`;
+      const limit = this.opts.memoryLimitPages;
+      if (limit !== undefined && this.pages >= limit) {
+        throw new PluginMemoryError(
+          `${this.#who()} ran out of memory in ${hook}: ${what} at its ${limit}-page limit`,
+          hook,
+          "malloc",
+          limit,
+        );
+      }
+      throw new PluginContractError(`${this.#who()} cannot take the ${hook} input: ${what}`, hook, [what]);
+    }
+    new Uint8Array(this.memory.buffer, ptr, bytes.length).set(bytes);
+    return ptr;
+  }
+
+  /** Frees a buffer as the policy says (`free` gets the size when it takes two parameters). */
+  #release(ptr: number, len: number, buffer: "input" | "output"): void {
+    for (let i = FREES[this.opts.freePolicy][buffer]; i > 0; i--) this.#free(ptr, len);
+  }
+
+  /** Reads packed ptr/len as strict UTF-8, checking it lies inside memory. */
+  #readString(packed: bigint, hook: string): string {
+    const { ptr, len } = unpackPtrLen(packed);
+    const size = this.memory.buffer.byteLength;
+    const fail = (what: string) => new PluginContractError(`${this.#who()} ${hook} ${what}`, hook, [what]);
+    if (ptr + len > size) {
+      throw fail(`returned pointer ${ptr} and length ${len}, outside its ${size}-byte memory`);
+    }
+    const bytes = new Uint8Array(this.memory.buffer, ptr, len);
+    if (len <= ASCII_CHECK_MAX && isAscii(bytes)) return ascii.decode(bytes);
+    try {
+      return utf8.decode(bytes);
+    } catch {
+      const at = firstInvalidUtf8(bytes);
+      throw fail(`returned invalid UTF-8 (byte ${at}: 0x${bytes[at]?.toString(16).padStart(2, "0")})`);
+    }
+  }
+
+  #who(): string {
+    return `Plugin "${this.name}"`;
+  }
+}
+
+/** The offset of the first byte that is not part of a valid UTF-8 sequence (error path only). */
+function firstInvalidUtf8(b: Uint8Array): number {
+  for (let i = 0; i < b.length;) {
+    const c = b[i]!;
+    const n = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+    if (n === 0 || i + n > b.length) return i;
+    try {
+      if (n > 1) utf8.decode(b.subarray(i, i + n)); // rejects overlongs and surrogates
+    } catch {
+      return i;
+    }
+    i += n;
+  }
+  return b.length;
+}
+
+function isTrap(e: unknown): boolean {
+  return e instanceof WebAssembly.RuntimeError || e instanceof ProcExit ||
+    (e instanceof RangeError && /call stack/i.test(e.message));
+}
+
+const TRAP_KINDS: [RegExp, TrapKind, string][] = [
+  [/unreachable/, "unreachable", "unreachable executed (an AssemblyScript abort or a Rust panic)"],
+  [/call stack|stack overflow/i, "stack_overflow", "call stack exhausted"],
+  [/memory access out of bounds|out of bounds memory/, "out_of_bounds", "memory access out of bounds"],
+  [/divide by zero|remainder by zero/, "divide_by_zero", "integer divide by zero"],
+  [/unrepresentable|integer overflow/, "integer_overflow", "integer overflow"],
+  [/float unrepresentable|invalid conversion/, "invalid_conversion", "invalid conversion to integer"],
+  [/table index|null function|signature mismatch|indirect call/, "indirect_call", "invalid indirect call"],
+];
+
+/** Builds the typed error of a trap: its kind, the wasm function from the stack, and memory exhaustion. */
+function trapError(
+  e: unknown,
+  opts: RunnerOptions,
+  hook: string,
+  phase: Phase,
+  instance: Instance | undefined,
+  wanted = 0,
+): PluginTrapError {
+  const who = `Plugin "${instance?.name ?? opts.label}"`;
+  const cause = { cause: e };
+  if (e instanceof ProcExit) {
+    return new PluginTrapError(`${who} called proc_exit(${e.code}) in ${hook}`, hook, "proc_exit", "proc_exit", cause);
+  }
+  const message = (e as Error).message;
+  const [, kind, text] = TRAP_KINDS.find(([re]) => re.test(message)) ?? [/./, "other", message];
+  const fn = trappedFunction(e as Error, opts.functionNames);
+  const where = `${PHASE_TEXT[phase]}: ${text}${fn ? ` in function "${fn}"` : ""}`;
+  const limit = opts.memoryLimitPages;
+  const pages = instance?.pages;
+  // A failed memory.grow is invisible to the host: judge by memory at its limit, or a request that cannot fit under it.
+  if (limit !== undefined && pages !== undefined && pages + Math.ceil(wanted / 65536) >= limit) {
+    const at = pages >= limit ? "at" : `${pages} pages, near`;
+    return new PluginMemoryError(
+      `${who} ran out of memory in ${hook}${where} (its memory is ${at} the ${limit}-page limit)`,
+      hook,
+      fn,
+      limit,
+      cause,
+    );
+  }
+  // A trap while instantiating leaves no memory to look at; a limit is the likely culprit.
+  const limited = instance === undefined && limit !== undefined ? ` (its memory is limited to ${limit} pages)` : "";
+  return new PluginTrapError(`${who} trapped in ${hook}${where}${limited}`, hook, kind, fn, cause);
+}
+
+/**
+ * The wasm function at the top of a trap's stack. Deno's own stack text
+ * misprints wasm function indices, so the frames are read through V8's
+ * structured stack (`prepareStackTrace`), installed only while this
+ * error's stack is first formatted.
+ */
+function trappedFunction(e: Error, names: Map<number, string>): string | undefined {
+  const E = Error as unknown as { prepareStackTrace: ((e: Error, frames: CallSite[]) => unknown) | undefined };
+  const saved = E.prepareStackTrace;
+  let found: string | undefined;
+  E.prepareStackTrace = (err, frames) => {
+    for (const f of frames) {
+      const m = String(f).match(/wasm-function\[(\d+)\]/);
+      if (!m) continue;
+      found = f.getFunctionName() ?? names.get(Number(m[1])) ?? `wasm-function[${m[1]}]`;
+      break;
+    }
+    return [String(err), ...frames.map((f) => `    at ${f}`)].join("\n");
+  };
+  try {
+    void e.stack;
+  } finally {
+    E.prepareStackTrace = saved;
+  }
+  return found;
+}
+
+interface CallSite {
+  getFunctionName(): string | null;
+  toString(): string;
+}
+
+/**
+ * An instance that recovers: after a trap it re-instantiates the plugin
+ * (re-running `init`) before rethrowing, so the next call works.
+ */
+export class Runner {
+  #instance: Instance;
+  #broken: PluginError | undefined;
+
+  constructor(readonly opts: RunnerOptions, readonly onLog: (line: string) => void) {
+    this.#instance = new Instance(opts, onLog);
+  }
+
+  get name(): string {
+    return this.#instance.name;
+  }
+
+  get pages(): number {
+    return this.#instance.pages;
+  }
+
+  /** Export names of the module. */
+  get exports(): string[] {
+    return Object.keys(this.#instance.exports);
+  }
+
+  call(hook: string, input: Uint8Array): RawCall {
+    return this.#recovering(() => this.#instance.call(hook, input));
+  }
+
+  cleanup(): number {
+    return this.#recovering(() => this.#instance.cleanup());
+  }
+
+  #recovering<T>(f: () => T): T {
+    if (this.#broken) throw this.#broken;
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof PluginTrapError) this.#reinstantiate(e);
+      throw e;
+    }
+  }
+
+  #reinstantiate(reason: PluginTrapError): void {
+    try {
+      this.#instance = new Instance(this.opts, this.onLog);
+      this.onLog(`host: re-instantiated plugin "${this.name}" after: ${reason.message}`);
+    } catch (e) {
+      this.#broken = new PluginError(
+        `Plugin "${this.#instance.name}" is unusable: re-instantiating it after a trap failed: ${(e as Error).message}`,
+        { cause: e },
+      );
+    }
+  }
+}
+
+/** An error as it crosses the process boundary. */
+export interface SerializedError {
+  name: string;
+  message: string;
+  hook?: string;
+  kind?: TrapKind;
+  functionName?: string;
+  limitPages?: number;
+  timeoutMs?: number;
+  violations?: readonly string[];
+}
+
+/** Flattens an error for postMessage (typed fields kept). */
+export function serializeError(e: unknown): SerializedError {
+  if (!(e instanceof Error)) return { name: "Error", message: String(e) };
+  const { name, message } = e;
+  const f = e as Partial<SerializedError>;
+  return JSON.parse(JSON.stringify({
+    name,
+    message,
+    hook: f.hook,
+    kind: f.kind,
+    functionName: f.functionName,
+    limitPages: f.limitPages,
+    timeoutMs: f.timeoutMs,
+    violations: f.violations,
+  }));
+}
+
+/** Rebuilds a typed error from {@link serializeError}'s output. */
+export function reviveError(s: SerializedError): Error {
+  const hook = s.hook ?? "";
+  switch (s.name) {
+    case "PluginMemoryError":
+      return new PluginMemoryError(s.message, hook, s.functionName, s.limitPages ?? 0);
+    case "PluginTrapError":
+      return new PluginTrapError(s.message, hook, s.kind ?? "other", s.functionName);
+    case "PluginTimeoutError":
+      return new PluginTimeoutError(s.message, hook, s.timeoutMs ?? 0);
+    case "PluginContractError":
+      return new PluginContractError(s.message, hook, s.violations ?? []);
+    case "PluginError":
+      return new PluginError(s.message);
+    default:
+      return Object.assign(new Error(s.message), { name: s.name });
+  }
+}

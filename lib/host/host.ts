@@ -1,0 +1,465 @@
+/**
+ * The conformance host: loads a plugin the way Bifrost's WASM host does and
+ * calls its hooks through the ABI, strict wherever Bifrost's behaviour is
+ * unknown (see `docs/abi.md`).
+ *
+ * - Imports: only a WASI preview 1 shim. stdout and stderr lines go to
+ *   `onLog`; clocks and randomness are real; args and environment are
+ *   empty; files, sockets and polling fail (EBADF/ENOSYS); `proc_exit`
+ *   ends the call as a trap. A module importing anything else (`env.abort`
+ *   above all) does not load.
+ * - Load: `_initialize`/`_start` when exported, `init(config)` (the JSON of
+ *   `options.config`, `{}` when omitted), then `get_name`. A non-zero
+ *   `init` fails the load with the plugin's own reason from `last_error`
+ *   (a bifrost-as extension) when it exports one.
+ * - Each call: `malloc(len)`, write the input, call the hook, free the input,
+ *   read the output (bounds, strict UTF-8, JSON, the hook's contract), free
+ *   the output. `freePolicy` decides which frees happen. `get_name` and
+ *   `last_error` results are never freed.
+ * - A trap, `proc_exit`, a timeout or memory exhaustion throws a typed error
+ *   and re-instantiates the plugin (re-running `init`) so the next call
+ *   works. With `timeoutMs` the plugin runs in a child Deno process
+ *   (`--allow-run` needed), killed and replaced when a call runs over;
+ *   without it calls run in-thread.
+ * - A 0 return: in strict mode an error; otherwise the host answers the
+ *   hook's pass-through output (`returnedZero` is set). Contract violations:
+ *   errors in strict mode, logged notes otherwise.
+ *
+ * @example
+ * ```ts
+ * import { PluginHost } from "./host.ts";
+ * import { PluginTrapError } from "../errors.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const host = await PluginHost.load(new URL("../../build/hello-world.wasm", import.meta.url), {
+ *   config: { mock_models: ["m1"] },
+ * });
+ * try {
+ *   assert.equal(host.name, "hello-world-wasm-typescript");
+ *   const { output, stats } = await host.preHook({
+ *     context: { request_id: "r1" },
+ *     request: { provider: "openai", model: "m1", input: [{ role: "user", content: "Hi" }] },
+ *   });
+ *   assert.equal(output.has_short_circuit, true);
+ *   assert.equal(output.short_circuit?.response?.chat_response?.id, "mock-r1");
+ *   assert.ok(stats.durationUs > 0 && stats.pagesAfter >= stats.pagesBefore);
+ * } catch (e) {
+ *   // A trap names the hook and the wasm function; the plugin is already re-instantiated.
+ *   if (e instanceof PluginTrapError) console.error(e.hook, e.kind, e.functionName);
+ *   throw e;
+ * } finally {
+ *   host.close();
+ * }
+ * ```
+ *
+ * @module
+ */
+import { HOOK_NAMES, type HookName, importProblem } from "../wasm/abi.ts";
+import { PluginContractError, PluginError } from "../errors.ts";
+import type { HookInputOf, HookOutputOf } from "./hook_types.ts";
+import { checkOutput, passThrough } from "./_contract.ts";
+import { type Backend, InlineBackend, type Prepared, ProcessBackend } from "./_backend.ts";
+import { type Finding, validateModule } from "../wasm/validate.ts";
+import { parseWasm, withMemoryMaximum } from "../wasm/wasm_binary.ts";
+
+/**
+ * Which buffers the host frees after a call: `both` (input and output),
+ * `input`, `none`, or `double` (each twice). Bifrost's own policy is not
+ * documented, so a plugin should stay correct and bounded under all four.
+ */
+export type FreePolicy = "both" | "input" | "none" | "double";
+
+/** Every free policy, in the order reports list them. */
+export const FREE_POLICIES: readonly FreePolicy[] = ["both", "input", "none", "double"];
+
+/** Options of {@link PluginHost.load}. */
+export interface HostOptions {
+  /** The plugin's `config` object, given to `init` as JSON. Omitted: `{}`. */
+  config?: unknown;
+  /** Default `"both"`. */
+  freePolicy?: FreePolicy;
+  /**
+   * Default `true`: a 0 return, a contract violation, and a missing
+   * `pre_hook`/`post_hook` are errors. `false`: they are logged as notes,
+   * and a 0 return answers the hook's pass-through output.
+   */
+  strict?: boolean;
+  /** Time budget per call (and per `init`), in ms. Set: the plugin runs in a child process (needs `--allow-run`). */
+  timeoutMs?: number;
+  /** Memory cap in 64 KiB pages, written into the module as its memory maximum. */
+  maxMemoryPages?: number;
+  /** Plugin logs (stdout and stderr lines) and host notes (prefixed `host: `). */
+  onLog?: (line: string) => void;
+}
+
+/** Measurements of one call. */
+export interface CallStats {
+  /** Time in the plugin: malloc, the hook and the frees, in µs. */
+  durationUs: number;
+  inputBytes: number;
+  outputBytes: number;
+  /** Memory size in 64 KiB pages before and after the call. */
+  pagesBefore: number;
+  pagesAfter: number;
+  /** The most pages seen since load, across re-instantiations. */
+  highWaterPages: number;
+}
+
+/** What a hook call returned. */
+export interface HookCall<T> {
+  /** The parsed output (the pass-through output after a non-strict 0 return). */
+  output: T;
+  /** The output's exact text (large integers survive here, not in `output`); `""` after a 0 return. */
+  raw: string;
+  stats: CallStats;
+  /** The hook returned 0 (only possible when not strict). */
+  returnedZero: boolean;
+}
+
+/** A plugin source: a file path, a `file:`/`https:` URL, or the bytes. */
+export type PluginSource = string | URL | Uint8Array;
+
+const encoder = new TextEncoder();
+
+/**
+ * Loads a plugin and calls its hooks as Bifrost would, checking everything
+ * the ABI leaves to chance. See the module documentation for the rules.
+ */
+export class PluginHost {
+  readonly #backend: Backend;
+  readonly #strict: boolean;
+  readonly #log: (line: string) => void;
+  #highWater: number;
+
+  private constructor(backend: Backend, strict: boolean, log: (line: string) => void) {
+    this.#backend = backend;
+    this.#strict = strict;
+    this.#log = log;
+    this.#highWater = backend.pages;
+  }
+
+  /**
+   * Reads, checks, instantiates and initialises a plugin. Throws
+   * `PluginError` when it cannot load (with the offending import or export
+   * named, or `init`'s reason), `AbiError` when the source is not a wasm
+   * module.
+   */
+  static async load(source: PluginSource, options: HostOptions = {}): Promise<PluginHost> {
+    const { bytes, label } = await readSource(source);
+    const strict = options.strict ?? true;
+    const log = options.onLog ?? (() => {});
+    const prepared = prepare(bytes, label, options, strict);
+    for (const n of prepared.notes) log(`host: ${n}`);
+    const backend = options.timeoutMs === undefined
+      ? new InlineBackend(prepared, log)
+      : await ProcessBackend.start(prepared, options.timeoutMs, log);
+    return new PluginHost(backend, strict, log);
+  }
+
+  /** The plugin's name, from `get_name`. */
+  get name(): string {
+    return this.#backend.name;
+  }
+
+  /** Whether the module exports `hook`. */
+  has(hook: HookName): boolean {
+    return this.#backend.exports.has(hook);
+  }
+
+  /**
+   * The HTTP pre hook: `http_pre_hook`, or the legacy `http_intercept` when
+   * only that is exported. Every typed hook method also takes a string,
+   * sent as is (a partial or invalid input, say).
+   */
+  httpPreHook(input: HookInputOf<"http_pre_hook"> | string): Promise<HookCall<HookOutputOf<"http_pre_hook">>> {
+    const hook = this.has("http_pre_hook") || !this.has("http_intercept") ? "http_pre_hook" : "http_intercept";
+    return this.#call(hook, input);
+  }
+
+  /** The HTTP post hook (Bifrost skips it for streaming responses). */
+  httpPostHook(input: HookInputOf<"http_post_hook"> | string): Promise<HookCall<HookOutputOf<"http_post_hook">>> {
+    return this.#call("http_post_hook", input);
+  }
+
+  /** The stream chunk hook, once per chunk. */
+  httpStreamChunkHook(
+    input: HookInputOf<"http_stream_chunk_hook"> | string,
+  ): Promise<HookCall<HookOutputOf<"http_stream_chunk_hook">>> {
+    return this.#call("http_stream_chunk_hook", input);
+  }
+
+  /** The LLM pre hook. */
+  preHook(input: HookInputOf<"pre_hook"> | string): Promise<HookCall<HookOutputOf<"pre_hook">>> {
+    return this.#call("pre_hook", input);
+  }
+
+  /** The LLM post hook. */
+  postHook(input: HookInputOf<"post_hook"> | string): Promise<HookCall<HookOutputOf<"post_hook">>> {
+    return this.#call("post_hook", input);
+  }
+
+  /** Calls `hook` with `input`: a string is sent as is (so invalid JSON can be tried), anything else as JSON. */
+  call(hook: HookName, input: unknown): Promise<HookCall<unknown>> {
+    return this.#call(hook, input);
+  }
+
+  /** Calls `cleanup` (when exported; 0 otherwise) and returns its result. */
+  cleanup(): Promise<number> {
+    return this.#backend.cleanup();
+  }
+
+  /** Releases the instance (and kills its process, with a time budget). */
+  close(): void {
+    this.#backend.close();
+  }
+
+  async #call<T>(hook: HookName, input: unknown): Promise<HookCall<T>> {
+    if (!this.has(hook)) throw new PluginError(`Plugin "${this.name}" does not export "${hook}"`);
+    const text = typeof input === "string" ? input : JSON.stringify(input);
+    const result = await this.#backend.call(hook, text);
+    this.#highWater = Math.max(this.#highWater, result.stats.pagesBefore, result.stats.pagesAfter);
+    const stats = { ...result.stats, highWaterPages: this.#highWater };
+    if (result.text === null) {
+      const what = "returned 0: Bifrost's handling of a 0 return is unknown";
+      if (this.#strict) {
+        throw new PluginContractError(`Plugin "${this.name}" ${hook} ${what} (return an output)`, hook, [what]);
+      }
+      this.#log(`host: ${hook} ${what}; answering the pass-through output`);
+      return { output: passThrough(hook, parseOrUndefined(text)) as T, raw: "", stats, returnedZero: true };
+    }
+    return { output: this.#checked(hook, result.text) as T, raw: result.text, stats, returnedZero: false };
+  }
+
+  /** Parses and checks an output against the hook's contract. */
+  #checked(hook: HookName, raw: string): unknown {
+    let output: unknown;
+    try {
+      output = JSON.parse(raw);
+    } catch (e) {
+      const what = `output is not valid JSON (${(e as Error).message}): ${preview(raw)}`;
+      throw new PluginContractError(`Plugin "${this.name}" ${hook} ${what}`, hook, [what]);
+    }
+    const { violations, notes } = checkOutput(hook, output);
+    for (const n of notes) this.#log(`host: ${hook}: ${n}`);
+    if (violations.length === 0) return output;
+    if (this.#strict) {
+      throw new PluginContractError(
+        `Plugin "${this.name}" ${hook} output breaks the contract: ${violations.join("; ")}`,
+        hook,
+        violations,
+      );
+    }
+    for (const v of violations) this.#log(`host: ${hook} output breaks the contract: ${v}`);
+    return output;
+  }
+}
+
+function parseOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function preview(text: string): string {
+  return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}...` : text);
+}
+
+/** Reads a source's bytes and a label for messages (the file name). */
+async function readSource(source: PluginSource): Promise<{ bytes: Uint8Array; label: string }> {
+  if (source instanceof Uint8Array) return { bytes: source, label: "(bytes)" };
+  const url = source instanceof URL ? source : /^(file|https?):/.test(source) ? new URL(source) : undefined;
+  const label = url ? decodeURIComponent(url.pathname.split("/").pop() || url.href) : source as string;
+  try {
+    if (url && url.protocol !== "file:") {
+      const res = await fetch(url);
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      return { bytes: new Uint8Array(await res.arrayBuffer()), label };
+    }
+    return { bytes: await Deno.readFile(url ?? source), label };
+  } catch (e) {
+    const reason = e instanceof Deno.errors.NotFound ? "file not found" : (e as Error).message;
+    throw new PluginError(`Cannot load plugin "${label}": ${reason}`, { cause: e });
+  }
+}
+
+/**
+ * Validation errors a non-strict host lets through (logged as notes): the
+ * module can still be called, Bifrost would refuse it.
+ */
+function lenient(f: Finding): boolean {
+  return f.code === "profile-unsatisfied" || (f.code === "export-missing" && HOOK_NAMES.includes(f.export as HookName));
+}
+
+/** Validates (refusing what Bifrost cannot load), caps the memory, compiles. */
+function prepare(bytes: Uint8Array, label: string, options: HostOptions, strict: boolean): Prepared {
+  const fail = (reason: string, cause?: unknown) =>
+    new PluginError(`Cannot load plugin "${label}": ${reason}`, cause === undefined ? {} : { cause });
+  const report = validateModule(bytes, { source: label });
+  const errors = report.findings.filter((f) => f.severity === "error");
+  const blocking = errors.filter((f) => strict || !lenient(f));
+  if (blocking.length) {
+    // Imports get importProblem's wording, which names the fix; other findings keep the validator's.
+    const reason = (f: Finding) => {
+      const i = f.import && report.imports.find((x) => `${x.module}.${x.name}` === f.import);
+      const text = i
+        ? importProblem(i.module, i.name, i.kind === "func" ? "function" : i.kind) ?? f.message
+        : f.message;
+      return text.charAt(0).toLowerCase() + text.slice(1);
+    };
+    throw fail(blocking.map(reason).join("; "));
+  }
+  const notes = errors.filter((f) => !blocking.includes(f)).map((f) => `${f.message} (Bifrost would refuse it)`);
+  const info = parseWasm(bytes, label);
+  const exports = new Map(info.exports.map((e) => [e.name, e]));
+
+  const memory = info.memories[exports.get("memory")!.index]!;
+  let capped = bytes;
+  if (options.maxMemoryPages !== undefined) {
+    if (memory.importedFrom !== undefined) throw fail(`its memory is imported from "${memory.importedFrom}"`);
+    try {
+      capped = withMemoryMaximum(bytes, options.maxMemoryPages, label);
+    } catch (e) {
+      throw new PluginError((e as Error).message, { cause: e });
+    }
+  }
+  const memoryLimitPages = options.maxMemoryPages ?? memory.max;
+
+  let module: WebAssembly.Module;
+  try {
+    module = new WebAssembly.Module(capped as BufferSource);
+  } catch (e) {
+    throw fail((e as Error).message, e);
+  }
+  const functionNames = new Map(info.functionNames);
+  for (const e of info.exports) {
+    if (e.kind === "func" && !functionNames.has(e.index)) functionNames.set(e.index, e.name);
+  }
+
+  let config: string | undefined;
+  try {
+    config = options.config === undefined ? "{}" : JSON.stringify(options.config);
+  } catch (e) {
+    throw new PluginError(`Cannot load plugin "${label}": its config is not JSON: ${(e as Error).message}`);
+  }
+  if (config === undefined) throw fail("its config is not a JSON value");
+  return {
+    runner: {
+      module,
+      label,
+      config,
+      freePolicy: options.freePolicy ?? "both",
+      functionNames,
+      memoryLimitPages,
+    },
+    bytes: capped,
+    exports: new Set(exports.keys()),
+    notes,
+  };
+}
+
+// ---- free policies ----
+
+/** How one free policy fared in {@link checkFreePolicies}. */
+export interface PolicyResult {
+  policy: FreePolicy;
+  /** Pages stayed flat over the second half of the calls. */
+  bounded: boolean;
+  /** Pages after the first half (the warm-up) and at the end. */
+  pagesAfterWarmup: number;
+  pagesAtEnd: number;
+  /** The error that ended the run early (a trap under `double`, say). */
+  error?: string;
+}
+
+/** What {@link checkFreePolicies} found. */
+export interface PolicyReport {
+  hook: HookName;
+  calls: number;
+  results: PolicyResult[];
+  /** The policies under which memory stayed bounded. */
+  boundedUnder: FreePolicy[];
+  /** Problems worth an author's attention; empty when the plugin is safe under every policy. */
+  flags: string[];
+}
+
+/**
+ * Calls `hook` `calls` times (default 400) under each free policy, each on a
+ * fresh instance, and reports whether memory stays flat after the first
+ * half. The input is padded with trailing spaces to `inputBytes` (default
+ * 16 KiB) so that a leaked buffer shows up as pages within a few calls.
+ * Flags a plugin bounded under only one policy (Bifrost's is unknown),
+ * under none, or that fails under one.
+ *
+ * @example
+ * ```ts
+ * import { checkFreePolicies } from "./host.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const plugin = new URL("../../build/hello-world.wasm", import.meta.url);
+ * const input = { context: {}, request: { provider: "openai", model: "gpt-4o", input: [] } };
+ * const report = await checkFreePolicies(plugin, "pre_hook", input, { calls: 200 });
+ * assert.deepEqual(report.boundedUnder, ["both", "input", "none", "double"]);
+ * assert.deepEqual(report.flags, []);
+ * ```
+ */
+export async function checkFreePolicies(
+  source: PluginSource,
+  hook: HookName,
+  input: unknown,
+  options: HostOptions & { calls?: number; inputBytes?: number } = {},
+): Promise<PolicyReport> {
+  const { bytes } = await readSource(source);
+  const calls = Math.max(2, options.calls ?? 400);
+  const { calls: _, inputBytes, ...hostOptions } = options;
+  const text = padded(typeof input === "string" ? input : JSON.stringify(input), inputBytes ?? 16384);
+  const results: PolicyResult[] = [];
+  for (const policy of FREE_POLICIES) {
+    const host = await PluginHost.load(bytes, { ...hostOptions, freePolicy: policy });
+    let warm = 0;
+    let end = 0;
+    let error: string | undefined;
+    try {
+      for (let i = 0; i < calls; i++) {
+        const { stats } = await host.call(hook, text);
+        if (i === Math.floor(calls / 2) - 1) warm = stats.pagesAfter;
+        end = stats.pagesAfter;
+      }
+    } catch (e) {
+      error = (e as Error).message;
+    } finally {
+      host.close();
+    }
+    results.push({
+      policy,
+      bounded: error === undefined && end === warm,
+      pagesAfterWarmup: warm,
+      pagesAtEnd: end,
+      ...(error === undefined ? {} : { error }),
+    });
+  }
+  const boundedUnder = results.filter((r) => r.bounded).map((r) => r.policy);
+  const flags = results.filter((r) => r.error).map((r) => `Fails under the "${r.policy}" free policy: ${r.error}`);
+  if (boundedUnder.length === 0) {
+    flags.unshift(`Memory is not bounded under any free policy: it grows with every ${hook} call`);
+  } else if (boundedUnder.length === 1) {
+    flags.unshift(
+      `Memory stays bounded only under the "${
+        boundedUnder[0]
+      }" free policy: Bifrost's policy is unknown, so the plugin may grow without limit there`,
+    );
+  }
+  for (const r of results) {
+    if (!r.bounded && !r.error && boundedUnder.length > 1) {
+      flags.push(`Memory grows under the "${r.policy}" free policy (${r.pagesAfterWarmup} to ${r.pagesAtEnd} pages)`);
+    }
+  }
+  return { hook, calls, results, boundedUnder, flags };
+}
+
+/** Pads JSON text with trailing spaces to `size` bytes, so growth per call shows up in pages sooner. */
+function padded(text: string, size: number | undefined): string {
+  const n = size === undefined ? 0 : size - encoder.encode(text).length;
+  return n > 0 ? text + " ".repeat(n) : text;
+}

@@ -1,0 +1,90 @@
+/**
+ * A structural diff of two JSON values, for fixture failures: one
+ * `- path: expected` / `+ path: actual` line pair per difference, paths
+ * written as in JavaScript (`short_circuit.error.status_code`,
+ * `input[0].content`, `context["request-id"]`). Private to the library.
+ */
+import { isRawNumber, numberText, sameNumber } from "../_lossless_json.ts";
+
+/**
+ * `exact`: the values are equal. `partial`: every key the expectation
+ * names matches, at any depth; objects may have more keys. Arrays match
+ * element by element and must be as long in both modes.
+ */
+export type MatchMode = "exact" | "partial";
+
+const MAX_VALUE_CHARS = 160;
+
+/** Lines describing how `actual` differs from `expected`; none when it matches. */
+export function diffJson(expected: unknown, actual: unknown, mode: MatchMode): string[] {
+  const lines: string[] = [];
+  walk(expected, actual, "", mode, lines);
+  return lines;
+}
+
+/**
+ * `actual` cut down to the shape of `expected`: the keys `expected` names
+ * (at any depth), so rewriting a partial expectation keeps it partial.
+ * Arrays of another length and values of another kind are taken whole.
+ */
+export function projectOnto(expected: unknown, actual: unknown): unknown {
+  if (isObject(expected) && isObject(actual)) {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(expected)) {
+      if (Object.hasOwn(actual, key)) out[key] = projectOnto(expected[key], actual[key]);
+    }
+    return out;
+  }
+  if (Array.isArray(expected) && Array.isArray(actual) && expected.length === actual.length) {
+    return actual.map((v, i) => projectOnto(expected[i], v));
+  }
+  return actual;
+}
+
+function walk(expected: unknown, actual: unknown, path: string, mode: MatchMode, lines: string[]): void {
+  if (isObject(expected) && isObject(actual)) {
+    for (const key of Object.keys(expected)) {
+      const at = join(path, key);
+      if (Object.hasOwn(actual, key)) walk(expected[key], actual[key], at, mode, lines);
+      else lines.push(`- ${at}: ${show(expected[key])}`);
+    }
+    if (mode === "exact") {
+      for (const key of Object.keys(actual)) {
+        if (!Object.hasOwn(expected, key)) lines.push(`+ ${join(path, key)}: ${show(actual[key])}`);
+      }
+    }
+    return;
+  }
+  if (Array.isArray(expected) && Array.isArray(actual)) {
+    const n = Math.max(expected.length, actual.length);
+    for (let i = 0; i < n; i++) {
+      const at = `${path}[${i}]`;
+      if (i >= actual.length) lines.push(`- ${at}: ${show(expected[i])}`);
+      else if (i >= expected.length) lines.push(`+ ${at}: ${show(actual[i])}`);
+      else walk(expected[i], actual[i], at, mode, lines);
+    }
+    return;
+  }
+  if (same(expected, actual)) return;
+  const at = path || "(the whole value)";
+  lines.push(`- ${at}: ${show(expected)}`, `+ ${at}: ${show(actual)}`);
+}
+
+function same(a: unknown, b: unknown): boolean {
+  if (numberText(a) !== undefined || numberText(b) !== undefined) return sameNumber(a, b);
+  return a === b;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v) && !isRawNumber(v);
+}
+
+function join(path: string, key: string): string {
+  const part = /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
+  return path === "" && part.startsWith(".") ? part.slice(1) : `${path}${part}`;
+}
+
+function show(v: unknown): string {
+  const text = v === undefined ? "(missing)" : JSON.stringify(v);
+  return text.length > MAX_VALUE_CHARS ? `${text.slice(0, MAX_VALUE_CHARS - 1)}…` : text;
+}

@@ -1,0 +1,39 @@
+/**
+ * The plugins tests run: hello-world and the purpose-built ones under
+ * `testdata/plugins/`, built on demand when missing or older than their
+ * sources. Test support; not exported from mod.ts.
+ */
+import { buildPlugin } from "./build.ts";
+
+const ROOT = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
+
+/** Plugins tests can ask for, by name: entry file and output. */
+export const TEST_PLUGINS = {
+  "hello-world": { entry: "assembly/hello_world.ts", out: "build/hello-world.wasm" },
+  trap: { entry: "testdata/plugins/trap.ts", out: "build/trap.wasm" },
+  behaviours: { entry: "testdata/plugins/behaviours.ts", out: "build/behaviours.wasm" },
+} as const;
+
+export type TestPluginName = keyof typeof TEST_PLUGINS;
+
+async function newestSource(entry: string): Promise<number> {
+  let newest = (await Deno.stat(`${ROOT}/${entry}`)).mtime?.getTime() ?? 0;
+  const walk = async (dir: string) => {
+    for await (const e of Deno.readDir(dir)) {
+      const p = `${dir}/${e.name}`;
+      if (e.isDirectory) await walk(p);
+      else if (e.name.endsWith(".ts")) newest = Math.max(newest, (await Deno.stat(p)).mtime?.getTime() ?? 0);
+    }
+  };
+  await walk(`${ROOT}/assembly/sdk`);
+  return newest;
+}
+
+/** The path of a test plugin's `.wasm`, building it first when it is missing or stale. */
+export async function testPlugin(name: TestPluginName): Promise<string> {
+  const { entry, out } = TEST_PLUGINS[name];
+  const path = `${ROOT}/${out}`;
+  const built = await Deno.stat(path).then((s) => s.mtime?.getTime() ?? 0, () => 0);
+  if (built < await newestSource(entry)) await buildPlugin({ entry, out, cwd: ROOT });
+  return path;
+}

@@ -1,0 +1,107 @@
+/**
+ * Compiles an AssemblyScript plugin to WebAssembly with json-as's transform,
+ * writing the `.wasm` atomically.
+ *
+ * @module
+ */
+import { BuildError } from "../errors.ts";
+import { writeFileAtomic } from "../_fs.ts";
+
+/** Options of {@link buildPlugin}. */
+export interface BuildOptions {
+  /** The plugin's entry file (not named `index.ts`: json-as strips its exports). */
+  entry?: string;
+  /** Where the `.wasm` goes. */
+  out?: string;
+  /** Debug build: assertions and names kept, no optimisation. */
+  debug?: boolean;
+  /** The project directory holding `asconfig.json` and `node_modules`. */
+  cwd?: string;
+}
+
+/** What {@link buildPlugin} produced. */
+export interface BuildResult {
+  path: string;
+  bytes: Uint8Array;
+  durationMs: number;
+  /** Compiler warnings (AS228-style notes are dropped). */
+  warnings: string[];
+}
+
+/** The default entry and outputs of a project. */
+export const DEFAULT_ENTRY = "assembly/hello_world.ts";
+export const DEFAULT_OUT = "build/hello-world.wasm";
+export const DEFAULT_DEBUG_OUT = "build/hello-world.debug.wasm";
+
+/** Compiles `entry` to `out` and returns the bytes. Throws {@link BuildError} on compile errors. */
+export async function buildPlugin(options: BuildOptions = {}): Promise<BuildResult> {
+  const cwd = options.cwd ?? Deno.cwd();
+  const entry = options.entry ?? DEFAULT_ENTRY;
+  const out = options.out ?? (options.debug ? DEFAULT_DEBUG_OUT : DEFAULT_OUT);
+  if (/(^|[\\/])index\.ts$/.test(entry)) {
+    throw new BuildError(
+      `Cannot build "${entry}": json-as treats an entry named index.ts as a library and strips its exports; rename it`,
+    );
+  }
+  try {
+    await Deno.stat(`${cwd}/${entry}`);
+  } catch {
+    throw new BuildError(`Cannot build "${entry}": file not found in ${cwd}`);
+  }
+  const { default: asc } = await import("assemblyscript/asc");
+  const started = performance.now();
+  let wasm: Uint8Array | undefined;
+  let stderr = "";
+  const prevCwd = Deno.cwd();
+  Deno.chdir(cwd);
+  try {
+    const result = await asc.main([
+      entry,
+      "--config",
+      "asconfig.json",
+      "--target",
+      options.debug ? "debug" : "release",
+      "--outFile",
+      "plugin.wasm",
+    ], {
+      writeFile(name: string, contents: Uint8Array | string) {
+        if (name.endsWith(".wasm")) wasm = typeof contents === "string" ? new TextEncoder().encode(contents) : contents;
+      },
+      stdout: { write: () => true } as never,
+      stderr: {
+        write: (s: string | Uint8Array) => {
+          stderr += typeof s === "string" ? s : new TextDecoder().decode(s);
+          return true;
+        },
+      } as never,
+    });
+    if (result.error || !wasm) {
+      throw new BuildError(
+        `Cannot build "${entry}": ${formatCompilerErrors(stderr) || result.error?.message || "no output"}`,
+      );
+    }
+  } finally {
+    Deno.chdir(prevCwd);
+  }
+  const path = out.startsWith("/") ? out : `${cwd}/${out}`;
+  await writeFileAtomic(path, wasm);
+  return { path, bytes: wasm, durationMs: performance.now() - started, warnings: compilerWarnings(stderr) };
+}
+
+// deno-lint-ignore no-control-regex
+const ANSI = /\x1b\[[0-9;]*m/g;
+
+/** Keeps the ERROR blocks of asc's output, each with its file:line. */
+export function formatCompilerErrors(stderr: string): string {
+  const blocks = stderr.replace(ANSI, "").split(/\n(?=\S)/).filter((b) => b.startsWith("ERROR"));
+  return blocks.map((b) => {
+    const where = b.match(/in (\S+\(\d+,\d+\))/)?.[1] ?? "";
+    return `${b.split("\n")[0]}${where ? ` at ${where}` : ""}`;
+  }).join("\n");
+}
+
+function compilerWarnings(stderr: string): string[] {
+  return stderr.replace(ANSI, "").split(/\n(?=\S)/)
+    .filter((b) => b.startsWith("WARNING") && !/AS2(2[0-9])/.test(b))
+    .map((b) => b.split("\n")[0]!);
+}

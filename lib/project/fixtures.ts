@@ -1,0 +1,394 @@
+/**
+ * Fixture tests: a plugin's behaviours as JSON files, run through the
+ * conformance host under every free policy.
+ *
+ * A fixture is `fixtures/<hook>/<case>.json` (hook directories may sit in
+ * group directories, e.g. `fixtures/recorded/pre_hook/0001-gpt-4o.json`):
+ *
+ * ```json
+ * {
+ *   "description": "optional, for people",
+ *   "config": { "blocked_models": ["gpt-3.5-turbo"] },
+ *   "input": { "context": {}, "request": { "provider": "openai", "model": "gpt-3.5-turbo", "input": [] } },
+ *   "expect": { "has_short_circuit": true },
+ *   "match": "partial"
+ * }
+ * ```
+ *
+ * - `input`: the hook's input; a string is sent as is (to try malformed input).
+ * - `config`: the plugin's `init` config, `{}` when omitted.
+ * - `expect`: the hook's output; `match` says how it is compared: `exact`
+ *   (the default) or `partial` (objects may have keys `expect` does not name).
+ * - Every fixture runs under every free policy ({@link FREE_POLICIES}). The
+ *   fixtures of a run share one plugin instance per policy and config, called
+ *   in file order, as Bifrost keeps one long-lived instance per plugin.
+ * - `update` rewrites each failing `expect` from the output under the first
+ *   policy (a partial one keeps only the keys it names), atomically; a
+ *   fixture without `expect` gets one. Numbers are kept as written.
+ *
+ * @example
+ * ```ts
+ * import { formatFixtureReport, runFixtures } from "./fixtures.ts";
+ * import { abiModule } from "../wasm/_wasm_builder.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${dir}/pre_hook`);
+ * await Deno.writeTextFile(`${dir}/pre_hook/seen.json`, JSON.stringify({
+ *   input: { context: {}, request: { provider: "openai", model: "gpt-4o", input: [] } },
+ *   expect: { context: { seen: true } },
+ *   match: "partial",
+ * }));
+ * const plugin = abiModule({
+ *   name: "tiny",
+ *   outputs: { pre_hook: '{"context":{"seen":true},"has_short_circuit":false,"error":""}' },
+ * });
+ * const report = await runFixtures(plugin, dir);
+ * assert.equal(report.passed, 1);
+ * assert.match(formatFixtureReport(report), /1 fixture, each under 4 free policies .*: 1 passed, 0 failed/);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ *
+ * @module
+ */
+import { HOOK_NAMES, type HookName } from "../wasm/abi.ts";
+import { FixtureError, PluginError } from "../errors.ts";
+import { FREE_POLICIES, type FreePolicy, PluginHost, type PluginSource } from "../host/host.ts";
+import { diffJson, type MatchMode, projectOnto } from "./_json_diff.ts";
+import { parseLossless, prettyJson } from "../_lossless_json.ts";
+import { isFsError, writeFileAtomic } from "../_fs.ts";
+
+/** How a fixture's output is compared: `exact`, or `partial` (objects may have more keys). */
+export type FixtureMatch = MatchMode;
+
+/** The contents of a fixture file. */
+export interface Fixture {
+  /** The hook's input; a string is sent as is. */
+  input: unknown;
+  /** The plugin's config; `{}` when omitted. */
+  config?: Record<string, unknown>;
+  /** The expected output; absent only in a fixture waiting for `update`. */
+  expect?: unknown;
+  /** Default `exact`. */
+  match?: FixtureMatch;
+  description?: string;
+}
+
+/** A fixture file, read and checked. */
+export interface FixtureCase {
+  /** The path under the fixtures directory without `.json`, e.g. `pre_hook/blocked`. */
+  name: string;
+  hook: HookName;
+  path: string;
+  fixture: Fixture;
+}
+
+/** What went wrong under some free policies: diff lines, or the plugin's error. */
+export interface FixtureProblem {
+  policies: FreePolicy[];
+  lines: string[];
+}
+
+/** The outcome of one fixture file. */
+export interface FixtureResult {
+  name: string;
+  path: string;
+  /** `invalid`: the file is not a usable fixture (`problems` says why). */
+  status: "passed" | "failed" | "invalid";
+  /** Its `expect` was rewritten by `update`. */
+  updated: boolean;
+  match: FixtureMatch;
+  problems: FixtureProblem[];
+}
+
+/** The outcome of {@link runFixtures}. */
+export interface FixtureReport {
+  results: FixtureResult[];
+  passed: number;
+  /** Failed or invalid. */
+  failed: number;
+  updated: number;
+  policies: FreePolicy[];
+}
+
+/** Options of {@link runFixtures}. */
+export interface FixtureRunOptions {
+  /** Rewrite failing expectations from the plugin's output. */
+  update?: boolean;
+  /** Only fixtures whose name contains this text. */
+  filter?: string;
+  /** Default: every policy. */
+  policies?: readonly FreePolicy[];
+  /** Time budget per hook call, in ms (the plugin runs in a worker). Default 10000; 0 runs in-thread, unbounded. */
+  timeoutMs?: number;
+  /** Plugin logs and host notes. */
+  onLog?: (line: string) => void;
+}
+
+const FIXTURE_KEYS = ["description", "config", "input", "expect", "match"];
+
+/** Reads every fixture under `dir`, sorted by name. Throws {@link FixtureError} when `dir` cannot be read. */
+export async function loadFixtures(dir: string): Promise<{ cases: FixtureCase[]; invalid: FixtureResult[] }> {
+  const cases: FixtureCase[] = [];
+  const invalid: FixtureResult[] = [];
+  let files: { path: string; name: string; hook: HookName | undefined }[];
+  try {
+    files = await listFixtureFiles(dir, "", undefined);
+  } catch (e) {
+    if (!isFsError(e)) throw e;
+    const reason = e instanceof Deno.errors.NotFound ? "directory not found" : e.message;
+    throw new FixtureError(`Cannot read fixtures "${dir}": ${reason}`, { cause: e });
+  }
+  for (const f of files.sort((a, b) => a.name.localeCompare(b.name))) {
+    const bad = (message: string) =>
+      invalid.push({
+        name: f.name,
+        path: f.path,
+        status: "invalid",
+        updated: false,
+        match: "exact",
+        problems: [{ policies: [], lines: [message] }],
+      });
+    if (!f.hook) {
+      bad(`Not in a hook directory: put it in a directory named after its hook (${HOOK_NAMES.join(", ")})`);
+      continue;
+    }
+    const parsed = parseFixture(await Deno.readTextFile(f.path));
+    if (typeof parsed === "string") bad(parsed);
+    else cases.push({ name: f.name, hook: f.hook, path: f.path, fixture: parsed });
+  }
+  return { cases, invalid };
+}
+
+async function listFixtureFiles(
+  dir: string,
+  prefix: string,
+  hook: HookName | undefined,
+): Promise<{ path: string; name: string; hook: HookName | undefined }[]> {
+  const out: { path: string; name: string; hook: HookName | undefined }[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    const path = `${dir}/${entry.name}`;
+    const name = `${prefix}${entry.name}`;
+    if (entry.isDirectory && !hook) {
+      const h = HOOK_NAMES.includes(entry.name as HookName) ? entry.name as HookName : undefined;
+      out.push(...await listFixtureFiles(path, `${name}/`, h));
+    } else if (entry.isFile && entry.name.endsWith(".json")) {
+      out.push({ path, name: name.slice(0, -".json".length), hook });
+    }
+  }
+  return out;
+}
+
+/** Checks a fixture file's text; returns the fixture or what is wrong with it. */
+function parseFixture(text: string): Fixture | string {
+  let value: unknown;
+  try {
+    value = parseLossless(text);
+  } catch (e) {
+    return `Invalid JSON: ${(e as Error).message}`;
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return `Expected an object with "input" and "expect", found ${Array.isArray(value) ? "an array" : typeof value}`;
+  }
+  const o = value as Record<string, unknown>;
+  const unknown = Object.keys(o).find((k) => !FIXTURE_KEYS.includes(k));
+  if (unknown !== undefined) return `Unknown key "${unknown}": expected ${FIXTURE_KEYS.join(", ")}`;
+  if (!("input" in o)) return `Missing "input": the hook's input`;
+  if (o.match !== undefined && o.match !== "exact" && o.match !== "partial") {
+    return `Invalid "match" ${JSON.stringify(o.match)}: expected "exact" or "partial"`;
+  }
+  if (o.config !== undefined && (typeof o.config !== "object" || o.config === null || Array.isArray(o.config))) {
+    return `Invalid "config": expected an object`;
+  }
+  if (o.description !== undefined && typeof o.description !== "string") {
+    return `Invalid "description": expected a string`;
+  }
+  return o as unknown as Fixture;
+}
+
+/**
+ * Runs the fixtures under `dir` against a plugin under every free policy
+ * (see the module documentation). Throws {@link FixtureError} when there
+ * are no fixtures to run, `PluginError` when the plugin cannot be read.
+ */
+export async function runFixtures(
+  plugin: PluginSource,
+  dir: string,
+  options: FixtureRunOptions = {},
+): Promise<FixtureReport> {
+  const policies = [...(options.policies ?? FREE_POLICIES)];
+  const { cases: all, invalid: allInvalid } = await loadFixtures(dir);
+  const keep = (name: string) => options.filter === undefined || name.includes(options.filter);
+  const cases = all.filter((c) => keep(c.name));
+  const invalid = allInvalid.filter((r) => keep(r.name));
+  if (cases.length + invalid.length === 0) {
+    const what = options.filter === undefined ? "" : ` matching "${options.filter}"`;
+    throw new FixtureError(`No fixtures${what} in "${dir}": add files named ${dir}/<hook>/<case>.json`);
+  }
+  const bytes = await readBytes(plugin);
+  const hosts = new HostPool(bytes, options);
+  const results: FixtureResult[] = [...invalid];
+  try {
+    for (const c of cases) results.push(await runCase(c, hosts, policies, options.update ?? false));
+  } finally {
+    hosts.close();
+  }
+  results.sort((a, b) => a.name.localeCompare(b.name));
+  const count = (s: FixtureResult["status"]) => results.filter((r) => r.status === s).length;
+  return {
+    results,
+    passed: count("passed"),
+    failed: count("failed") + count("invalid"),
+    updated: results.filter((r) => r.updated).length,
+    policies,
+  };
+}
+
+/** The plugin's bytes, read once for every instance. */
+async function readBytes(source: PluginSource): Promise<Uint8Array> {
+  if (source instanceof Uint8Array) return source;
+  const url = source instanceof URL ? source : /^(file|https?):/.test(source) ? new URL(source) : undefined;
+  try {
+    if (url && url.protocol !== "file:") {
+      const res = await fetch(url);
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      return new Uint8Array(await res.arrayBuffer());
+    }
+    return await Deno.readFile(url ?? source);
+  } catch (e) {
+    const reason = e instanceof Deno.errors.NotFound ? "file not found" : (e as Error).message;
+    throw new PluginError(`Cannot load plugin "${String(source)}": ${reason}`, { cause: e });
+  }
+}
+
+/** One instance per (policy, config), loaded on first use; a config the plugin refuses is remembered as its error. */
+class HostPool {
+  #hosts = new Map<string, Promise<PluginHost | PluginError>>();
+  constructor(private bytes: Uint8Array, private options: FixtureRunOptions) {}
+
+  get(policy: FreePolicy, config: Record<string, unknown> | undefined): Promise<PluginHost | PluginError> {
+    const key = `${policy}\n${JSON.stringify(config ?? {})}`;
+    let host = this.#hosts.get(key);
+    if (!host) {
+      const timeoutMs = this.options.timeoutMs ?? 10_000;
+      host = PluginHost.load(this.bytes, {
+        config: config ?? {},
+        freePolicy: policy,
+        strict: true,
+        ...(timeoutMs > 0 ? { timeoutMs } : {}),
+        ...(this.options.onLog ? { onLog: this.options.onLog } : {}),
+      }).catch((e) => {
+        if (e instanceof PluginError) return e;
+        throw e;
+      });
+      this.#hosts.set(key, host);
+    }
+    return host;
+  }
+
+  close(): void {
+    for (const h of this.#hosts.values()) h.then((x) => x instanceof PluginHost && x.close(), () => {});
+  }
+}
+
+type Outcome = { output: unknown } | { error: string };
+
+async function runCase(
+  c: FixtureCase,
+  hosts: HostPool,
+  policies: FreePolicy[],
+  update: boolean,
+): Promise<FixtureResult> {
+  const match = c.fixture.match ?? "exact";
+  const input = typeof c.fixture.input === "string" ? c.fixture.input : JSON.stringify(c.fixture.input);
+  const outcomes: Outcome[] = [];
+  for (const policy of policies) outcomes.push(await callOnce(hosts, policy, c, input));
+
+  let expect = c.fixture.expect;
+  let updated = false;
+  const first = outcomes[0];
+  const stale = expect === undefined || outcomes.some((o) => "error" in o || diffJson(expect, o.output, match).length);
+  if (update && stale && first && "output" in first) {
+    const next = expect === undefined || match === "exact" ? first.output : projectOnto(expect, first.output);
+    if (expect === undefined || diffJson(expect, next, "exact").length) {
+      await writeExpect(c, next);
+      expect = next;
+      updated = true;
+    }
+  }
+
+  const byText = new Map<string, FixtureProblem>();
+  outcomes.forEach((o, i) => {
+    const lines = "error" in o
+      ? [o.error]
+      : expect === undefined
+      ? [`Missing "expect": run with --update to record the output`]
+      : diffJson(expect, o.output, match);
+    if (lines.length === 0) return;
+    const key = lines.join("\n");
+    const problem = byText.get(key) ?? { policies: [], lines };
+    problem.policies.push(policies[i]!);
+    byText.set(key, problem);
+  });
+  const problems = [...byText.values()];
+  return { name: c.name, path: c.path, status: problems.length ? "failed" : "passed", updated, match, problems };
+}
+
+async function callOnce(hosts: HostPool, policy: FreePolicy, c: FixtureCase, input: string): Promise<Outcome> {
+  const host = await hosts.get(policy, c.fixture.config);
+  if (host instanceof PluginError) return { error: host.message };
+  try {
+    const { raw } = await host.call(c.hook, input);
+    return { output: parseLossless(raw) };
+  } catch (e) {
+    if (e instanceof PluginError) return { error: e.message };
+    throw e;
+  }
+}
+
+/** Rewrites the fixture file with a new `expect`, keeping its other keys in place. */
+async function writeExpect(c: FixtureCase, expect: unknown): Promise<void> {
+  const entries = Object.entries(c.fixture as unknown as Record<string, unknown>);
+  const i = entries.findIndex(([k]) => k === "expect");
+  if (i >= 0) entries[i] = ["expect", expect];
+  else entries.splice(entries.findIndex(([k]) => k === "input") + 1, 0, ["expect", expect]);
+  await writeFileAtomic(c.path, prettyJson(Object.fromEntries(entries)));
+}
+
+/**
+ * A readable report: one line per fixture (per failing or updated one with
+ * `failuresOnly`), the diff of each failure, a summary. Paths are shown
+ * relative to `cwd` (default: the current directory).
+ */
+export function formatFixtureReport(
+  report: FixtureReport,
+  options: { cwd?: string; failuresOnly?: boolean } = {},
+): string {
+  const cwd = options.cwd ?? Deno.cwd();
+  const rel = (p: string) => p.startsWith(`${cwd}/`) ? p.slice(cwd.length + 1) : p;
+  const lines: string[] = [];
+  for (const r of report.results) {
+    if (options.failuresOnly && r.status === "passed" && !r.updated) continue;
+    if (r.status === "invalid") {
+      lines.push(`INVALID ${rel(r.path)}: ${r.problems[0]?.lines[0]}`);
+      continue;
+    }
+    const tag = r.status === "passed" ? (r.updated ? "updated" : "ok") : "FAIL";
+    lines.push(`${tag.padEnd(7)} ${r.name}${r.status === "failed" ? `  (${rel(r.path)}, ${r.match} match)` : ""}`);
+    for (const p of r.problems) {
+      const under = p.policies.length === report.policies.length
+        ? "under every free policy"
+        : `under free ${p.policies.length === 1 ? "policy" : "policies"} ${p.policies.join(", ")}`;
+      lines.push(`          ${under}:`, ...p.lines.map((l) => `          ${l}`));
+    }
+  }
+  const n = report.results.length;
+  const updated = report.updated ? `, ${report.updated} updated` : "";
+  if (lines.length) lines.push("");
+  lines.push(
+    `${n} fixture${n === 1 ? "" : "s"}, each under ${report.policies.length} free ${
+      report.policies.length === 1 ? "policy" : "policies"
+    } (${report.policies.join(", ")}): ${report.passed} passed, ${report.failed} failed${updated}`,
+  );
+  return lines.join("\n");
+}
