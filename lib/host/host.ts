@@ -90,6 +90,8 @@ export interface HostOptions {
   maxMemoryPages?: number;
   /** Plugin logs (stdout and stderr lines) and host notes (prefixed `host: `). */
   onLog?: (line: string) => void;
+  /** Names the plugin in messages until `get_name` answers. Default: the file name (`(bytes)` for bytes). */
+  label?: string;
 }
 
 /** Measurements of one call. */
@@ -145,7 +147,9 @@ export class PluginHost {
    * module.
    */
   static async load(source: PluginSource, options: HostOptions = {}): Promise<PluginHost> {
-    const { bytes, label } = await readSource(source);
+    const read = await readSource(source);
+    const { bytes } = read;
+    const label = options.label ?? read.label;
     const strict = options.strict ?? true;
     const log = options.onLog ?? (() => {});
     const prepared = prepare(bytes, label, options, strict);
@@ -387,8 +391,10 @@ export interface PolicyReport {
 /**
  * Calls `hook` `calls` times (default 400) under each free policy, each on a
  * fresh instance, and reports whether memory stays flat after the first
- * half. The input is padded with trailing spaces to `inputBytes` (default
- * 16 KiB) so that a leaked buffer shows up as pages within a few calls.
+ * half. The input is padded to `inputBytes` (default 16 KiB), half of it as
+ * a context value (`bifrost_as_padding`, which plugins echo into their
+ * output) and the rest as trailing spaces, so that a leaked input or output
+ * buffer shows up as pages within a few calls.
  * Flags a plugin bounded under only one policy (Bifrost's is unknown),
  * under none, or that fails under one.
  *
@@ -410,26 +416,29 @@ export async function checkFreePolicies(
   input: unknown,
   options: HostOptions & { calls?: number; inputBytes?: number } = {},
 ): Promise<PolicyReport> {
-  const { bytes } = await readSource(source);
+  const { bytes, label } = await readSource(source);
   const calls = Math.max(2, options.calls ?? 400);
   const { calls: _, inputBytes, ...hostOptions } = options;
   const text = padded(typeof input === "string" ? input : JSON.stringify(input), inputBytes ?? 16384);
   const results: PolicyResult[] = [];
   for (const policy of FREE_POLICIES) {
-    const host = await PluginHost.load(bytes, { ...hostOptions, freePolicy: policy });
+    let host: PluginHost | undefined;
     let warm = 0;
     let end = 0;
     let error: string | undefined;
     try {
+      // Loading frees init's config buffer, so a plugin can fail under a policy before its first hook call.
+      host = await PluginHost.load(bytes, { label, ...hostOptions, freePolicy: policy });
       for (let i = 0; i < calls; i++) {
         const { stats } = await host.call(hook, text);
         if (i === Math.floor(calls / 2) - 1) warm = stats.pagesAfter;
         end = stats.pagesAfter;
       }
     } catch (e) {
-      error = (e as Error).message;
+      if (!(e instanceof PluginError)) throw e;
+      error = e.message;
     } finally {
-      host.close();
+      host?.close();
     }
     results.push({
       policy,
@@ -458,8 +467,24 @@ export async function checkFreePolicies(
   return { hook, calls, results, boundedUnder, flags };
 }
 
-/** Pads JSON text with trailing spaces to `size` bytes, so growth per call shows up in pages sooner. */
-function padded(text: string, size: number | undefined): string {
-  const n = size === undefined ? 0 : size - encoder.encode(text).length;
-  return n > 0 ? text + " ".repeat(n) : text;
+/**
+ * Pads a hook input to `size` bytes, half in a context value (echoed into
+ * the output) when the input has a context object, the rest as trailing
+ * spaces, so that growth per call shows up in pages sooner.
+ */
+function padded(text: string, size: number): string {
+  let out = text;
+  try {
+    const value = JSON.parse(text);
+    if (isObject(value) && isObject(value.context)) {
+      value.context.bifrost_as_padding = "x".repeat(Math.floor(size / 2));
+      out = JSON.stringify(value);
+    }
+  } catch { /* not JSON: spaces only */ }
+  const n = size - encoder.encode(out).length;
+  return n > 0 ? out + " ".repeat(n) : out;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
