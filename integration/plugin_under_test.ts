@@ -23,3 +23,24 @@ export const HELLO_WORLD: PluginUnderTest = {
   modelSuffix: " (via assemblyscript-wasm)",
   errorSuffix: " (via assemblyscript plugin)",
 };
+
+/** The Rust test plugin (`testdata/rust-plugin/`): Bifrost's Rust example, serde types. */
+export const RUST_HELLO_WORLD: PluginUnderTest = {
+  label: "hello-world-wasm-rust",
+  modelSuffix: " (via rust-wasm)",
+  errorSuffix: " (via rust plugin)",
+};
+
+/** The docs-style AssemblyScript baseline (`bench/baseline/`): `--runtime stub`, typed json-as classes. */
+export const BASELINE: PluginUnderTest = {
+  label: "hello-world-baseline",
+  modelSuffix: HELLO_WORLD.modelSuffix,
+  errorSuffix: HELLO_WORLD.errorSuffix,
+};
+
+/** The plugins `deno task e2e --plugin FILE` knows, by the name their `get_name` returns. */
+export const KNOWN_PLUGINS: Readonly<Record<string, PluginUnderTest>> = {
+  "hello-world-wasm-typescript": HELLO_WORLD,
+  "hello-world-wasm-rust": RUST_HELLO_WORLD,
+  "hello-world-baseline": BASELINE,
+};
