@@ -4,9 +4,9 @@ import {
   type CallStats,
   checkFreePolicies,
   FREE_POLICIES,
-  type FreePolicy,
   type HookCall,
   type HostOptions,
+  parseFreePolicy,
   PluginHost,
 } from "../../lib/host/host.ts";
 import type { BifrostChatResponse, HookInputOf } from "../../lib/host/hook_types.ts";
@@ -174,14 +174,12 @@ async function readInput(input: CommandInput, hook: HookName): Promise<string> {
 }
 
 async function hostOptions(input: CommandInput): Promise<HostOptions> {
-  const policy = str(input, "free-policy")!;
-  const freePolicy = FREE_POLICIES.find((p) => p === policy);
-  if (!freePolicy) throw new UsageError(`Unknown free policy "${policy}": expected ${FREE_POLICIES.join(", ")}`);
+  const freePolicy = parseFreePolicy(str(input, "free-policy")!);
   const config = await jsonOption(input, "config");
   const timeoutMs = intOption(input, "timeout", 1);
   const maxMemoryPages = intOption(input, "max-pages", 1, 65536);
   return {
-    freePolicy: freePolicy as FreePolicy,
+    freePolicy,
     strict: !flag(input, "no-strict"),
     onLog: (line) => input.io.err(line),
     ...(config === undefined ? {} : { config }),

@@ -55,7 +55,7 @@
  * @module
  */
 import { HOOK_NAMES, type HookName, importProblem } from "../wasm/abi.ts";
-import { PluginContractError, PluginError } from "../errors.ts";
+import { PluginContractError, PluginError, UsageError } from "../errors.ts";
 import type { HookInputOf, HookOutputOf } from "./hook_types.ts";
 import { checkOutput, passThrough } from "./_contract.ts";
 import { type Backend, InlineBackend, type Prepared, ProcessBackend } from "./_backend.ts";
@@ -71,6 +71,38 @@ export type FreePolicy = "both" | "input" | "none" | "double";
 
 /** Every free policy, in the order reports list them. */
 export const FREE_POLICIES: readonly FreePolicy[] = ["both", "input", "none", "double"];
+
+/**
+ * Checks a free policy name, e.g. from the command line. Throws
+ * `UsageError` for anything but {@link FREE_POLICIES}.
+ *
+ * @example
+ * ```ts
+ * import { parseFreePolicy } from "./host.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(parseFreePolicy("none"), "none");
+ * assert.throws(() => parseFreePolicy("some"), { message: 'Unknown free policy "some": expected both, input, none, double' });
+ * ```
+ */
+export function parseFreePolicy(value: string): FreePolicy {
+  const found = FREE_POLICIES.find((p) => p === value.trim());
+  if (!found) throw new UsageError(`Unknown free policy "${value}": expected ${FREE_POLICIES.join(", ")}`);
+  return found;
+}
+
+/**
+ * A comma-separated list of free policies, each checked by {@link parseFreePolicy}.
+ *
+ * @example
+ * ```ts
+ * import { parseFreePolicies } from "./host.ts";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(parseFreePolicies("both, none"), ["both", "none"]);
+ * ```
+ */
+export function parseFreePolicies(value: string): FreePolicy[] {
+  return value.split(",").map(parseFreePolicy);
+}
 
 /** Options of {@link PluginHost.load}. */
 export interface HostOptions {
