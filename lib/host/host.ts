@@ -24,6 +24,8 @@
  * - A 0 return: in strict mode an error; otherwise the host answers the
  *   hook's pass-through output (`returnedZero` is set). Contract violations:
  *   errors in strict mode, logged notes otherwise.
+ * - Memory that doubles since load (and doubles again...) is noted in the
+ *   log: a plugin that keeps growing runs out in a long-lived instance.
  *
  * @example
  * ```ts
@@ -164,12 +166,18 @@ export class PluginHost {
   readonly #strict: boolean;
   readonly #log: (line: string) => void;
   #highWater: number;
+  readonly #loadPages: number;
+  /** The memory size (pages) whose crossing is noted next: each doubling since load. */
+  #noteAt: number;
+  #calls = 0;
 
   private constructor(backend: Backend, strict: boolean, log: (line: string) => void) {
     this.#backend = backend;
     this.#strict = strict;
     this.#log = log;
     this.#highWater = backend.pages;
+    this.#loadPages = backend.pages;
+    this.#noteAt = Math.max(2, backend.pages * 2);
   }
 
   /**
@@ -254,6 +262,8 @@ export class PluginHost {
     const text = typeof input === "string" ? input : JSON.stringify(input);
     const result = await this.#backend.call(hook, text);
     this.#highWater = Math.max(this.#highWater, result.stats.pagesBefore, result.stats.pagesAfter);
+    this.#calls++;
+    if (this.#highWater >= this.#noteAt) this.#noteGrowth();
     const stats = { ...result.stats, highWaterPages: this.#highWater };
     if (result.text === null) {
       const what = "returned 0: Bifrost's handling of a 0 return is unknown";
@@ -264,6 +274,17 @@ export class PluginHost {
       return { output: passThrough(hook, parseOrUndefined(text)) as T, raw: "", stats, returnedZero: true };
     }
     return { output: this.#checked(hook, result.text) as T, raw: result.text, stats, returnedZero: false };
+  }
+
+  /** Notes memory that has doubled since load (again): in a long-lived instance, steady growth runs out. */
+  #noteGrowth(): void {
+    const pages = this.#highWater;
+    this.#log(
+      `host: memory has grown to ${pages} pages (${(pages / 16).toFixed(1)} MiB) in ${this.#calls} ` +
+        `call${this.#calls === 1 ? "" : "s"}, from ${this.#loadPages} at load; if it keeps growing, the plugin runs ` +
+        "out of memory in a long-lived instance ('bifrost-as check' shows under which free policies it stays bounded)",
+    );
+    while (this.#noteAt <= pages) this.#noteAt *= 2;
   }
 
   /** Parses and checks an output against the hook's contract. */
