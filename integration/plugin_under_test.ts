@@ -7,6 +7,8 @@
  * @module
  */
 
+import { RUST_ERROR_SUFFIX, RUST_MODEL_SUFFIX, RUST_PLUGIN_NAME } from "../lib/project/_rust_plugin.ts";
+
 /** The plugin under test. */
 export interface PluginUnderTest {
   /** A short label for the output, e.g. `hello-world`. */
@@ -26,9 +28,9 @@ export const HELLO_WORLD: PluginUnderTest = {
 
 /** The Rust test plugin (`testdata/rust-plugin/`): Bifrost's Rust example, serde types. */
 export const RUST_HELLO_WORLD: PluginUnderTest = {
-  label: "hello-world-wasm-rust",
-  modelSuffix: " (via rust-wasm)",
-  errorSuffix: " (via rust plugin)",
+  label: RUST_PLUGIN_NAME,
+  modelSuffix: RUST_MODEL_SUFFIX,
+  errorSuffix: RUST_ERROR_SUFFIX,
 };
 
 /** The docs-style AssemblyScript baseline (`bench/baseline/`): `--runtime stub`, typed json-as classes. */
@@ -41,6 +43,6 @@ export const BASELINE: PluginUnderTest = {
 /** The plugins `deno task e2e --plugin FILE` knows, by the name their `get_name` returns. */
 export const KNOWN_PLUGINS: Readonly<Record<string, PluginUnderTest>> = {
   "hello-world-wasm-typescript": HELLO_WORLD,
-  "hello-world-wasm-rust": RUST_HELLO_WORLD,
+  [RUST_PLUGIN_NAME]: RUST_HELLO_WORLD,
   "hello-world-baseline": BASELINE,
 };
