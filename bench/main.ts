@@ -70,15 +70,19 @@ async function main(): Promise<number> {
   const [plugin, baseline] = [await helloWorldPlugin(), await baselinePlugin()];
   const rustUnavailable = rustToolchainMissing();
   if (rustUnavailable) progress(`the Rust plugin is left out: ${rustUnavailable}`);
-  const rust = rustUnavailable ? undefined : {
-    path: await rustPlugin("optimized"),
-    raw: await rustPlugin("raw"),
-    twin: { modelSuffix: RUST_MODEL_SUFFIX, errorSuffix: RUST_ERROR_SUFFIX },
-  };
+  const rust = rustUnavailable === undefined
+    ? {
+      rust: {
+        path: await rustPlugin("optimized"),
+        raw: await rustPlugin("raw"),
+        twin: { modelSuffix: RUST_MODEL_SUFFIX, errorSuffix: RUST_ERROR_SUFFIX },
+      },
+    }
+    : { rustUnavailable };
   const report = await runBench({
     plugin,
     baseline,
-    ...(rust ? { rust } : { rustUnavailable }),
+    ...rust,
     sections: BENCH_SECTIONS.filter((s) => sections.has(s)) as BenchSection[],
     preset,
     onProgress: progress,
