@@ -7,23 +7,12 @@
 # packages are the whole toolchain. Idempotent: installs only what is missing
 # and runs `apt-get update` only when a package is missing.
 set -eu
-
-PACKAGES="rustc cargo libstd-rust-dev-wasm32 lld librust-serde-dev librust-serde-derive-dev librust-serde-json-dev"
+. "$(dirname "$0")/_apt_install.sh"
 
 need=""
-for p in $PACKAGES; do
+for p in rustc cargo libstd-rust-dev-wasm32 lld librust-serde-dev librust-serde-derive-dev librust-serde-json-dev; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need="$need $p"
 done
 
-if [ -z "$need" ]; then
-  echo "Rust toolchain already installed"
-  exit 0
-fi
-
-SUDO=""
-if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
 # shellcheck disable=SC2086 # word splitting of the package list is intended
-$SUDO apt-get install -y -qq --no-install-recommends $need
-echo "Installed:$need"
+apt_install "Rust toolchain" $need

@@ -1,6 +1,6 @@
 import { AbiError, UsageError } from "../../lib/errors.ts";
 import { checkPlugin, formatCheckReport } from "../../lib/project/check.ts";
-import { type Command, flag, intOption, jsonOption, printJson } from "../_command.ts";
+import { type Command, flag, intOption, jsonOption, printJson, requireFile } from "../_command.ts";
 
 export const check: Command = {
   name: "check",
@@ -50,14 +50,7 @@ warning), 0 otherwise, 2 for usage errors.`,
     const config = await jsonOption(input, "config");
     const calls = intOption(input, "calls", 2);
     const timeoutMs = intOption(input, "timeout", 0, 3_600_000)!;
-    try {
-      const info = await Deno.stat(path);
-      if (!info.isFile) throw new UsageError(`Cannot read "${path}": not a file`);
-    } catch (e) {
-      if (e instanceof UsageError) throw e;
-      const why = e instanceof Deno.errors.NotFound ? "file not found" : (e as Error).message;
-      throw new UsageError(`Cannot read "${path}": ${why}`, { cause: e });
-    }
+    await requireFile(path);
     let report;
     try {
       report = await checkPlugin(path, {

@@ -10,7 +10,16 @@ import {
   PluginHost,
 } from "../../lib/host/host.ts";
 import type { BifrostChatResponse, HookInputOf } from "../../lib/host/hook_types.ts";
-import { type Command, type CommandInput, flag, intOption, jsonOption, printJson, str } from "../_command.ts";
+import {
+  type Command,
+  type CommandInput,
+  flag,
+  intOption,
+  jsonOption,
+  printJson,
+  requireFile,
+  str,
+} from "../_command.ts";
 
 const base64 = (text: string) => btoa(String.fromCharCode(...new TextEncoder().encode(text)));
 const CONTEXT = { request_id: "bifrost-as-run" };
@@ -118,7 +127,7 @@ contract; 2 for usage errors.`,
     const text = await readInput(input, hook);
     const options = await hostOptions(input);
     const repeat = intOption(input, "repeat", 1);
-    await readable(path);
+    await requireFile(path);
 
     if (flag(input, "check-free")) return await checkFree(input, path, hook, text, options, repeat);
 
@@ -186,18 +195,6 @@ async function hostOptions(input: CommandInput): Promise<HostOptions> {
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
     ...(maxMemoryPages === undefined ? {} : { maxMemoryPages }),
   };
-}
-
-/** The plugin file must be readable: a wrong path is a usage error, not a broken plugin. */
-async function readable(path: string): Promise<void> {
-  try {
-    const info = await Deno.stat(path);
-    if (info.isDirectory) throw new UsageError(`Cannot read "${path}": it is a directory`);
-  } catch (e) {
-    if (e instanceof UsageError) throw e;
-    const why = e instanceof Deno.errors.NotFound ? "file not found" : (e as Error).message;
-    throw new UsageError(`Cannot read "${path}": ${why}`, { cause: e });
-  }
 }
 
 async function load(path: string, options: HostOptions): Promise<PluginHost> {
