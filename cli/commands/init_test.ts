@@ -204,6 +204,7 @@ Deno.test("init --sdk-spec names a version, a tarball or a folder; no generated 
     await Deno.writeFile(`${root}/bifrost-as-9.9.9.tgz`, new Uint8Array(1));
     const cases: [string, string][] = [
       ["0.2.0-rc.1", "0.2.0-rc.1"],
+      ["bifrost-as@1.2.3", "1.2.3"],
       [`${root}/bifrost-as-9.9.9.tgz`, `file:${root}/bifrost-as-9.9.9.tgz`],
       [TOOLKIT, `file:${TOOLKIT}`],
     ];
@@ -221,9 +222,11 @@ Deno.test("init --sdk-spec names a version, a tarball or a folder; no generated 
         assert.ok(!text.includes(root) && !text.includes(TOOLKIT), `${file} names an absolute path`);
       }
     }
-    // Without --sdk-spec, the toolkit's own version.
+    // Without --sdk-spec, or with the bare package name: the toolkit's own version.
     const version = JSON.parse(await Deno.readTextFile(`${TOOLKIT}/package.json`)).version;
     assert.equal(JSON.parse((await runCli(["init", `${root}/d`, "--json"])).stdout).dependency, version);
+    const named = await runCli(["init", `${root}/e`, "--sdk-spec", "bifrost-as", "--json"]);
+    assert.equal(JSON.parse(named.stdout).dependency, version);
   } finally {
     await Deno.remove(root, { recursive: true });
   }

@@ -66,9 +66,10 @@ export interface InitOptions {
   /** The plugin's name (`get_name`); default: the directory's name. */
   name?: string;
   /**
-   * What `package.json` depends on as `bifrost-as`: a version (`0.1.0`), a
-   * tarball from `npm pack`, or a toolkit folder (both written as absolute
-   * `file:` specs). Default: this toolkit's own version.
+   * What `package.json` depends on as `bifrost-as`: a version (`0.1.0`,
+   * `bifrost-as@0.1.0`, or `bifrost-as` for this toolkit's), a tarball from
+   * `npm pack`, or a toolkit folder (both written as absolute `file:`
+   * specs). Default: this toolkit's own version.
    */
   sdkSpec?: string;
   /**
@@ -155,7 +156,9 @@ export async function initProject(options: InitOptions): Promise<InitResult> {
 
 /** A version, or an absolute `file:` spec of a tarball or toolkit folder; see {@link InitOptions.sdkSpec}. */
 async function dependencySpec(spec: string): Promise<string> {
-  if (/^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/.test(spec)) return spec;
+  if (spec === PACKAGE_NAME) return TOOLKIT_VERSION;
+  const version = spec.startsWith(`${PACKAGE_NAME}@`) ? spec.slice(PACKAGE_NAME.length + 1) : spec;
+  if (/^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/.test(version)) return version;
   const expected = `expected an exact version (e.g. ${TOOLKIT_VERSION}), a ${PACKAGE_NAME} tarball or a folder`;
   const path = localPath(spec);
   if (path === undefined) throw new UsageError(`Invalid --sdk-spec "${spec}": ${expected}`);
