@@ -7,6 +7,7 @@
  * @module
  */
 import assert from "node:assert/strict";
+import type { PluginUnderTest } from "./plugin_under_test.ts";
 
 /** Where a target is reachable from the machine running the checks. */
 export interface Endpoints {
@@ -19,11 +20,8 @@ export interface Endpoints {
 /** One end-to-end check. */
 export interface Check {
   name: string;
-  run(e: Endpoints): Promise<void>;
+  run(e: Endpoints, plugin: PluginUnderTest): Promise<void>;
 }
-
-const SUFFIX = " (via assemblyscript-wasm)";
-const ERROR_SUFFIX = " (via assemblyscript plugin)";
 
 function chat(e: Endpoints, model: string, content: string, stream = false): Promise<Response> {
   return fetch(`${e.gatewayUrl}/v1/chat/completions`, {
@@ -65,12 +63,12 @@ async function json(res: Response): Promise<Json> {
 export const CHECKS: Check[] = [
   {
     name: "a normal request reaches the upstream and comes back with the post hook's model suffix",
-    async run(e) {
+    async run(e, plugin) {
       await clearUpstream(e);
       const res = await chat(e, "openai/gpt-4o", "hello e2e");
       const body = await json(res);
       assert.equal(res.status, 200, JSON.stringify(body));
-      assert.equal(body.model, `gpt-4o${SUFFIX}`);
+      assert.equal(body.model, `gpt-4o${plugin.modelSuffix}`);
       assert.equal(body.choices[0].message.content, "Echo: hello e2e");
       const seen = await upstreamChats(e);
       assert.equal(seen.length, 1, "the upstream should have seen exactly one chat request");
@@ -107,11 +105,11 @@ export const CHECKS: Check[] = [
   },
   {
     name: "an upstream failure comes back with the post hook's error suffix",
-    async run(e) {
+    async run(e, plugin) {
       const res = await chat(e, "openai/fail-500", "hi");
       const body = await json(res);
       assert.equal(res.status, 500, JSON.stringify(body));
-      assert.ok(String(body.error.message).endsWith(ERROR_SUFFIX), `message: ${body.error.message}`);
+      assert.ok(String(body.error.message).endsWith(plugin.errorSuffix), `message: ${body.error.message}`);
     },
   },
   {

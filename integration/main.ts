@@ -9,6 +9,7 @@
  */
 import { runScript, scriptArgs } from "../lib/_script.ts";
 import { CHECKS } from "./checks.ts";
+import { HELLO_WORLD } from "./plugin_under_test.ts";
 import { composeAvailability, DEFAULT_DENO_IMAGE, startCompose } from "./compose.ts";
 import { packagedAvailability, startPackaged } from "./packaged.ts";
 import { DEFAULT_BIFROST_IMAGE, E2E_DIR, prepare, ROOT, type RunningTarget, startLocal, useUrls } from "./targets.ts";
@@ -111,7 +112,7 @@ async function main(): Promise<number> {
     for (const check of checks) {
       const t = performance.now();
       try {
-        await check.run(target);
+        await check.run(target, HELLO_WORLD);
         passed++;
         console.log(`  ✓ ${check.name} (${ms(t)})`);
       } catch (e) {
