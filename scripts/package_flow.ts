@@ -250,6 +250,8 @@ async function main(): Promise<number> {
     await check("npm install", async () => {
       const r = await run(flow, needs(flow.project, "init"), "npm", "install");
       expect(r, "npm install");
+      // The project's allowScripts covers deno's postinstall and the tarball's prepare.
+      if (/install-scripts/.test(r.stderr)) throw new Error(`npm warned about install scripts:\n  ${r.stderr.trim()}`);
       const sdk = await Deno.lstat(`${flow.project}/node_modules/bifrost-as`);
       if (!sdk.isDirectory) throw new Error("node_modules/bifrost-as is not a directory");
       await Deno.stat(`${flow.project}/package-lock.json`);

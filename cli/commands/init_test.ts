@@ -216,6 +216,8 @@ Deno.test("init --sdk-spec names a version, a tarball or a folder; no generated 
       const pkg = JSON.parse(await Deno.readTextFile(`${dir}/package.json`));
       assert.deepEqual(pkg.dependencies, { "bifrost-as": dependency });
       assert.deepEqual(Object.keys(pkg.devDependencies), ["deno"]);
+      const file = dependency.startsWith("file:") ? { [dependency]: false } : {};
+      assert.deepEqual(pkg.allowScripts, { deno: true, ...file });
       await assert.rejects(Deno.lstat(`${dir}/node_modules`), Deno.errors.NotFound, "nothing linked");
       for (const file of ["asconfig.json", "deno.json", "compose.yaml", "test/p" + i + "_test.ts"]) {
         const text = await Deno.readTextFile(`${dir}/${file}`);

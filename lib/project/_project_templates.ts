@@ -79,8 +79,9 @@ export function projectFiles(n: ProjectNames): Record<string, string> {
     scripts: render(n, PACKAGE_NAME),
     dependencies: { [PACKAGE_NAME]: n.dependency },
     devDependencies: { deno: n.deno },
-    // The deno package's postinstall puts its binary in place (npm blocks dependencies' install scripts unless allowed).
-    allowScripts: { deno: true },
+    // npm runs a dependency's install scripts only when allowed: deno's postinstall puts its binary in place; the
+    // prepare script of a bifrost-as tarball or folder (its own `deno install`) is not needed, the command does that.
+    allowScripts: { deno: true, ...(n.dependency.startsWith("file:") ? { [n.dependency]: false } : {}) },
   };
   return {
     "package.json": `${JSON.stringify(packageJson, null, 2)}\n`,
