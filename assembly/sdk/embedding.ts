@@ -5,7 +5,7 @@
 // host sends, flat or wrapped, is a guess: the views read every shape and
 // keep the JSON as it came.
 import { JSON } from "json-as";
-import { Fallback } from "./chat";
+import { LLMRequest } from "./common";
 import { JsonArray, JsonKind, JsonList, JsonObject } from "./json";
 import { LLMUsage } from "./response";
 
@@ -32,20 +32,7 @@ function itemText(item: JsonArray): string | null {
 }
 
 /** The embeddings request a pre_hook sees. */
-export class EmbeddingRequest extends JsonObject {
-  get provider(): string {
-    return this.getStringOr("provider", "");
-  }
-  set provider(v: string) {
-    this.set<string>("provider", v);
-  }
-  get model(): string {
-    return this.getStringOr("model", "");
-  }
-  set model(v: string) {
-    this.set<string>("model", v);
-  }
-
+export class EmbeddingRequest extends LLMRequest {
   /**
    * The texts to embed, whatever the input's shape: a string, strings
    * (OpenAI's and the older core's), or items that are arrays of parts
@@ -77,11 +64,6 @@ export class EmbeddingRequest extends JsonObject {
 
   get params(): EmbeddingParameters | null {
     return this.getObject<EmbeddingParameters>("params");
-  }
-
-  get fallbacks(): JsonList<Fallback> | null {
-    const a = this.getArray("fallbacks");
-    return a === null ? null : new JsonList<Fallback>(a);
   }
 }
 

@@ -11,10 +11,10 @@ export {
   ChatMessageContent,
   ChatMessageRole,
   ChatParameters,
-  Fallback,
   FunctionCall,
   ToolCall,
 } from "./chat";
+export { Fallback, LLMAnswer, LLMRequest } from "./common";
 export { BifrostChatResponse, BifrostResponse, LLMUsage, ResponseChoice } from "./response";
 export { kindOfRequestType, REQUEST_TYPE_KEY, RequestKind, requestKindName } from "./kinds";
 export {

@@ -3,6 +3,7 @@
 // (kinds.ts) and wraps the other kinds' answers.
 import { JsonList, JsonObject } from "./json";
 import { ChatMessage } from "./chat";
+import { LLMAnswer } from "./common";
 import { EmbeddingResponse } from "./embedding";
 import { detectResponseKind, KindedObject, RequestKind, responseBody, responseKey } from "./kinds";
 import { ListModelsResponse } from "./models";
@@ -58,19 +59,7 @@ export class ResponseChoice extends JsonObject {
 }
 
 /** An OpenAI-style chat completion. */
-export class BifrostChatResponse extends JsonObject {
-  get id(): string {
-    return this.getStringOr("id", "");
-  }
-  set id(v: string) {
-    this.set<string>("id", v);
-  }
-  get model(): string {
-    return this.getStringOr("model", "");
-  }
-  set model(v: string) {
-    this.set<string>("model", v);
-  }
+export class BifrostChatResponse extends LLMAnswer {
   get choices(): JsonList<ResponseChoice> {
     return new JsonList<ResponseChoice>(this.getOrCreateArray("choices"));
   }

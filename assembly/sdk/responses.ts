@@ -5,9 +5,9 @@
 // `responses_response`, is a guess (docs/abi-request-kinds.md). Views:
 // unknown fields (tools, reasoning, annotations, ...) are kept.
 import { JSON } from "json-as";
-import { ChatContentBlock, ChatMessageContent, Fallback } from "./chat";
-import { JsonArray, JsonKind, JsonList, JsonObject } from "./json";
-import { problem } from "./problems";
+import { ChatContentBlock, ChatMessageContent, readContent, writeContent } from "./chat";
+import { LLMAnswer, LLMRequest } from "./common";
+import { JsonArray, JsonList, JsonObject } from "./json";
 
 /** ResponsesItem types (Go's ResponsesMessageType); providers add more. */
 export namespace ResponsesItemType {
@@ -51,21 +51,10 @@ export class ResponsesItem extends JsonObject {
 
   /** A message's content: a string, or blocks such as `input_text`/`output_text` (each with `text`). */
   get content(): ChatMessageContent | null {
-    const k = this.kind("content");
-    if (k == JsonKind.String) return ChatMessageContent.ofText(this.getString("content"));
-    if (k == JsonKind.Array) {
-      const c = new ChatMessageContent();
-      c.isText = false;
-      c.blocks = new JsonList<ChatContentBlock>(this.getArray("content")!);
-      return c;
-    }
-    if (k != JsonKind.Missing && k != JsonKind.Null) problem(this.childPath("content") + ": expected string or array");
-    return null;
+    return readContent(this);
   }
   set content(c: ChatMessageContent | null) {
-    if (c === null) this.setNull("content");
-    else if (c.isText) this.set<string>("content", c.text);
-    else this.setNode("content", c.blocks.array);
+    writeContent(this, c);
   }
 
   /** A function call's id (`call_id`), also on its output. */
@@ -135,29 +124,13 @@ export class ResponsesParameters extends JsonObject {
 }
 
 /** The Responses API request a pre_hook sees: `input` is items (a string input arrives as one user message). */
-export class ResponsesRequest extends JsonObject {
-  get provider(): string {
-    return this.getStringOr("provider", "");
-  }
-  set provider(v: string) {
-    this.set<string>("provider", v);
-  }
-  get model(): string {
-    return this.getStringOr("model", "");
-  }
-  set model(v: string) {
-    this.set<string>("model", v);
-  }
+export class ResponsesRequest extends LLMRequest {
   /** The input items (created empty when absent). */
   get input(): JsonList<ResponsesItem> {
     return new JsonList<ResponsesItem>(this.getOrCreateArray("input"));
   }
   get params(): ResponsesParameters | null {
     return this.getObject<ResponsesParameters>("params");
-  }
-  get fallbacks(): JsonList<Fallback> | null {
-    const a = this.getArray("fallbacks");
-    return a === null ? null : new JsonList<Fallback>(a);
   }
 }
 
@@ -183,19 +156,7 @@ export class ResponsesUsage extends JsonObject {
 }
 
 /** A Responses API answer (`object: "response"`): output items, usually one assistant message. */
-export class ResponsesResponse extends JsonObject {
-  get id(): string {
-    return this.getStringOr("id", "");
-  }
-  set id(v: string) {
-    this.set<string>("id", v);
-  }
-  get model(): string {
-    return this.getStringOr("model", "");
-  }
-  set model(v: string) {
-    this.set<string>("model", v);
-  }
+export class ResponsesResponse extends LLMAnswer {
   get status(): string {
     return this.getStringOr("status", "");
   }

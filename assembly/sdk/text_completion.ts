@@ -4,7 +4,7 @@
 // the request flat like chat, and the answer as `text_completion_response`,
 // is a guess (docs/abi-request-kinds.md). Views: unknown fields are kept.
 import { JSON } from "json-as";
-import { Fallback } from "./chat";
+import { LLMAnswer, LLMRequest } from "./common";
 import { JsonKind, JsonList, JsonObject } from "./json";
 import { problem } from "./problems";
 import { LLMUsage } from "./response";
@@ -29,20 +29,7 @@ export class TextCompletionParameters extends JsonObject {
 }
 
 /** The text completion request a pre_hook sees: `input` is the prompt, one string or several. */
-export class TextCompletionRequest extends JsonObject {
-  get provider(): string {
-    return this.getStringOr("provider", "");
-  }
-  set provider(v: string) {
-    this.set<string>("provider", v);
-  }
-  get model(): string {
-    return this.getStringOr("model", "");
-  }
-  set model(v: string) {
-    this.set<string>("model", v);
-  }
-
+export class TextCompletionRequest extends LLMRequest {
   /** The prompts: a string input is one prompt; a wrong type is a problem and reads as none. */
   get prompts(): string[] {
     const k = this.kind("input");
@@ -59,11 +46,6 @@ export class TextCompletionRequest extends JsonObject {
 
   get params(): TextCompletionParameters | null {
     return this.getObject<TextCompletionParameters>("params");
-  }
-
-  get fallbacks(): JsonList<Fallback> | null {
-    const a = this.getArray("fallbacks");
-    return a === null ? null : new JsonList<Fallback>(a);
   }
 }
 
@@ -91,19 +73,7 @@ export class TextCompletionChoice extends JsonObject {
 }
 
 /** An OpenAI `text_completion`. */
-export class TextCompletionResponse extends JsonObject {
-  get id(): string {
-    return this.getStringOr("id", "");
-  }
-  set id(v: string) {
-    this.set<string>("id", v);
-  }
-  get model(): string {
-    return this.getStringOr("model", "");
-  }
-  set model(v: string) {
-    this.set<string>("model", v);
-  }
+export class TextCompletionResponse extends LLMAnswer {
   get object(): string {
     return this.getStringOr("object", "");
   }
