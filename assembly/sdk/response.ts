@@ -96,7 +96,8 @@ export class BifrostResponse extends JsonObject {
 
   /** The answer's own object (the wrapper's value, or this when flat); null when the kind is Unknown. */
   get body(): JsonObject | null {
-    return this.requestKind == RequestKind.Unknown ? null : this.located().body;
+    const at = this.located();
+    return detectResponseKind(at) == RequestKind.Unknown ? null : at.body;
   }
 
   /** The answer's model, whatever its kind ("" when it has none). */
