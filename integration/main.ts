@@ -11,8 +11,14 @@
 import { runScript, scriptArgs } from "../lib/_script.ts";
 import { UsageError } from "../lib/errors.ts";
 import { PluginHost } from "../lib/host/host.ts";
-import { CHECKS } from "./checks.ts";
-import { HELLO_WORLD, KNOWN_PLUGINS, type PluginUnderTest } from "./plugin_under_test.ts";
+import { CHECKS, skipReason } from "./checks.ts";
+import {
+  HELLO_WORLD,
+  KNOWN_PLUGINS,
+  PLUGIN_KINDS,
+  type PluginKind,
+  type PluginUnderTest,
+} from "./plugin_under_test.ts";
 import { composeAvailability, DEFAULT_DENO_IMAGE, startCompose } from "./compose.ts";
 import { packagedAvailability, startPackaged } from "./packaged.ts";
 import { DEFAULT_BIFROST_IMAGE, E2E_DIR, prepare, ROOT, type RunningTarget, startLocal, useUrls } from "./targets.ts";
@@ -34,6 +40,8 @@ Options:
                       or described by the two options below
   --model-suffix S    what its post hook appends to a response's model
   --error-suffix S    what its post hook appends to an error's message
+  --kinds LIST        the request kinds it implements those behaviours for (${PLUGIN_KINDS.join(",")};
+                      default: what its get_name is known for, else chat); checks of other kinds are skipped
   -h, --help          show this help
 
 Environment: BIFROST_IMAGE (compose and packaged; default ${DEFAULT_BIFROST_IMAGE}, which cannot load
@@ -62,6 +70,7 @@ async function main(): Promise<number> {
     plugin: { type: "string" },
     "model-suffix": { type: "string" },
     "error-suffix": { type: "string" },
+    kinds: { type: "string" },
   });
   if (!args) return 0;
   const wanted = String(args.target ?? "auto");
@@ -121,9 +130,15 @@ async function main(): Promise<number> {
   }
 
   console.log(`target: ${target.name} (${why!}): ${target.description}`);
-  let passed = 0, failed = 0;
+  let passed = 0, failed = 0, skipped = 0;
   try {
     for (const check of checks) {
+      const skip = skipReason(check, underTest.profile);
+      if (skip) {
+        skipped++;
+        console.log(`  - ${check.name}: SKIPPED: ${skip}`);
+        continue;
+      }
       const t = performance.now();
       try {
         await check.run(target, underTest.profile);
@@ -139,7 +154,7 @@ async function main(): Promise<number> {
   }
   console.log(`target: ${target.name}`);
   console.log(`plugin under test: ${underTest.profile.label}`);
-  console.log(`${passed} passed, ${failed} failed`);
+  console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
   return failed === 0 ? 0 : 1;
 }
 
@@ -154,9 +169,10 @@ async function pluginUnderTest(
   const path = args.plugin as string | undefined;
   const model = args["model-suffix"] as string | undefined;
   const error = args["error-suffix"] as string | undefined;
+  const kinds = args.kinds === undefined ? undefined : parseKinds(String(args.kinds));
   if (path === undefined) {
-    if (model !== undefined || error !== undefined) {
-      throw new UsageError("--model-suffix and --error-suffix need --plugin");
+    if (model !== undefined || error !== undefined || kinds !== undefined) {
+      throw new UsageError("--model-suffix, --error-suffix and --kinds need --plugin");
     }
     return { profile: HELLO_WORLD };
   }
@@ -176,8 +192,22 @@ async function pluginUnderTest(
         "give --model-suffix and --error-suffix, what its post hook appends",
     );
   }
-  const profile = { label: name, modelSuffix: model ?? known!.modelSuffix, errorSuffix: error ?? known!.errorSuffix };
-  return { profile: { ...known, ...profile }, file: { path, name } };
+  const profile = {
+    label: name,
+    modelSuffix: model ?? known!.modelSuffix,
+    errorSuffix: error ?? known!.errorSuffix,
+    kinds: kinds ?? known?.kinds ?? ["chat" as const],
+  };
+  return { profile, file: { path, name } };
+}
+
+/** `--kinds chat,responses`: known kinds only. */
+function parseKinds(text: string): PluginKind[] {
+  return text.split(",").map((k) => {
+    const kind = PLUGIN_KINDS.find((x) => x === k.trim());
+    if (!kind) throw new UsageError(`Unknown kind "${k.trim()}" in --kinds: expected ${PLUGIN_KINDS.join(", ")}`);
+    return kind;
+  });
 }
 
 // Exit explicitly: a container tool left running after a failure must not keep the suite alive.

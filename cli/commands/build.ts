@@ -1,6 +1,5 @@
 import { buildPlugin, DEFAULT_ENTRY } from "../../lib/project/build.ts";
 import { formatReport, validateModule } from "../../lib/wasm/validate.ts";
-import { ensureSdkLink } from "../../lib/project/_sdk_link.ts";
 import { type Command, flag, printJson, str } from "../_command.ts";
 
 export const build: Command = {
@@ -26,9 +25,6 @@ module breaks the ABI (the .wasm is still written, for inspection).`,
   async run(input) {
     const { io } = input;
     const entry = str(input, "entry")!;
-    // A plugin project's SDK link is not committed: a fresh clone gets it here.
-    const linked = await ensureSdkLink(Deno.cwd());
-    if (linked && !flag(input, "json")) io.err(linked);
     if (!flag(input, "quiet") && !flag(input, "json")) io.err(`Compiling ${entry}...`);
     const out = str(input, "out");
     const result = await buildPlugin({ entry, debug: flag(input, "debug"), ...(out ? { out } : {}) });

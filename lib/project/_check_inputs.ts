@@ -9,6 +9,9 @@
  * - `rich`: fields the seed's types do not name (provider parameters,
  *   content blocks, `extra_fields`, logprobs, usage details, error details),
  *   which a pass-through must not drop.
+ * - `kinds`: requests and answers beyond chat (the Responses API,
+ *   embeddings, model lists), which Bifrost runs the LLM hooks for too
+ *   (`docs/abi-request-kinds.md`), in the shapes the local gateway sends.
  * - `malformed`: input Bifrost should never send (not JSON, `{}`, wrong
  *   types, nesting 1000 deep): how the plugin fails, not whether.
  *
@@ -27,7 +30,7 @@ import {
 } from "../host/input_builders.ts";
 
 /** What a kind of input tells about a plugin. */
-export type CaseKind = "sample" | "go-nulls" | "rich" | "malformed";
+export type CaseKind = "sample" | "go-nulls" | "rich" | "kinds" | "malformed";
 
 /** One input for one hook. */
 export interface CheckCase {
@@ -58,6 +61,79 @@ export const PASS_THROUGH: Record<HookName, readonly string[]> = {
 const CHAT_BODY = { model: "openai/gpt-4o", messages: [{ role: "user", content: "Hello" }] };
 const HEADERS = { "Content-Type": "application/json" };
 const TOOL_CALL = { id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } };
+
+/** The context Bifrost's HTTP transport gives a request of `type`. */
+const kindContext = (type: string) => ({ "request-id": "check-1", "bifrost-http-request-type": type });
+
+/** Requests and answers of the kinds beyond chat, for the hooks that see them. */
+function otherKinds(): CheckCase[] {
+  const kind = (hook: HookName, id: string, label: string, input: unknown): CheckCase => ({
+    hook,
+    id,
+    label,
+    kind: "kinds",
+    input,
+  });
+  return [
+    kind("pre_hook", "responses", "a Responses API request", {
+      context: kindContext("responses"),
+      request: {
+        provider: "openai",
+        model: "gpt-4o",
+        input: [{ type: "message", role: "user", content: [{ type: "input_text", text: "What is 2+2?" }] }],
+        params: { instructions: "Be brief" },
+      },
+    }),
+    kind("pre_hook", "embedding", "an embeddings request", {
+      context: kindContext("embedding"),
+      request: {
+        provider: "openai",
+        model: "text-embedding-3-small",
+        input: [[{ type: "text", text: "hello" }], [{ type: "text", text: "world" }]],
+        params: { encoding_format: "base64" },
+      },
+    }),
+    kind("pre_hook", "list-models", "a model list request", {
+      context: kindContext("list_models"),
+      request: { provider: "openai" },
+    }),
+    kind("post_hook", "responses-answer", "a Responses API answer", {
+      context: kindContext("responses"),
+      response: {
+        responses_response: {
+          id: "resp-1",
+          object: "response",
+          created_at: 1_735_689_600,
+          status: "completed",
+          model: "gpt-4o",
+          output: [{
+            type: "message",
+            id: "msg-1",
+            status: "completed",
+            role: "assistant",
+            content: [{ type: "output_text", text: "4", annotations: [] }],
+          }],
+          usage: { input_tokens: 12, output_tokens: 1, total_tokens: 13 },
+        },
+      },
+      error: {},
+      has_error: false,
+    }),
+    kind("post_hook", "embedding-answer", "an embeddings answer", {
+      context: kindContext("embedding"),
+      response: {
+        embedding_response: {
+          object: "list",
+          model: "text-embedding-3-small",
+          data: [{ object: "embedding", index: 0, embedding: [0.0023, -0.0093] }],
+          usage: { prompt_tokens: 2, total_tokens: 2 },
+        },
+      },
+      error: {},
+      has_error: false,
+    }),
+  ];
+}
 
 /** `[[[...]]]`, `depth` arrays deep. */
 function nested(depth: number): string {
@@ -230,6 +306,7 @@ export function checkCases(): CheckCase[] {
       },
       wrongTypes: { ...httpPost, response: { ...httpPost.response, status_code: "200" } },
     }),
+    ...otherKinds(),
     ...casesOf("http_stream_chunk_hook", chunk, {
       rich: streamChunkInput({
         chunk: {

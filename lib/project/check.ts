@@ -9,7 +9,8 @@
  *   own error), or memory grows under every free policy.
  * - `warning`: it may fail or lose data in Bifrost: a trap or an error on
  *   input Bifrost sends (Go's `null` for nil maps, byte slices and pointers;
- *   fields the seed's types do not name), traps on malformed input (what
+ *   fields the seed's types do not name; requests beyond chat: the Responses
+ *   API, embeddings, model lists), traps on malformed input (what
  *   Bifrost does after a trap is not documented), fields a pass-through
  *   drops, memory bounded under some free policies only (Bifrost's policy is
  *   not documented), validation warnings.
@@ -256,7 +257,9 @@ function judgeCases(cases: CaseResult[], add: (s: CheckSeverity, t: CheckFinding
   for (const c of cases.filter((c) => c.kind === "sample" && failed(c))) {
     add("error", "hooks", `${c.hook} ${verb(c)} on ${c.label}: ${brief(c)}`);
   }
-  for (const c of cases.filter((c) => (c.kind === "go-nulls" || c.kind === "rich") && failed(c))) {
+  for (
+    const c of cases.filter((c) => (c.kind === "go-nulls" || c.kind === "rich" || c.kind === "kinds") && failed(c))
+  ) {
     add("warning", "hooks", `${c.hook} ${verb(c)} on ${c.label}, which Bifrost may send: ${brief(c)}`);
   }
   const malformed = cases.filter((c) => c.kind === "malformed");

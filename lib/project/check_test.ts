@@ -36,6 +36,7 @@ Deno.test("check: the docs-style baseline grows under every free policy, traps o
   assert.ok(
     warnings.some((w) => /^post_hook drops 11 input fields from what it returns: .*system_fingerprint/.test(w)),
   );
+  assert.ok(warnings.some((w) => /^pre_hook traps on an embeddings request, which Bifrost may send/.test(w)));
   assert.match(formatCheckReport(r), /^1 error, \d+ warnings$/m);
 });
 
@@ -62,7 +63,17 @@ Deno.test({
         'unreachable executed (an AssemblyScript abort or a Rust panic) in function "rust_panic"',
     ));
     assert.ok(warnings.some((w) => /^Traps or breaks the output contract on 20 of 20 malformed inputs/.test(w)));
-    assert.ok(warnings.some((w) => /^post_hook drops 11 input fields .*extra_fields, error\.is_bifrost_error/.test(w)));
+    assert.ok(warnings.some((w) => /^post_hook drops 13 input fields .*extra_fields, error\.is_bifrost_error/.test(w)));
+    // Bifrost runs the LLM hooks for every kind: the chat types reject embeddings and model lists, and the post hook
+    // replaces other kinds' answers with {"chat_response": null}.
+    assert.deepEqual(outcomes(r, "kinds"), [
+      "pre_hook responses: ok",
+      "pre_hook embedding: trap",
+      "pre_hook list-models: trap",
+      "post_hook responses-answer: ok",
+      "post_hook embedding-answer: ok",
+    ]);
+    assert.deepEqual(r.cases.find((c) => c.id === "responses-answer")!.dropped, ["response.responses_response"]);
     assert.ok(warnings.some((w) => /^Memory stays bounded only under the "both" free policy/.test(w)));
     assert.ok(warnings.some((w) => /^Fails under the "double" free policy: .*trapped in init/.test(w)));
   },
