@@ -13,7 +13,8 @@ import { BENCH_SECTIONS, type BenchSection, FULL, QUICK, runBench } from "../lib
 import { UsageError } from "../lib/errors.ts";
 import { measureBuildTimes } from "./_build_times.ts";
 import { baselinePlugin, helloWorldPlugin } from "./_plugins.ts";
-import { RUST_ERROR_SUFFIX, RUST_MODEL_SUFFIX, rustPlugin, rustToolchainMissing } from "../lib/project/_rust_plugin.ts";
+import { rustPlugin, rustToolchainMissing } from "../lib/project/_test_rust_plugin.ts";
+import { RUST_TWIN } from "../lib/bench/native.ts";
 import { intOption, runScript, scriptArgs } from "../lib/_script.ts";
 
 const SECTIONS = [...BENCH_SECTIONS, "build"] as const;
@@ -75,7 +76,7 @@ async function main(): Promise<number> {
       rust: {
         path: await rustPlugin("optimized"),
         raw: await rustPlugin("raw"),
-        twin: { modelSuffix: RUST_MODEL_SUFFIX, errorSuffix: RUST_ERROR_SUFFIX },
+        twin: RUST_TWIN,
       },
     }
     : { rustUnavailable };

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { RUST_ERROR_SUFFIX, RUST_MODEL_SUFFIX, RUST_PLUGIN_NAME } from "../lib/project/_rust_plugin.ts";
+import { RUST_TWIN } from "../lib/bench/native.ts";
 
 /** A request kind Bifrost runs a plugin's LLM hooks for. */
 export type PluginKind = "chat" | "text_completion" | "responses" | "embedding" | "list_models";
@@ -44,9 +44,9 @@ export const HELLO_WORLD: PluginUnderTest = {
 
 /** The Rust test plugin (`testdata/rust-plugin/`): Bifrost's Rust example, serde types, chat only. */
 export const RUST_HELLO_WORLD: PluginUnderTest = {
-  label: RUST_PLUGIN_NAME,
-  modelSuffix: RUST_MODEL_SUFFIX,
-  errorSuffix: RUST_ERROR_SUFFIX,
+  label: RUST_TWIN.name,
+  modelSuffix: RUST_TWIN.modelSuffix,
+  errorSuffix: RUST_TWIN.errorSuffix,
   kinds: ["chat"],
 };
 
@@ -61,6 +61,6 @@ export const BASELINE: PluginUnderTest = {
 /** The plugins `deno task e2e --plugin FILE` knows, by the name their `get_name` returns. */
 export const KNOWN_PLUGINS: Readonly<Record<string, PluginUnderTest>> = {
   "hello-world-wasm-typescript": HELLO_WORLD,
-  [RUST_PLUGIN_NAME]: RUST_HELLO_WORLD,
+  [RUST_TWIN.name]: RUST_HELLO_WORLD,
   "hello-world-baseline": BASELINE,
 };

@@ -2,7 +2,7 @@ import { UsageError } from "../../lib/errors.ts";
 import { formatBenchReport } from "../../lib/bench/report.ts";
 import { BENCH_SECTIONS, type BenchSection, FULL, QUICK, runBench } from "../../lib/bench/run.ts";
 import { type Command, flag, printJson, str } from "../_command.ts";
-import { RUST_ERROR_SUFFIX, RUST_MODEL_SUFFIX } from "../../lib/project/_rust_plugin.ts";
+import { RUST_TWIN } from "../../lib/bench/native.ts";
 
 export const bench: Command = {
   name: "bench",
@@ -49,9 +49,7 @@ A full run takes a minute or more; --quick takes seconds.`,
     const report = await runBench({
       plugin,
       ...(baseline ? { baseline } : {}),
-      ...(rust
-        ? { rust: { path: rust, twin: { modelSuffix: RUST_MODEL_SUFFIX, errorSuffix: RUST_ERROR_SUFFIX } } }
-        : {}),
+      ...(rust ? { rust: { path: rust, twin: RUST_TWIN } } : {}),
       sections,
       preset: { ...preset, calls: calls === undefined ? preset.calls : Number(calls) },
       onProgress: (line) => input.io.err(`bench: ${line}`),

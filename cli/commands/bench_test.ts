@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { BenchReport } from "../../lib/bench/report.ts";
 import { testPlugin } from "../../lib/project/_test_plugins.ts";
-import { hasRust, NO_RUST, rustPlugin } from "../../lib/project/_rust_plugin.ts";
+import { hasRust, NO_RUST, rustPlugin } from "../../lib/project/_test_rust_plugin.ts";
 import { runCli } from "../_test_helpers.ts";
 
 Deno.test("cli bench --quick --json measures every input, memory per policy and size", async () => {

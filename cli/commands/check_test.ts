@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { baselinePlugin } from "../../bench/_plugins.ts";
-import { hasRust, NO_RUST, rustPlugin } from "../../lib/project/_rust_plugin.ts";
+import { hasRust, NO_RUST, rustPlugin } from "../../lib/project/_test_rust_plugin.ts";
 import { testPlugin } from "../../lib/project/_test_plugins.ts";
 import { runCli } from "../_test_helpers.ts";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { hasRust, NO_RUST, RUST_PLUGIN_DIR, rustPlugin } from "../../lib/project/_rust_plugin.ts";
+import { hasRust, NO_RUST, RUST_PLUGIN_DIR, rustPlugin } from "../../lib/project/_test_rust_plugin.ts";
 import { testPlugin } from "../../lib/project/_test_plugins.ts";
 import { runCli } from "../_test_helpers.ts";
 

@@ -49,6 +49,13 @@ export interface TwinOptions {
   errorSuffix?: string;
 }
 
+/** The Rust serde plugin (`testdata/rust-plugin/`, Bifrost's Rust example): its name and the seed's suffixes. */
+export const RUST_TWIN: Required<TwinOptions> = {
+  name: "hello-world-wasm-rust",
+  modelSuffix: " (via rust-wasm)",
+  errorSuffix: " (via rust plugin)",
+};
+
 /**
  * The output hello-world answers for a parsed input it accepts (an input
  * whose fields have the types the plugin reads). It reuses and changes the

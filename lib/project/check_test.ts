@@ -3,7 +3,7 @@ import { abiModule, op } from "../wasm/_wasm_builder.ts";
 import { EXPORT_SIGNATURES } from "../wasm/abi.ts";
 import { baselinePlugin } from "../../bench/_plugins.ts";
 import { checkPlugin, type CheckReport, formatCheckReport } from "./check.ts";
-import { hasRust, NO_RUST, rustPlugin } from "./_rust_plugin.ts";
+import { hasRust, NO_RUST, rustPlugin } from "./_test_rust_plugin.ts";
 import { testPlugin } from "./_test_plugins.ts";
 
 /** The findings of one severity, as text. */

@@ -3,7 +3,7 @@ import { checkFreePolicies, PluginHost } from "../host/host.ts";
 import { PluginTrapError } from "../errors.ts";
 import { validateFile } from "../wasm/validate.ts";
 import { runFixtures } from "./fixtures.ts";
-import { hasRust, NO_RUST, RUST_PLUGIN_DIR, RUST_PLUGIN_NAME, rustPlugin } from "./_rust_plugin.ts";
+import { hasRust, NO_RUST, RUST_PLUGIN_DIR, RUST_PLUGIN_NAME, rustPlugin } from "./_test_rust_plugin.ts";
 
 const ignore = !hasRust;
 const suffix = ignore ? ` (ignored: ${NO_RUST})` : "";

@@ -15,6 +15,7 @@
 import { BuildError } from "../errors.ts";
 import { writeFileAtomic } from "../_fs.ts";
 import { runScript } from "../_script.ts";
+import { RUST_TWIN } from "../bench/native.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 /** The Rust plugin's sources. */
@@ -24,11 +25,7 @@ export const RUST_PLUGIN_WASM = `${ROOT}/build/rust-plugin.wasm`;
 /** The same after `wasm-opt -O3`. */
 export const RUST_PLUGIN_OPT_WASM = `${ROOT}/build/rust-plugin.opt.wasm`;
 /** The name the Rust plugin registers under (its `get_name`). */
-export const RUST_PLUGIN_NAME = "hello-world-wasm-rust";
-/** What the Rust plugin's post hook appends to a response's model (the seed's). */
-export const RUST_MODEL_SUFFIX = " (via rust-wasm)";
-/** What the Rust plugin's post hook appends to an error's message (the seed's). */
-export const RUST_ERROR_SUFFIX = " (via rust plugin)";
+export const RUST_PLUGIN_NAME = RUST_TWIN.name;
 
 /** How to get the toolchain, for messages and ignored test names. */
 export const NO_RUST = "needs Debian's Rust toolchain for wasm32: run scripts/install-rust-toolchain.sh";
