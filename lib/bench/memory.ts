@@ -94,6 +94,7 @@ export async function soakMemory(source: PluginSource, options: SoakOptions): Pr
       // Loading frees init's config buffer: a plugin can fail under a policy before its first call.
       host = await PluginHost.load(bytes, {
         label,
+        noteGrowth: false,
         ...options.host,
         freePolicy: policy,
         ...(options.maxMemoryPages === undefined ? {} : { maxMemoryPages: options.maxMemoryPages }),
