@@ -710,3 +710,25 @@ Deno.test("checkFreePolicies() flags a plugin bounded under only one free policy
   const none = report.results.find((r) => r.policy === "none")!;
   assert.ok(none.pagesAtEnd > none.pagesAfterWarmup);
 });
+
+Deno.test("PluginHost notes each doubling of memory since load, unless told not to", async () => {
+  const input = JSON.stringify({ context: {}, pad: "x".repeat(100_000) });
+  for (const noteGrowth of [true, false]) {
+    const lines: string[] = [];
+    const host = await PluginHost.load(abiModule(), { onLog: (l) => lines.push(l), noteGrowth });
+    try {
+      for (let i = 0; i < 8; i++) await host.call("pre_hook", input);
+    } finally {
+      host.close();
+    }
+    const notes = lines.filter((l) => l.startsWith("host: memory has grown to "));
+    if (!noteGrowth) assert.deepEqual(notes, []);
+    else {
+      // abiModule's bump allocator keeps every input: one note per doubling, never two for the same one.
+      const pages = notes.map((l) => Number(l.match(/grown to (\d+) pages/)![1]));
+      assert.ok(pages.length >= 3, notes.join("\n"));
+      assert.ok(pages[0]! >= 2 && pages.every((p, i) => i === 0 || p >= 2 * pages[i - 1]!), pages.join(", "));
+      assert.match(notes[0]!, /in 1 call, from 1 at load; if it keeps growing/);
+    }
+  }
+});
