@@ -45,7 +45,12 @@ const wrapperKeys = (suffix: "request" | "response"): [string, RequestKindName][
   ]);
 
 const REQUEST_WRAPPERS = wrapperKeys("request");
-const RESPONSE_WRAPPERS = wrapperKeys("response");
+/** The answers' wrappers, then a streamed Responses API event's (post_hook runs once per streamed chunk). */
+const STREAM_EVENT_WRAPPERS: [string, RequestKindName][] = [
+  ["responses_stream_response", "responses"],
+  ["ResponsesStreamResponse", "responses"],
+];
+const RESPONSE_WRAPPERS = [...wrapperKeys("response"), ...STREAM_EVENT_WRAPPERS];
 
 /** Where an input's fields are and which kind it is; `problem` names a wrapper key holding a non-object. */
 export interface KindReading {
@@ -116,12 +121,22 @@ export function requestKindOf(context: unknown, request: Json): KindReading {
   return { ...at, kind: shapeKind(at.body) };
 }
 
-/** The kind of a post_hook input's response, read as the SDK reads it: its wrapper key, or a flat answer's `object`. */
+/**
+ * The kind of a post_hook input's response, read as the SDK reads it: its
+ * wrapper key, or a flat answer's `object`. A streamed Responses API event
+ * (`responses_stream_response`, or flat with a `response.*` type) is
+ * `responses`, and its `body` is the answer the event carries (a fresh empty
+ * object when it carries none).
+ */
 export function responseKindOf(response: Json): KindReading {
   const at = unwrap(response, RESPONSE_WRAPPERS);
+  const event = STREAM_EVENT_WRAPPERS.some(([k]) => k === at.wrapper) ||
+    (!at.wrapper && !Object.hasOwn(at.body, "object") && typeof at.body.type === "string" &&
+      at.body.type.startsWith("response."));
+  if (event) return { ...at, body: isObject(at.body.response) ? at.body.response : {}, kind: "responses" };
   if (at.wrapper) return { ...at, kind: RESPONSE_WRAPPERS.find(([k]) => k === at.wrapper)![1] };
   const object = at.body.object;
-  if (object === "chat.completion") return { ...at, kind: "chat" };
+  if (object === "chat.completion" || object === "chat.completion.chunk") return { ...at, kind: "chat" };
   if (object === "text_completion") return { ...at, kind: "text_completion" };
   if (object === "response") return { ...at, kind: "responses" };
   if (object !== "list") return { ...at, kind: "unknown" };
