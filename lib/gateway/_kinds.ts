@@ -24,6 +24,13 @@ export interface KindSpec {
   streamRequestType?: RequestType;
   /** The `BifrostResponse` field the kind's answers travel in. */
   responseKey: keyof BifrostResponse & string;
+  /**
+   * The field each streamed chunk travels in, to the post hook and in a
+   * short-circuit of a streamed request (Go's `ChatResponse`,
+   * `TextCompletionResponse`, `ResponsesStreamResponse` [src]; the names
+   * beyond `chat_response` are a guess).
+   */
+  streamKey?: keyof BifrostResponse & string;
   /** The upstream endpoint, under the provider's base URL. */
   upstream: { method: "GET" | "POST"; path: string };
   /** How a stream ends: OpenAI's `data: [DONE]`, or (Responses API) a terminal event and the end of the body. */
@@ -81,6 +88,7 @@ export const KINDS: Record<KindName, KindSpec> = {
     requestType: "chat_completion",
     streamRequestType: "chat_completion_stream",
     responseKey: "chat_response",
+    streamKey: "chat_response",
     upstream: { method: "POST", path: "/v1/chat/completions" },
     streamEnd: "done",
     parse(body) {
@@ -97,6 +105,7 @@ export const KINDS: Record<KindName, KindSpec> = {
     requestType: "text_completion",
     streamRequestType: "text_completion_stream",
     responseKey: "text_completion_response",
+    streamKey: "text_completion_response",
     upstream: { method: "POST", path: "/v1/completions" },
     streamEnd: "done",
     parse(body) {
@@ -113,6 +122,7 @@ export const KINDS: Record<KindName, KindSpec> = {
     requestType: "responses",
     streamRequestType: "responses_stream",
     responseKey: "responses_response",
+    streamKey: "responses_stream_response",
     upstream: { method: "POST", path: "/v1/responses" },
     streamEnd: "terminal-event",
     parse(body) {
