@@ -9,6 +9,7 @@
  * @module
  */
 import type { BifrostRequest, BifrostResponse, RequestType } from "../host/hook_types.ts";
+import { embeddingInputItems, responsesInputItems } from "../host/request_kinds.ts";
 
 /** A request kind, by the name the gateway's routes use. */
 export type KindName = "chat" | "text_completion" | "responses" | "embedding" | "list_models";
@@ -58,14 +59,6 @@ function paramsOf(body: Record<string, unknown>, ...own: string[]): Record<strin
 function upstream(request: BifrostRequest, field: string, value: unknown, stream: boolean): Record<string, unknown> {
   const params = isObject(request.params) ? request.params : {};
   return { ...params, model: request.model, [field]: value, ...(stream ? { stream } : {}) };
-}
-
-/** An embedding input as the open-source core holds it (2026): one array of parts per input. */
-function embeddingItems(input: string | string[] | number[] | number[][]): { type: string; [k: string]: unknown }[][] {
-  if (typeof input === "string") return [[{ type: "text", text: input }]];
-  if (isStrings(input)) return input.map((text) => [{ type: "text", text }]);
-  if (isInts(input)) return [[{ type: "tokens", tokens: input }]];
-  return (input as number[][]).map((tokens) => [{ type: "tokens", tokens }]);
 }
 
 /** An embedding input of any shape the SDK reads, back in OpenAI's form (strings, or token arrays). */
@@ -129,7 +122,7 @@ export const KINDS: Record<KindName, KindSpec> = {
       const { input } = body;
       // A string is one user message, as Bifrost's OpenAI integration reads it.
       if (typeof input === "string") {
-        return { input: [{ type: "message", role: "user", content: input }], params: paramsOf(body, "input") };
+        return { input: responsesInputItems(input), params: paramsOf(body, "input") };
       }
       if (!Array.isArray(input)) return 'Field "input" must be a string or an array of input items';
       const bad = input.findIndex((item) => !isObject(item));
@@ -150,7 +143,7 @@ export const KINDS: Record<KindName, KindSpec> = {
       if (!ok || (Array.isArray(input) && input.length === 0)) {
         return 'Field "input" must be a string, an array of strings, or token arrays';
       }
-      return { input: embeddingItems(input as string), params: paramsOf(body, "input") };
+      return { input: embeddingInputItems(input as string), params: paramsOf(body, "input") };
     },
     upstreamBody: (request) => upstream(request, "input", openAiEmbeddingInput(request.input), false),
   },

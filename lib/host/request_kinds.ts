@@ -20,7 +20,7 @@
  *
  * @module
  */
-import { REQUEST_TYPE_KEY } from "./hook_types.ts";
+import { type EmbeddingContentPart, REQUEST_TYPE_KEY, type ResponsesItem } from "./hook_types.ts";
 
 /** A request kind by the SDK's name for it. */
 export type RequestKindName = "unknown" | "chat" | "text_completion" | "responses" | "embedding" | "list_models";
@@ -142,4 +142,41 @@ export function responseKindOf(response: Json): KindReading {
   if (object !== "list") return { ...at, kind: "unknown" };
   const first = Array.isArray(at.body.data) ? at.body.data[0] : undefined;
   return { ...at, kind: isObject(first) && first.object === "embedding" ? "embedding" : "list_models" };
+}
+
+/**
+ * A Responses API input as Bifrost holds it: a string is one user message,
+ * as Bifrost's OpenAI integration reads it [src]; items are kept as they are.
+ *
+ * @example
+ * ```ts
+ * import { responsesInputItems } from "./request_kinds.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(responsesInputItems("Hi"), [{ type: "message", role: "user", content: "Hi" }]);
+ * ```
+ */
+export function responsesInputItems(input: string | ResponsesItem[]): ResponsesItem[] {
+  return typeof input === "string" ? [{ type: "message", role: "user", content: input }] : input;
+}
+
+/**
+ * An embedding input in OpenAI's shapes (a string, strings, tokens, token
+ * arrays) as the open-source core holds it since 2026: one array of parts
+ * per input.
+ *
+ * @example
+ * ```ts
+ * import { embeddingInputItems } from "./request_kinds.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(embeddingInputItems(["a", "b"]), [[{ type: "text", text: "a" }], [{ type: "text", text: "b" }]]);
+ * assert.deepEqual(embeddingInputItems([1, 2]), [[{ type: "tokens", tokens: [1, 2] }]]);
+ * ```
+ */
+export function embeddingInputItems(input: string | string[] | number[] | number[][]): EmbeddingContentPart[][] {
+  if (typeof input === "string") return [[{ type: "text", text: input }]];
+  if (input.every((x) => typeof x === "string")) return (input as string[]).map((text) => [{ type: "text", text }]);
+  if (input.every((x) => typeof x === "number")) return [[{ type: "tokens", tokens: input as number[] }]];
+  return (input as number[][]).map((tokens) => [{ type: "tokens", tokens }]);
 }
