@@ -1,6 +1,12 @@
 // The hello-world plugin's behaviours, through the real built .wasm.
 import assert from "node:assert/strict";
 import { TestPlugin } from "./_test_plugin.ts";
+import {
+  embeddingPreHookInput,
+  listModelsPreHookInput,
+  responsesPreHookInput,
+  textCompletionPreHookInput,
+} from "../lib/host/input_builders.ts";
 
 const fixture = (name: string) =>
   Deno.readTextFileSync(new URL(`../testdata/hello_world/${name}.json`, import.meta.url));
@@ -261,7 +267,8 @@ function kindInput(type: string, model: string, input: unknown) {
 
 Deno.test("hello-world pre_hook answers mock-model in a text completion's shape", async () => {
   const p = await TestPlugin.load();
-  const out = p.callJson("pre_hook", kindInput("text_completion", "mock-model", "Say hi"));
+  const input = textCompletionPreHookInput({ model: "mock-model", prompt: "Say hi", context: { request_id: "k1" } });
+  const out = p.callJson("pre_hook", JSON.stringify(input));
   assert.deepEqual(out.short_circuit, {
     response: {
       text_completion_response: {
@@ -277,8 +284,14 @@ Deno.test("hello-world pre_hook answers mock-model in a text completion's shape"
 
 Deno.test("hello-world pre_hook answers mock-model in a Responses API answer's shape, streamed or not", async () => {
   const p = await TestPlugin.load();
-  for (const type of ["responses", "responses_stream"]) {
-    const out = p.callJson("pre_hook", kindInput(type, "mock-model", [{ role: "user", content: "hi" }]));
+  for (const stream of [false, true]) {
+    const input = responsesPreHookInput({
+      model: "mock-model",
+      input: [{ role: "user", content: "hi" }],
+      context: { request_id: "k1" },
+      stream,
+    });
+    const out = p.callJson("pre_hook", JSON.stringify(input));
     assert.deepEqual(out.short_circuit.response, {
       responses_response: {
         id: "mock-k1",
@@ -301,7 +314,14 @@ Deno.test("hello-world pre_hook answers mock-model in a Responses API answer's s
 
 Deno.test("hello-world pre_hook lets mock-model embeddings and model lists through, and rate-limits every kind", async () => {
   const p = await TestPlugin.load();
-  for (const type of ["embedding", "list_models", "speech"]) {
+  for (const model of ["mock-model", "rate-limited-model"]) {
+    const out = p.callJson("pre_hook", JSON.stringify(embeddingPreHookInput({ model, input: "x" })));
+    assert.equal(out.has_short_circuit, model === "rate-limited-model", model);
+  }
+  const models = p.callJson("pre_hook", JSON.stringify(listModelsPreHookInput()));
+  assert.deepEqual([models.has_short_circuit, models.context.plugin_processed], [false, true]);
+  // A model list carries no model; a type the SDK does not type still goes by its model.
+  for (const type of ["list_models", "speech"]) {
     const out = p.callJson("pre_hook", kindInput(type, "mock-model", "x"));
     assert.equal(out.has_short_circuit, false, type);
     const limited = p.callJson("pre_hook", kindInput(type, "rate-limited-model", "x"));

@@ -248,6 +248,48 @@ const ANSWERS: { what: string; response: Json; kind: string; model: string; read
     read: "",
   },
   {
+    what: "a streamed chat chunk",
+    response: {
+      chat_response: {
+        id: "s",
+        object: "chat.completion.chunk",
+        model: "c",
+        choices: [{ index: 0, delta: { content: "He" }, finish_reason: null }],
+      },
+    },
+    kind: "chat",
+    model: "c",
+    read: "",
+  },
+  {
+    what: "a flat chat chunk",
+    response: { object: "chat.completion.chunk", model: "c", choices: [] },
+    kind: "chat",
+    model: "c",
+    read: "",
+  },
+  {
+    what: "a streamed Responses text delta (no answer of its own)",
+    response: { responses_stream_response: { type: "response.output_text.delta", sequence_number: 3, delta: "He" } },
+    kind: "responses",
+    model: "",
+    read: "",
+  },
+  {
+    what: "a streamed Responses completed event, flat",
+    response: {
+      type: "response.completed",
+      response: {
+        object: "response",
+        model: "d",
+        output: [{ type: "message", role: "assistant", content: [{ type: "output_text", text: "all" }] }],
+      },
+    },
+    kind: "responses",
+    model: "d",
+    read: "all",
+  },
+  {
     what: "an answer of no kind the SDK knows",
     response: { speech_response: { audio: "..." } },
     kind: "unknown",
@@ -278,6 +320,17 @@ Deno.test("the SDK tells every answer kind and reads it through the kind's view"
     });
     assert.deepEqual(renamed.output.response, {
       responses_response: { model: "renamed", output: [], usage: { input_tokens: 1 } },
+    });
+    // A streamed event: the model is its answer's; an event without one is left as it is.
+    const created = { type: "response.created", sequence_number: 0, response: { model: "rename-me", output: [] } };
+    const event = await host.postHook({
+      context: {},
+      response: { responses_stream_response: created } as never,
+      error: {},
+      has_error: false,
+    });
+    assert.deepEqual(event.output.response, {
+      responses_stream_response: { ...created, response: { model: "renamed", output: [] } },
     });
   });
 });

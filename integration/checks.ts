@@ -2,7 +2,8 @@
  * The one set of end-to-end assertions, run unchanged against every target
  * (local gateway, compose with a real Bifrost image, or given URLs). Each
  * check talks to the gateway as a user's app does, with the official
- * `openai` client, or with raw HTTP where the point is the wire, and to the
+ * `openai` client or the Vercel AI SDK (`ai` with `@ai-sdk/openai`), or with
+ * raw HTTP where the point is the wire, and to the
  * mock upstream's recording endpoints, and asserts only what a user of the
  * gateway can observe. A check that needs a behaviour the plugin under test
  * does not implement (`needs`) is skipped, with the reason.
@@ -10,6 +11,8 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { createOpenAI } from "@ai-sdk/openai";
+import { APICallError, generateText, streamText } from "ai";
 import OpenAI from "openai";
 import type { PluginKind, PluginUnderTest } from "./plugin_under_test.ts";
 
@@ -56,6 +59,23 @@ export function skipReason(check: Check, plugin: PluginUnderTest): string | unde
 /** The official OpenAI client pointed at the gateway: Bifrost's own routes, or its `/openai` drop-in prefix. */
 function client(e: Endpoints, base = "/v1"): OpenAI {
   return new OpenAI({ baseURL: `${e.gatewayUrl}${base}`, apiKey: "sk-bifrost-as-e2e", maxRetries: 0, timeout: 15_000 });
+}
+
+/**
+ * The Vercel AI SDK's OpenAI provider pointed at the gateway: `ai("model")`
+ * uses the Responses API (the SDK's default), `ai.chat("model")` chat
+ * completions.
+ */
+function aiSdk(e: Endpoints) {
+  return createOpenAI({ baseURL: `${e.gatewayUrl}/v1`, apiKey: "sk-bifrost-as-e2e" });
+}
+
+/** What a promise rejected with (fails when it did not). */
+async function rejection(p: PromiseLike<unknown>): Promise<unknown> {
+  return await Promise.resolve(p).then(
+    () => assert.fail("expected the call to fail"),
+    (err: unknown) => err,
+  );
 }
 
 function chat(e: Endpoints, model: string, content: string, stream = false): Promise<Response> {
@@ -152,8 +172,8 @@ export const CHECKS: Check[] = [
     },
   },
   {
-    name: "a streaming request streams every chunk through the chunk hook",
-    async run(e) {
+    name: "a streaming request streams every chunk through the post hook and the chunk hook",
+    async run(e, plugin) {
       const res = await chat(e, "openai/gpt-4o", "stream these words please", true);
       assert.equal(res.status, 200);
       assert.match(res.headers.get("content-type") ?? "", /text\/event-stream/);
@@ -164,6 +184,8 @@ export const CHECKS: Check[] = [
       const text = chunks.map((c) => c.choices?.[0]?.delta?.content ?? "").join("");
       assert.equal(text, "Echo: stream these words please");
       for (const c of chunks) assert.equal(c.object, "chat.completion.chunk");
+      // Bifrost runs the LLM post hook on every chunk: each carries the plugin's model suffix.
+      for (const c of chunks) assert.equal(c.model, `gpt-4o${plugin.modelSuffix}`);
     },
   },
   {
@@ -216,8 +238,10 @@ export const CHECKS: Check[] = [
       const chunks = [];
       for await (const chunk of stream) chunks.push(chunk);
       assert.equal(chunks.map((c) => c.choices[0]?.delta.content ?? "").join(""), "Echo: count these four words");
+      // The last chunk carries the usage (Bifrost's OpenAI provider folds it into a final chunk with an
+      // empty delta; OpenAI sends it alone, with no choices): either way no text comes with it.
       const last = chunks.at(-1)!;
-      assert.deepEqual(last.choices, [], "the usage chunk has no choices");
+      assert.equal(last.choices[0]?.delta.content ?? "", "", "the usage chunk has no text");
       assert.deepEqual(last.usage, { prompt_tokens: 4, completion_tokens: 5, total_tokens: 9 });
     },
   },
@@ -240,6 +264,71 @@ export const CHECKS: Check[] = [
       assert.ok(failed instanceof OpenAI.APIError, `expected an APIError, got ${failed}`);
       assert.equal(failed.status, 503);
       assert.ok(failed.message.endsWith(plugin.errorSuffix), failed.message);
+    },
+  },
+  {
+    name:
+      "AI SDK: generateText and streamText on chat completions (openai.chat) get the answer, suffixed on every chunk",
+    async run(e, plugin) {
+      const model = aiSdk(e).chat("openai/gpt-4o");
+      const answer = await generateText({ model, prompt: "hello ai sdk", maxRetries: 0 });
+      assert.equal(answer.text, "Echo: hello ai sdk");
+      assert.equal(answer.response.modelId, `gpt-4o${plugin.modelSuffix}`);
+      assert.equal(answer.finishReason, "stop");
+      const stream = streamText({ model, prompt: "stream with the ai sdk", maxRetries: 0 });
+      let text = "";
+      for await (const delta of stream.textStream) text += delta;
+      assert.equal(text, "Echo: stream with the ai sdk");
+      assert.equal((await stream.response).modelId, `gpt-4o${plugin.modelSuffix}`);
+      assert.equal(await stream.finishReason, "stop");
+    },
+  },
+  {
+    name: "AI SDK: generateText and streamText on the default openai(model), the Responses API",
+    async run(e) {
+      await clearUpstream(e);
+      const model = aiSdk(e)("openai/gpt-4o");
+      const answer = await generateText({ model, prompt: "hello responses sdk", maxRetries: 0 });
+      assert.equal(answer.text, "Echo: hello responses sdk");
+      assert.ok(answer.response.modelId.startsWith("gpt-4o"), answer.response.modelId);
+      const stream = streamText({ model, prompt: "stream the responses", maxRetries: 0 });
+      let text = "";
+      for await (const delta of stream.textStream) text += delta;
+      assert.equal(text, "Echo: stream the responses");
+      assert.equal(await stream.finishReason, "stop");
+      assert.equal((await upstreamRequests(e, "/v1/responses")).length, 2, "both reach the Responses API upstream");
+    },
+  },
+  {
+    name: "AI SDK: mock-model is answered by the plugin on chat; rate-limited-model is an APICallError with status 429",
+    async run(e) {
+      await clearUpstream(e);
+      const openai = aiSdk(e);
+      const mock = await generateText({ model: openai.chat("openai/mock-model"), prompt: "hi", maxRetries: 0 });
+      assert.equal(mock.text, "This is a mock response!");
+      assert.deepEqual([mock.usage.inputTokens, mock.usage.outputTokens], [10, 15]);
+      const limited = await rejection(
+        generateText({ model: openai.chat("openai/rate-limited-model"), prompt: "hi", maxRetries: 0 }),
+      );
+      assert.ok(APICallError.isInstance(limited), `expected an APICallError, got ${limited}`);
+      assert.equal(limited.statusCode, 429);
+      assert.match(limited.message, /Rate limit exceeded/);
+      assert.equal((await upstreamChats(e)).length, 0, "neither reaches the upstream");
+    },
+  },
+  {
+    name: "AI SDK: on the Responses API too, mock-model is answered by the plugin and rate-limited-model is a 429",
+    needs: ["responses"],
+    async run(e, plugin) {
+      const openai = aiSdk(e);
+      const mock = await generateText({ model: openai("openai/mock-model"), prompt: "hi", maxRetries: 0 });
+      assert.equal(mock.text, "This is a mock response!");
+      assert.equal(mock.response.modelId, `mock-model${plugin.modelSuffix}`);
+      const limited = await rejection(
+        generateText({ model: openai("openai/rate-limited-model"), prompt: "hi", maxRetries: 0 }),
+      );
+      assert.ok(APICallError.isInstance(limited), `expected an APICallError, got ${limited}`);
+      assert.equal(limited.statusCode, 429);
     },
   },
   {
@@ -316,7 +405,10 @@ export const CHECKS: Check[] = [
         stream: true,
       });
       let text = "";
-      for await (const chunk of stream) text += chunk.choices[0]?.text ?? "";
+      for await (const chunk of stream) {
+        text += chunk.choices[0]?.text ?? "";
+        assert.equal(chunk.model, `gpt-3.5-turbo-instruct${plugin.modelSuffix}`, "the post hook runs on every chunk");
+      }
       assert.equal(text, "Echo: a b c");
       const mock = await openai.completions.create({ model: "openai/mock-model", prompt: "x" });
       assert.equal(mock.choices[0]?.text, "This is a mock response!");

@@ -322,6 +322,17 @@ export class PostHookInput extends HookInput {
   get hasError(): bool {
     return this.getBoolOr("has_error", false);
   }
+  /**
+   * Whether this call is for one chunk of a streamed answer: post_hook runs
+   * once per chunk of a stream [src]. Told from the context's request type
+   * (`*_stream`), or, without it, from the response's shape.
+   */
+  get isStream(): bool {
+    const type = this.context.getStringValue(REQUEST_TYPE_KEY);
+    if (type !== null) return type.endsWith("_stream");
+    const response = this.response;
+    return response !== null && response.isStreamChunk;
+  }
   /** The response, or null (e.g. when the call failed). */
   get response(): BifrostResponse | null {
     return this.getObject<BifrostResponse>("response");

@@ -29,6 +29,7 @@ export {
   ResponsesParameters,
   ResponsesRequest,
   ResponsesResponse,
+  ResponsesStreamEvent,
   ResponsesUsage,
 } from "./responses";
 export { EmbeddingData, EmbeddingParameters, EmbeddingRequest, EmbeddingResponse } from "./embedding";

@@ -19,6 +19,12 @@
 //
 // A request whose kind no signal names is Chat (the seed's shape); such a
 // response is Unknown. Unknown passes through untouched.
+//
+// post_hook also runs once per streamed chunk [src]: a chat chunk
+// (`object: "chat.completion.chunk"`) in `chat_response`, a text completion
+// chunk in `text_completion_response`, a Responses API event in
+// `responses_stream_response` (Go's `ResponsesStreamResponse`; the JSON name
+// is a guess). An event's answer, when it has one, is its `response`.
 import { BifrostContext } from "./context";
 import { JsonKind, JsonObject } from "./json";
 
@@ -77,13 +83,17 @@ const RESPONSE_WRAPPERS: string[] = [
   "responses_response", "ResponsesResponse",
   "embedding_response", "EmbeddingResponse",
   "list_models_response", "ListModelsResponse",
+  // A streamed Responses API event (not an answer of its own kind): from this index on.
+  "responses_stream_response", "ResponsesStreamResponse",
 ];
+const FIRST_STREAM_WRAPPER: i32 = 10;
 const WRAPPER_KINDS: RequestKind[] = [
   RequestKind.Chat, RequestKind.Chat,
   RequestKind.TextCompletion, RequestKind.TextCompletion,
   RequestKind.Responses, RequestKind.Responses,
   RequestKind.Embedding, RequestKind.Embedding,
   RequestKind.ListModels, RequestKind.ListModels,
+  RequestKind.Responses, RequestKind.Responses,
 ];
 
 /** The response field a kind's answers travel in. */
@@ -159,13 +169,25 @@ export function responseBody(response: JsonObject): KindedObject {
   return unwrap(response, RESPONSE_WRAPPERS);
 }
 
-/** A response's kind: its wrapper key's, or what a flat response's `object` says; Unknown otherwise. */
+/**
+ * Whether a post_hook response is one streamed Responses API event: under
+ * `responses_stream_response` (or Go's name), or flat with a `type` such as
+ * `response.output_text.delta` and no `object`.
+ */
+export function isResponsesEvent(at: KindedObject): bool {
+  if (at.wrapper >= FIRST_STREAM_WRAPPER) return true;
+  if (at.wrapper >= 0 || at.body.has("object") || at.body.kind("type") != JsonKind.String) return false;
+  return at.body.getString("type").startsWith("response.");
+}
+
+/** A response's kind: its wrapper key's, or what a flat response's `object` (or event `type`) says; Unknown otherwise. */
 export function detectResponseKind(at: KindedObject): RequestKind {
   if (at.wrapper >= 0) return unchecked(WRAPPER_KINDS[at.wrapper]);
   const body = at.body;
+  if (isResponsesEvent(at)) return RequestKind.Responses;
   if (body.kind("object") != JsonKind.String) return RequestKind.Unknown;
   const object = body.getString("object");
-  if (object == "chat.completion") return RequestKind.Chat;
+  if (object == "chat.completion" || object == "chat.completion.chunk") return RequestKind.Chat;
   if (object == "text_completion") return RequestKind.TextCompletion;
   if (object == "response") return RequestKind.Responses;
   if (object != "list") return RequestKind.Unknown;

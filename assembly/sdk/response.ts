@@ -5,9 +5,9 @@ import { JsonList, JsonObject } from "./json";
 import { ChatMessage } from "./chat";
 import { LLMAnswer } from "./common";
 import { EmbeddingResponse } from "./embedding";
-import { detectResponseKind, KindedObject, RequestKind, responseBody, responseKey } from "./kinds";
+import { detectResponseKind, isResponsesEvent, KindedObject, RequestKind, responseBody, responseKey } from "./kinds";
 import { ListModelsResponse } from "./models";
-import { ResponsesResponse, ResponsesUsage } from "./responses";
+import { ResponsesResponse, ResponsesStreamEvent, ResponsesUsage } from "./responses";
 import { TextCompletionResponse } from "./text_completion";
 
 /** Token usage. */
@@ -82,6 +82,12 @@ export class BifrostChatResponse extends LLMAnswer {
  * [doc]; `text_completion_response`, `responses_response`,
  * `embedding_response`, `list_models_response` [guess]), or, tolerated, a
  * flat answer. {@link requestKind} says which; the typed getters read it.
+ *
+ * For a streamed request post_hook gets one envelope per chunk [src]: a
+ * `chat.completion.chunk` in `chat_response`, a text completion chunk in
+ * `text_completion_response`, a Responses API event in
+ * `responses_stream_response` [guess] ({@link streamEvent}; its answer, when
+ * it carries one, is what {@link model} and {@link responsesResponse} read).
  */
 export class BifrostResponse extends JsonObject {
   /** Where the answer's fields are (see kinds.ts); looked up each time, so it follows changes. */
@@ -94,10 +100,32 @@ export class BifrostResponse extends JsonObject {
     return detectResponseKind(this.located());
   }
 
-  /** The answer's own object (the wrapper's value, or this when flat); null when the kind is Unknown. */
+  /**
+   * The answer's own object (the wrapper's value, or this when flat; a
+   * Responses event's `response`); null when the kind is Unknown or the
+   * event carries no answer.
+   */
   get body(): JsonObject | null {
     const at = this.located();
+    if (isResponsesEvent(at)) return at.body.getObject<JsonObject>("response");
     return detectResponseKind(at) == RequestKind.Unknown ? null : at.body;
+  }
+
+  /** The streamed Responses API event this envelope holds, or null when it holds something else. */
+  get streamEvent(): ResponsesStreamEvent | null {
+    const at = this.located();
+    return isResponsesEvent(at) ? at.body.as<ResponsesStreamEvent>() : null;
+  }
+
+  /**
+   * Whether this is one chunk of a stream: a `chat.completion.chunk` or a
+   * Responses API event. (A text completion chunk looks like a whole text
+   * completion; `PostHookInput.isStream` tells from the context.)
+   */
+  get isStreamChunk(): bool {
+    const at = this.located();
+    if (isResponsesEvent(at)) return true;
+    return detectResponseKind(at) == RequestKind.Chat && at.body.getStringOr("object", "") == "chat.completion.chunk";
   }
 
   /** The answer's model, whatever its kind ("" when it has none). */
@@ -122,9 +150,11 @@ export class BifrostResponse extends JsonObject {
   get textCompletionResponse(): TextCompletionResponse | null {
     return this.requestKind == RequestKind.TextCompletion ? this.located().body.as<TextCompletionResponse>() : null;
   }
-  /** The Responses API answer, when {@link requestKind} is Responses. */
+  /** The Responses API answer, when {@link requestKind} is Responses (a streamed event's `response`, if any). */
   get responsesResponse(): ResponsesResponse | null {
-    return this.requestKind == RequestKind.Responses ? this.located().body.as<ResponsesResponse>() : null;
+    if (this.requestKind != RequestKind.Responses) return null;
+    const body = this.body;
+    return body === null ? null : body.as<ResponsesResponse>();
   }
   /** The embeddings answer, when {@link requestKind} is Embedding. */
   get embeddingResponse(): EmbeddingResponse | null {

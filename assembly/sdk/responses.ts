@@ -208,3 +208,28 @@ export class ResponsesResponse extends LLMAnswer {
     return r;
   }
 }
+
+/**
+ * One streamed Responses API event, as post_hook gets it once per event
+ * (`responses_stream_response` [guess]): `response.created`,
+ * `response.output_text.delta`, ... `response.completed`. The events that
+ * carry the whole answer (created, in progress, completed, failed,
+ * incomplete) hold it in {@link response}.
+ */
+export class ResponsesStreamEvent extends JsonObject {
+  /** The event's type, e.g. `response.output_text.delta` ("" when absent). */
+  get type(): string {
+    return this.getStringOr("type", "");
+  }
+  get sequenceNumber(): i64 {
+    return this.getIntOr("sequence_number", 0);
+  }
+  /** A text delta's text, or null for events without one. */
+  get delta(): string | null {
+    return this.getStringOrNull("delta");
+  }
+  /** The answer the event carries, or null. */
+  get response(): ResponsesResponse | null {
+    return this.getObject<ResponsesResponse>("response");
+  }
+}

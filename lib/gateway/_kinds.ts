@@ -9,6 +9,7 @@
  * @module
  */
 import type { BifrostRequest, BifrostResponse, RequestType } from "../host/hook_types.ts";
+import { embeddingInputItems, responsesInputItems } from "../host/request_kinds.ts";
 
 /** A request kind, by the name the gateway's routes use. */
 export type KindName = "chat" | "text_completion" | "responses" | "embedding" | "list_models";
@@ -24,6 +25,13 @@ export interface KindSpec {
   streamRequestType?: RequestType;
   /** The `BifrostResponse` field the kind's answers travel in. */
   responseKey: keyof BifrostResponse & string;
+  /**
+   * The field each streamed chunk travels in, to the post hook and in a
+   * short-circuit of a streamed request (Go's `ChatResponse`,
+   * `TextCompletionResponse`, `ResponsesStreamResponse` [src]; the names
+   * beyond `chat_response` are a guess).
+   */
+  streamKey?: keyof BifrostResponse & string;
   /** The upstream endpoint, under the provider's base URL. */
   upstream: { method: "GET" | "POST"; path: string };
   /** How a stream ends: OpenAI's `data: [DONE]`, or (Responses API) a terminal event and the end of the body. */
@@ -53,14 +61,6 @@ function upstream(request: BifrostRequest, field: string, value: unknown, stream
   return { ...params, model: request.model, [field]: value, ...(stream ? { stream } : {}) };
 }
 
-/** An embedding input as the open-source core holds it (2026): one array of parts per input. */
-function embeddingItems(input: string | string[] | number[] | number[][]): { type: string; [k: string]: unknown }[][] {
-  if (typeof input === "string") return [[{ type: "text", text: input }]];
-  if (isStrings(input)) return input.map((text) => [{ type: "text", text }]);
-  if (isInts(input)) return [[{ type: "tokens", tokens: input }]];
-  return (input as number[][]).map((tokens) => [{ type: "tokens", tokens }]);
-}
-
 /** An embedding input of any shape the SDK reads, back in OpenAI's form (strings, or token arrays). */
 function openAiEmbeddingInput(input: unknown): unknown {
   if (!Array.isArray(input) || !input.every((item) => Array.isArray(item) || isObject(item))) return input;
@@ -81,6 +81,7 @@ export const KINDS: Record<KindName, KindSpec> = {
     requestType: "chat_completion",
     streamRequestType: "chat_completion_stream",
     responseKey: "chat_response",
+    streamKey: "chat_response",
     upstream: { method: "POST", path: "/v1/chat/completions" },
     streamEnd: "done",
     parse(body) {
@@ -97,6 +98,7 @@ export const KINDS: Record<KindName, KindSpec> = {
     requestType: "text_completion",
     streamRequestType: "text_completion_stream",
     responseKey: "text_completion_response",
+    streamKey: "text_completion_response",
     upstream: { method: "POST", path: "/v1/completions" },
     streamEnd: "done",
     parse(body) {
@@ -113,13 +115,14 @@ export const KINDS: Record<KindName, KindSpec> = {
     requestType: "responses",
     streamRequestType: "responses_stream",
     responseKey: "responses_response",
+    streamKey: "responses_stream_response",
     upstream: { method: "POST", path: "/v1/responses" },
     streamEnd: "terminal-event",
     parse(body) {
       const { input } = body;
       // A string is one user message, as Bifrost's OpenAI integration reads it.
       if (typeof input === "string") {
-        return { input: [{ type: "message", role: "user", content: input }], params: paramsOf(body, "input") };
+        return { input: responsesInputItems(input), params: paramsOf(body, "input") };
       }
       if (!Array.isArray(input)) return 'Field "input" must be a string or an array of input items';
       const bad = input.findIndex((item) => !isObject(item));
@@ -140,7 +143,7 @@ export const KINDS: Record<KindName, KindSpec> = {
       if (!ok || (Array.isArray(input) && input.length === 0)) {
         return 'Field "input" must be a string, an array of strings, or token arrays';
       }
-      return { input: embeddingItems(input as string), params: paramsOf(body, "input") };
+      return { input: embeddingInputItems(input as string), params: paramsOf(body, "input") };
     },
     upstreamBody: (request) => upstream(request, "input", openAiEmbeddingInput(request.input), false),
   },

@@ -52,6 +52,13 @@ Deno.test("A gateway's recorded hook calls replay as passing fixtures, with secr
       "http_post_hook/0002-post-v1-chat-completions.json",
       "http_pre_hook/0003-post-v1-chat-completions.json",
       "pre_hook/0003-gpt-4o.json",
+      // A stream: the post hook once per chunk (a role chunk, three words, the finish), the HTTP post hook at the end.
+      "post_hook/0003-gpt-4o.json",
+      "post_hook/0004-gpt-4o.json",
+      "post_hook/0005-gpt-4o.json",
+      "post_hook/0006-gpt-4o.json",
+      "post_hook/0007-gpt-4o.json",
+      "http_post_hook/0003-post-v1-chat-completions.json",
     ]);
     assert.ok(files.some((f) => f.startsWith("http_stream_chunk_hook/0001-gpt-4o")), files.join("\n"));
 

@@ -27,10 +27,20 @@
  *    with the answer in the kind's field: `has_error` with `error` turns the
  *    result into that error; a response replaces the response; `hook_error`
  *    is logged as a warning.
- * 5. HTTP post hooks, in reverse order (not for streams); the stream chunk
- *    hook once per chunk (per event for the Responses API), in plugin order
- *    [guess]: `skip` or `has_chunk: false` drops it, an `error` without a
- *    chunk ends the stream.
+ * 5. HTTP post hooks, in reverse order.
+ *
+ * A streamed request (`"stream": true`) follows Bifrost's core and HTTP
+ * transport (see `docs/abi.md`, "Streams"): the LLM post hooks run once per
+ * chunk, in reverse order, with the chunk in the kind's stream field
+ * (`chat_response`, `text_completion_response`, `responses_stream_response`);
+ * a post hook's error becomes an error chunk and the stream goes on. Then
+ * the stream chunk hooks run on the chunk, in reverse order: `skip` or
+ * `has_chunk: false` drops it, an `error` without a chunk ends the stream
+ * with an SSE `error` event. Once the stream has ended the HTTP post hooks
+ * run, in reverse order, on the status and headers (their changes are not
+ * applied; an error becomes an `error` event before `[DONE]`). A
+ * short-circuit (or an error before the first chunk) goes through the post
+ * hooks once and is streamed as one chunk (an error answers in JSON).
  *
  * Context values a plugin returns are merged into the request context, which
  * starts as `{"request-id": <uuid>, "bifrost-http-request-type": <type>}`
@@ -66,7 +76,6 @@ import { decodeBase64, encodeBase64 } from "../_base64.ts";
 import { buildRequest } from "./_bifrost_request.ts";
 import { type HookObserver, LoadedPlugin, type PluginEntry } from "./_gateway_plugins.ts";
 import type { KindSpec } from "./_kinds.ts";
-import { chatChunkOf, responsesEvents, textCompletionChunkOf } from "./_openai_stream.ts";
 import { callProvider, isStreamError, type ProviderTarget, streamProvider } from "./_provider.ts";
 import { parseBody, readBody } from "./_request_body.ts";
 import { route } from "./_routes.ts";
@@ -128,7 +137,7 @@ export interface Gateway extends AsyncDisposable {
 /** A Bifrost-shaped error answer. */
 function errorResponse(error: BifrostError, fallbackStatus = 500): Response {
   const status = validStatus(error.status_code) ?? fallbackStatus;
-  return Response.json({ is_bifrost_error: true, status_code: status, ...error }, { status });
+  return Response.json(errorBody(error, status), { status });
 }
 
 function gatewayError(status: number, message: string, type: string, headers?: HeadersInit): Response {
@@ -164,21 +173,36 @@ interface RequestState {
   idKey: string;
 }
 
-/** A response or an error: what the LLM stage produced. The response is the kind's answer (its field's value). */
+/**
+ * A response or an error: what the LLM stage produced. The response is the
+ * whole `BifrostResponse` envelope (`{"chat_response": {...}}`), as the
+ * post hooks see it.
+ */
 interface Outcome {
   response?: Json;
   error?: BifrostError;
 }
 
 /**
- * The kind's answer in a `BifrostResponse` a plugin returned, or why it is
- * not there (the plugin answered with another kind's field).
+ * The object under one of `keys` in a `BifrostResponse` a plugin returned,
+ * or why it is not there (the plugin answered with another kind's field).
  */
-function answerOf(kind: KindSpec, response: Json, who: string): Json | string {
-  const answer = response[kind.responseKey];
-  if (isObject(answer)) return answer;
+function answerOf(kind: KindSpec, response: Json, who: string, keys: readonly string[]): Json | string {
+  for (const key of keys) if (isObject(response[key])) return response[key];
   const other = Object.keys(response).find((k) => k.endsWith("_response") && isObject(response[k]));
-  return `${who} answered a ${kind.name} request with ${other ?? "no answer"} (expected ${kind.responseKey})`;
+  return `${who} answered a ${kind.name} request with ${other ?? "no answer"} (expected ${keys.join(" or ")})`;
+}
+
+/** The fields a kind's answer may travel in: the answer's own, and for a streamed request its chunks' too. */
+function answerKeys(kind: KindSpec, stream: boolean): string[] {
+  return stream && kind.streamKey && kind.streamKey !== kind.responseKey
+    ? [kind.responseKey, kind.streamKey]
+    : [kind.responseKey];
+}
+
+/** A Bifrost error as the body of an answer or of a streamed error chunk. */
+function errorBody(error: BifrostError, status?: number): Json {
+  return { is_bifrost_error: true, ...(status === undefined ? {} : { status_code: status }), ...error };
 }
 
 class Pipeline {
@@ -267,7 +291,7 @@ class Pipeline {
   }
 
   /** LLM pre hooks; returns the plugins whose pre hook ran and, when one short-circuited, its outcome. */
-  async #llmPre(st: RequestState, request: BifrostRequest): Promise<
+  async #llmPre(st: RequestState, request: BifrostRequest, stream: boolean): Promise<
     { ran: LoadedPlugin[]; request: BifrostRequest; outcome?: Outcome } | Response
   > {
     const ran: LoadedPlugin[] = [];
@@ -283,23 +307,29 @@ class Pipeline {
         const sc = out.short_circuit;
         if (sc.error) return { ran, request, outcome: { error: sc.error } };
         if (isObject(sc.response)) {
-          const answer = answerOf(st.kind, sc.response, `Plugin "${p.name}" pre_hook`);
+          const keys = answerKeys(st.kind, stream);
+          const answer = answerOf(st.kind, sc.response, `Plugin "${p.name}" pre_hook`, keys);
           if (typeof answer === "string") return gatewayError(500, answer, "plugin_error");
-          return { ran, request, outcome: { response: answer } };
+          return { ran, request, outcome: { response: sc.response } };
         }
       }
     }
     return { ran, request };
   }
 
-  /** LLM post hooks in reverse order over the plugins whose pre hook ran. */
-  async #llmPost(st: RequestState, ran: LoadedPlugin[], outcome: Outcome): Promise<Outcome | Response> {
-    const key = st.kind.responseKey;
+  /**
+   * LLM post hooks in reverse order over the plugins whose pre hook ran, on a
+   * whole answer or on one streamed chunk: a response the hooks return must
+   * hold one of `keys`.
+   */
+  async #llmPost(st: RequestState, ran: LoadedPlugin[], outcome: Outcome, keys: readonly string[]): Promise<
+    Outcome | Response
+  > {
     for (const p of [...ran].reverse()) {
       if (!p.has("post_hook")) continue;
       const input = {
         context: st.ctx,
-        response: outcome.response ? { [key]: outcome.response } : null,
+        response: outcome.response ?? null,
         error: outcome.error ?? {},
         has_error: outcome.error !== undefined,
       };
@@ -311,25 +341,27 @@ class Pipeline {
       if (out.has_error && changed(out.error)) {
         outcome = { error: out.error as BifrostError };
       } else if (changed(out.response)) {
-        const answer = answerOf(st.kind, out.response as Json, `Plugin "${p.name}" post_hook`);
+        const answer = answerOf(st.kind, out.response as Json, `Plugin "${p.name}" post_hook`, keys);
         if (typeof answer === "string") return gatewayError(500, answer, "plugin_error");
-        outcome = { response: answer };
+        outcome = { response: out.response as Json };
       }
     }
     return outcome;
   }
 
   async #complete(st: RequestState, request: BifrostRequest): Promise<Response> {
-    const pre = await this.#llmPre(st, request);
+    const pre = await this.#llmPre(st, request, false);
     if (pre instanceof Response) return pre;
     let outcome = pre.outcome;
     if (!outcome) {
       const result = await callProvider(this.target, st.kind, pre.request);
-      outcome = result.ok ? { response: result.response } : { error: result.error };
+      outcome = result.ok ? { response: { [st.kind.responseKey]: result.response } } : { error: result.error };
     }
-    const post = await this.#llmPost(st, pre.ran, outcome);
+    const keys = [st.kind.responseKey];
+    const post = await this.#llmPost(st, pre.ran, outcome, keys);
     if (post instanceof Response) return post;
-    return post.error ? errorResponse(post.error) : Response.json(post.response);
+    if (post.error) return errorResponse(post.error);
+    return Response.json(answerOf(st.kind, post.response!, "", keys));
   }
 
   async #httpPost(st: RequestState, response: Response): Promise<Response> {
@@ -354,93 +386,168 @@ class Pipeline {
     return toHttpResponse(http);
   }
 
+  /**
+   * A streamed request, as Bifrost's core and HTTP transport run it: the LLM
+   * post hooks once per chunk (in reverse order, before the chunk hooks),
+   * the chunk hooks in reverse order, and the HTTP post hooks once the
+   * stream has ended. Failures before the first chunk answer in JSON with
+   * their status, as for a plain request.
+   */
   async #stream(st: RequestState, request: BifrostRequest): Promise<Response> {
-    const pre = await this.#llmPre(st, request);
+    const pre = await this.#llmPre(st, request, true);
     if (pre instanceof Response) return pre;
-    if (pre.outcome?.error) return errorResponse(pre.outcome.error);
-    let chunks: AsyncIterable<StreamChunk | BifrostError> | Iterable<StreamChunk>;
-    if (pre.outcome?.response) {
-      chunks = streamedAnswer(st.kind, pre.outcome.response);
-    } else {
-      const started = await streamProvider(this.target, st.kind, pre.request);
-      if (!started.ok) {
-        const post = await this.#llmPost(st, pre.ran, { error: started.error });
-        if (post instanceof Response) return post;
-        return post.error ? errorResponse(post.error) : Response.json(post.response);
-      }
+    const streamKey = st.kind.streamKey ?? st.kind.responseKey;
+    let chunks: AsyncIterable<Json | BifrostError> | Iterable<Json>;
+    let perChunk = true;
+    const started = pre.outcome ?? await streamProvider(this.target, st.kind, pre.request);
+    if ("ok" in started && started.ok) {
       chunks = started.chunks;
+    } else {
+      // A short-circuit, or a provider that failed before streaming: the post hooks run once on the
+      // whole outcome; an error answers in JSON, a response becomes the stream's only chunk.
+      const outcome: Outcome = "ok" in started ? { error: started.error } : started;
+      const post = await this.#llmPost(st, pre.ran, outcome, answerKeys(st.kind, true));
+      if (post instanceof Response) return post;
+      if (post.error) return errorResponse(post.error);
+      chunks = [this.#onlyChunk(st, post.response!, streamKey)];
+      perChunk = false;
     }
-    const hooked = this.plugins.filter((p) => p.has("http_stream_chunk_hook"));
-    const runChunkHooks = (chunk: StreamChunk) => this.#chunkHooks(st, hooked, chunk);
+    const chunkHooked = this.plugins.filter((p) => p.has("http_stream_chunk_hook")).reverse();
     const events = st.kind.streamEnd === "terminal-event";
-    // The Responses API names each event and reports errors as an `error` event; chat and text send data only.
-    const send = (chunk: Json) => sseEvent(JSON.stringify(chunk), events ? String(chunk.type) : undefined);
-    const failure = (error: BifrostError) =>
-      events
-        ? send({ type: "error", code: error.error.code ?? error.error.type ?? null, message: error.error.message })
-        : sseEvent(JSON.stringify({ is_bifrost_error: true, ...error }));
+    const postHooks = (outcome: Outcome) => this.#llmPost(st, pre.ran, outcome, [streamKey]);
+    const chunkHooks = (chunk: Json) => this.#chunkHooks(st, chunkHooked, chunk);
+    const httpPostHooks = (onError?: (error: string) => void) => this.#httpPostAfterStream(st, onError);
     const body = new ReadableStream<Uint8Array>({
       async start(controller) {
+        // Bifrost's handler names an event when the chunk is a Responses event or an error of such a stream,
+        // and sends [DONE] after the stream unless the last chunk was one of those.
+        let lastNamed = false;
+        const send = (chunk: Json, error: boolean) => {
+          const name = events && (error || typeof chunk.type === "string")
+            ? (error ? "error" : String(chunk.type))
+            : undefined;
+          lastNamed = name !== undefined;
+          controller.enqueue(sseEvent(JSON.stringify(chunk), name));
+        };
         try {
           for await (const item of chunks) {
-            if (isStreamError(item as StreamChunk | BifrostError)) {
-              controller.enqueue(failure(item as BifrostError));
-              break;
+            let outcome: Outcome = isStreamError(item) ? { error: item } : { response: { [streamKey]: item } };
+            if (perChunk) {
+              const post = await postHooks(outcome);
+              if (post instanceof Response) {
+                // A plugin that fails mid-stream ends it, as the chunk hooks' errors do.
+                controller.enqueue(sseEvent(await post.text(), "error"));
+                await httpPostHooks();
+                controller.close();
+                return;
+              }
+              outcome = post;
             }
-            const { chunk, end } = await runChunkHooks(item as StreamChunk);
-            if (chunk) controller.enqueue(send(chunk));
-            if (end) {
-              controller.enqueue(failure({ error: { message: end, type: "plugin_error" } }));
+            const chunk = outcome.error ? errorBody(outcome.error) : outcome.response![streamKey] as Json;
+            const hooked = await chunkHooks(chunk);
+            if ("end" in hooked) {
+              controller.enqueue(sseEvent(JSON.stringify({ error: hooked.end }), "error"));
+              await httpPostHooks();
               controller.close();
               return;
             }
+            if (hooked.chunk) send(hooked.chunk, outcome.error !== undefined);
+            // The provider stops after an error of its own; a post hook's error chunk does not end the stream.
+            if (isStreamError(item)) break;
           }
-          if (!events) controller.enqueue(sseEvent("[DONE]"));
+          await httpPostHooks((error) => {
+            controller.enqueue(sseEvent(JSON.stringify({ error }), "error"));
+          });
+          if (!lastNamed) controller.enqueue(sseEvent("[DONE]"));
           controller.close();
         } catch (e) {
           controller.error(e);
         }
       },
     });
-    return new Response(body, {
-      headers: { "Content-Type": "text/event-stream", "Cache-Control": "no-cache", Connection: "keep-alive" },
-    });
+    return new Response(body, { headers: STREAM_HEADERS });
   }
 
-  /** Runs the chunk hooks on one chunk: the chunk to send (or none), and an error that ends the stream. */
-  async #chunkHooks(
-    st: RequestState,
-    hooked: LoadedPlugin[],
-    chunk: StreamChunk,
-  ): Promise<{ chunk: StreamChunk | null; end?: string }> {
-    let current: StreamChunk | null = chunk;
+  /**
+   * The one chunk Bifrost streams for an answer that did not come as a
+   * stream (a short-circuit, or a post hook's recovery): the envelope's
+   * stream field as it is, or `{}` when there is none.
+   */
+  #onlyChunk(st: RequestState, response: Json, streamKey: string): Json {
+    const chunk = response[streamKey];
+    if (isObject(chunk)) {
+      if (st.kind.name === "chat" && chunk.object !== "chat.completion.chunk") {
+        st.log(
+          `note: a streamed chat request was answered with a ${chunk.object ?? "chat_response"}; Bifrost streams ` +
+            "it as one chunk as it is (choices with message, not delta), which clients read as no text",
+        );
+      }
+      return chunk;
+    }
+    st.log(
+      `note: a streamed ${st.kind.name} request was answered without ${streamKey}; Bifrost streams an empty ` +
+        "chunk {} for it",
+    );
+    return {};
+  }
+
+  /**
+   * Runs the chunk hooks on one chunk, in reverse plugin order: the chunk to
+   * send (none when a hook skips it), or the error that ends the stream
+   * (a hook's error without a chunk). An error with a chunk is only logged.
+   */
+  async #chunkHooks(st: RequestState, hooked: LoadedPlugin[], chunk: StreamChunk): Promise<
+    { chunk: StreamChunk | null } | { end: string }
+  > {
+    let current: StreamChunk = chunk;
     for (const p of hooked) {
-      if (!current) break;
       const out: HTTPStreamChunkOutput | Response = await this.#hook<HTTPStreamChunkOutput>(
         p,
         "http_stream_chunk_hook",
-        {
-          context: st.ctx,
-          request: st.http,
-          chunk: current,
-        },
+        { context: st.ctx, request: st.http, chunk: current },
       );
-      if (out instanceof Response) return { chunk: null, end: `Plugin "${p.name}" failed in http_stream_chunk_hook` };
+      if (out instanceof Response) return { end: `Plugin "${p.name}" failed in http_stream_chunk_hook` };
       mergeContext(st.ctx, out.context, st.idKey);
-      const keep: boolean = !out.skip && out.has_chunk !== false;
-      if (out.error && !(keep && out.chunk)) return { chunk: null, end: out.error };
-      current = keep ? (out.chunk ?? current) : null;
+      const keep = !out.skip && out.has_chunk !== false;
+      if (out.error && !(keep && out.chunk)) {
+        return { end: `failed to intercept chunk with plugin ${p.name}: ${out.error}` };
+      }
+      if (out.error) st.log(`warning: plugin "${p.name}" http_stream_chunk_hook: ${out.error}`);
+      if (!keep) return { chunk: null };
+      if (out.chunk) current = out.chunk;
     }
     return { chunk: current };
   }
+
+  /**
+   * The HTTP post hooks once a stream has ended, in reverse order: they see
+   * the request without its body and the response's status and headers
+   * without a body; what they change is not applied (the answer is on the
+   * wire). An error goes to `onError` (an SSE error event before [DONE]), or
+   * to the log when the stream ended early.
+   */
+  async #httpPostAfterStream(st: RequestState, onError?: (error: string) => void): Promise<void> {
+    const request: HTTPRequest = { ...st.http, body: null };
+    const response: HTTPResponse = { status_code: 200, headers: { ...STREAM_HEADERS }, body: null };
+    for (const p of this.plugins.filter((p) => p.has("http_post_hook")).reverse()) {
+      const out = await this.#hook<HTTPPostHookOutput>(p, "http_post_hook", { context: st.ctx, request, response });
+      const error = out instanceof Response ? `failed in http_post_hook` : out.error;
+      if (!(out instanceof Response)) mergeContext(st.ctx, out.context, st.idKey);
+      if (!error) continue;
+      const message = `transport post-hook plugin ${p.name}: ${error}`;
+      if (onError) onError(message);
+      else st.log(`warning: ${message}`);
+      return;
+    }
+  }
 }
 
-/** A complete answer as the chunks or events of its kind's stream (for short-circuits of streaming requests). */
-function streamedAnswer(kind: KindSpec, answer: Json): StreamChunk[] {
-  if (kind.name === "responses") return responsesEvents(answer);
-  if (kind.name === "text_completion") return [textCompletionChunkOf(answer)];
-  return [chatChunkOf(answer)];
-}
+/** The headers of a streamed answer. */
+const STREAM_HEADERS: Record<string, string> = {
+  "Content-Type": "text/event-stream",
+  "Cache-Control": "no-cache",
+  Connection: "keep-alive",
+};
 
 function toHttpResponse(r: HTTPResponse): Response {
   const status = validStatus(r.status_code) ?? 200;

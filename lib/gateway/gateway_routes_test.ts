@@ -95,18 +95,45 @@ Deno.test("gateway: a streamed Responses request sends OpenAI's named events thr
   assert.deepEqual([pre.context.kind, pre.context.stream, pre.context.read], ["responses", true, "message stream me"]);
 });
 
-Deno.test("gateway: a plugin's short-circuit of a streamed Responses or text request streams in that kind's form", async () => {
+Deno.test("gateway: the post hook sees each streamed chunk in its kind's field, and hello-world suffixes its model", async () => {
+  await using s = await setup(["hello-world", "kinds"]);
+  const list = events(
+    await (await s.post("/v1/responses", { model: "openai/gpt-4o", input: "a", stream: true })).text(),
+  );
+  const posts = s.calls.filter((c) => c.hook === "post_hook" && c.plugin === "kinds").map((c) => JSON.parse(c.input));
+  assert.equal(posts.length, list.length, "one post hook call per event");
+  assert.deepEqual(
+    posts.map((p) => Object.keys(p.response)),
+    list.map(() => ["responses_stream_response"]),
+  );
+  // Events that carry the answer carry hello-world's suffix; deltas have no model and pass untouched.
+  const completed = JSON.parse(list.at(-1)!.data);
+  assert.equal(completed.response.model, `gpt-4o${SUFFIX}`);
+  assert.equal(JSON.parse(list[0]!.data).response.model, `gpt-4o${SUFFIX}`);
+  const delta = JSON.parse(list.find((e) => e.event === "response.output_text.delta")!.data);
+  assert.equal(delta.model, undefined);
+  const text = events(
+    await (await s.post("/v1/completions", { model: "openai/gpt-3.5-turbo-instruct", prompt: "a b", stream: true }))
+      .text(),
+  );
+  for (const e of text.slice(0, -1)) assert.equal(JSON.parse(e.data).model, `gpt-3.5-turbo-instruct${SUFFIX}`);
+  const textPost = s.calls.filter((c) => c.hook === "post_hook").map((c) => JSON.parse(c.input)).at(-1);
+  assert.deepEqual(Object.keys(textPost.response), ["text_completion_response"]);
+});
+
+Deno.test("gateway: a short-circuit of a streamed Responses or text request is streamed as one chunk, as Bifrost does", async () => {
   await using s = await setup();
+  // hello-world answers with a whole Responses answer (responses_response): Bifrost streams only a
+  // stream event (responses_stream_response), so the client gets an empty chunk.
   const list = events(
     await (await s.post("/v1/responses", { model: "openai/mock-model", input: "x", stream: true })).text(),
   );
-  assert.equal(list.at(-1)!.event, "response.completed");
-  const delta = list.find((e) => e.event === "response.output_text.delta")!;
-  assert.equal(JSON.parse(delta.data).delta, "This is a mock response!");
+  assert.deepEqual(list.map((e) => e.data), ["{}", "[DONE]"]);
   const text = events(
     await (await s.post("/v1/completions", { model: "openai/mock-model", prompt: "x", stream: true })).text(),
   );
   assert.equal(JSON.parse(text[0]!.data).choices[0].text, "This is a mock response!");
+  assert.equal(JSON.parse(text[0]!.data).model, `mock-model${SUFFIX}`);
   assert.equal(text.at(-1)!.data, "[DONE]");
 });
 

@@ -10,7 +10,9 @@ interface Setup {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-async function setup(plugins: ("behaviours" | "hello-world" | "trap")[] = ["behaviours", "hello-world", "trap"]) {
+async function setup(
+  plugins: ("behaviours" | "hello-world" | "trap" | "kinds")[] = ["behaviours", "hello-world", "trap"],
+) {
   const upstream = await startMockUpstream({ port: 0 });
   const logs: string[] = [];
   const entries = [];
@@ -102,15 +104,77 @@ Deno.test("startGateway() fails the request of a trapping plugin with 500 and ke
   assert.equal((await next.json()).model, "gpt-4o (via assemblyscript-wasm)");
 });
 
-Deno.test("startGateway() streams every chunk through the chunk hook and ends with [DONE]", async () => {
+Deno.test("startGateway() streams every chunk through the post hook and the chunk hook and ends with [DONE]", async () => {
   await using s = await setup();
   const res = await chat(s, "openai/gpt-4o", { stream: true });
   assert.equal(res.status, 200);
   assert.match(res.headers.get("content-type") ?? "", /text\/event-stream/);
   const events = await sse(res);
   assert.equal(events.at(-1), "[DONE]");
-  const text = events.slice(0, -1).map((e) => JSON.parse(e).choices[0]?.delta?.content ?? "").join("");
-  assert.equal(text, "Echo: hi you");
+  const chunks = events.slice(0, -1).map((e) => JSON.parse(e));
+  assert.equal(chunks.map((c) => c.choices[0]?.delta?.content ?? "").join(""), "Echo: hi you");
+  // hello-world's post hook runs once per chunk, as in Bifrost: every chunk's model carries its suffix.
+  for (const c of chunks) assert.equal(c.model, "gpt-4o (via assemblyscript-wasm)");
+});
+
+Deno.test("startGateway() runs the hooks of each chunk in Bifrost's order: post hooks, then chunk hooks, both reversed", async () => {
+  const upstream = await startMockUpstream({ port: 0 });
+  const calls: string[] = [];
+  const plugins = [];
+  for (const name of ["behaviours", "kinds"] as const) plugins.push({ name, path: await testPlugin(name) });
+  await using gateway = await startGateway({
+    plugins,
+    upstreamUrl: upstream.url,
+    port: 0,
+    onHookCall: (c) => calls.push(`${c.plugin}:${c.hook}`),
+  });
+  try {
+    const res = await fetch(`${gateway.url}/v1/chat/completions`, {
+      method: "POST",
+      body: JSON.stringify({ model: "openai/gpt-4o", messages: [{ role: "user", content: "a b" }], stream: true }),
+    });
+    // The mock streams a role chunk, one per word of "Echo: a b" and a finish chunk.
+    assert.equal((await res.text()).split("\n\n").filter((e) => e.startsWith("data: {")).length, 5);
+  } finally {
+    await upstream.close();
+  }
+  const perChunk = [
+    "kinds:post_hook",
+    "behaviours:post_hook",
+    "kinds:http_stream_chunk_hook",
+    "behaviours:http_stream_chunk_hook",
+  ];
+  assert.deepEqual(calls, [
+    "behaviours:http_pre_hook",
+    "kinds:http_pre_hook",
+    "behaviours:pre_hook",
+    "kinds:pre_hook",
+    ...Array.from({ length: 5 }, () => perChunk).flat(),
+    "kinds:http_post_hook",
+    "behaviours:http_post_hook",
+  ]);
+});
+
+Deno.test("startGateway() sends a post hook's error on one chunk as an error chunk and goes on streaming", async () => {
+  await using s = await setup();
+  const events = await sse(await chat(s, "openai/gpt-4o", { stream: true, action: "chunk-error", content: "a you b" }));
+  assert.equal(events.at(-1), "[DONE]");
+  const chunks = events.slice(0, -1).map((e) => JSON.parse(e));
+  const error = chunks.find((c) => c.error);
+  // Post hooks run in reverse order: behaviours, listed first, has the last word (hello-world's suffix came before).
+  assert.equal(error.error.message, "chunk refused by the behaviours plugin");
+  assert.equal(error.status_code, 400);
+  const text = chunks.map((c) => c.choices?.[0]?.delta?.content ?? "").join("");
+  assert.equal(text, "Echo: a b", "the chunks before and after the refused one are streamed");
+});
+
+Deno.test("startGateway() passes an upstream failure mid-stream through the post hooks and ends the stream", async () => {
+  await using s = await setup();
+  const events = await sse(await chat(s, "openai/fail-stream-2", { stream: true }));
+  assert.equal(events.at(-1), "[DONE]");
+  const last = JSON.parse(events.at(-2)!);
+  assert.ok(last.error.message.endsWith(" (via assemblyscript plugin)"), last.error.message);
+  assert.equal(events.length, 4, "two chunks, the error, [DONE]");
 });
 
 Deno.test("startGateway() drops chunks the chunk hook skips", async () => {
@@ -121,20 +185,58 @@ Deno.test("startGateway() drops chunks the chunk hook skips", async () => {
   assert.equal(events.at(-1), "[DONE]");
 });
 
-Deno.test("startGateway() ends a stream when the chunk hook returns an error without a chunk", async () => {
+Deno.test("startGateway() ends a stream with an error event when the chunk hook returns an error without a chunk", async () => {
   await using s = await setup();
-  const events = await sse(await chat(s, "openai/gpt-4o", { stream: true, action: "end-stream" }));
-  const last = JSON.parse(events.at(-1)!);
-  assert.equal(last.error.message, "stream ended by the behaviours plugin");
-  assert.ok(!events.includes("[DONE]"));
+  const text = await (await chat(s, "openai/gpt-4o", { stream: true, action: "end-stream" })).text();
+  assert.ok(
+    text.endsWith(
+      'event: error\ndata: {"error":"failed to intercept chunk with plugin behaviours: ' +
+        'stream ended by the behaviours plugin"}\n\n',
+    ),
+    text,
+  );
+  assert.ok(!text.includes("[DONE]"));
 });
 
-Deno.test("startGateway() streams a short-circuit response as one chunk", async () => {
+Deno.test("startGateway() keeps a chunk the chunk hook returns with an error, and logs the error", async () => {
+  await using s = await setup();
+  const events = await sse(await chat(s, "openai/gpt-4o", { stream: true, action: "warn-chunk" }));
+  const text = events.slice(0, -1).map((e) => JSON.parse(e).choices[0]?.delta?.content ?? "").join("");
+  assert.equal(text, "Echo: hi you");
+  assert.ok(s.logs.some((l) => l.includes("a warning from the behaviours plugin")), s.logs.join("\n"));
+});
+
+Deno.test("startGateway() runs the HTTP post hooks after a stream; an error arrives as an error event before [DONE]", async () => {
+  await using s = await setup();
+  const text = await (await chat(s, "openai/gpt-4o", { stream: true, action: "post-error" })).text();
+  assert.ok(
+    text.endsWith(
+      'event: error\ndata: {"error":"transport post-hook plugin behaviours: ' +
+        'refused after the answer by the behaviours plugin"}\n\ndata: [DONE]\n\n',
+    ),
+    text,
+  );
+});
+
+Deno.test("startGateway() streams a short-circuit answer as one chunk, as it is, after the post hooks", async () => {
   await using s = await setup();
   const events = await sse(await chat(s, "openai/mock-model", { stream: true }));
-  assert.equal(JSON.parse(events[0]!).choices[0].delta.content, "This is a mock response!");
+  assert.equal(events.length, 2);
+  const only = JSON.parse(events[0]!);
+  // Bifrost sends the plugin's chat completion as it is: choices with a message, not a delta.
+  assert.equal(only.choices[0].delta, undefined);
+  assert.equal(only.choices[0].message.content, "This is a mock response!");
+  assert.equal(only.model, "mock-model (via assemblyscript-wasm)");
   assert.equal(events.at(-1), "[DONE]");
   assert.equal(s.upstream.requests.length, 0);
+  assert.ok(s.logs.some((l) => l.includes("which clients read as no text")), s.logs.join("\n"));
+});
+
+Deno.test("startGateway() answers a short-circuit error of a streamed request in JSON, after the post hooks", async () => {
+  await using s = await setup();
+  const res = await chat(s, "openai/rate-limited-model", { stream: true });
+  assert.equal(res.status, 429);
+  assert.equal((await res.json()).error.message, "Rate limit exceeded (via assemblyscript plugin)");
 });
 
 Deno.test("startGateway() answers 500 with the text of an HTTP pre hook error", async () => {

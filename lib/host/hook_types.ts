@@ -311,12 +311,18 @@ export interface BifrostListModelsResponse {
 /**
  * The response envelope: one field per response kind, named like the
  * seed's `chat_response` (the other names are a guess, see
- * `docs/abi-request-kinds.md`).
+ * `docs/abi-request-kinds.md`). A streamed chunk travels in the same
+ * envelope, once per chunk: a chat chunk (`object: "chat.completion.chunk"`)
+ * in `chat_response`, a text completion chunk in `text_completion_response`,
+ * a Responses API event in `responses_stream_response` (Go's
+ * `ResponsesStreamResponse`; the JSON name is a guess).
  */
 export interface BifrostResponse {
   chat_response?: BifrostChatResponse | null;
   text_completion_response?: BifrostTextCompletionResponse | null;
   responses_response?: BifrostResponsesResponse | null;
+  /** One streamed Responses API event (`{type: "response.output_text.delta", ...}`). */
+  responses_stream_response?: StreamChunk | null;
   embedding_response?: BifrostEmbeddingResponse | null;
   list_models_response?: BifrostListModelsResponse | null;
   [key: string]: unknown;

@@ -25,8 +25,17 @@ import type {
   BifrostChatRequest,
   BifrostChatResponse,
   BifrostContext,
+  BifrostEmbeddingRequest,
+  BifrostEmbeddingResponse,
   BifrostError,
+  BifrostListModelsRequest,
+  BifrostListModelsResponse,
+  BifrostRequest,
   BifrostResponse,
+  BifrostResponsesRequest,
+  BifrostResponsesResponse,
+  BifrostTextCompletionRequest,
+  BifrostTextCompletionResponse,
   ChatMessage,
   ChatParameters,
   Fallback,
@@ -38,8 +47,12 @@ import type {
   LLMUsage,
   PostHookInput,
   PreHookInput,
+  RequestType,
+  ResponsesItem,
   StreamChunk,
 } from "./hook_types.ts";
+import { REQUEST_TYPE_KEY } from "./hook_types.ts";
+import { embeddingInputItems, responsesInputItems } from "./request_kinds.ts";
 
 /** The request id builders put in the context unless given one. */
 export const TEST_REQUEST_ID = "test-request-1";
@@ -179,6 +192,271 @@ export function postHookInput(options: PostHookInputOptions = {}): PostHookInput
   }
   const response = options.response ? structuredClone(options.response) : { chat_response: chatResponse(options) };
   return { context: ctx, response, error: null, has_error: false };
+}
+
+/** Options every LLM request builder beyond chat shares. */
+export interface KindInputOptions {
+  /** Default `gpt-4o` (`text-embedding-3-small` for embeddings). */
+  model?: string;
+  /** Default `openai`. */
+  provider?: string;
+  fallbacks?: Fallback[];
+  /**
+   * The context; the builder adds `bifrost-http-request-type` (the kind's
+   * request type, `*_stream` with `stream`) as the local gateway does.
+   * Default `{"request-id": TEST_REQUEST_ID}`.
+   */
+  context?: BifrostContext;
+  /** A streamed request: the request type ends in `_stream`. */
+  stream?: boolean;
+}
+
+/** A pre_hook input of one kind, flat as the local gateway sends it. */
+function kindInput<R extends BifrostRequest>(
+  type: RequestType,
+  options: KindInputOptions,
+  fields: Record<string, unknown>,
+): PreHookInput<R> {
+  const request = {
+    provider: options.provider ?? "openai",
+    ...fields,
+    ...(options.fallbacks ? { fallbacks: structuredClone(options.fallbacks) } : {}),
+  };
+  return { context: { ...context(options.context), [REQUEST_TYPE_KEY]: type }, request: request as R };
+}
+
+/** Options of {@link textCompletionPreHookInput}. */
+export interface TextCompletionInputOptions extends KindInputOptions {
+  /** Default `"Say hi"`. */
+  prompt?: string | string[];
+  params?: BifrostTextCompletionRequest["params"];
+}
+
+/**
+ * The input of `pre_hook` for a text completion (`POST /v1/completions`),
+ * as the local gateway sends it.
+ *
+ * @example
+ * ```ts
+ * import { textCompletionPreHookInput } from "./input_builders.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const input = textCompletionPreHookInput({ model: "gpt-3.5-turbo-instruct", prompt: "Say hi", params: { max_tokens: 5 } });
+ * assert.deepEqual(input.request, {
+ *   provider: "openai",
+ *   model: "gpt-3.5-turbo-instruct",
+ *   input: "Say hi",
+ *   params: { max_tokens: 5 },
+ * });
+ * assert.equal(input.context["bifrost-http-request-type"], "text_completion");
+ * ```
+ */
+export function textCompletionPreHookInput(
+  options: TextCompletionInputOptions = {},
+): PreHookInput<BifrostTextCompletionRequest> {
+  return kindInput<BifrostTextCompletionRequest>(
+    options.stream ? "text_completion_stream" : "text_completion",
+    options,
+    {
+      model: options.model ?? "gpt-4o",
+      input: structuredClone(options.prompt ?? "Say hi"),
+      ...(options.params ? { params: structuredClone(options.params) } : {}),
+    },
+  );
+}
+
+/** Options of {@link responsesPreHookInput}. */
+export interface ResponsesInputOptions extends KindInputOptions {
+  /** A string is one user message, as Bifrost reads it. Default `"Hello"`. */
+  input?: string | ResponsesItem[];
+  /** The request's params (`instructions`, `tools`, `max_output_tokens`, ...). */
+  params?: BifrostResponsesRequest["params"];
+}
+
+/**
+ * The input of `pre_hook` for the Responses API (`POST /v1/responses`), as
+ * the local gateway sends it.
+ *
+ * @example
+ * ```ts
+ * import { responsesPreHookInput } from "./input_builders.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const input = responsesPreHookInput({ input: "Hi", params: { instructions: "Be brief" }, stream: true });
+ * assert.deepEqual(input.request.input, [{ type: "message", role: "user", content: "Hi" }]);
+ * assert.deepEqual(input.request.params, { instructions: "Be brief" });
+ * assert.equal(input.context["bifrost-http-request-type"], "responses_stream");
+ * ```
+ */
+export function responsesPreHookInput(options: ResponsesInputOptions = {}): PreHookInput<BifrostResponsesRequest> {
+  return kindInput<BifrostResponsesRequest>(options.stream ? "responses_stream" : "responses", options, {
+    model: options.model ?? "gpt-4o",
+    input: responsesInputItems(structuredClone(options.input ?? "Hello")),
+    ...(options.params ? { params: structuredClone(options.params) } : {}),
+  });
+}
+
+/** Options of {@link embeddingPreHookInput}. */
+export interface EmbeddingInputOptions extends Omit<KindInputOptions, "stream"> {
+  /** In OpenAI's shapes (a string, strings, tokens); sent as items of parts. Default `["Hello"]`. */
+  input?: string | string[] | number[] | number[][];
+  params?: BifrostEmbeddingRequest["params"];
+}
+
+/**
+ * The input of `pre_hook` for embeddings (`POST /v1/embeddings`), as the
+ * local gateway sends it: one array of parts per input.
+ *
+ * @example
+ * ```ts
+ * import { embeddingPreHookInput } from "./input_builders.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const input = embeddingPreHookInput({ input: ["a", "b"], params: { dimensions: 8 } });
+ * assert.deepEqual(input.request.input, [[{ type: "text", text: "a" }], [{ type: "text", text: "b" }]]);
+ * assert.equal(input.request.model, "text-embedding-3-small");
+ * assert.equal(input.context["bifrost-http-request-type"], "embedding");
+ * ```
+ */
+export function embeddingPreHookInput(options: EmbeddingInputOptions = {}): PreHookInput<BifrostEmbeddingRequest> {
+  return kindInput<BifrostEmbeddingRequest>("embedding", options, {
+    model: options.model ?? "text-embedding-3-small",
+    input: embeddingInputItems(structuredClone(options.input ?? ["Hello"])),
+    ...(options.params ? { params: structuredClone(options.params) } : {}),
+  });
+}
+
+/**
+ * The input of `pre_hook` for a model list (`GET /v1/models`): the request
+ * is the provider alone.
+ *
+ * @example
+ * ```ts
+ * import { listModelsPreHookInput } from "./input_builders.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const input = listModelsPreHookInput({ provider: "anthropic" });
+ * assert.deepEqual(input.request, { provider: "anthropic" });
+ * assert.equal(input.context["bifrost-http-request-type"], "list_models");
+ * ```
+ */
+export function listModelsPreHookInput(
+  options: Pick<KindInputOptions, "provider" | "context"> = {},
+): PreHookInput<BifrostListModelsRequest> {
+  return kindInput<BifrostListModelsRequest>("list_models", options, {});
+}
+
+/** Options of the answers of the kinds beyond chat. */
+export interface AnswerOptions {
+  /** Default `gpt-4o` (`text-embedding-3-small` for embeddings). */
+  model?: string;
+  /** The answer's text. Default `"Hello!"`. */
+  text?: string;
+  /** Default `"<kind>-test"`. */
+  id?: string;
+}
+
+/**
+ * An OpenAI text completion with one choice, for `postHookInput({ response:
+ * { text_completion_response: ... } })`.
+ *
+ * @example
+ * ```ts
+ * import { postHookInput, textCompletionResponse } from "./input_builders.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const input = postHookInput({ response: { text_completion_response: textCompletionResponse({ text: "hi" }) } });
+ * assert.equal(input.response?.text_completion_response?.choices[0]?.text, "hi");
+ * ```
+ */
+export function textCompletionResponse(options: AnswerOptions = {}): BifrostTextCompletionResponse {
+  return {
+    id: options.id ?? "cmpl-test",
+    object: "text_completion",
+    created: 1_700_000_000,
+    model: options.model ?? "gpt-4o",
+    choices: [{ index: 0, text: options.text ?? "Hello!", finish_reason: "stop", logprobs: null }],
+    usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
+  };
+}
+
+/**
+ * A completed Responses API answer with one assistant message, for
+ * `postHookInput({ response: { responses_response: ... } })`.
+ *
+ * @example
+ * ```ts
+ * import { responsesResponse } from "./input_builders.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const answer = responsesResponse({ text: "Bonjour" });
+ * assert.deepEqual(answer.output[0]?.content, [{ type: "output_text", text: "Bonjour", annotations: [] }]);
+ * assert.equal(answer.usage?.total_tokens, 15);
+ * ```
+ */
+export function responsesResponse(options: AnswerOptions = {}): BifrostResponsesResponse {
+  const id = options.id ?? "resp-test";
+  return {
+    id,
+    object: "response",
+    created_at: 1_700_000_000,
+    status: "completed",
+    model: options.model ?? "gpt-4o",
+    output: [{
+      type: "message",
+      id: `msg-${id}`,
+      status: "completed",
+      role: "assistant",
+      content: [{ type: "output_text", text: options.text ?? "Hello!", annotations: [] }],
+    }],
+    usage: { input_tokens: 10, output_tokens: 5, total_tokens: 15 },
+  };
+}
+
+/**
+ * An embeddings answer with one vector per input (`vectors`, default one of
+ * three floats), for `postHookInput({ response: { embedding_response: ... } })`.
+ *
+ * @example
+ * ```ts
+ * import { embeddingResponse } from "./input_builders.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const answer = embeddingResponse({ vectors: [[0.5], [0.25]] });
+ * assert.deepEqual(answer.data.map((d) => d.index), [0, 1]);
+ * assert.equal(answer.model, "text-embedding-3-small");
+ * ```
+ */
+export function embeddingResponse(options: { model?: string; vectors?: number[][] } = {}): BifrostEmbeddingResponse {
+  const vectors = options.vectors ?? [[0.1, 0.2, 0.3]];
+  return {
+    object: "list",
+    model: options.model ?? "text-embedding-3-small",
+    data: vectors.map((embedding, index) => ({ object: "embedding", index, embedding: [...embedding] })),
+    usage: { prompt_tokens: vectors.length, total_tokens: vectors.length },
+  };
+}
+
+/**
+ * A model list, each model named `provider/model` as Bifrost names them,
+ * for `postHookInput({ response: { list_models_response: ... } })`.
+ *
+ * @example
+ * ```ts
+ * import { listModelsResponse } from "./input_builders.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(listModelsResponse({ models: ["openai/gpt-4o"] }).data, [
+ *   { id: "openai/gpt-4o", object: "model", owned_by: "openai" },
+ * ]);
+ * ```
+ */
+export function listModelsResponse(options: { models?: string[] } = {}): BifrostListModelsResponse {
+  const models = options.models ?? ["openai/gpt-4o"];
+  return {
+    object: "list",
+    data: models.map((id) => ({ id, object: "model", owned_by: id.split("/")[0]! })),
+  };
 }
 
 /** Options of {@link httpRequest}. */

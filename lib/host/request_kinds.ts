@@ -20,7 +20,7 @@
  *
  * @module
  */
-import { REQUEST_TYPE_KEY } from "./hook_types.ts";
+import { type EmbeddingContentPart, REQUEST_TYPE_KEY, type ResponsesItem } from "./hook_types.ts";
 
 /** A request kind by the SDK's name for it. */
 export type RequestKindName = "unknown" | "chat" | "text_completion" | "responses" | "embedding" | "list_models";
@@ -45,7 +45,12 @@ const wrapperKeys = (suffix: "request" | "response"): [string, RequestKindName][
   ]);
 
 const REQUEST_WRAPPERS = wrapperKeys("request");
-const RESPONSE_WRAPPERS = wrapperKeys("response");
+/** The answers' wrappers, then a streamed Responses API event's (post_hook runs once per streamed chunk). */
+const STREAM_EVENT_WRAPPERS: [string, RequestKindName][] = [
+  ["responses_stream_response", "responses"],
+  ["ResponsesStreamResponse", "responses"],
+];
+const RESPONSE_WRAPPERS = [...wrapperKeys("response"), ...STREAM_EVENT_WRAPPERS];
 
 /** Where an input's fields are and which kind it is; `problem` names a wrapper key holding a non-object. */
 export interface KindReading {
@@ -116,15 +121,62 @@ export function requestKindOf(context: unknown, request: Json): KindReading {
   return { ...at, kind: shapeKind(at.body) };
 }
 
-/** The kind of a post_hook input's response, read as the SDK reads it: its wrapper key, or a flat answer's `object`. */
+/**
+ * The kind of a post_hook input's response, read as the SDK reads it: its
+ * wrapper key, or a flat answer's `object`. A streamed Responses API event
+ * (`responses_stream_response`, or flat with a `response.*` type) is
+ * `responses`, and its `body` is the answer the event carries (a fresh empty
+ * object when it carries none).
+ */
 export function responseKindOf(response: Json): KindReading {
   const at = unwrap(response, RESPONSE_WRAPPERS);
+  const event = STREAM_EVENT_WRAPPERS.some(([k]) => k === at.wrapper) ||
+    (!at.wrapper && !Object.hasOwn(at.body, "object") && typeof at.body.type === "string" &&
+      at.body.type.startsWith("response."));
+  if (event) return { ...at, body: isObject(at.body.response) ? at.body.response : {}, kind: "responses" };
   if (at.wrapper) return { ...at, kind: RESPONSE_WRAPPERS.find(([k]) => k === at.wrapper)![1] };
   const object = at.body.object;
-  if (object === "chat.completion") return { ...at, kind: "chat" };
+  if (object === "chat.completion" || object === "chat.completion.chunk") return { ...at, kind: "chat" };
   if (object === "text_completion") return { ...at, kind: "text_completion" };
   if (object === "response") return { ...at, kind: "responses" };
   if (object !== "list") return { ...at, kind: "unknown" };
   const first = Array.isArray(at.body.data) ? at.body.data[0] : undefined;
   return { ...at, kind: isObject(first) && first.object === "embedding" ? "embedding" : "list_models" };
+}
+
+/**
+ * A Responses API input as Bifrost holds it: a string is one user message,
+ * as Bifrost's OpenAI integration reads it [src]; items are kept as they are.
+ *
+ * @example
+ * ```ts
+ * import { responsesInputItems } from "./request_kinds.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(responsesInputItems("Hi"), [{ type: "message", role: "user", content: "Hi" }]);
+ * ```
+ */
+export function responsesInputItems(input: string | ResponsesItem[]): ResponsesItem[] {
+  return typeof input === "string" ? [{ type: "message", role: "user", content: input }] : input;
+}
+
+/**
+ * An embedding input in OpenAI's shapes (a string, strings, tokens, token
+ * arrays) as the open-source core holds it since 2026: one array of parts
+ * per input.
+ *
+ * @example
+ * ```ts
+ * import { embeddingInputItems } from "./request_kinds.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(embeddingInputItems(["a", "b"]), [[{ type: "text", text: "a" }], [{ type: "text", text: "b" }]]);
+ * assert.deepEqual(embeddingInputItems([1, 2]), [[{ type: "tokens", tokens: [1, 2] }]]);
+ * ```
+ */
+export function embeddingInputItems(input: string | string[] | number[] | number[][]): EmbeddingContentPart[][] {
+  if (typeof input === "string") return [[{ type: "text", text: input }]];
+  if (input.every((x) => typeof x === "string")) return (input as string[]).map((text) => [{ type: "text", text }]);
+  if (input.every((x) => typeof x === "number")) return [[{ type: "tokens", tokens: input as number[] }]];
+  return (input as number[][]).map((tokens) => [{ type: "tokens", tokens }]);
 }

@@ -9,6 +9,9 @@
 //   skip-chunks    stream chunk hook drops chunks whose content contains "you"
 //   end-stream     stream chunk hook ends the stream with an error at the first content chunk
 //   chat-answer    pre hook answers with a chat completion whatever the request's kind
+//   chunk-error    post hook turns every streamed chunk whose content contains "you" into a 400 error
+//   warn-chunk     stream chunk hook keeps every chunk but returns an error with it (only logged)
+//   post-error     http post hook returns an error
 //
 // The http pre hook puts the action in the context as `test-action`, for the LLM hooks.
 import {
@@ -21,7 +24,10 @@ import {
   HTTPResponse,
   HTTPStreamChunkInput,
   HTTPStreamChunkOutput,
+  BifrostError,
   Plugin,
+  PostHookInput,
+  PostHookOutput,
   PreHookInput,
   PreHookOutput,
   registerPlugin,
@@ -68,7 +74,20 @@ class Behaviours extends Plugin {
     }
   }
 
+  postHook(input: PostHookInput, output: PostHookOutput): void {
+    const response = input.response;
+    if (input.context.getStringValue("test-action") != "chunk-error" || response === null) return;
+    if (response.toJSON().includes("you")) {
+      output.error = BifrostError.new("chunk refused by the behaviours plugin").withType("refused").withStatus(400);
+      output.hasError = true;
+    }
+  }
+
   httpPostHook(input: HTTPPostHookInput, output: HTTPPostHookOutput): void {
+    if (action(input.request) == "post-error") {
+      output.error = "refused after the answer by the behaviours plugin";
+      return;
+    }
     const added = input.request.header("x-added");
     if (added !== null) {
       const response = input.response;
@@ -82,6 +101,10 @@ class Behaviours extends Plugin {
     if (a == "") return;
     const text = input.chunk.toJSON();
     if (a == "skip-chunks" && text.includes("you")) output.skip = true;
+    if (a == "warn-chunk") {
+      output.chunk = input.chunk;
+      output.error = "a warning from the behaviours plugin";
+    }
     if (a == "end-stream" && text.includes("Echo")) {
       output.chunk = null;
       output.hasChunk = false;
