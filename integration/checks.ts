@@ -285,6 +285,7 @@ export const CHECKS: Check[] = [
   },
   {
     name: "AI SDK: generateText and streamText on the default openai(model), the Responses API",
+    needs: ["responses"],
     async run(e) {
       await clearUpstream(e);
       const model = aiSdk(e)("openai/gpt-4o");
