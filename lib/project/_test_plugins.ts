@@ -12,6 +12,7 @@ export const TEST_PLUGINS = {
   "hello-world": { entry: "assembly/hello_world.ts", out: "build/hello-world.wasm" },
   trap: { entry: "testdata/plugins/trap.ts", out: "build/trap.wasm" },
   behaviours: { entry: "testdata/plugins/behaviours.ts", out: "build/behaviours.wasm" },
+  views: { entry: "testdata/plugins/views.ts", out: "build/views.wasm" },
 } as const;
 
 export type TestPluginName = keyof typeof TEST_PLUGINS;
