@@ -12,17 +12,25 @@ import { JsonKind, JsonNode, JsonObject } from "./json";
 import { problem } from "./problems";
 import { BifrostResponse } from "./response";
 
-/** Writes an output envelope: keys in order, values from views or json-as. */
+/** Writes an output envelope: keys in order, values from views or json-as. One instance, reused. */
 class Envelope {
+  private w: ByteWriter = new ByteWriter(0);
   private first: bool = true;
-  constructor(private w: ByteWriter) {
+  begin(w: ByteWriter): Envelope {
+    this.w = w;
+    this.first = true;
     w.byte(0x7b);
+    return this;
   }
+  /** Writes `"key":` (keys are ASCII literals without characters to escape). */
   private key(key: string): void {
-    if (!this.first) this.w.byte(0x2c);
+    const w = this.w;
+    if (!this.first) w.byte(0x2c);
     this.first = false;
-    writeJsonString(this.w, key);
-    this.w.byte(0x3a);
+    w.byte(0x22);
+    w.str(key);
+    w.byte(0x22);
+    w.byte(0x3a);
   }
   node(key: string, n: JsonNode | null): Envelope {
     this.key(key);
@@ -41,6 +49,8 @@ class Envelope {
     this.w.byte(0x7d);
   }
 }
+
+const envelope = new Envelope();
 
 /** Fields every hook input has. */
 export class HookInput extends JsonObject {
@@ -108,7 +118,7 @@ export class HTTPPreHookOutput extends HookOutput {
   }
 
   writeTo(w: ByteWriter): void {
-    new Envelope(w)
+    envelope.begin(w)
       .node("context", this.context)
       .node("request", this.request)
       .node("response", this.response)
@@ -144,7 +154,7 @@ export class HTTPPostHookOutput extends HookOutput {
   }
 
   writeTo(w: ByteWriter): void {
-    new Envelope(w)
+    envelope.begin(w)
       .node("context", this.context)
       .node("response", this.response)
       .value<string>("error", this.error)
@@ -184,7 +194,7 @@ export class HTTPStreamChunkOutput extends HookOutput {
   }
 
   writeTo(w: ByteWriter): void {
-    new Envelope(w)
+    envelope.begin(w)
       .node("context", this.context)
       .node("chunk", this.chunk)
       .value<bool>("has_chunk", this.hasChunk && this.chunk !== null)
@@ -235,7 +245,7 @@ export class PreHookOutput extends HookOutput {
   }
 
   writeTo(w: ByteWriter): void {
-    new Envelope(w)
+    envelope.begin(w)
       .node("context", this.context)
       .node("request", this.request)
       .node("short_circuit", this.shortCircuit)
@@ -284,7 +294,7 @@ export class PostHookOutput extends HookOutput {
   }
 
   writeTo(w: ByteWriter): void {
-    new Envelope(w)
+    envelope.begin(w)
       .node("context", this.context)
       .node("response", this.response)
       .node("error", this.error)
