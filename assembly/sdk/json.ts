@@ -513,9 +513,14 @@ export class JsonObject extends JsonNode {
       this.setValueAt(i, v);
     } else {
       const added = this.addMember();
-      const holder = new JsonText();
+      // The added member's key lives in the JsonText holding its value: a fresh one for text (never shared), a
+      // holder around a view.
+      let holder: JsonText;
+      if (v._textKind == VIEW) {
+        holder = new JsonText();
+        holder.setValue(v);
+      } else holder = changetype<JsonText>(v);
       holder.name = key;
-      holder.setValue(v);
       setSpan(this._owner._spans!, added, KS, ADDED);
       this.setEdit(added, holder);
     }

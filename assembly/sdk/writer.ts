@@ -19,15 +19,19 @@ export class ByteWriter {
     this.len = 0;
   }
 
+  /** Makes room for `n` more bytes. */
+  @inline ensure(n: i32): void {
+    if (this.len + n > this.buf.byteLength) this.grow(n);
+  }
+
   /**
-   * Makes room for `n` more bytes. Small buffers double; a large one grows to
-   * what is needed plus an eighth, so writing an output the size of a large
-   * input needs about that much memory, not twice it.
+   * Grows the buffer for `n` more bytes. Small buffers double; a large one
+   * grows to what is needed plus an eighth, so writing an output the size of a
+   * large input needs about that much memory, not twice it.
    */
-  ensure(n: i32): void {
+  private grow(n: i32): void {
     const cap = this.buf.byteLength;
     const need = this.len + n;
-    if (need <= cap) return;
     let next = cap < DOUBLE_UP_TO ? cap << 1 : cap + (cap >> 3);
     if (next < need) next = need + (need >> 3);
     const grown = new ArrayBuffer(next);
