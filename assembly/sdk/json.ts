@@ -85,13 +85,32 @@ const ADDED: i32 = -1;
 const DELETED: i32 = -1;
 
 @inline
-function spanAt(spans: StaticArray<i32>, i: i32, field: i32): i32 {
-  return load<i32>(changetype<usize>(spans) + ((<usize>(i << 2) + <usize>field) << 2));
+function spanAt(at: usize, i: i32, field: i32): i32 {
+  return load<i32>(at + ((<usize>(i << 2) + <usize>field) << 2));
 }
 
 @inline
-function setSpan(spans: StaticArray<i32>, i: i32, field: i32, v: i32): void {
-  store<i32>(changetype<usize>(spans) + ((<usize>(i << 2) + <usize>field) << 2), v);
+function setSpan(at: usize, i: i32, field: i32, v: i32): void {
+  store<i32>(at + ((<usize>(i << 2) + <usize>field) << 2), v);
+}
+
+// Spans live in shared chunks: each view indexes its members into the free
+// end of the current chunk, so indexing allocates nothing most of the time.
+// A view's block belongs to it alone; a full chunk is replaced by a new one
+// (the views that point into the old one keep it alive), never reused.
+const CHUNK_MEMBERS = 512;
+let chunk = new StaticArray<i32>(CHUNK_MEMBERS << 2);
+/** i32s used in `chunk`. */
+let chunkUsed = 0;
+
+/** A fresh chunk with room for at least `members`, holding the `keep` i32s at `from` of the current one. */
+function nextChunk(members: i32, from: i32, keep: i32): void {
+  let size = CHUNK_MEMBERS;
+  if (size < members << 1) size = members << 1;
+  const fresh = new StaticArray<i32>(size << 2);
+  memory.copy(changetype<usize>(fresh), changetype<usize>(chunk) + (<usize>from << 2), <usize>keep << 2);
+  chunk = fresh;
+  chunkUsed = keep;
 }
 
 /** Any view that can be written back as JSON. */
@@ -108,8 +127,12 @@ export abstract class JsonNode {
   _tape: i32 = -1;
   _start: i32 = 0;
   _end: i32 = 0;
-  /** Member spans (see above), null until indexed. */
+  /** The array holding the member spans (see above): a shared chunk or the view's own; null until indexed. */
   _spans: StaticArray<i32> | null = null;
+  /** Where member 0's spans start in `_spans`, as an address. */
+  _at: usize = 0;
+  /** Members that fit at `_at` without moving. */
+  _cap: i32 = 0;
   /** Per member: its cached child view or the value the plugin set; null until something is. */
   _edits: StaticArray<JsonNode | null> | null = null;
   /** Members indexed or added, deleted ones included. */
@@ -181,8 +204,7 @@ export abstract class JsonNode {
 
   /** Indexes the members (object: `keyed`) or elements of the value in the source, in place. */
   private indexSource(keyed: bool): void {
-    let cap = 4;
-    let spans = new StaticArray<i32>(cap << 2);
+    let first = chunkUsed;
     let n = 0;
     const src = this._src;
     if (src !== null) {
@@ -190,26 +212,31 @@ export abstract class JsonNode {
       const end = base + <usize>this._end;
       const close: u8 = keyed ? 0x7d : 0x5d;
       let p = skipWs(base + <usize>this._start + 1, end);
+      let at = changetype<usize>(chunk) + (<usize>first << 2);
       while (p < end && load<u8>(p) != close) {
-        if (n == cap) {
-          cap <<= 1;
-          spans = grownSpans(spans, cap);
+        if (first + ((n + 1) << 2) > chunk.length) {
+          nextChunk(n + 1, first, n << 2);
+          first = 0;
+          at = changetype<usize>(chunk);
         }
         if (keyed) {
-          setSpan(spans, n, KS, <i32>(p + 1 - base));
+          setSpan(at, n, KS, <i32>(p + 1 - base));
           p = skipString(p, end);
-          setSpan(spans, n, KE, <i32>(p - 1 - base));
+          setSpan(at, n, KE, <i32>(p - 1 - base));
           p = skipWs(skipWs(p, end) + 1, end); // past ':'
         }
-        setSpan(spans, n, VS, <i32>(p - base));
+        setSpan(at, n, VS, <i32>(p - base));
         p = this.skipFrom(p, end);
-        setSpan(spans, n, VE, <i32>(p - base));
+        setSpan(at, n, VE, <i32>(p - base));
         n++;
         p = skipWs(p, end);
         if (p < end && load<u8>(p) == 0x2c) p = skipWs(p + 1, end);
       }
     }
-    this._spans = spans;
+    chunkUsed = first + (n << 2);
+    this._spans = chunk;
+    this._at = changetype<usize>(chunk) + (<usize>first << 2);
+    this._cap = n;
     this._count = n;
   }
 
@@ -218,14 +245,28 @@ export abstract class JsonNode {
     this.members();
     const o = this._owner;
     const n = o._count;
-    let spans = o._spans!;
-    const cap = spans.length >> 2;
-    if (n == cap) {
-      spans = grownSpans(spans, cap << 1);
-      o._spans = spans;
-      const edits = o._edits;
-      if (edits !== null) o._edits = grownEdits(edits, cap << 1);
+    if (n == o._cap) {
+      if (o._spans === chunk && o._at + (<usize>n << 4) == changetype<usize>(chunk) + (<usize>chunkUsed << 2) &&
+        chunkUsed + 4 <= chunk.length) {
+        // The last block of the current chunk grows in place.
+        chunkUsed += 4;
+        o._cap = n + 1;
+      } else {
+        // Anywhere else: moved to an array of the view's own, with room to grow.
+        const cap = n < 2 ? 4 : n << 1;
+        const own = new StaticArray<i32>(cap << 2);
+        memory.copy(changetype<usize>(own), o._at, <usize>n << 4);
+        o._spans = own;
+        o._at = changetype<usize>(own);
+        o._cap = cap;
+      }
     }
+    setSpan(o._at, n, KS, 0);
+    setSpan(o._at, n, KE, 0);
+    setSpan(o._at, n, VS, 0);
+    setSpan(o._at, n, VE, 0);
+    const edits = o._edits;
+    if (edits !== null && edits.length <= n) o._edits = grownEdits(edits, n + 4);
     o._count = n + 1;
     return n;
   }
@@ -240,7 +281,7 @@ export abstract class JsonNode {
     const o = this._owner;
     let edits = o._edits;
     if (edits === null) {
-      edits = new StaticArray<JsonNode | null>(o._spans!.length >> 2);
+      edits = new StaticArray<JsonNode | null>(o._count + 4);
       o._edits = edits;
     }
     unchecked((edits[i] = e));
@@ -255,7 +296,7 @@ export abstract class JsonNode {
 
   /** Replaces the value of member `i` (keeps an added member's key). */
   protected setValueAt(i: i32, v: JsonNode): void {
-    if (spanAt(this._owner._spans!, i, KS) == ADDED) {
+    if (spanAt(this._owner._at, i, KS) == ADDED) {
       const holder = changetype<JsonText>(this.editAt(i));
       holder.setValue(v);
     } else {
@@ -265,7 +306,7 @@ export abstract class JsonNode {
 
   protected memberKind(i: i32): JsonKind {
     const v = this.valueAt(i);
-    if (v === null) return kindOfChar(load<u8>(changetype<usize>(this._owner._src) + <usize>spanAt(this._owner._spans!, i, VS)));
+    if (v === null) return kindOfChar(load<u8>(changetype<usize>(this._owner._src) + <usize>spanAt(this._owner._at, i, VS)));
     const k = v._textKind;
     if (k == VIEW) return v._keyed ? JsonKind.Object : JsonKind.Array;
     if (k == TEXT_STRING) return JsonKind.String;
@@ -277,8 +318,8 @@ export abstract class JsonNode {
     const v = this.valueAt(i);
     if (v === null) {
       const o = this._owner;
-      const vs = spanAt(o._spans!, i, VS);
-      return String.UTF8.decodeUnsafe(changetype<usize>(o._src) + <usize>vs, <usize>(spanAt(o._spans!, i, VE) - vs));
+      const vs = spanAt(o._at, i, VS);
+      return String.UTF8.decodeUnsafe(changetype<usize>(o._src) + <usize>vs, <usize>(spanAt(o._at, i, VE) - vs));
     }
     const k = v._textKind;
     if (k == VIEW) return v.toJSON();
@@ -291,8 +332,8 @@ export abstract class JsonNode {
     const v = this.valueAt(i);
     if (v === null) {
       const o = this._owner;
-      const vs = spanAt(o._spans!, i, VS);
-      return decodeJsonString(changetype<usize>(o._src) + <usize>vs + 1, <usize>(spanAt(o._spans!, i, VE) - vs - 2));
+      const vs = spanAt(o._at, i, VS);
+      return decodeJsonString(changetype<usize>(o._src) + <usize>vs + 1, <usize>(spanAt(o._at, i, VE) - vs - 2));
     }
     const text = changetype<JsonText>(v).text;
     if (v._textKind == TEXT_STRING) return text;
@@ -313,8 +354,8 @@ export abstract class JsonNode {
     const v = this.valueAt(i);
     if (v === null) {
       const o = this._owner;
-      const vs = spanAt(o._spans!, i, VS);
-      w.bytes(changetype<usize>(o._src) + <usize>vs, spanAt(o._spans!, i, VE) - vs);
+      const vs = spanAt(o._at, i, VS);
+      w.bytes(changetype<usize>(o._src) + <usize>vs, spanAt(o._at, i, VE) - vs);
     } else v.writeTo(w);
   }
 
@@ -357,8 +398,8 @@ export abstract class JsonNode {
       const o = this._owner;
       child._src = o._src;
       child._tape = o._tape;
-      child._start = spanAt(o._spans!, i, VS);
-      child._end = spanAt(o._spans!, i, VE);
+      child._start = spanAt(o._at, i, VS);
+      child._end = spanAt(o._at, i, VE);
     }
   }
 
@@ -372,12 +413,6 @@ export abstract class JsonNode {
   toString(): string {
     return this.toJSON();
   }
-}
-
-function grownSpans(spans: StaticArray<i32>, members: i32): StaticArray<i32> {
-  const grown = new StaticArray<i32>(members << 2);
-  memory.copy(changetype<usize>(grown), changetype<usize>(spans), <usize>spans.length << 2);
-  return grown;
 }
 
 function grownEdits(edits: StaticArray<JsonNode | null>, members: i32): StaticArray<JsonNode | null> {
@@ -479,7 +514,7 @@ export class JsonObject extends JsonNode {
 
   private keyMatches(i: i32, key: string): bool {
     const o = this._owner;
-    const spans = o._spans!;
+    const spans = o._at;
     const ks = spanAt(spans, i, KS);
     if (ks == ADDED) return changetype<JsonText>(unchecked(o._edits![i])).name! == key;
     const n = spanAt(spans, i, KE) - ks;
@@ -490,7 +525,7 @@ export class JsonObject extends JsonNode {
 
   private keyOf(i: i32): string {
     const o = this._owner;
-    const spans = o._spans!;
+    const spans = o._at;
     const ks = spanAt(spans, i, KS);
     if (ks == ADDED) return changetype<JsonText>(unchecked(o._edits![i])).name!;
     return decodeJsonString(changetype<usize>(o._src) + <usize>ks, <usize>(spanAt(spans, i, KE) - ks));
@@ -499,7 +534,7 @@ export class JsonObject extends JsonNode {
   /** The last member named `key` (Go's decoder also keeps the last), or -1. */
   protected find(key: string): i32 {
     const n = this.members();
-    const spans = this._owner._spans!;
+    const spans = this._owner._at;
     for (let i = n - 1; i >= 0; i--) {
       if (spanAt(spans, i, VE) != DELETED && this.keyMatches(i, key)) return i;
     }
@@ -521,7 +556,7 @@ export class JsonObject extends JsonNode {
         holder.setValue(v);
       } else holder = changetype<JsonText>(v);
       holder.name = key;
-      setSpan(this._owner._spans!, added, KS, ADDED);
+      setSpan(this._owner._at, added, KS, ADDED);
       this.setEdit(added, holder);
     }
     this._owner._changed = true;
@@ -533,7 +568,7 @@ export class JsonObject extends JsonNode {
 
   keys(): string[] {
     const n = this.members();
-    const spans = this._owner._spans!;
+    const spans = this._owner._at;
     const out = new Array<string>();
     for (let i = 0; i < n; i++) {
       if (spanAt(spans, i, VE) != DELETED) out.push(this.keyOf(i));
@@ -543,7 +578,7 @@ export class JsonObject extends JsonNode {
 
   get size(): i32 {
     const n = this.members();
-    const spans = this._owner._spans!;
+    const spans = this._owner._at;
     let size = 0;
     for (let i = 0; i < n; i++) if (spanAt(spans, i, VE) != DELETED) size++;
     return size;
@@ -552,7 +587,7 @@ export class JsonObject extends JsonNode {
   delete(key: string): void {
     const i = this.find(key);
     if (i < 0) return;
-    setSpan(this._owner._spans!, i, VE, DELETED);
+    setSpan(this._owner._at, i, VE, DELETED);
     this._owner._changed = true;
   }
 
@@ -634,7 +669,7 @@ export class JsonObject extends JsonNode {
     if (i < 0) return fallback;
     const v = this.valueAt(i);
     if (v !== null) return changetype<JsonText>(v).text == "true";
-    return load<u8>(changetype<usize>(this._owner._src) + <usize>spanAt(this._owner._spans!, i, VS)) == 0x74; // t(rue)
+    return load<u8>(changetype<usize>(this._owner._src) + <usize>spanAt(this._owner._at, i, VS)) == 0x74; // t(rue)
   }
 
   getNumberOr(key: string, fallback: f64): f64 {
@@ -700,7 +735,7 @@ export class JsonObject extends JsonNode {
     if (this.copyUnchanged(w)) return;
     const n = this.members();
     const o = this._owner;
-    const spans = o._spans!;
+    const spans = o._at;
     const base = changetype<usize>(o._src);
     w.byte(0x7b);
     let first = true;
