@@ -37,23 +37,32 @@ const MAX_ALLOC: i32 = 64 << 20;
 // Buffers lent to the host: the current input and the last output (plus any
 // the host allocated and has not used yet). Kept reachable so the GC leaves
 // them alone.
-let held = new Array<ArrayBuffer>();
+let held = new StaticArray<ArrayBuffer | null>(8);
+let heldCount = 0;
 let nameBuffer: ArrayBuffer | null = null;
 let lastError: ArrayBuffer = new ArrayBuffer(0);
 
 function hold(buf: ArrayBuffer): usize {
-  held.push(buf);
+  const n = heldCount;
+  if (n == held.length) {
+    const grown = new StaticArray<ArrayBuffer | null>(n << 1);
+    for (let i = 0; i < n; i++) unchecked((grown[i] = unchecked(held[i])));
+    held = grown;
+  }
+  unchecked((held[n] = buf));
+  heldCount = n + 1;
   return changetype<usize>(buf);
 }
 
 /** Releases every lent buffer except the one at `keep`. */
 function releaseExcept(keep: usize): void {
   let n = 0;
-  for (let i = 0, k = held.length; i < k; i++) {
+  for (let i = 0, k = heldCount; i < k; i++) {
     const b = unchecked(held[i]);
+    unchecked((held[i] = null));
     if (changetype<usize>(b) == keep) unchecked((held[n++] = b));
   }
-  held.length = n;
+  heldCount = n;
 }
 
 @inline
@@ -64,9 +73,9 @@ function pack(ptr: usize, len: i32): u64 {
 
 /** The lent buffer that starts at `ptr`, or a copy of [ptr, ptr+len) when the host wrote elsewhere. */
 function inputBuffer(ptr: usize, len: i32): ArrayBuffer {
-  for (let i = held.length - 1; i >= 0; i--) {
+  for (let i = heldCount - 1; i >= 0; i--) {
     const b = unchecked(held[i]);
-    if (changetype<usize>(b) == ptr && b.byteLength >= len) return b;
+    if (changetype<usize>(b) == ptr && b!.byteLength >= len) return b!;
   }
   const copy = new ArrayBuffer(len);
   memory.copy(changetype<usize>(copy), ptr, <usize>len);
@@ -174,9 +183,11 @@ export function malloc(size: i32): usize {
 
 /** Releases a buffer early. Unknown pointers and double frees are ignored. */
 export function free(ptr: usize, size: i32): void {
-  for (let i = 0; i < held.length; i++) {
+  for (let i = 0, n = heldCount; i < n; i++) {
     if (changetype<usize>(unchecked(held[i])) == ptr) {
-      held.splice(i, 1);
+      unchecked((held[i] = unchecked(held[n - 1])));
+      unchecked((held[n - 1] = null));
+      heldCount = n - 1;
       return;
     }
   }

@@ -12,35 +12,47 @@ import { JsonKind, JsonNode, JsonObject } from "./json";
 import { problem } from "./problems";
 import { BifrostResponse } from "./response";
 
-/** Writes an output envelope: keys in order, values from views or json-as. One instance, reused. */
+/** UTF-8 of ASCII text, made once, for what every output writes the same way. */
+function utf8(text: string): ArrayBuffer {
+  return String.UTF8.encode(text);
+}
+
+@lazy const NULL = utf8("null");
+@lazy const TRUE = utf8("true");
+@lazy const FALSE = utf8("false");
+// `"key":` of every envelope key; the first key opens the object, the others follow a comma.
+@lazy const K_CONTEXT = utf8('{"context":');
+@lazy const K_REQUEST = utf8(',"request":');
+@lazy const K_RESPONSE = utf8(',"response":');
+@lazy const K_HAS_RESPONSE = utf8(',"has_response":');
+@lazy const K_ERROR = utf8(',"error":');
+@lazy const K_CHUNK = utf8(',"chunk":');
+@lazy const K_HAS_CHUNK = utf8(',"has_chunk":');
+@lazy const K_SKIP = utf8(',"skip":');
+@lazy const K_SHORT_CIRCUIT = utf8(',"short_circuit":');
+@lazy const K_HAS_SHORT_CIRCUIT = utf8(',"has_short_circuit":');
+@lazy const K_HAS_ERROR = utf8(',"has_error":');
+@lazy const K_HOOK_ERROR = utf8(',"hook_error":');
+
+/** Writes an output envelope: keys in order (pre-encoded), values from views or json-as. One instance, reused. */
 class Envelope {
   private w: ByteWriter = new ByteWriter(0);
-  private first: bool = true;
   begin(w: ByteWriter): Envelope {
     this.w = w;
-    this.first = true;
-    w.byte(0x7b);
     return this;
   }
-  /** Writes `"key":` (keys are ASCII literals without characters to escape). */
-  private key(key: string): void {
-    const w = this.w;
-    if (!this.first) w.byte(0x2c);
-    this.first = false;
-    w.byte(0x22);
-    w.str(key);
-    w.byte(0x22);
-    w.byte(0x3a);
+  private raw(bytes: ArrayBuffer): void {
+    this.w.bytes(changetype<usize>(bytes), bytes.byteLength);
   }
-  node(key: string, n: JsonNode | null): Envelope {
-    this.key(key);
-    if (n === null) this.w.str("null");
+  node(key: ArrayBuffer, n: JsonNode | null): Envelope {
+    this.raw(key);
+    if (n === null) this.raw(NULL);
     else n.writeTo(this.w);
     return this;
   }
-  value<T>(key: string, v: T): Envelope {
-    this.key(key);
-    if (isBoolean<T>()) this.w.str(v ? "true" : "false");
+  value<T>(key: ArrayBuffer, v: T): Envelope {
+    this.raw(key);
+    if (isBoolean<T>()) this.raw(v ? TRUE : FALSE);
     else if (isString<T>()) writeJsonString(this.w, changetype<string>(v));
     else this.w.str(JSON.stringify<T>(v));
     return this;
@@ -119,11 +131,11 @@ export class HTTPPreHookOutput extends HookOutput {
 
   writeTo(w: ByteWriter): void {
     envelope.begin(w)
-      .node("context", this.context)
-      .node("request", this.request)
-      .node("response", this.response)
-      .value<bool>("has_response", this.hasResponse)
-      .value<string>("error", this.error)
+      .node(K_CONTEXT, this.context)
+      .node(K_REQUEST, this.request)
+      .node(K_RESPONSE, this.response)
+      .value<bool>(K_HAS_RESPONSE, this.hasResponse)
+      .value<string>(K_ERROR, this.error)
       .end();
   }
 }
@@ -155,9 +167,9 @@ export class HTTPPostHookOutput extends HookOutput {
 
   writeTo(w: ByteWriter): void {
     envelope.begin(w)
-      .node("context", this.context)
-      .node("response", this.response)
-      .value<string>("error", this.error)
+      .node(K_CONTEXT, this.context)
+      .node(K_RESPONSE, this.response)
+      .value<string>(K_ERROR, this.error)
       .end();
   }
 }
@@ -195,11 +207,11 @@ export class HTTPStreamChunkOutput extends HookOutput {
 
   writeTo(w: ByteWriter): void {
     envelope.begin(w)
-      .node("context", this.context)
-      .node("chunk", this.chunk)
-      .value<bool>("has_chunk", this.hasChunk && this.chunk !== null)
-      .value<bool>("skip", this.skip)
-      .value<string>("error", this.error)
+      .node(K_CONTEXT, this.context)
+      .node(K_CHUNK, this.chunk)
+      .value<bool>(K_HAS_CHUNK, this.hasChunk && this.chunk !== null)
+      .value<bool>(K_SKIP, this.skip)
+      .value<string>(K_ERROR, this.error)
       .end();
   }
 }
@@ -246,11 +258,11 @@ export class PreHookOutput extends HookOutput {
 
   writeTo(w: ByteWriter): void {
     envelope.begin(w)
-      .node("context", this.context)
-      .node("request", this.request)
-      .node("short_circuit", this.shortCircuit)
-      .value<bool>("has_short_circuit", this.hasShortCircuit)
-      .value<string>("error", this.error)
+      .node(K_CONTEXT, this.context)
+      .node(K_REQUEST, this.request)
+      .node(K_SHORT_CIRCUIT, this.shortCircuit)
+      .value<bool>(K_HAS_SHORT_CIRCUIT, this.hasShortCircuit)
+      .value<string>(K_ERROR, this.error)
       .end();
   }
 }
@@ -295,11 +307,11 @@ export class PostHookOutput extends HookOutput {
 
   writeTo(w: ByteWriter): void {
     envelope.begin(w)
-      .node("context", this.context)
-      .node("response", this.response)
-      .node("error", this.error)
-      .value<bool>("has_error", this.hasError)
-      .value<string>("hook_error", this.hookError)
+      .node(K_CONTEXT, this.context)
+      .node(K_RESPONSE, this.response)
+      .node(K_ERROR, this.error)
+      .value<bool>(K_HAS_ERROR, this.hasError)
+      .value<string>(K_HOOK_ERROR, this.hookError)
       .end();
   }
 }

@@ -518,9 +518,23 @@ export class JsonObject extends JsonNode {
     const ks = spanAt(spans, i, KS);
     if (ks == ADDED) return changetype<JsonText>(unchecked(o._edits![i])).name! == key;
     const n = spanAt(spans, i, KE) - ks;
+    const units = key.length;
     // Every UTF-16 unit of a key takes at least one byte of its JSON text.
-    if (n < key.length) return false;
-    return jsonStringEquals(changetype<usize>(o._src) + <usize>ks, <usize>n, key);
+    if (n < units) return false;
+    const p = changetype<usize>(o._src) + <usize>ks;
+    const q = changetype<usize>(key);
+    if (n == units) {
+      // As many bytes as units: equal only byte for unit, with no escape or multi-byte sequence (either would
+      // decode to fewer units than bytes).
+      for (let j = 0; j < n; j++) {
+        const b = <u32>load<u8>(p + <usize>j);
+        if (b != <u32>load<u16>(q + (<usize>j << 1)) || b >= 0x80 || b == 0x5c) return false;
+      }
+      return true;
+    }
+    const b = <u32>load<u8>(p);
+    if (b < 0x80 && b != 0x5c && (units == 0 || b != <u32>load<u16>(q))) return false;
+    return jsonStringEquals(p, <usize>n, key);
   }
 
   private keyOf(i: i32): string {
