@@ -29,10 +29,24 @@ import {
   PreHookOutput,
 } from "./hooks";
 
+// Input size limit. Bifrost's own request body limit defaults to 100 MiB
+// (`client.max_request_body_size_mb`), and the HTTP hooks see a body
+// base64-encoded (4/3 of it) inside their JSON: the default takes that with
+// room to spare. A build raises or lowers it with `--use
+// BIFROST_AS_MAX_INPUT_MB=N` (`bifrost-as build --max-input-mb N`, or
+// `"use": ["BIFROST_AS_MAX_INPUT_MB=N"]` in asconfig.json's options).
+// @ts-ignore: a build-time constant, defined only when the build sets it
+const MAX_INPUT_MB: i32 = isDefined(BIFROST_AS_MAX_INPUT_MB) ? <i32>BIFROST_AS_MAX_INPUT_MB : 256;
+// One ArrayBuffer holds at most 1 GiB (AssemblyScript's largest block) less its header.
+const LARGEST: i32 = (1 << 30) - 64;
 /** Inputs above this size are refused with an error output (not decoded). */
-const MAX_INPUT: i32 = 16 << 20;
-/** malloc refuses (returns 0) above this size. */
-const MAX_ALLOC: i32 = 64 << 20;
+const MAX_INPUT: i32 = MAX_INPUT_MB < 1 ? 1 << 20 : MAX_INPUT_MB >= 1024 ? LARGEST : MAX_INPUT_MB << 20;
+/**
+ * malloc refuses (returns 0) above this size. Up to it, an input over
+ * MAX_INPUT is still taken, so the hook can answer an error that names the
+ * limit instead of the host failing to write it.
+ */
+const MAX_ALLOC: i32 = LARGEST;
 
 // Buffers lent to the host: the current input and the last output (plus any
 // the host allocated and has not used yet). Kept reachable so the GC leaves
@@ -91,7 +105,11 @@ function readInput<T extends JsonObject>(ptr: usize, len: i32): T | null {
     return null;
   }
   if (len > MAX_INPUT) {
-    problem("input is too large (" + len.toString() + " bytes; the limit is " + MAX_INPUT.toString() + ")");
+    problem(
+      "input is too large (" + len.toString() + " bytes; this plugin takes at most " + MAX_INPUT.toString() +
+        " bytes: build it with a larger BIFROST_AS_MAX_INPUT_MB, e.g. bifrost-as build --max-input-mb " +
+        (<i32>Math.ceil(<f64>len / <f64>(1 << 20))).toString() + ")",
+    );
     return null;
   }
   const err = validateJson(ptr, <usize>len, true);
@@ -113,7 +131,9 @@ function readInput<T extends JsonObject>(ptr: usize, len: i32): T | null {
 }
 
 // Outputs are written here and lent until the host's next call into the plugin.
-const outputBuffer = new ByteWriter(4096);
+let outputBuffer = new ByteWriter(4096);
+/** A buffer grown past this for a large output is dropped at the host's next call, not kept. */
+const KEEP_OUTPUT_BUFFER: i32 = 1 << 20;
 
 /** True when [ptr, ptr+len) is the JSON literal `null`, with optional whitespace around it. */
 function isNullLiteral(ptr: usize, len: i32): bool {
@@ -167,6 +187,12 @@ let bytesSinceCollect: usize = 0;
 function enter(keep: usize, inputBytes: usize): void {
   releaseExcept(keep);
   bytesSinceCollect += inputBytes;
+  const lent = outputBuffer.buf.byteLength;
+  if (lent > KEEP_OUTPUT_BUFFER) {
+    // The host is done with the last output: a large buffer goes back to the collector now.
+    outputBuffer = new ByteWriter(4096);
+    bytesSinceCollect += <usize>lent;
+  }
   if (++callsSinceCollect >= COLLECT_EVERY_CALLS || bytesSinceCollect >= COLLECT_EVERY_BYTES) {
     __collect();
     callsSinceCollect = 0;
@@ -228,6 +254,15 @@ export function init(ptr: usize, len: i32): i32 {
     return 3;
   }
   return 0;
+}
+
+/**
+ * bifrost-as extension (not in Bifrost's ABI, which ignores it): the largest
+ * input, in bytes, a hook takes. Larger ones are answered with an error; the
+ * conformance host refuses them before writing them.
+ */
+export function max_input_size(): i32 {
+  return MAX_INPUT;
 }
 
 /** bifrost-as extension (not in Bifrost's ABI): why the last init failed, raw UTF-8. */
