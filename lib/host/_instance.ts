@@ -14,6 +14,7 @@ import { unpackPtrLen } from "../wasm/abi.ts";
 import {
   PluginContractError,
   PluginError,
+  PluginInputTooLargeError,
   PluginMemoryError,
   PluginTimeoutError,
   PluginTrapError,
@@ -82,6 +83,9 @@ class Instance {
   readonly #free: (ptr: number, size: number) => void;
   #name: string | undefined;
   #view: Uint8Array = new Uint8Array(0);
+  /** The largest input the plugin takes (its max_input_size export, the memory cap): refused above, unwritten. */
+  #maxInput = Infinity;
+  #maxInputWhy = "";
   readonly #frees: { input: number; output: number };
 
   constructor(readonly opts: RunnerOptions, onLog: (line: string) => void) {
@@ -139,6 +143,21 @@ class Instance {
     const name = this.#readString(this.#guard("get_name", "call", this.exports.get_name as () => bigint), "get_name");
     if (!name) throw fail("get_name returned an empty name (Bifrost registers the plugin under it)");
     this.#name = name;
+    const declared = this.exports.max_input_size;
+    if (typeof declared === "function") {
+      this.#maxInput = this.#guard("max_input_size", "call", declared as () => number) >>> 0;
+      this.#maxInputWhy = `takes inputs of at most ${size(this.#maxInput)}`;
+    }
+    const cap = opts.memoryLimitPages;
+    if (cap !== undefined && cap * 65536 < this.#maxInput) {
+      this.#maxInput = cap * 65536;
+      this.#maxInputWhy = `has at most ${size(this.#maxInput)} of memory (${cap} pages)`;
+    }
+  }
+
+  /** The largest input the plugin takes, in bytes (Infinity when it does not say and memory is not capped). */
+  get maxInputBytes(): number {
+    return this.#maxInput;
   }
 
   /** The name from get_name (the source label until it is known). */
@@ -158,6 +177,17 @@ class Instance {
   call(hook: string, input: Uint8Array): RawCall {
     const fn = this.exports[hook] as (ptr: number, len: number) => bigint;
     const len = input.length;
+    if (len > this.#maxInput) {
+      const fix = this.#maxInputWhy.startsWith("takes")
+        ? ` (a bifrost-as plugin takes more when built with bifrost-as build --max-input-mb ${Math.ceil(len / MIB)})`
+        : " (raise the host's memory cap)";
+      throw new PluginInputTooLargeError(
+        `${this.#who()} ${this.#maxInputWhy}: this ${hook} input is ${size(len)}${fix}`,
+        hook,
+        len,
+        this.#maxInput,
+      );
+    }
     const pagesBefore = this.pages;
     let phase: Phase = "malloc";
     let text: string | null = null;
@@ -268,6 +298,14 @@ class Instance {
   #who(): string {
     return `Plugin "${this.name}"`;
   }
+}
+
+const MIB = 1 << 20;
+
+/** A size for messages: MiB with bytes, or bytes alone when small. */
+function size(bytes: number): string {
+  const exact = `${bytes.toLocaleString("en-US")} bytes`;
+  return bytes < MIB ? exact : `${Math.round((bytes / MIB) * 10) / 10} MiB (${exact})`;
 }
 
 /** The offset of the first byte that is not part of a valid UTF-8 sequence (error path only). */
@@ -435,6 +473,8 @@ export interface SerializedError {
   limitPages?: number;
   timeoutMs?: number;
   violations?: readonly string[];
+  inputBytes?: number;
+  limitBytes?: number;
 }
 
 /** Flattens an error for postMessage (typed fields kept). */
@@ -451,6 +491,8 @@ export function serializeError(e: unknown): SerializedError {
     limitPages: f.limitPages,
     timeoutMs: f.timeoutMs,
     violations: f.violations,
+    inputBytes: f.inputBytes,
+    limitBytes: f.limitBytes,
   }));
 }
 
@@ -466,6 +508,8 @@ export function reviveError(s: SerializedError): Error {
       return new PluginTimeoutError(s.message, hook, s.timeoutMs ?? 0);
     case "PluginContractError":
       return new PluginContractError(s.message, hook, s.violations ?? []);
+    case "PluginInputTooLargeError":
+      return new PluginInputTooLargeError(s.message, hook, s.inputBytes ?? 0, s.limitBytes ?? 0);
     case "PluginError":
       return new PluginError(s.message);
     default:
