@@ -237,7 +237,7 @@ Deno.test("hello-world takes a 20 MiB request (an image inline) and its HTTP for
   );
   assert.equal(http.error, "");
   assert.equal(http.context.http_intercepted, true);
-  assert.equal(p.maxInputSize(), 256 << 20);
+  assert.equal(p.maxInputSize(), 512 << 20);
 });
 
 Deno.test("hello-world accepts nesting up to 250 levels", async () => {

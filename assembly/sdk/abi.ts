@@ -31,12 +31,13 @@ import {
 
 // Input size limit. Bifrost's own request body limit defaults to 100 MiB
 // (`client.max_request_body_size_mb`), and the HTTP hooks see a body
-// base64-encoded (4/3 of it) inside their JSON: the default takes that with
-// room to spare. A build raises or lowers it with `--use
+// base64-encoded (4/3 of it) inside their JSON; the HTTP post hook sees the
+// request's and the response's (2 x 133 MiB when a response is as large as
+// its request): the default takes that with room to spare. A build raises or lowers it with `--use
 // BIFROST_AS_MAX_INPUT_MB=N` (`bifrost-as build --max-input-mb N`, or
 // `"use": ["BIFROST_AS_MAX_INPUT_MB=N"]` in asconfig.json's options).
 // @ts-ignore: a build-time constant, defined only when the build sets it
-const MAX_INPUT_MB: i32 = isDefined(BIFROST_AS_MAX_INPUT_MB) ? <i32>BIFROST_AS_MAX_INPUT_MB : 256;
+const MAX_INPUT_MB: i32 = isDefined(BIFROST_AS_MAX_INPUT_MB) ? <i32>BIFROST_AS_MAX_INPUT_MB : 512;
 // One ArrayBuffer holds at most 1 GiB (AssemblyScript's largest block) less its header.
 const LARGEST: i32 = (1 << 30) - 64;
 /** Inputs above this size are refused with an error output (not decoded). */

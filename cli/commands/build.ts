@@ -18,7 +18,7 @@ module breaks the ABI (the .wasm is still written, for inspection).`,
     "max-input-mb": {
       type: "string",
       arg: "N",
-      description: "Largest hook input the SDK takes, in MiB (default 256; 1 to 1024)",
+      description: "Largest hook input the SDK takes, in MiB (default 512; 1 to 1024)",
     },
     quiet: { type: "boolean", short: "q", description: "Print nothing on success" },
     json: { type: "boolean", description: "Print the result as JSON" },

@@ -19,6 +19,10 @@
  *    hook once per chunk, in plugin order [guess]: `skip` or
  *    `has_chunk: false` drops it, an `error` without a chunk ends the stream.
  *
+ * A body over `maxRequestBodyBytes` (Bifrost's `client.max_request_body_size_mb`,
+ * 100 MiB by default) gets 413, and so does an input over a plugin's own limit
+ * (see `PluginInputTooLargeError`).
+ *
  * Context values a plugin returns are merged into the request context, which
  * starts as `{"request-id": <uuid>}` (Go's key; `requestIdKey` changes it).
  * Errors reach the client in Bifrost's error shape with their status. A
@@ -60,7 +64,7 @@ import type {
   StreamChunk,
 } from "../host/hook_types.ts";
 import type { HostOptions } from "../host/host.ts";
-import { PluginError } from "../errors.ts";
+import { PluginError, PluginInputTooLargeError } from "../errors.ts";
 
 export type { HookCallEvent, HookObserver, PluginEntry } from "./_gateway_plugins.ts";
 
@@ -86,6 +90,38 @@ export interface GatewayOptions {
   onLog?: (line: string) => void;
   /** Sees every successful hook call: its input and the plugin's output (`dev --record` saves them as fixtures). */
   onHookCall?: HookObserver;
+  /**
+   * The largest request body, in bytes: larger ones get 413, as Bifrost answers past its
+   * `client.max_request_body_size_mb`. Default {@link DEFAULT_MAX_REQUEST_BODY_MB} MiB, Bifrost's default.
+   */
+  maxRequestBodyBytes?: number;
+}
+
+/** Bifrost's default `client.max_request_body_size_mb` (its `DefaultClientConfig`). */
+export const DEFAULT_MAX_REQUEST_BODY_MB = 100;
+
+/** The body of `req`, or null when it is over `limit` bytes (read no further than that). */
+async function readBody(req: Request, limit: number): Promise<Uint8Array | null> {
+  const declared = Number(req.headers.get("content-length") ?? 0);
+  if (declared > limit || !req.body) {
+    await req.body?.cancel();
+    return declared > limit ? null : new Uint8Array(0);
+  }
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of req.body) {
+    total += chunk.length;
+    if (total > limit) return null;
+    chunks.push(chunk);
+  }
+  if (chunks.length === 1) return chunks[0]!;
+  const body = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    body.set(c, at);
+    at += c.length;
+  }
+  return body;
 }
 
 /** A running gateway. */
@@ -139,6 +175,7 @@ class Pipeline {
     private target: ProviderTarget,
     private idKey: string,
     private log: (line: string) => void,
+    private maxBody: number,
   ) {}
 
   /** Calls a hook; a plugin failure becomes a 500 answer. */
@@ -148,6 +185,7 @@ class Pipeline {
     } catch (e) {
       if (!(e instanceof PluginError)) throw e;
       this.log(`plugin "${p.entry.name}" failed in ${hook}: ${e.message}`);
+      if (e instanceof PluginInputTooLargeError) return gatewayError(413, e.message, "request_too_large");
       return gatewayError(500, `Plugin "${p.name}" failed in ${hook}: ${e.message}`, "plugin_error");
     }
   }
@@ -159,7 +197,14 @@ class Pipeline {
       return gatewayError(404, `No route for ${req.method} ${url.pathname}`, "not_found");
     }
     if (req.method !== "POST") return gatewayError(405, `Method ${req.method} not allowed`, "method_not_allowed");
-    const body = new Uint8Array(await req.arrayBuffer());
+    const body = await readBody(req, this.maxBody);
+    if (body === null) {
+      return gatewayError(
+        413,
+        `Request body exceeds the max allowed size of ${this.maxBody} bytes (client.max_request_body_size_mb)`,
+        "request_too_large",
+      );
+    }
     const st: RequestState = {
       ctx: { [this.idKey]: crypto.randomUUID() },
       http: {
@@ -447,6 +492,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     { baseUrl: options.upstreamUrl, key: options.upstreamKey ?? "sk-bifrost-as-local" },
     options.requestIdKey ?? "request-id",
     log,
+    options.maxRequestBodyBytes ?? DEFAULT_MAX_REQUEST_BODY_MB * 1024 * 1024,
   );
   const server = Deno.serve({
     port: options.port ?? 8080,

@@ -19,8 +19,8 @@ export interface BuildOptions {
   cwd?: string;
   /**
    * The largest hook input the SDK takes, in MiB (`BIFROST_AS_MAX_INPUT_MB`;
-   * default 256, room for Bifrost's default 100 MiB body base64-encoded in the
-   * HTTP hooks). 1 to 1024.
+   * default 512, room for Bifrost's default 100 MiB body base64-encoded in the
+   * HTTP hooks, request and response both in the HTTP post hook). 1 to 1024.
    */
   maxInputMb?: number;
 }
