@@ -133,6 +133,8 @@ function readInput<T extends JsonObject>(ptr: usize, len: i32): T | null {
 
 // Outputs are written here and lent until the host's next call into the plugin.
 let outputBuffer = new ByteWriter(4096);
+/** No output buffer: the next output gets a fresh one. Allocated at start, so dropping a buffer allocates nothing. */
+const NO_OUTPUT = new ByteWriter(0);
 /** A buffer grown past this for a large output is dropped at the host's next call, not kept. */
 const KEEP_OUTPUT_BUFFER: i32 = 1 << 20;
 
@@ -148,6 +150,7 @@ function isNullLiteral(ptr: usize, len: i32): bool {
 /** Finishes a hook call: problems become the error field, then the output is lent. */
 function finish(hook: string, out: HookOutput): u64 {
   if (hasProblems()) out.fail("invalid " + hook + " input: " + problemText());
+  if (outputBuffer === NO_OUTPUT) outputBuffer = new ByteWriter(4096);
   outputBuffer.reset();
   out.writeTo(outputBuffer);
   return pack(outputBuffer.ptr, outputBuffer.len);
@@ -190,8 +193,9 @@ function enter(keep: usize, inputBytes: usize): void {
   bytesSinceCollect += inputBytes;
   const lent = outputBuffer.buf.byteLength;
   if (lent > KEEP_OUTPUT_BUFFER) {
-    // The host is done with the last output: a large buffer goes back to the collector now.
-    outputBuffer = new ByteWriter(4096);
+    // The host is done with the last output: a large buffer goes back to the collector now (the next
+    // output gets a small one, allocated when written, after this call's input).
+    outputBuffer = NO_OUTPUT;
     bytesSinceCollect += <usize>lent;
   }
   if (++callsSinceCollect >= COLLECT_EVERY_CALLS || bytesSinceCollect >= COLLECT_EVERY_BYTES) {
@@ -205,7 +209,22 @@ function enter(keep: usize, inputBytes: usize): void {
 export function malloc(size: i32): usize {
   enter(0, size > 0 ? <usize>size : 0);
   if (size < 0 || size > MAX_ALLOC) return 0;
+  if (size >= RESERVE_FROM) reserve(size);
   return hold(new ArrayBuffer(size));
+}
+
+// Large inputs. The allocator grows memory by at least its current size each
+// time nothing free fits, so an input and an output of about its size, freed
+// and asked for again call after call, would double memory whenever the two
+// did not land in the freed space exactly. Before a large input the SDK asks
+// once for one block with room for the input and an output a little larger
+// (the writer's slack and the allocator's rounding), and frees it: both then
+// fit in it, and in the same space again at the next call of that size.
+const RESERVE_FROM: i32 = 1 << 20;
+
+function reserve(size: i32): void {
+  const room = <u64>size * 9 / 4 + (1 << 16);
+  heap.free(heap.alloc(<usize>min(room, <u64>LARGEST)));
 }
 
 /** Releases a buffer early. Unknown pointers and double frees are ignored. */

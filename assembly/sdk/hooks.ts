@@ -12,31 +12,33 @@ import { JsonKind, JsonNode, JsonObject } from "./json";
 import { problem } from "./problems";
 import { BifrostResponse } from "./response";
 
-/** UTF-8 of ASCII text, made once, for what every output writes the same way. */
+/** UTF-8 of ASCII text, made once at start (before any input, so it never splits the space a large input takes), for what every output writes the same way. */
 function utf8(text: string): ArrayBuffer {
   return String.UTF8.encode(text);
 }
 
-@lazy const NULL = utf8("null");
-@lazy const TRUE = utf8("true");
-@lazy const FALSE = utf8("false");
+const NULL = utf8("null");
+const TRUE = utf8("true");
+const FALSE = utf8("false");
 // `"key":` of every envelope key; the first key opens the object, the others follow a comma.
-@lazy const K_CONTEXT = utf8('{"context":');
-@lazy const K_REQUEST = utf8(',"request":');
-@lazy const K_RESPONSE = utf8(',"response":');
-@lazy const K_HAS_RESPONSE = utf8(',"has_response":');
-@lazy const K_ERROR = utf8(',"error":');
-@lazy const K_CHUNK = utf8(',"chunk":');
-@lazy const K_HAS_CHUNK = utf8(',"has_chunk":');
-@lazy const K_SKIP = utf8(',"skip":');
-@lazy const K_SHORT_CIRCUIT = utf8(',"short_circuit":');
-@lazy const K_HAS_SHORT_CIRCUIT = utf8(',"has_short_circuit":');
-@lazy const K_HAS_ERROR = utf8(',"has_error":');
-@lazy const K_HOOK_ERROR = utf8(',"hook_error":');
+const K_CONTEXT = utf8('{"context":');
+const K_REQUEST = utf8(',"request":');
+const K_RESPONSE = utf8(',"response":');
+const K_HAS_RESPONSE = utf8(',"has_response":');
+const K_ERROR = utf8(',"error":');
+const K_CHUNK = utf8(',"chunk":');
+const K_HAS_CHUNK = utf8(',"has_chunk":');
+const K_SKIP = utf8(',"skip":');
+const K_SHORT_CIRCUIT = utf8(',"short_circuit":');
+const K_HAS_SHORT_CIRCUIT = utf8(',"has_short_circuit":');
+const K_HAS_ERROR = utf8(',"has_error":');
+const K_HOOK_ERROR = utf8(',"hook_error":');
+
+const NO_WRITER = new ByteWriter(0);
 
 /** Writes an output envelope: keys in order (pre-encoded), values from views or json-as. One instance, reused. */
 class Envelope {
-  private w: ByteWriter = new ByteWriter(0);
+  private w: ByteWriter = NO_WRITER;
   begin(w: ByteWriter): Envelope {
     this.w = w;
     return this;
@@ -59,6 +61,7 @@ class Envelope {
   }
   end(): void {
     this.w.byte(0x7d);
+    this.w = NO_WRITER; // holds no output buffer past its call
   }
 }
 

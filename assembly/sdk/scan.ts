@@ -15,7 +15,7 @@ export const enum ScanError {
 const C_QUOTE: u32 = 0x22;
 const C_BACKSLASH: u32 = 0x5c;
 
-@lazy const stack = new StaticArray<u8>(MAX_DEPTH);
+const stack = new StaticArray<u8>(MAX_DEPTH);
 let scanError: ScanError = ScanError.None;
 
 // The tape: where the objects and arrays of the last recorded input start and
@@ -26,7 +26,7 @@ let scanError: ScanError = ScanError.None;
 // instead of re-scanning it at every level they index. A generation number
 // tells views of an older input that the tape is no longer theirs.
 const TAPE_MIN: i32 = 64;
-@lazy const openIndex = new StaticArray<i32>(MAX_DEPTH);
+const openIndex = new StaticArray<i32>(MAX_DEPTH);
 let tapeStarts = new StaticArray<i32>(64);
 let tapeEnds = new StaticArray<i32>(64);
 let tapeCount: i32 = 0;
