@@ -8,7 +8,7 @@
  * accepts, each size a few times per hook and free policy: MB/s per size side
  * by side (time linear in size) and memory per call and as a multiple of the
  * input. Exits 1 when memory grows at a size, a call fails, or MB/s at the
- * largest size falls under half of it at the smallest.
+ * largest size falls under half of it at the next size down.
  *
  * @module
  */
