@@ -1,26 +1,31 @@
-// hello-world: the AssemblyScript twin of Bifrost's Rust example plugin.
+// hello-world: the AssemblyScript twin of Bifrost's Rust example plugin, on
+// every request kind Bifrost runs LLM hooks for.
+//
+// - mock-model is answered by the plugin, in the request's own shape: a chat
+//   completion, a text completion or a Responses API answer (embeddings and
+//   model lists have no text to mock and go to the provider);
+// - rate-limited-model is refused with a 429 on every kind;
+// - post_hook suffixes the model of every answer that has one (chat, text,
+//   Responses, embeddings) and the message of every error.
 import {
-  BifrostChatResponse,
   BifrostError,
   BifrostResponse,
-  ChatMessage,
-  ChatMessageRole,
   HTTPPreHookInput,
   HTTPPreHookOutput,
   JsonObject,
-  LLMUsage,
   Plugin,
   PostHookInput,
   PostHookOutput,
   PreHookInput,
   PreHookOutput,
   registerPlugin,
-  ResponseChoice,
+  RequestKind,
 } from "./sdk";
 
 export * from "./sdk/abi";
 
 const NAME = "hello-world-wasm-typescript";
+const MOCK_TEXT = "This is a mock response!";
 
 class HelloWorld extends Plugin {
   config: JsonObject = new JsonObject();
@@ -47,9 +52,12 @@ class HelloWorld extends Plugin {
   preHook(input: PreHookInput, output: PreHookOutput): void {
     output.context.setValue<bool>("plugin_processed", true);
     output.context.setValue<string>("plugin_name", NAME);
-    const model = input.request.model;
+    const model = input.model;
     if (this.mockModels.includes(model)) {
-      output.respond(mockResponse(model, input.context.requestId));
+      // Chat, text and Responses answers; null for the kinds without text, which pass through.
+      const id = "mock-" + input.context.requestId;
+      const answer = BifrostResponse.textAnswer(input.requestKind, id, model, MOCK_TEXT, 10, 15);
+      if (answer !== null) output.respond(answer);
     } else if (this.rateLimitModels.includes(model)) {
       output.reject(BifrostError.new("Rate limit exceeded").withType("rate_limit").withCode("429").withStatus(429));
     }
@@ -65,24 +73,11 @@ class HelloWorld extends Plugin {
     }
     const response = input.response;
     if (response === null) return;
-    const chat = response.chatResponse;
-    if (chat === null) return;
-    chat.model = chat.model + " (via assemblyscript-wasm)";
+    const kind = response.requestKind;
+    if (kind == RequestKind.Unknown || kind == RequestKind.ListModels) return;
+    response.model = response.model + " (via assemblyscript-wasm)";
     output.response = response;
   }
-}
-
-function mockResponse(model: string, requestId: string): BifrostResponse {
-  const choice = new ResponseChoice();
-  choice.index = 0;
-  choice.message = ChatMessage.create(ChatMessageRole.Assistant, "This is a mock response!");
-  choice.finishReason = "stop";
-  const chat = new BifrostChatResponse();
-  chat.id = "mock-" + requestId;
-  chat.model = model;
-  chat.choices.push(choice);
-  chat.usage = LLMUsage.of(10, 15, 25);
-  return BifrostResponse.ofChat(chat);
 }
 
 registerPlugin(new HelloWorld());

@@ -280,3 +280,94 @@ Deno.test("hello-world rewrites strings with escapes, surrogate pairs and lone s
     assert.equal(out.response.chat_response.model, JSON.parse(`"${model}"`) + " (via assemblyscript-wasm)");
   }
 });
+
+// ---- the other request kinds (see docs/abi-request-kinds.md) ----
+
+const TYPE = "bifrost-http-request-type";
+
+function kindInput(type: string, model: string, input: unknown) {
+  return JSON.stringify({ context: { request_id: "k1", [TYPE]: type }, request: { provider: "openai", model, input } });
+}
+
+Deno.test("hello-world pre_hook answers mock-model in a text completion's shape", async () => {
+  const p = await TestPlugin.load();
+  const out = p.callJson("pre_hook", kindInput("text_completion", "mock-model", "Say hi"));
+  assert.deepEqual(out.short_circuit, {
+    response: {
+      text_completion_response: {
+        id: "mock-k1",
+        object: "text_completion",
+        model: "mock-model",
+        choices: [{ index: 0, text: "This is a mock response!", finish_reason: "stop" }],
+        usage: { prompt_tokens: 10, completion_tokens: 15, total_tokens: 25 },
+      },
+    },
+  });
+});
+
+Deno.test("hello-world pre_hook answers mock-model in a Responses API answer's shape, streamed or not", async () => {
+  const p = await TestPlugin.load();
+  for (const type of ["responses", "responses_stream"]) {
+    const out = p.callJson("pre_hook", kindInput(type, "mock-model", [{ role: "user", content: "hi" }]));
+    assert.deepEqual(out.short_circuit.response, {
+      responses_response: {
+        id: "mock-k1",
+        object: "response",
+        created_at: 0,
+        status: "completed",
+        model: "mock-model",
+        output: [{
+          type: "message",
+          id: "msg-mock-k1",
+          status: "completed",
+          role: "assistant",
+          content: [{ type: "output_text", text: "This is a mock response!", annotations: [] }],
+        }],
+        usage: { input_tokens: 10, output_tokens: 15, total_tokens: 25 },
+      },
+    });
+  }
+});
+
+Deno.test("hello-world pre_hook lets mock-model embeddings and model lists through, and rate-limits every kind", async () => {
+  const p = await TestPlugin.load();
+  for (const type of ["embedding", "list_models", "speech"]) {
+    const out = p.callJson("pre_hook", kindInput(type, "mock-model", "x"));
+    assert.equal(out.has_short_circuit, false, type);
+    const limited = p.callJson("pre_hook", kindInput(type, "rate-limited-model", "x"));
+    assert.equal(limited.short_circuit.error.status_code, 429, type);
+  }
+});
+
+Deno.test("hello-world pre_hook reads the model of a wrapped request", async () => {
+  const p = await TestPlugin.load();
+  const out = p.callJson(
+    "pre_hook",
+    JSON.stringify({ context: { request_id: "w" }, request: { chat_request: { model: "mock-model", input: [] } } }),
+  );
+  assert.equal(out.short_circuit.response.chat_response.id, "mock-w");
+});
+
+Deno.test("hello-world post_hook suffixes the model of every answer that has one and keeps the rest", async () => {
+  const p = await TestPlugin.load();
+  for (
+    const response of [
+      { text_completion_response: { model: "t", choices: [{ text: "x", logprobs: null }] } },
+      { responses_response: { model: "r", output: [{ type: "reasoning", summary: [] }], created_at: 1 } },
+      { embedding_response: { model: "e", data: [{ embedding: [1e-7, 0.25] }] } },
+      { object: "chat.completion", model: "f", choices: [] },
+    ]
+  ) {
+    const out = p.callJson("post_hook", JSON.stringify({ context: {}, response, error: {}, has_error: false }));
+    const expected = structuredClone(response) as Record<string, Record<string, unknown>>;
+    const body = (Object.values(expected).find((v) => typeof v === "object" && v !== null && "model" in v) ??
+      expected) as Record<string, unknown>;
+    body.model = `${body.model} (via assemblyscript-wasm)`;
+    assert.deepEqual(out.response, expected);
+  }
+  for (const response of [{ list_models_response: { data: [{ id: "openai/m" }] } }, { speech_response: { a: 1 } }]) {
+    const out = p.callJson("post_hook", JSON.stringify({ context: {}, response, error: {}, has_error: false }));
+    assert.equal(out.response, null, "passed through untouched");
+    assert.equal(out.hook_error, "");
+  }
+});

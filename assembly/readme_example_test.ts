@@ -1,6 +1,7 @@
 // The plugin shown at the top of the README compiles and does what it says.
 import assert from "node:assert/strict";
 import { buildPlugin } from "../lib/project/build.ts";
+import { initProject } from "../lib/project/init.ts";
 import { PluginHost } from "../lib/host/host.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
@@ -9,13 +10,13 @@ Deno.test("the README's example plugin builds, validates and rejects gpt-3 model
   const readme = await Deno.readTextFile(`${ROOT}/README.md`);
   const source = readme.match(/```ts ignore\n(\/\/ assembly\/my_plugin\.ts\n[\s\S]*?)```/)?.[1];
   assert.ok(source, "the README's first AssemblyScript block is missing");
-  // Beside the SDK, as the example's relative imports expect; removed afterwards.
-  const entry = `assembly/_readme_example_${Deno.pid}.ts`;
-  const out = await Deno.makeTempFile({ suffix: ".wasm" });
-  await Deno.writeTextFile(`${ROOT}/${entry}`, source);
+  // In a plugin project, where bifrost-as is node_modules/bifrost-as (here linked to this checkout).
+  const dir = `${await Deno.makeTempDir({ prefix: "readme-example-" })}/my-plugin`;
+  const { entry, out } = await initProject({ dir, sdk: ROOT });
+  await Deno.writeTextFile(`${dir}/${entry}`, source);
   try {
-    await buildPlugin({ entry, out, cwd: ROOT });
-    const host = await PluginHost.load(out);
+    await buildPlugin({ entry, out, cwd: dir });
+    const host = await PluginHost.load(`${dir}/${out}`);
     try {
       assert.equal(host.name, "no-gpt-3");
       const request = (model: string) => ({
@@ -33,7 +34,6 @@ Deno.test("the README's example plugin builds, validates and rejects gpt-3 model
       host.close();
     }
   } finally {
-    await Deno.remove(`${ROOT}/${entry}`).catch(() => {});
-    await Deno.remove(out).catch(() => {});
+    await Deno.remove(dir.replace(/\/my-plugin$/, ""), { recursive: true });
   }
 });

@@ -5,10 +5,11 @@
  * The model: the SDK accepts an input that is strict UTF-8, one JSON object,
  * at most 512 levels deep and 16 MiB, whose fields the plugin reads have the
  * types it reads them as (the context an object; the hook's required object;
- * pre_hook's provider and model strings; post_hook's has_error a boolean,
- * and along the branch it takes, the error, error.error and its message, or
- * the response, chat_response and its model). null and missing are always
- * fine. Everything else passes through untouched. An accepted input must
+ * pre_hook's request wrapper, if any, an object and the provider and model
+ * strings; post_hook's has_error a boolean, and along the branch it takes,
+ * the error, error.error and its message, or the response, its wrapper (of
+ * any kind, `../lib/host/request_kinds.ts`) and its model). null and missing
+ * are always fine. Everything else passes through untouched. An accepted input must
  * produce exactly hello-world's answer (`helloWorldOutput`, JSON-equal as Go
  * sees it); a refused one a pass-through output whose error field says why.
  * Any output must also honour the hook's contract (`checkOutput`, the
@@ -27,6 +28,8 @@ import type { HookName } from "../lib/wasm/abi.ts";
 import { jsonDiff } from "../lib/bench/json_diff.ts";
 import { helloWorldOutput } from "../lib/bench/native.ts";
 import { checkOutput } from "../lib/host/_contract.ts";
+import { jsonDepth } from "../lib/_json_depth.ts";
+import { requestKindOf, responseKindOf } from "../lib/host/request_kinds.ts";
 
 /** Which oracle a failure comes from. */
 export type Oracle =
@@ -63,24 +66,6 @@ const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 const kind = (v: unknown) => (v === null ? "null" : Array.isArray(v) ? "array" : typeof v);
-
-/** The nesting depth of JSON text (containers outside strings), stopping early past `limit`. */
-export function jsonDepth(text: string, limit = Infinity): number {
-  let depth = 0;
-  let max = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++;
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x5b || c === 0x7b) {
-      if (++depth > max && (max = depth) > limit) return max;
-    } else if (c === 0x5d || c === 0x7d) depth--;
-  }
-  return max;
-}
 
 /** What hello-world should answer for `input` (see the module documentation). */
 export function expectation(hook: HookName, input: Uint8Array): Expectation {
@@ -119,9 +104,10 @@ function typeProblem(hook: HookName, input: Json): string | undefined {
       return required(input.chunk) ? `chunk is ${kind(input.chunk)}` : undefined;
     case "pre_hook": {
       if (required(input.request)) return `request is ${kind(input.request)}`;
-      const r = input.request as Json;
-      if (wrong(r.provider, "string")) return `request.provider is ${kind(r.provider)}`;
-      if (wrong(r.model, "string")) return `request.model is ${kind(r.model)}`;
+      const { body, problem } = requestKindOf(input.context, input.request as Json);
+      if (problem) return `request.${problem} is not an object`;
+      if (wrong(body.provider, "string")) return `request provider is ${kind(body.provider)}`;
+      if (wrong(body.model, "string")) return `request model is ${kind(body.model)}`;
       return undefined;
     }
     case "post_hook": {
@@ -134,9 +120,11 @@ function typeProblem(hook: HookName, input: Json): string | undefined {
         return undefined;
       }
       if (wrong(input.response, "object")) return `response is ${kind(input.response)}`;
-      const chat = isObject(input.response) ? input.response.chat_response : undefined;
-      if (wrong(chat, "object")) return `response.chat_response is ${kind(chat)}`;
-      if (isObject(chat) && wrong(chat.model, "string")) return `response.chat_response.model is ${kind(chat.model)}`;
+      if (!isObject(input.response)) return undefined;
+      const answer = responseKindOf(input.response);
+      if (answer.problem) return `response.${answer.problem} is not an object`;
+      if (answer.kind === "unknown" || answer.kind === "list_models") return undefined;
+      if (wrong(answer.body.model, "string")) return `response model is ${kind(answer.body.model)}`;
       return undefined;
     }
   }

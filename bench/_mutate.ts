@@ -14,7 +14,7 @@
  * @module
  */
 import type { HookName } from "../lib/wasm/abi.ts";
-import { SEED_POST_HOOK, SEED_PRE_HOOK } from "../lib/bench/inputs.ts";
+import { KIND_SAMPLES, SEED_POST_HOOK, SEED_PRE_HOOK } from "../lib/bench/inputs.ts";
 
 // ---- PRNG ----
 
@@ -197,7 +197,7 @@ function fixture(name: string): unknown {
   return JSON.parse(Deno.readTextFileSync(new URL(`${name}.json`, FIXTURES)));
 }
 
-/** Sample inputs of each hook: the seed's, the hello-world fixtures, and a few shaped to reach every branch. */
+/** Sample inputs of each hook: the seed's, the hello-world fixtures, every request kind, and a few shaped to reach every branch. */
 export function corpus(): Record<HookName, unknown[]> {
   const mock = structuredClone(SEED_PRE_HOOK);
   mock.request.model = "mock-model";
@@ -209,8 +209,8 @@ export function corpus(): Record<HookName, unknown[]> {
     http_intercept: [SEED_HTTP_PRE],
     http_post_hook: [HTTP_POST],
     http_stream_chunk_hook: [CHUNK, fixture("stream_chunk")],
-    pre_hook: [SEED_PRE_HOOK, fixture("pre_hook_rich"), mock, limited],
-    post_hook: [SEED_POST_HOOK, fixture("post_hook_rich"), postError],
+    pre_hook: [SEED_PRE_HOOK, fixture("pre_hook_rich"), mock, limited, ...KIND_SAMPLES.pre_hook],
+    post_hook: [SEED_POST_HOOK, fixture("post_hook_rich"), postError, ...KIND_SAMPLES.post_hook],
   };
 }
 
@@ -328,6 +328,34 @@ const INVALID_UTF8: number[][] = [
 const BAD_BASE64 = ["!!", "abc", "ab=c", "====", " YWJj", "YWJj\n", "YW Jj", "YWJj====", "-_-_", "Zg", "Zg="];
 
 const MODELS = ["mock-model", "rate-limited-model", "mock-model ", "Mock-Model", "gpt-4o", ""];
+
+/** Bifrost's request types the SDK knows, and some it does not. */
+const REQUEST_TYPES = [
+  "chat_completion",
+  "chat_completion_stream",
+  "text_completion",
+  "text_completion_stream",
+  "responses",
+  "responses_stream",
+  "embedding",
+  "list_models",
+  "speech",
+  "",
+];
+const REQUEST_WRAPPERS = [
+  "chat_request",
+  "TextCompletionRequest",
+  "responses_request",
+  "EmbeddingRequest",
+  "list_models_request",
+];
+const RESPONSE_WRAPPERS = [
+  "chat_response",
+  "text_completion_response",
+  "ResponsesResponse",
+  "embedding_response",
+  "list_models_response",
+];
 
 const ODD_KEYS = ["", "__proto__", "constructor", "Context", "context ", "ключ", "🔑", "a.b", "x\u0000y", "toString"];
 
@@ -505,9 +533,33 @@ const MUTATORS: Record<string, Mutator> = {
     s.set(rng.chance(0.8) ? str(rng.pick(BAD_BASE64)) : otherKind(rng, s.node));
     return `bad base64 at ${s.path}`;
   },
+  /** The signals the SDK tells a request's kind by: the context's request type, a wrapper key, a RequestType field. */
+  kind(rng, root, hook) {
+    if (hook !== "pre_hook" && hook !== "post_hook") return undefined;
+    const field = hook === "pre_hook" ? "request" : "response";
+    const target = at(root, `$.${field}`);
+    const context = at(root, "$.context");
+    const op = rng.int(3);
+    if (op === 0 && context?.node.k === "obj") {
+      const value = rng.chance(0.8) ? str(rng.pick(REQUEST_TYPES)) : randomValue(rng);
+      context.node.entries.push([str("bifrost-http-request-type"), value]);
+      return `kind: request type ${
+        serialize(value).length > 40 ? "(long)" : new TextDecoder().decode(serialize(value))
+      }`;
+    }
+    if (!target || target.node.k !== "obj") return undefined;
+    if (op === 1) {
+      const key = rng.pick(hook === "pre_hook" ? REQUEST_WRAPPERS : RESPONSE_WRAPPERS);
+      target.set({ k: "obj", entries: [[str(key), target.node]] });
+      return `kind: wrap in ${key}`;
+    }
+    target.node.entries.unshift([str(rng.chance(0.5) ? "RequestType" : "request_type"), str(rng.pick(REQUEST_TYPES))]);
+    return "kind: RequestType field";
+  },
   model(rng, root, hook) {
     if (hook !== "pre_hook") return undefined;
-    const s = at(root, "$.request.model");
+    // The model where the request's fields are: flat, or under a wrapper key.
+    const s = pickSite(rng, root, (x) => /^\$\.request(\.[A-Za-z_]+)?\.model$/.test(x.path));
     const model = rng.pick(MODELS);
     s?.set(rng.chance(0.3) ? str(model, JSON.stringify(model).replace("-", "\\u002d")) : str(model));
     const id = at(root, "$.context.request_id");
@@ -519,7 +571,7 @@ const MUTATORS: Record<string, Mutator> = {
     const paths = hook === "pre_hook"
       ? ["$.request.model", "$.context.request_id", "$.context.request-id"]
       : hook === "post_hook"
-      ? ["$.response.chat_response.model", "$.error.error.message"]
+      ? [...RESPONSE_WRAPPERS.map((w) => `$.response.${w}.model`), "$.response.model", "$.error.error.message"]
       : ["$.context.request_id"];
     const s = at(root, rng.pick(paths));
     if (!s) return undefined;

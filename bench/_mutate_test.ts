@@ -84,6 +84,7 @@ Deno.test("generateCase() covers every hook and mutation kind over a few thousan
       "escaped",
       "bad",
       "model",
+      "kind:",
       "post",
       "truncate",
       "flip",

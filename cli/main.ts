@@ -8,8 +8,7 @@ import { parseArgs } from "node:util";
 import { BifrostAsError, UsageError } from "../lib/errors.ts";
 import { type Command, type CommandInput, formatHelp, type Io } from "./_command.ts";
 import { commands } from "./commands/index.ts";
-
-const VERSION = "0.1.0";
+import { TOOLKIT_VERSION } from "../lib/project/_toolkit.ts";
 
 function topHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length)) + 2;
@@ -70,7 +69,7 @@ export async function main(args: string[], io: Io = defaultIo): Promise<number> 
     return name === undefined ? 2 : 0;
   }
   if (name === "--version" || name === "-V") {
-    io.out(VERSION);
+    io.out(TOOLKIT_VERSION);
     return 0;
   }
   const cmd = commands.find((c) => c.name === name);

@@ -1,9 +1,11 @@
 // docs/first-plugin.md, run as a reader would: its `sh` blocks in order, in a
-// temporary directory, with BIFROST_AS set to this checkout.
+// temporary directory, with BIFROST_AS set to a tarball `npm pack` makes of
+// this checkout, and the checkout's node_modules/.bin off PATH (the package's
+// own Deno runs).
 //
 // - `sh`: must succeed; `sh fails`: must fail; `sh skip`: shown only.
 // - `sh background`: a second terminal. It runs in its own process group
-//   and the walkthrough goes on once it prints a line on stdout; a
+//   and the walkthrough goes on once it prints a URL on stdout; a
 //   `<!-- test: stop -->` comment stops it as Ctrl-C would (SIGINT to the
 //   group), and so does the end of the test.
 // - Each block runs in the directory the previous one ended in (a `cd`
@@ -47,10 +49,22 @@ Deno.test("docs/first-plugin.md works as written", async () => {
   const work = await Deno.makeTempDir({ prefix: "first-plugin-" });
   const state = await Deno.makeTempDir({ prefix: "first-plugin-state-" });
   const port = String(freePort());
+  const pack = await new Deno.Command("npm", {
+    args: ["pack", "--json", "--ignore-scripts", "--pack-destination", state],
+    cwd: TOOLKIT,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(pack.code, 0, new TextDecoder().decode(pack.stderr));
+  const tarball = `${state}/${JSON.parse(new TextDecoder().decode(pack.stdout))[0].filename}`;
   const env = {
-    BIFROST_AS: TOOLKIT,
+    BIFROST_AS: tarball,
     NO_COLOR: "1",
-    PATH: `${Deno.execPath().replace(/\/[^/]+$/, "")}:${Deno.env.get("PATH")}`,
+    PATH: (Deno.env.get("PATH") ?? "").split(":").filter((d) => !d.startsWith(`${TOOLKIT}/`)).join(":"),
+    npm_config_prefer_offline: "true",
+    npm_config_audit: "false",
+    npm_config_fund: "false",
+    npm_config_update_notifier: "false",
   };
   const background: { child: Deno.ChildProcess; line: number }[] = [];
   const stopAll = async () => {
@@ -83,9 +97,13 @@ Deno.test("docs/first-plugin.md works as written", async () => {
         // Drained to the end, so the process never writes into a closed pipe.
         const stderr = new Response(child.stderr).text();
         const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-        const first = await lines.read();
-        if (first.done) {
-          assert.fail(`The background block at line ${step.line} exited without printing: ${await stderr}`);
+        let printed = "";
+        while (!/^https?:\/\/\S+$/m.test(printed)) {
+          const next = await lines.read();
+          if (next.done) {
+            assert.fail(`The background block at line ${step.line} exited without printing a URL: ${await stderr}`);
+          }
+          printed += next.value;
         }
         (async () => {
           while (!(await lines.read()).done) { /* drain */ }
@@ -105,6 +123,9 @@ Deno.test("docs/first-plugin.md works as written", async () => {
     }
     // What the walkthrough says it leaves behind.
     const project = `${work}/my-plugin`;
+    const pkg = JSON.parse(await Deno.readTextFile(`${project}/package.json`));
+    assert.equal(pkg.dependencies["bifrost-as"], `file:${tarball}`);
+    assert.ok((await Deno.lstat(`${project}/node_modules/bifrost-as`)).isDirectory, "installed from the tarball");
     const updated = JSON.parse(await Deno.readTextFile(`${project}/fixtures/pre_hook/allowed.json`));
     assert.equal(updated.expect.context.my_plugin_model, "gpt-4o");
     const recorded = await Deno.readTextFile(

@@ -158,8 +158,11 @@ async function stageBase(ctx: string): Promise<void> {
   await Deno.chmod(`${rootfs}/tmp`, 0o1777);
 }
 
+/** The mock upstream's files: the server and what it imports (only `node:` built-ins besides these). */
+const MOCK_UPSTREAM_FILES = ["mock_upstream.ts", "mock_answers.ts", "_openai_stream.ts"] as const;
+
 async function stageMockUpstream(ctx: string): Promise<void> {
-  await copy(`${ROOT}/lib/gateway/mock_upstream.ts`, `${ctx}/mock_upstream.ts`);
+  for (const file of MOCK_UPSTREAM_FILES) await copy(`${ROOT}/lib/gateway/${file}`, `${ctx}/${file}`);
   await copy(`${ROOT}/integration/healthcheck.ts`, `${ctx}/healthcheck.ts`);
 }
 

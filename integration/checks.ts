@@ -1,13 +1,17 @@
 /**
  * The one set of end-to-end assertions, run unchanged against every target
  * (local gateway, compose with a real Bifrost image, or given URLs). Each
- * check talks HTTP to the gateway and to the mock upstream's recording
- * endpoints, and asserts only what a user of the gateway can observe.
+ * check talks to the gateway as a user's app does, with the official
+ * `openai` client, or with raw HTTP where the point is the wire, and to the
+ * mock upstream's recording endpoints, and asserts only what a user of the
+ * gateway can observe. A check that needs a behaviour the plugin under test
+ * does not implement (`needs`) is skipped, with the reason.
  *
  * @module
  */
 import assert from "node:assert/strict";
-import type { PluginUnderTest } from "./plugin_under_test.ts";
+import OpenAI from "openai";
+import type { PluginKind, PluginUnderTest } from "./plugin_under_test.ts";
 
 /** Where a target is reachable from the machine running the checks. */
 export interface Endpoints {
@@ -20,7 +24,37 @@ export interface Endpoints {
 /** One end-to-end check. */
 export interface Check {
   name: string;
+  /** The kinds beyond chat whose hello-world behaviours the check needs the plugin to implement. */
+  needs?: readonly PluginKind[];
   run(e: Endpoints, plugin: PluginUnderTest): Promise<void>;
+}
+
+/**
+ * Why `plugin` cannot meet `check`, or `undefined` when it can.
+ *
+ * @example
+ * ```ts
+ * import { skipReason } from "./checks.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const plugin = { label: "rust", modelSuffix: "", errorSuffix: "", kinds: ["chat"] as const };
+ * assert.equal(
+ *   skipReason({ name: "x", needs: ["responses"], run: async () => {} }, plugin),
+ *   'plugin "rust" does not implement hello-world\'s behaviours for responses (it declares: chat)',
+ * );
+ * assert.equal(skipReason({ name: "y", run: async () => {} }, plugin), undefined);
+ * ```
+ */
+export function skipReason(check: Check, plugin: PluginUnderTest): string | undefined {
+  const missing = (check.needs ?? []).filter((k) => !plugin.kinds.includes(k));
+  if (missing.length === 0) return undefined;
+  return `plugin "${plugin.label}" does not implement hello-world's behaviours for ${missing.join(", ")} ` +
+    `(it declares: ${plugin.kinds.join(", ")})`;
+}
+
+/** The official OpenAI client pointed at the gateway: Bifrost's own routes, or its `/openai` drop-in prefix. */
+function client(e: Endpoints, base = "/v1"): OpenAI {
+  return new OpenAI({ baseURL: `${e.gatewayUrl}${base}`, apiKey: "sk-bifrost-as-e2e", maxRetries: 0, timeout: 15_000 });
 }
 
 function chat(e: Endpoints, model: string, content: string, stream = false): Promise<Response> {
@@ -41,10 +75,14 @@ async function clearUpstream(e: Endpoints): Promise<void> {
   assert.equal(res.status, 200, "the mock upstream's request log could not be cleared");
 }
 
-async function upstreamChats(e: Endpoints): Promise<{ body: { model?: string; messages?: unknown[] } }[]> {
+async function upstreamRequests(e: Endpoints, path: string): Promise<{ body: Record<string, unknown> }[]> {
   const res = await fetch(`${e.upstreamUrl}/__mock/requests`, { signal: AbortSignal.timeout(10_000) });
-  const all = await res.json() as { path: string; body: { model?: string } }[];
-  return all.filter((r) => r.path.startsWith("/v1/chat/completions"));
+  const all = await res.json() as { path: string; body: Record<string, unknown> }[];
+  return all.filter((r) => r.path.startsWith(path));
+}
+
+function upstreamChats(e: Endpoints) {
+  return upstreamRequests(e, "/v1/chat/completions");
 }
 
 // deno-lint-ignore no-explicit-any -- the answers are checked field by field below
@@ -152,6 +190,201 @@ export const CHECKS: Check[] = [
         const want = mock ? "This is a mock response!" : `Echo: question number ${i}`;
         assert.equal(body.choices[0].message.content, want, `request ${i} got another request's answer`);
       }
+    },
+  },
+  {
+    name: "openai client: chat.completions.create gets the upstream's answer with the post hook's model suffix",
+    async run(e, plugin) {
+      const answer = await client(e).chat.completions.create({
+        model: "openai/gpt-4o",
+        messages: [{ role: "user", content: "hello from the openai client" }],
+      });
+      assert.equal(answer.choices[0]?.message.content, "Echo: hello from the openai client");
+      assert.equal(answer.model, `gpt-4o${plugin.modelSuffix}`);
+    },
+  },
+  {
+    name: "openai client: a streamed chat with stream_options.include_usage ends with a usage chunk",
+    async run(e) {
+      const stream = await client(e).chat.completions.create({
+        model: "openai/gpt-4o",
+        messages: [{ role: "user", content: "count these four words" }],
+        stream: true,
+        stream_options: { include_usage: true },
+      });
+      const chunks = [];
+      for await (const chunk of stream) chunks.push(chunk);
+      assert.equal(chunks.map((c) => c.choices[0]?.delta.content ?? "").join(""), "Echo: count these four words");
+      const last = chunks.at(-1)!;
+      assert.deepEqual(last.choices, [], "the usage chunk has no choices");
+      assert.deepEqual(last.usage, { prompt_tokens: 4, completion_tokens: 5, total_tokens: 9 });
+    },
+  },
+  {
+    name:
+      "openai client: rate-limited-model raises RateLimitError (429), an upstream failure an APIError with its status",
+    async run(e, plugin) {
+      const openai = client(e);
+      const limited = await openai.chat.completions.create({
+        model: "openai/rate-limited-model",
+        messages: [{ role: "user", content: "hi" }],
+      }).then(() => undefined, (err: unknown) => err);
+      assert.ok(limited instanceof OpenAI.RateLimitError, `expected a RateLimitError, got ${limited}`);
+      assert.equal(limited.status, 429);
+      assert.match(limited.message, /Rate limit exceeded/);
+      const failed = await openai.chat.completions.create({
+        model: "openai/fail-503",
+        messages: [{ role: "user", content: "hi" }],
+      }).then(() => undefined, (err: unknown) => err);
+      assert.ok(failed instanceof OpenAI.APIError, `expected an APIError, got ${failed}`);
+      assert.equal(failed.status, 503);
+      assert.ok(failed.message.endsWith(plugin.errorSuffix), failed.message);
+    },
+  },
+  {
+    name: "Responses API: responses.create gets the upstream's answer",
+    async run(e) {
+      await clearUpstream(e);
+      const answer = await client(e).responses.create({ model: "openai/gpt-4o", input: "hello responses" });
+      assert.equal(answer.output_text, "Echo: hello responses");
+      assert.equal(answer.status, "completed");
+      assert.ok(answer.model.startsWith("gpt-4o"), answer.model);
+      assert.deepEqual(answer.usage && [answer.usage.input_tokens, answer.usage.output_tokens], [2, 3]);
+      assert.equal((await upstreamRequests(e, "/v1/responses")).length, 1);
+    },
+  },
+  {
+    name: "Responses API: mock-model is answered by the plugin, rate-limited-model refused, every answer suffixed",
+    needs: ["responses"],
+    async run(e, plugin) {
+      await clearUpstream(e);
+      const openai = client(e);
+      const mock = await openai.responses.create({ model: "openai/mock-model", input: "hi" });
+      assert.equal(mock.output_text, "This is a mock response!");
+      assert.equal(mock.model, `mock-model${plugin.modelSuffix}`);
+      const answer = await openai.responses.create({ model: "openai/gpt-4o", input: "hi" });
+      assert.equal(answer.model, `gpt-4o${plugin.modelSuffix}`);
+      const limited = await openai.responses.create({ model: "openai/rate-limited-model", input: "hi" })
+        .then(() => undefined, (err: unknown) => err);
+      assert.ok(limited instanceof OpenAI.RateLimitError, `expected a RateLimitError, got ${limited}`);
+      assert.equal((await upstreamRequests(e, "/v1/responses")).length, 1, "only gpt-4o reaches the upstream");
+    },
+  },
+  {
+    name: "Responses API streamed: text deltas, then a completed event, as OpenAI names them on the wire",
+    async run(e) {
+      const stream = await client(e).responses.create({ model: "openai/gpt-4o", input: "stream it", stream: true });
+      const events = [];
+      for await (const event of stream) events.push(event);
+      const deltas = events.flatMap((ev) => ev.type === "response.output_text.delta" ? [ev.delta] : []);
+      assert.ok(deltas.length >= 3, `expected a delta per word, got ${deltas.length}`);
+      assert.equal(deltas.join(""), "Echo: stream it");
+      const last = events.at(-1)!;
+      assert.equal(last.type, "response.completed");
+      const message = last.type === "response.completed" ? last.response.output[0] : undefined;
+      const part = message?.type === "message" ? message.content[0] : undefined;
+      assert.equal(part?.type === "output_text" && part.text, "Echo: stream it");
+      // The wire: each event named by its type, and no [DONE] (the Responses API sends none).
+      const res = await fetch(`${e.gatewayUrl}/v1/responses`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ model: "openai/gpt-4o", input: "wire", stream: true }),
+        signal: AbortSignal.timeout(15_000),
+      });
+      const wire = (await res.text()).split("\n\n").filter((x) => x !== "");
+      assert.ok(
+        wire.every((x) => /^event: (\S+)\ndata: \{"type":"\1"/.test(x)),
+        wire.find((x) => !x.startsWith("event:")),
+      );
+      assert.ok(!wire.some((x) => x.includes("[DONE]")));
+    },
+  },
+  {
+    name: "text completions: completions.create, streamed and not; mock-model answered by the plugin",
+    needs: ["text_completion"],
+    async run(e, plugin) {
+      const openai = client(e);
+      const answer = await openai.completions.create({ model: "openai/gpt-3.5-turbo-instruct", prompt: "Say hi" });
+      assert.equal(answer.choices[0]?.text, "Echo: Say hi");
+      assert.equal(answer.model, `gpt-3.5-turbo-instruct${plugin.modelSuffix}`);
+      const stream = await openai.completions.create({
+        model: "openai/gpt-3.5-turbo-instruct",
+        prompt: "a b c",
+        stream: true,
+      });
+      let text = "";
+      for await (const chunk of stream) text += chunk.choices[0]?.text ?? "";
+      assert.equal(text, "Echo: a b c");
+      const mock = await openai.completions.create({ model: "openai/mock-model", prompt: "x" });
+      assert.equal(mock.choices[0]?.text, "This is a mock response!");
+    },
+  },
+  {
+    name: "embeddings: embeddings.create gets one vector per input (base64 on the wire, as the client asks)",
+    async run(e) {
+      await clearUpstream(e);
+      const answer = await client(e).embeddings.create({
+        model: "openai/text-embedding-3-small",
+        input: ["one", "two"],
+      });
+      assert.equal(answer.data.length, 2);
+      for (const d of answer.data) {
+        assert.equal(d.embedding.length, 8);
+        assert.ok(d.embedding.every((x) => Number.isFinite(x) && x >= -1 && x <= 1));
+      }
+      assert.notDeepEqual(answer.data[0]!.embedding, answer.data[1]!.embedding);
+      const [seen] = await upstreamRequests(e, "/v1/embeddings");
+      assert.deepEqual(seen?.body, {
+        encoding_format: "base64",
+        model: "text-embedding-3-small",
+        input: ["one", "two"],
+      });
+    },
+  },
+  {
+    name: "models: models.list lists the upstream's models as provider/model",
+    async run(e) {
+      const ids = [];
+      for await (const model of client(e).models.list()) ids.push(model.id);
+      assert.ok(ids.includes("openai/gpt-4o"), ids.join(", "));
+    },
+  },
+  {
+    name: "the /openai drop-in route: the openai client with baseURL .../openai and models without a provider",
+    async run(e, plugin) {
+      const openai = client(e, "/openai");
+      const chat = await openai.chat.completions.create({
+        model: "gpt-4o",
+        messages: [{ role: "user", content: "drop in" }],
+      });
+      assert.equal(chat.choices[0]?.message.content, "Echo: drop in");
+      assert.equal(chat.model, `gpt-4o${plugin.modelSuffix}`);
+      const answer = await openai.responses.create({ model: "gpt-4o", input: "drop in" });
+      assert.equal(answer.output_text, "Echo: drop in");
+      const v1 = await client(e, "/openai/v1").chat.completions.create({
+        model: "gpt-4o",
+        messages: [{ role: "user", content: "v1" }],
+      });
+      assert.equal(v1.choices[0]?.message.content, "Echo: v1");
+    },
+  },
+  {
+    name:
+      "hostile bodies: nested 100,000 deep or of the wrong type get 400 in Bifrost's shape, and the gateway keeps serving",
+    async run(e) {
+      for (const body of ["[".repeat(100_000), JSON.stringify({ model: "openai/gpt-4o", messages: "hi" })]) {
+        const res = await fetch(`${e.gatewayUrl}/v1/chat/completions`, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body,
+          signal: AbortSignal.timeout(15_000),
+        });
+        const answer = await json(res);
+        assert.equal(res.status, 400, JSON.stringify(answer));
+        assert.equal(typeof answer.error?.message, "string");
+      }
+      const next = await chat(e, "openai/gpt-4o", "still serving?");
+      assert.equal((await json(next)).choices[0].message.content, "Echo: still serving?");
     },
   },
 ];

@@ -8,7 +8,7 @@
  * @module
  */
 import { runScript, scriptArgs } from "../lib/_script.ts";
-import { CHECKS } from "./checks.ts";
+import { CHECKS, skipReason } from "./checks.ts";
 import { HELLO_WORLD } from "./plugin_under_test.ts";
 import { composeAvailability, DEFAULT_DENO_IMAGE, startCompose } from "./compose.ts";
 import { packagedAvailability, startPackaged } from "./packaged.ts";
@@ -107,9 +107,15 @@ async function main(): Promise<number> {
   }
 
   console.log(`target: ${target.name} (${why!}): ${target.description}`);
-  let passed = 0, failed = 0;
+  let passed = 0, failed = 0, skipped = 0;
   try {
     for (const check of checks) {
+      const skip = skipReason(check, HELLO_WORLD);
+      if (skip) {
+        skipped++;
+        console.log(`  - ${check.name}: SKIPPED: ${skip}`);
+        continue;
+      }
       const t = performance.now();
       try {
         await check.run(target, HELLO_WORLD);
@@ -124,7 +130,7 @@ async function main(): Promise<number> {
     await step(`stop the ${target.name} target`, () => target!.stop());
   }
   console.log(`target: ${target.name}`);
-  console.log(`${passed} passed, ${failed} failed`);
+  console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
   return failed === 0 ? 0 : 1;
 }
 

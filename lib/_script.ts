@@ -17,18 +17,40 @@ export type ScriptValues = Record<string, string | boolean | undefined>;
 
 /** Parses `args`; `--help` prints `usage` and returns `null`. */
 export function scriptArgs(usage: string, options: ScriptOptions, args: string[] = Deno.args): ScriptValues | null {
-  let values: ScriptValues;
+  return scriptInput(usage, options, args)?.values ?? null;
+}
+
+/**
+ * Like {@link scriptArgs}, for scripts that also take positional arguments:
+ * between `min` and `max` of them, else a `UsageError`.
+ */
+export function scriptInput(
+  usage: string,
+  options: ScriptOptions,
+  args: string[] = Deno.args,
+  positionals: { min: number; max: number } = { min: 0, max: 0 },
+): { values: ScriptValues; positionals: string[] } | null {
+  let parsed: { values: ScriptValues; positionals: string[] };
   try {
-    values = parseArgs({ args, options: { ...options, help: { type: "boolean", short: "h" } }, strict: true })
-      .values as ScriptValues;
+    parsed = parseArgs({
+      args,
+      options: { ...options, help: { type: "boolean", short: "h" } },
+      strict: true,
+      allowPositionals: positionals.max > 0,
+    }) as { values: ScriptValues; positionals: string[] };
   } catch (e) {
     throw new UsageError(`${(e as Error).message.split(/\.\s/)[0]!.replace(/\.$/, "")}: see --help`);
   }
-  if (values.help) {
+  if (parsed.values.help) {
     console.log(usage.trim());
     return null;
   }
-  return values;
+  const n = parsed.positionals.length;
+  if (n < positionals.min) throw new UsageError("Missing argument: see --help");
+  if (n > positionals.max) {
+    throw new UsageError(`Unexpected argument "${parsed.positionals[positionals.max]}": see --help`);
+  }
+  return parsed;
 }
 
 /** A whole-number option of at least `min`, or `fallback` when absent. */

@@ -1,6 +1,7 @@
 // Chat request types: ChatMessage, ChatMessageContent, ChatParameters,
-// BifrostChatRequest, Fallback, ToolCall. Views: unknown fields are kept.
+// BifrostChatRequest, ToolCall. Views: unknown fields are kept.
 import { JSON } from "json-as";
+import { LLMRequest } from "./common";
 import { JsonArray, JsonKind, JsonList, JsonObject } from "./json";
 import { problem } from "./problems";
 
@@ -72,6 +73,27 @@ export class ChatMessageContent {
   }
 }
 
+/** A message's `content` (chat messages, Responses API items): a string or blocks; null when absent or null. */
+export function readContent(o: JsonObject): ChatMessageContent | null {
+  const k = o.kind("content");
+  if (k == JsonKind.String) return ChatMessageContent.ofText(o.getString("content"));
+  if (k == JsonKind.Array) {
+    const c = new ChatMessageContent();
+    c.isText = false;
+    c.blocks = new JsonList<ChatContentBlock>(o.getArray("content")!);
+    return c;
+  }
+  if (k != JsonKind.Missing && k != JsonKind.Null) problem(o.childPath("content") + ": expected string or array");
+  return null;
+}
+
+/** Sets a message's `content`: a string, blocks, or null. */
+export function writeContent(o: JsonObject, c: ChatMessageContent | null): void {
+  if (c === null) o.setNull("content");
+  else if (c.isText) o.set<string>("content", c.text);
+  else o.setNode("content", c.blocks.array);
+}
+
 /** The function a tool call invokes. */
 export class FunctionCall extends JsonObject {
   get name(): string {
@@ -108,21 +130,10 @@ export class ChatMessage extends JsonObject {
 
   /** The content, or null when absent or null. */
   get content(): ChatMessageContent | null {
-    const k = this.kind("content");
-    if (k == JsonKind.String) return ChatMessageContent.ofText(this.getString("content"));
-    if (k == JsonKind.Array) {
-      const c = new ChatMessageContent();
-      c.isText = false;
-      c.blocks = new JsonList<ChatContentBlock>(this.getArray("content")!);
-      return c;
-    }
-    if (k != JsonKind.Missing && k != JsonKind.Null) problem(this.childPath("content") + ": expected string or array");
-    return null;
+    return readContent(this);
   }
   set content(c: ChatMessageContent | null) {
-    if (c === null) this.setNull("content");
-    else if (c.isText) this.set<string>("content", c.text);
-    else this.setNode("content", c.blocks.array);
+    writeContent(this, c);
   }
 
   get name(): string | null {
@@ -175,32 +186,8 @@ export class ChatParameters extends JsonObject {
   }
 }
 
-/** A fallback provider/model pair. */
-export class Fallback extends JsonObject {
-  get provider(): string {
-    return this.getStringOr("provider", "");
-  }
-  get model(): string {
-    return this.getStringOr("model", "");
-  }
-}
-
 /** The chat request a pre_hook sees. */
-export class BifrostChatRequest extends JsonObject {
-  get provider(): string {
-    return this.getStringOr("provider", "");
-  }
-  set provider(v: string) {
-    this.set<string>("provider", v);
-  }
-
-  get model(): string {
-    return this.getStringOr("model", "");
-  }
-  set model(v: string) {
-    this.set<string>("model", v);
-  }
-
+export class BifrostChatRequest extends LLMRequest {
   /** The conversation (created empty when absent). */
   get input(): JsonList<ChatMessage> {
     return new JsonList<ChatMessage>(this.getOrCreateArray("input"));
@@ -208,10 +195,5 @@ export class BifrostChatRequest extends JsonObject {
 
   get params(): ChatParameters | null {
     return this.getObject<ChatParameters>("params");
-  }
-
-  get fallbacks(): JsonList<Fallback> | null {
-    const a = this.getArray("fallbacks");
-    return a === null ? null : new JsonList<Fallback>(a);
   }
 }

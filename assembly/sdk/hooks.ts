@@ -6,6 +6,11 @@ import { writeJsonString } from "./strings";
 import { ByteWriter } from "./writer";
 import { BifrostContext } from "./context";
 import { BifrostChatRequest } from "./chat";
+import { EmbeddingRequest } from "./embedding";
+import { detectRequestKind, KindedObject, REQUEST_TYPE_KEY, RequestKind, requestBody } from "./kinds";
+import { ListModelsRequest } from "./models";
+import { ResponsesRequest } from "./responses";
+import { TextCompletionRequest } from "./text_completion";
 import { BifrostError, LLMPluginShortCircuit } from "./error";
 import { HTTPRequest, HTTPResponse } from "./http";
 import { JsonKind, JsonNode, JsonObject } from "./json";
@@ -221,13 +226,79 @@ export class HTTPStreamChunkOutput extends HookOutput {
 
 // ---- LLM pre hook ----
 
+/**
+ * pre_hook's input. `request` is the request as it came (flat, the seed's
+ * shape, for every kind from the local gateway); `kind` says which kind it
+ * is and the typed getters read it, wherever its fields are (see kinds.ts).
+ */
 export class PreHookInput extends HookInput {
+  private at: KindedObject | null = null;
+
+  /** The request as it came. For a chat request in the seed's shape, the request itself. */
   get request(): BifrostChatRequest {
     return this.required<BifrostChatRequest>("request");
   }
+
+  /** Where the request's fields are (see kinds.ts); found once. */
+  private located(): KindedObject {
+    let at = this.at;
+    if (at === null) {
+      at = requestBody(this.request);
+      this.at = at;
+    }
+    return at;
+  }
+
+  /** The object holding the request's fields: the request, or the object under its wrapper key. */
+  get body(): JsonObject {
+    return this.located().body;
+  }
+
+  /** Which kind of request this is: chat, text completion, Responses API, embeddings, model list, or Unknown. */
+  get requestKind(): RequestKind {
+    return detectRequestKind(this.context, this.request, this.located());
+  }
+
+  /** Whether the client asked for a stream (the context's request type ends in `_stream`). */
+  get isStream(): bool {
+    const type = this.context.getStringValue(REQUEST_TYPE_KEY);
+    return type !== null && type.endsWith("_stream");
+  }
+
+  /** The model, whatever the kind ("" for a model list). */
+  get model(): string {
+    return this.body.getStringOr("model", "");
+  }
+
+  /** The provider, whatever the kind. */
+  get provider(): string {
+    return this.body.getStringOr("provider", "");
+  }
+
+  /** The chat request, when {@link requestKind} is Chat. */
+  get chatRequest(): BifrostChatRequest | null {
+    return this.requestKind == RequestKind.Chat ? this.body.as<BifrostChatRequest>() : null;
+  }
+  /** The text completion request, when {@link requestKind} is TextCompletion. */
+  get textCompletionRequest(): TextCompletionRequest | null {
+    return this.requestKind == RequestKind.TextCompletion ? this.body.as<TextCompletionRequest>() : null;
+  }
+  /** The Responses API request, when {@link requestKind} is Responses. */
+  get responsesRequest(): ResponsesRequest | null {
+    return this.requestKind == RequestKind.Responses ? this.body.as<ResponsesRequest>() : null;
+  }
+  /** The embeddings request, when {@link requestKind} is Embedding. */
+  get embeddingRequest(): EmbeddingRequest | null {
+    return this.requestKind == RequestKind.Embedding ? this.body.as<EmbeddingRequest>() : null;
+  }
+  /** The model list request, when {@link requestKind} is ListModels. */
+  get listModelsRequest(): ListModelsRequest | null {
+    return this.requestKind == RequestKind.ListModels ? this.body.as<ListModelsRequest>() : null;
+  }
+
   check(): void {
     super.check();
-    const r = this.request;
+    const r = this.body;
     r.expectKind("provider", JsonKind.String, true);
     r.expectKind("model", JsonKind.String, true);
   }

@@ -11,11 +11,28 @@ export {
   ChatMessageContent,
   ChatMessageRole,
   ChatParameters,
-  Fallback,
   FunctionCall,
   ToolCall,
 } from "./chat";
+export { Fallback, LLMAnswer, LLMRequest } from "./common";
 export { BifrostChatResponse, BifrostResponse, LLMUsage, ResponseChoice } from "./response";
+export { kindOfRequestType, REQUEST_TYPE_KEY, RequestKind, requestKindName } from "./kinds";
+export {
+  TextCompletionChoice,
+  TextCompletionParameters,
+  TextCompletionRequest,
+  TextCompletionResponse,
+} from "./text_completion";
+export {
+  ResponsesItem,
+  ResponsesItemType,
+  ResponsesParameters,
+  ResponsesRequest,
+  ResponsesResponse,
+  ResponsesUsage,
+} from "./responses";
+export { EmbeddingData, EmbeddingParameters, EmbeddingRequest, EmbeddingResponse } from "./embedding";
+export { ListModelsRequest, ListModelsResponse, ModelEntry } from "./models";
 export { BifrostError, ErrorField, LLMPluginShortCircuit } from "./error";
 export {
   HTTPPostHookInput,

@@ -1,6 +1,14 @@
-// Chat response types: BifrostResponse, BifrostChatResponse, ResponseChoice, LLMUsage.
+// Chat response types: BifrostResponse, BifrostChatResponse, ResponseChoice,
+// LLMUsage; BifrostResponse also tells which kind of answer it holds
+// (kinds.ts) and wraps the other kinds' answers.
 import { JsonList, JsonObject } from "./json";
 import { ChatMessage } from "./chat";
+import { LLMAnswer } from "./common";
+import { EmbeddingResponse } from "./embedding";
+import { detectResponseKind, KindedObject, RequestKind, responseBody, responseKey } from "./kinds";
+import { ListModelsResponse } from "./models";
+import { ResponsesResponse, ResponsesUsage } from "./responses";
+import { TextCompletionResponse } from "./text_completion";
 
 /** Token usage. */
 export class LLMUsage extends JsonObject {
@@ -51,19 +59,7 @@ export class ResponseChoice extends JsonObject {
 }
 
 /** An OpenAI-style chat completion. */
-export class BifrostChatResponse extends JsonObject {
-  get id(): string {
-    return this.getStringOr("id", "");
-  }
-  set id(v: string) {
-    this.set<string>("id", v);
-  }
-  get model(): string {
-    return this.getStringOr("model", "");
-  }
-  set model(v: string) {
-    this.set<string>("model", v);
-  }
+export class BifrostChatResponse extends LLMAnswer {
   get choices(): JsonList<ResponseChoice> {
     return new JsonList<ResponseChoice>(this.getOrCreateArray("choices"));
   }
@@ -81,8 +77,40 @@ export class BifrostChatResponse extends JsonObject {
   }
 }
 
-/** The response envelope (one field per response kind; chat is the one typed here). */
+/**
+ * The response envelope: one field per response kind (`chat_response`
+ * [doc]; `text_completion_response`, `responses_response`,
+ * `embedding_response`, `list_models_response` [guess]), or, tolerated, a
+ * flat answer. {@link requestKind} says which; the typed getters read it.
+ */
 export class BifrostResponse extends JsonObject {
+  /** Where the answer's fields are (see kinds.ts); looked up each time, so it follows changes. */
+  private located(): KindedObject {
+    return responseBody(this);
+  }
+
+  /** Which kind of answer this is: by its wrapper key, or a flat answer's `object`; Unknown otherwise. */
+  get requestKind(): RequestKind {
+    return detectResponseKind(this.located());
+  }
+
+  /** The answer's own object (the wrapper's value, or this when flat); null when the kind is Unknown. */
+  get body(): JsonObject | null {
+    const at = this.located();
+    return detectResponseKind(at) == RequestKind.Unknown ? null : at.body;
+  }
+
+  /** The answer's model, whatever its kind ("" when it has none). */
+  get model(): string {
+    const body = this.body;
+    return body === null ? "" : body.getStringOr("model", "");
+  }
+  /** Sets the answer's model (nothing to set when the kind is Unknown). */
+  set model(v: string) {
+    const body = this.body;
+    if (body !== null) body.set<string>("model", v);
+  }
+
   get chatResponse(): BifrostChatResponse | null {
     return this.getObject<BifrostChatResponse>("chat_response");
   }
@@ -90,9 +118,85 @@ export class BifrostResponse extends JsonObject {
     this.setNode("chat_response", r);
   }
 
+  /** The text completion answer, when {@link requestKind} is TextCompletion. */
+  get textCompletionResponse(): TextCompletionResponse | null {
+    return this.requestKind == RequestKind.TextCompletion ? this.located().body.as<TextCompletionResponse>() : null;
+  }
+  /** The Responses API answer, when {@link requestKind} is Responses. */
+  get responsesResponse(): ResponsesResponse | null {
+    return this.requestKind == RequestKind.Responses ? this.located().body.as<ResponsesResponse>() : null;
+  }
+  /** The embeddings answer, when {@link requestKind} is Embedding. */
+  get embeddingResponse(): EmbeddingResponse | null {
+    return this.requestKind == RequestKind.Embedding ? this.located().body.as<EmbeddingResponse>() : null;
+  }
+  /** The model list, when {@link requestKind} is ListModels. */
+  get listModelsResponse(): ListModelsResponse | null {
+    return this.requestKind == RequestKind.ListModels ? this.located().body.as<ListModelsResponse>() : null;
+  }
+
+  /**
+   * A complete text answer in the shape of `kind`: a chat completion (one
+   * assistant message), a text completion (one choice) or a Responses API
+   * answer (one output message), with usage; null for the kinds that do not
+   * answer with text (embeddings, model lists, Unknown).
+   */
+  static textAnswer(
+    kind: RequestKind,
+    id: string,
+    model: string,
+    text: string,
+    promptTokens: i64,
+    completionTokens: i64,
+  ): BifrostResponse | null {
+    const total = promptTokens + completionTokens;
+    if (kind == RequestKind.TextCompletion) {
+      const usage = LLMUsage.of(promptTokens, completionTokens, total);
+      return BifrostResponse.ofTextCompletion(TextCompletionResponse.withText(id, model, text, usage));
+    }
+    if (kind == RequestKind.Responses) {
+      const usage = ResponsesUsage.of(promptTokens, completionTokens, total);
+      return BifrostResponse.ofResponses(ResponsesResponse.withText(id, model, text, usage));
+    }
+    if (kind != RequestKind.Chat) return null;
+    const choice = new ResponseChoice();
+    choice.index = 0;
+    choice.message = ChatMessage.create("assistant", text);
+    choice.finishReason = "stop";
+    const chat = new BifrostChatResponse();
+    chat.id = id;
+    chat.model = model;
+    chat.choices.push(choice);
+    chat.usage = LLMUsage.of(promptTokens, completionTokens, total);
+    return BifrostResponse.ofChat(chat);
+  }
+
+  /** A response holding `answer` under the field of `kind` (Unknown: an empty response). */
+  static of(kind: RequestKind, answer: JsonObject): BifrostResponse {
+    const r = new BifrostResponse();
+    if (kind != RequestKind.Unknown) r.setNode(responseKey(kind), answer);
+    return r;
+  }
+
   static ofChat(chat: BifrostChatResponse): BifrostResponse {
     const r = new BifrostResponse();
     r.chatResponse = chat;
     return r;
+  }
+
+  static ofTextCompletion(answer: TextCompletionResponse): BifrostResponse {
+    return BifrostResponse.of(RequestKind.TextCompletion, answer);
+  }
+
+  static ofResponses(answer: ResponsesResponse): BifrostResponse {
+    return BifrostResponse.of(RequestKind.Responses, answer);
+  }
+
+  static ofEmbedding(answer: EmbeddingResponse): BifrostResponse {
+    return BifrostResponse.of(RequestKind.Embedding, answer);
+  }
+
+  static ofListModels(answer: ListModelsResponse): BifrostResponse {
+    return BifrostResponse.of(RequestKind.ListModels, answer);
   }
 }

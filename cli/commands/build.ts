@@ -1,6 +1,5 @@
 import { buildPlugin, DEFAULT_ENTRY, MAX_INPUT_MB_RANGE } from "../../lib/project/build.ts";
 import { formatReport, validateModule } from "../../lib/wasm/validate.ts";
-import { ensureSdkLink } from "../../lib/project/_sdk_link.ts";
 import { type Command, flag, intOption, printJson, str } from "../_command.ts";
 
 export const build: Command = {
@@ -33,9 +32,6 @@ module breaks the ABI (the .wasm is still written, for inspection).`,
     const { io } = input;
     const entry = str(input, "entry")!;
     const maxInputMb = intOption(input, "max-input-mb", MAX_INPUT_MB_RANGE.min, MAX_INPUT_MB_RANGE.max);
-    // A plugin project's SDK link is not committed: a fresh clone gets it here.
-    const linked = await ensureSdkLink(Deno.cwd());
-    if (linked && !flag(input, "json")) io.err(linked);
     if (!flag(input, "quiet") && !flag(input, "json")) io.err(`Compiling ${entry}...`);
     const out = str(input, "out");
     const result = await buildPlugin({

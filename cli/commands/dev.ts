@@ -10,8 +10,12 @@ export const dev: Command = {
   summary: "Run a local Bifrost-compatible gateway with your plugins (and a mock upstream)",
   description: `
 Reads a Bifrost config.json (the same file a real Bifrost reads), loads every
-enabled plugin into the conformance host in array order, and serves
-POST /v1/chat/completions with "provider/model" on the given port and host.
+enabled plugin into the conformance host in array order, and serves the
+routes an OpenAI client uses on the given port and host: POST
+/v1/chat/completions, /v1/completions, /v1/responses (JSON or SSE),
+/v1/embeddings and GET /v1/models, with models written "provider/model",
+and the same under /openai and /openai/v1 (Bifrost's drop-in prefix, where
+a bare model means openai).
 Unless --upstream or --use-config-upstream is given, a mock OpenAI upstream
 is started and used instead of the config's openai base_url. Plugins reload
 when their .wasm changes. In a container, listen with --host 0.0.0.0.

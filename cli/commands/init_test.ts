@@ -30,16 +30,27 @@ Deno.test({
     const root = await Deno.makeTempDir({ prefix: "init-" });
     const dir = `${root}/my-plugin`;
     try {
-      await t.step("init writes the project and links the toolkit as its SDK", async () => {
-        const r = await runCli(["init", dir]);
+      await t.step("init --sdk writes the project and links the toolkit checkout as its SDK", async () => {
+        const r = await runCli(["init", dir, "--sdk", TOOLKIT]);
         assert.equal(r.code, 0, r.stderr);
         assert.match(r.stdout, /^Created plugin "my-plugin" in /);
         assert.match(r.stdout, /^ {2}assembly\/my_plugin\.ts$/m);
+        assert.match(
+          r.stdout,
+          new RegExp(`^It depends on bifrost-as file:${TOOLKIT}, linked at node_modules/bifrost-as$`, "m"),
+        );
         assert.equal(await Deno.realPath(`${dir}/node_modules/bifrost-as`), await Deno.realPath(TOOLKIT));
+        assert.equal(
+          await Deno.realPath(`${dir}/node_modules/.bin/bifrost-as`),
+          await Deno.realPath(`${TOOLKIT}/bin/bifrost-as.cjs`),
+        );
+        const pkg = JSON.parse(await Deno.readTextFile(`${dir}/package.json`));
+        assert.deepEqual(pkg.dependencies, { "bifrost-as": `file:${TOOLKIT}` });
+        assert.equal(pkg.scripts.test, `bifrost-as test ${BUILD.join(" ")}`);
         const asconfig = JSON.parse(await Deno.readTextFile(`${dir}/asconfig.json`));
         assert.equal(asconfig.extends, "./node_modules/bifrost-as/asconfig.sdk.json");
         const denoJson = JSON.parse(await Deno.readTextFile(`${dir}/deno.json`));
-        assert.equal(denoJson.imports["bifrost-as/"], `file://${TOOLKIT}/`);
+        assert.equal(denoJson.imports["bifrost-as/"], "./node_modules/bifrost-as/");
         assert.equal(denoJson.tasks.test, `deno task bifrost-as test ${BUILD.join(" ")}`);
         const plugin = await Deno.readTextFile(`${dir}/assembly/my_plugin.ts`);
         assert.match(plugin, /from "bifrost-as\/assembly\/sdk";/);
@@ -73,6 +84,19 @@ Deno.test({
         assert.equal(updated.code, 0, updated.stdout);
         assert.match(updated.stdout, /^updated pre_hook\/blocked$/m);
         assert.equal(await Deno.readTextFile(path), good);
+      });
+
+      await t.step("the project's Deno tests pass: conformance host and local gateway (npm run e2e)", async () => {
+        const r = await new Deno.Command(Deno.execPath(), {
+          args: ["test", "-A", "test/"],
+          cwd: dir,
+          stdout: "piped",
+          stderr: "piped",
+          env: { NO_COLOR: "1" },
+        }).output();
+        const out = new TextDecoder().decode(r.stdout) + new TextDecoder().decode(r.stderr);
+        assert.equal(r.code, 0, out);
+        assert.match(out, /^ok \| 3 passed \| 0 failed/m);
       });
 
       await t.step(
@@ -126,7 +150,7 @@ Deno.test({
   },
 });
 
-Deno.test("init refuses a non-empty directory, a bad name and a directory that is not a toolkit", async () => {
+Deno.test("init refuses a non-empty directory, a bad name and an SDK that is not bifrost-as", async () => {
   const root = await Deno.makeTempDir({ prefix: "init-" });
   try {
     await Deno.writeTextFile(`${root}/keep.txt`, "mine");
@@ -149,14 +173,80 @@ Deno.test("init refuses a non-empty directory, a bad name and a directory that i
     );
     assert.equal((await runCli(["init", `${root}/x`, "--name", "index"])).code, 2);
 
-    const badSdk = await runCli(["init", `${root}/y`, "--sdk", root]);
-    assert.equal(badSdk.code, 2);
-    assert.equal(
-      badSdk.stderr.trim(),
-      `error: Invalid --sdk "${root}": no bifrost-as toolkit there (assembly/sdk/index.ts is missing)`,
-    );
-    const remote = await runCli(["init", `${root}/z`, "--sdk", "jsr:@bifrost-as/bifrost-as"]);
-    assert.match(remote.stderr, /^error: Invalid --sdk "jsr:@bifrost-as\/bifrost-as": expected a toolkit checkout/);
+    const refusals: [string[], string][] = [
+      [["--sdk", root], `Invalid --sdk "${root}": no bifrost-as toolkit there (assembly/sdk/index.ts is missing)`],
+      [
+        ["--sdk", "jsr:@bifrost-as/bifrost-as"],
+        'Invalid --sdk "jsr:@bifrost-as/bifrost-as": expected a toolkit checkout',
+      ],
+      [
+        ["--sdk-spec", root],
+        `Invalid --sdk-spec "${root}": no bifrost-as toolkit there (assembly/sdk/index.ts is missing)`,
+      ],
+      [["--sdk-spec", `${root}/keep.txt`], `Invalid --sdk-spec "${root}/keep.txt": a file must be a tarball`],
+      [["--sdk-spec", "^0.1.0"], 'Invalid --sdk-spec "^0.1.0": expected an exact version (e.g. 0.1.0), a bifrost-as'],
+      [["--sdk-spec", "https://example.com/b.tgz"], 'Invalid --sdk-spec "https://example.com/b.tgz": expected an'],
+      [["--sdk-spec", "0.1.0", "--sdk", TOOLKIT], "Give either --sdk (a checkout to link) or --sdk-spec"],
+    ];
+    for (const [args, message] of refusals) {
+      const r = await runCli(["init", `${root}/y`, ...args]);
+      assert.equal(r.code, 2, args.join(" "));
+      assert.ok(r.stderr.startsWith(`error: ${message}`), r.stderr);
+    }
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("init --sdk-spec names a version, a tarball or a folder; no generated config holds an absolute path", async () => {
+  const root = await Deno.makeTempDir({ prefix: "init-" });
+  try {
+    await Deno.writeFile(`${root}/bifrost-as-9.9.9.tgz`, new Uint8Array(1));
+    const cases: [string, string][] = [
+      ["0.2.0-rc.1", "0.2.0-rc.1"],
+      ["bifrost-as@1.2.3", "1.2.3"],
+      [`${root}/bifrost-as-9.9.9.tgz`, `file:${root}/bifrost-as-9.9.9.tgz`],
+      [TOOLKIT, `file:${TOOLKIT}`],
+    ];
+    for (const [i, [spec, dependency]] of cases.entries()) {
+      const dir = `${root}/p${i}`;
+      const r = await runCli(["init", dir, "--sdk-spec", spec, "--json"]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(JSON.parse(r.stdout).dependency, dependency);
+      const pkg = JSON.parse(await Deno.readTextFile(`${dir}/package.json`));
+      assert.deepEqual(pkg.dependencies, { "bifrost-as": dependency });
+      assert.deepEqual(Object.keys(pkg.devDependencies), ["deno"]);
+      const file = dependency.startsWith("file:") ? { [dependency]: false } : {};
+      assert.deepEqual(pkg.allowScripts, { deno: true, ...file });
+      await assert.rejects(Deno.lstat(`${dir}/node_modules`), Deno.errors.NotFound, "nothing linked");
+      for (const file of ["asconfig.json", "deno.json", "compose.yaml", "test/p" + i + "_test.ts"]) {
+        const text = await Deno.readTextFile(`${dir}/${file}`);
+        assert.ok(!text.includes(root) && !text.includes(TOOLKIT), `${file} names an absolute path`);
+      }
+    }
+    // Without --sdk-spec, or with the bare package name: the toolkit's own version.
+    const version = JSON.parse(await Deno.readTextFile(`${TOOLKIT}/package.json`)).version;
+    assert.equal(JSON.parse((await runCli(["init", `${root}/d`, "--json"])).stdout).dependency, version);
+    const named = await runCli(["init", `${root}/e`, "--sdk-spec", "bifrost-as", "--json"]);
+    assert.equal(JSON.parse(named.stdout).dependency, version);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("A project's npm scripts and deno.json tasks are the same commands", async () => {
+  const root = await Deno.makeTempDir({ prefix: "init-" });
+  try {
+    assert.equal((await runCli(["init", `${root}/p`, "--sdk-spec", "0.1.0"])).code, 0);
+    const pkg = JSON.parse(await Deno.readTextFile(`${root}/p/package.json`));
+    const { tasks } = JSON.parse(await Deno.readTextFile(`${root}/p/deno.json`));
+    assert.equal(tasks["bifrost-as"], "node node_modules/bifrost-as/bin/bifrost-as.cjs");
+    const { "bifrost-as": _, ...mirrored } = tasks;
+    assert.deepEqual(Object.keys(pkg.scripts), Object.keys(mirrored));
+    for (const name of ["build", "test", "watch", "dev", "e2e", "package"]) assert.ok(pkg.scripts[name], name);
+    for (const [name, script] of Object.entries(pkg.scripts as Record<string, string>)) {
+      assert.equal(mirrored[name], script.replace(/(^|&& )bifrost-as /g, "$1deno task bifrost-as "), name);
+    }
   } finally {
     await Deno.remove(root, { recursive: true });
   }

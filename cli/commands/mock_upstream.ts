@@ -6,8 +6,10 @@ export const mockUpstream: Command = {
   name: "mock-upstream",
   summary: "Run a mock OpenAI upstream with deterministic answers and fault injection",
   description: `
-Serves POST /v1/chat/completions (JSON, or SSE with "stream": true) answering
-"Echo: <last user message>", GET /v1/models and GET /health. Requests are
+Serves POST /v1/chat/completions, /v1/completions and /v1/responses (JSON,
+or SSE with "stream": true) answering "Echo: <last user message or prompt>",
+POST /v1/embeddings (deterministic vectors, floats or base64), GET
+/v1/models and GET /health. Requests are
 recorded (GET/DELETE /__mock/requests) and faults injected over HTTP
 (POST/DELETE /__mock/fault, e.g. {"status":500,"count":1}, {"drop":true},
 {"delayMs":2000}, {"streamErrorAfterChunks":2}, optionally with "model").

@@ -1,7 +1,6 @@
 import { buildPlugin, DEFAULT_ENTRY, DEFAULT_OUT } from "../../lib/project/build.ts";
 import { formatFixtureReport, runFixtures } from "../../lib/project/fixtures.ts";
 import { formatReport, validateModule } from "../../lib/wasm/validate.ts";
-import { ensureSdkLink } from "../../lib/project/_sdk_link.ts";
 import { type Command, flag, intOption, printJson, str } from "../_command.ts";
 
 export const test: Command = {
@@ -45,8 +44,6 @@ from the plugin's output. Exits 1 when a fixture fails.`,
     let plugin = str(input, "plugin");
     if (plugin === undefined) {
       const entry = str(input, "entry")!;
-      const linked = await ensureSdkLink(Deno.cwd());
-      if (linked) io.err(linked);
       if (!json) io.err(`Compiling ${entry}...`);
       const built = await buildPlugin({ entry, out: str(input, "out")! });
       const report = validateModule(built.bytes, { source: built.path });

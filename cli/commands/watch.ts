@@ -2,7 +2,6 @@ import { DEFAULT_ENTRY, DEFAULT_OUT } from "../../lib/project/build.ts";
 import { formatFixtureReport } from "../../lib/project/fixtures.ts";
 import { formatReport } from "../../lib/wasm/validate.ts";
 import { watchPlugin } from "../../lib/project/watch.ts";
-import { ensureSdkLink } from "../../lib/project/_sdk_link.ts";
 import { type Command, intOption, str } from "../_command.ts";
 
 export const watch: Command = {
@@ -36,8 +35,6 @@ stderr; passing fixtures are summarised, failing ones shown with their diff.`,
   async run(input) {
     const { io } = input;
     const timeoutMs = intOption(input, "timeout", 0, 3_600_000)!;
-    const linked = await ensureSdkLink(Deno.cwd());
-    if (linked) io.err(linked);
     const time = () => new Date().toTimeString().slice(0, 8);
     let announced = false;
     await watchPlugin({

@@ -1,10 +1,11 @@
 /**
- * Gateway load: requests per second and latency of `POST
- * /v1/chat/completions` through the local gateway with one plugin, against
- * the same request sent to the mock upstream directly, at fixed
- * concurrencies for a fixed time each. The gateway and the upstream run in
- * one subprocess (as `bifrost-as dev` runs them), the load generator in
- * this one; everything stays on loopback.
+ * Gateway load: requests per second and latency of each route a client uses
+ * (chat and text completions, the Responses API, embeddings, the model list)
+ * through the local gateway with one plugin, against the same request sent
+ * to the mock upstream directly, at fixed concurrencies for a fixed time
+ * each. The gateway and the upstream run in one subprocess (as `bifrost-as
+ * dev` runs them), the load generator in this one; everything stays on
+ * loopback.
  *
  * @module
  */
@@ -23,8 +24,67 @@ export interface LoadResult {
   p99Ms: number;
 }
 
-/** Direct against gateway at one concurrency. */
+/** A route the benchmark loads: its request, sent to the gateway and (with the bare model) to the upstream. */
+export interface GatewayRoute {
+  /** What the table shows, e.g. `POST /v1/responses`. */
+  label: string;
+  method: "GET" | "POST";
+  path: string;
+  /** The JSON body for a model (`openai/gpt-4o-mini` to the gateway, `gpt-4o-mini` to the upstream). */
+  body?: (model: string) => unknown;
+}
+
+const HELLO = [{ role: "user", content: "Hello" }];
+
+/** The routes a client uses, by name. */
+export const GATEWAY_ROUTES = {
+  chat: {
+    label: "POST /v1/chat/completions",
+    method: "POST",
+    path: "/v1/chat/completions",
+    body: (model) => ({ model, messages: HELLO }),
+  },
+  responses: {
+    label: "POST /v1/responses",
+    method: "POST",
+    path: "/v1/responses",
+    body: (model) => ({ model, input: "Hello" }),
+  },
+  completions: {
+    label: "POST /v1/completions",
+    method: "POST",
+    path: "/v1/completions",
+    body: (model) => ({ model, prompt: "Hello" }),
+  },
+  embeddings: {
+    label: "POST /v1/embeddings",
+    method: "POST",
+    path: "/v1/embeddings",
+    body: (model) => ({ model, input: "Hello" }),
+  },
+  models: { label: "GET /v1/models", method: "GET", path: "/v1/models" },
+} satisfies Record<string, GatewayRoute>;
+
+/** One measured run: a route at a concurrency. */
+export interface GatewayRun {
+  route: GatewayRoute;
+  concurrency: number;
+}
+
+/** The default runs: chat at concurrency 1 and 32, every other route at 1. */
+export const DEFAULT_GATEWAY_RUNS: readonly GatewayRun[] = [
+  { route: GATEWAY_ROUTES.chat, concurrency: 1 },
+  { route: GATEWAY_ROUTES.chat, concurrency: 32 },
+  { route: GATEWAY_ROUTES.responses, concurrency: 1 },
+  { route: GATEWAY_ROUTES.completions, concurrency: 1 },
+  { route: GATEWAY_ROUTES.embeddings, concurrency: 1 },
+  { route: GATEWAY_ROUTES.models, concurrency: 1 },
+];
+
+/** Direct against gateway on one route at one concurrency. */
 export interface GatewayRow {
+  /** The route's label, e.g. `POST /v1/responses`. */
+  route: string;
   concurrency: number;
   direct: LoadResult;
   gateway: LoadResult;
@@ -37,8 +97,8 @@ export interface GatewayRow {
 export interface GatewayBenchOptions {
   /** The plugin the gateway runs. */
   plugin: string;
-  /** Default [1, 32]. */
-  concurrencies?: readonly number[];
+  /** Default {@link DEFAULT_GATEWAY_RUNS}. */
+  runs?: readonly GatewayRun[];
   /** Measured time per run. Default 5000 ms. */
   durationMs?: number;
   /** Unmeasured time before each run. Default 500 ms. */
@@ -67,23 +127,25 @@ export async function benchGateway(options: GatewayBenchOptions): Promise<Gatewa
       throw new PluginError(`Cannot start the benchmark gateway: ${(e as Error).message}: ${(await stderr).trim()}`);
     });
     const { gateway, upstream } = JSON.parse(urls) as { gateway: string; upstream: string };
-    const message = [{ role: "user", content: "Hello" }];
-    const direct = { url: `${upstream}/v1/chat/completions`, body: { model: "gpt-4o-mini", messages: message } };
-    const viaGateway = {
-      url: `${gateway}/v1/chat/completions`,
-      body: { model: "openai/gpt-4o-mini", messages: message },
-    };
     const durationMs = options.durationMs ?? 5000;
     const warmupMs = options.warmupMs ?? 500;
     const rows: GatewayRow[] = [];
-    for (const concurrency of options.concurrencies ?? [1, 32]) {
-      const run = async (target: typeof direct) => {
-        await load(target.url, target.body, concurrency, warmupMs);
-        return load(target.url, target.body, concurrency, durationMs);
+    for (const { route, concurrency } of options.runs ?? DEFAULT_GATEWAY_RUNS) {
+      const run = async (base: string, model: string) => {
+        const request = { method: route.method, ...(route.body ? { body: route.body(model) } : {}) };
+        await load(`${base}${route.path}`, request, concurrency, warmupMs);
+        return load(`${base}${route.path}`, request, concurrency, durationMs);
       };
-      const d = await run(direct);
-      const g = await run(viaGateway);
-      const row = { concurrency, direct: d, gateway: g, addedP50Ms: g.p50Ms - d.p50Ms, addedP99Ms: g.p99Ms - d.p99Ms };
+      const d = await run(upstream, "gpt-4o-mini");
+      const g = await run(gateway, "openai/gpt-4o-mini");
+      const row = {
+        route: route.label,
+        concurrency,
+        direct: d,
+        gateway: g,
+        addedP50Ms: g.p50Ms - d.p50Ms,
+        addedP99Ms: g.p99Ms - d.p99Ms,
+      };
       options.onRow?.(row);
       rows.push(row);
     }
@@ -98,9 +160,22 @@ export async function benchGateway(options: GatewayBenchOptions): Promise<Gatewa
   }
 }
 
+/** A request {@link load} sends: a JSON body POSTed, or a GET without one. */
+export interface LoadRequest {
+  method: "GET" | "POST";
+  body?: unknown;
+}
+
 /** `concurrency` clients, each sending one request after the other until `durationMs` is over. */
-export async function load(url: string, body: unknown, concurrency: number, durationMs: number): Promise<LoadResult> {
-  const text = JSON.stringify(body);
+export async function load(
+  url: string,
+  request: LoadRequest,
+  concurrency: number,
+  durationMs: number,
+): Promise<LoadResult> {
+  const init: RequestInit = request.method === "GET"
+    ? { method: "GET" }
+    : { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(request.body) };
   const latencies: number[] = [];
   let errors = 0;
   const started = performance.now();
@@ -109,7 +184,7 @@ export async function load(url: string, body: unknown, concurrency: number, dura
     while (performance.now() < deadline && errors < 1000) {
       const t = performance.now();
       try {
-        const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: text });
+        const res = await fetch(url, init);
         await res.arrayBuffer();
         if (res.ok) latencies.push(performance.now() - t);
         else errors++;

@@ -106,6 +106,141 @@ export const SEED_POST_HOOK = {
   has_error: false,
 };
 
+const TYPE_KEY = "bifrost-http-request-type";
+
+/**
+ * pre_hook and post_hook inputs of every request kind, in the shapes the
+ * local gateway sends (flat, with the request type in the context) and in
+ * the other shapes the SDK reads (wrapped under `chat_request` or Go's
+ * `TextCompletionRequest`, a `RequestType` field, shape only, flat answers):
+ * the fuzzer's corpus for the kinds besides the seed's chat.
+ */
+export const KIND_SAMPLES = {
+  pre_hook: [
+    {
+      context: { "request-id": "k-text", [TYPE_KEY]: "text_completion" },
+      request: { provider: "openai", model: "mock-model", input: "Say this is a test", params: { max_tokens: 7 } },
+    },
+    {
+      context: { "request-id": "k-resp", [TYPE_KEY]: "responses_stream" },
+      request: {
+        provider: "openai",
+        model: "gpt-4o",
+        input: [
+          { type: "message", role: "user", content: [{ type: "input_text", text: "What is 2+2?" }] },
+          { type: "function_call", call_id: "c1", name: "add", arguments: '{"a":2,"b":2}' },
+          { type: "function_call_output", call_id: "c1", output: "4" },
+        ],
+        params: { instructions: "Be brief", max_output_tokens: 64, tools: [{ type: "function", name: "add" }] },
+        fallbacks: [{ provider: "openai", model: "gpt-4o-mini" }],
+      },
+    },
+    {
+      context: { request_id: "k-emb", [TYPE_KEY]: "embedding" },
+      request: {
+        provider: "openai",
+        model: "text-embedding-3-small",
+        input: [[{ type: "text", text: "hello" }], { content: [{ type: "tokens", tokens: [1, 2] }] }],
+        params: { encoding_format: "base64", dimensions: 8 },
+      },
+    },
+    { context: { "request-id": "k-models", [TYPE_KEY]: "list_models" }, request: { provider: "openai" } },
+    {
+      context: { request_id: "k-wrapped" },
+      request: { chat_request: { provider: "openai", model: "mock-model", input: [{ role: "user", content: "Hi" }] } },
+    },
+    {
+      context: { request_id: "k-go" },
+      request: {
+        RequestType: "text_completion",
+        TextCompletionRequest: { provider: "openai", model: "rate-limited-model", input: ["a", "b"] },
+        ChatRequest: null,
+      },
+    },
+    {
+      context: { request_id: "k-shape" },
+      request: { provider: "openai", model: "mock-model", input: [{ type: "message", role: "user", content: "Hi" }] },
+    },
+  ],
+  post_hook: [
+    {
+      context: { request_id: "k-text" },
+      response: {
+        text_completion_response: {
+          id: "cmpl-1",
+          object: "text_completion",
+          model: "gpt-3.5-turbo-instruct",
+          choices: [{ index: 0, text: "This is a test", finish_reason: "stop", logprobs: null }],
+          usage: { prompt_tokens: 5, completion_tokens: 4, total_tokens: 9 },
+        },
+      },
+      error: {},
+      has_error: false,
+    },
+    {
+      context: { request_id: "k-resp" },
+      response: {
+        responses_response: {
+          id: "resp-1",
+          object: "response",
+          created_at: 1735689600,
+          status: "completed",
+          model: "gpt-4o",
+          output: [
+            { type: "reasoning", id: "rs-1", summary: [] },
+            {
+              type: "message",
+              id: "msg-1",
+              status: "completed",
+              role: "assistant",
+              content: [{ type: "output_text", text: "4", annotations: [] }],
+            },
+          ],
+          usage: {
+            input_tokens: 12,
+            output_tokens: 1,
+            total_tokens: 13,
+            output_tokens_details: { reasoning_tokens: 0 },
+          },
+        },
+      },
+      error: {},
+      has_error: false,
+    },
+    {
+      context: { request_id: "k-emb" },
+      response: {
+        embedding_response: {
+          object: "list",
+          model: "text-embedding-3-small",
+          data: [{ object: "embedding", index: 0, embedding: [0.0023064255, -0.009327292, 1e-7] }],
+          usage: { prompt_tokens: 1, total_tokens: 1 },
+        },
+      },
+      error: {},
+      has_error: false,
+    },
+    {
+      context: { request_id: "k-models" },
+      response: { list_models_response: { object: "list", data: [{ id: "openai/gpt-4o", object: "model" }] } },
+      error: {},
+      has_error: false,
+    },
+    {
+      context: { request_id: "k-flat" },
+      response: { object: "chat.completion", id: "c", model: "gpt-4o", choices: [] },
+      error: {},
+      has_error: false,
+    },
+    {
+      context: { request_id: "k-go" },
+      response: { ResponsesResponse: { object: "response", model: "gpt-4o", output: [] }, ChatResponse: null },
+      error: null,
+      has_error: false,
+    },
+  ],
+};
+
 function conversation(messages: number, bytesEach: number) {
   return {
     context: { request_id: "bench-conversation", "request-id": "bench-conversation" },

@@ -5,10 +5,13 @@
  * the plugin must answer for an input it accepts.
  *
  * It follows `assembly/hello_world.ts` with its default config: pre_hook
- * marks the context and short-circuits `mock-model` (a mock response) and
- * `rate-limited-model` (a 429 error); post_hook marks the context and
- * suffixes the response's model or the error's message; the HTTP pre hook
- * marks the context; the other hooks pass everything through.
+ * marks the context and short-circuits `mock-model` (a mock answer in the
+ * request's kind: chat, text completion or Responses API; other kinds pass)
+ * and `rate-limited-model` (a 429 error); post_hook marks the context and
+ * suffixes the model of an answer of a known kind with a model, or the
+ * error's message; the HTTP pre hook marks the context; the other hooks pass
+ * everything through. Kinds are read as the SDK reads them
+ * (`../host/request_kinds.ts`).
  *
  * @example
  * ```ts
@@ -23,6 +26,7 @@
  * @module
  */
 import type { HookName } from "../wasm/abi.ts";
+import { type RequestKindName, requestKindOf, responseKindOf } from "../host/request_kinds.ts";
 
 /** The name hello-world registers under. */
 export const HELLO_WORLD_NAME = "hello-world-wasm-typescript";
@@ -65,11 +69,51 @@ export function helloWorldOutput(hook: HookName, input: unknown, options: TwinOp
   }
 }
 
+/** What the SDK's `BifrostResponse.textAnswer` builds: a text answer in the kind's shape, with usage 10 + 15. */
+function textAnswer(kind: RequestKindName, id: string, model: string, text: string): Json | undefined {
+  if (kind === "text_completion") {
+    const usage = { prompt_tokens: 10, completion_tokens: 15, total_tokens: 25 };
+    const choices = [{ index: 0, text, finish_reason: "stop" }];
+    return { text_completion_response: { id, object: "text_completion", model, choices, usage } };
+  }
+  if (kind === "responses") {
+    const message = {
+      type: "message",
+      id: `msg-${id}`,
+      status: "completed",
+      role: "assistant",
+      content: [{ type: "output_text", text, annotations: [] }],
+    };
+    const usage = { input_tokens: 10, output_tokens: 15, total_tokens: 25 };
+    return {
+      responses_response: {
+        id,
+        object: "response",
+        created_at: 0,
+        status: "completed",
+        model,
+        output: [message],
+        usage,
+      },
+    };
+  }
+  if (kind !== "chat") return undefined;
+  return {
+    chat_response: {
+      id,
+      model,
+      choices: [{ index: 0, message: { role: "assistant", content: text }, finish_reason: "stop" }],
+      usage: { prompt_tokens: 10, completion_tokens: 15, total_tokens: 25 },
+    },
+  };
+}
+
 function preHook(input: Json, context: Json, name: string): Json {
   context.plugin_processed = true;
   context.plugin_name = name;
   const request = isObject(input.request) ? input.request : {};
-  const model = typeof request.model === "string" ? request.model : "";
+  const reading = requestKindOf(context, request);
+  const model = typeof reading.body.model === "string" ? reading.body.model : "";
   const output: Json = { context, request: null, short_circuit: null, has_short_circuit: false, error: "" };
   if (model === "mock-model") {
     const id = typeof context.request_id === "string"
@@ -77,21 +121,11 @@ function preHook(input: Json, context: Json, name: string): Json {
       : typeof context["request-id"] === "string"
       ? context["request-id"]
       : "";
-    output.short_circuit = {
-      response: {
-        chat_response: {
-          id: `mock-${id}`,
-          model,
-          choices: [{
-            index: 0,
-            message: { role: "assistant", content: "This is a mock response!" },
-            finish_reason: "stop",
-          }],
-          usage: { prompt_tokens: 10, completion_tokens: 15, total_tokens: 25 },
-        },
-      },
-    };
-    output.has_short_circuit = true;
+    const answer = textAnswer(reading.kind, `mock-${id}`, model, "This is a mock response!");
+    if (answer) {
+      output.short_circuit = { response: answer };
+      output.has_short_circuit = true;
+    }
   } else if (model === "rate-limited-model") {
     output.short_circuit = {
       error: { error: { message: "Rate limit exceeded", type: "rate_limit", code: "429" }, status_code: 429 },
@@ -112,9 +146,10 @@ function postHook(input: Json, context: Json): Json {
     output.has_error = true;
     return output;
   }
-  if (!isObject(input.response) || !isObject(input.response.chat_response)) return output;
-  const chat = input.response.chat_response;
-  chat.model = (typeof chat.model === "string" ? chat.model : "") + MODEL_SUFFIX;
+  if (!isObject(input.response)) return output;
+  const { kind, body } = responseKindOf(input.response);
+  if (kind === "unknown" || kind === "list_models") return output;
+  body.model = (typeof body.model === "string" ? body.model : "") + MODEL_SUFFIX;
   output.response = input.response;
   return output;
 }

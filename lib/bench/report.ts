@@ -272,11 +272,12 @@ function gatewaySection(g: { durationMs: number; rows: GatewayRow[] }): string {
   return [
     "### Gateway",
     "",
-    `\`POST /v1/chat/completions\` on loopback, ${g.durationMs / 1000} s per run: the local gateway with the ` +
+    `Each route on loopback, ${g.durationMs / 1000} s per run: the local gateway with the ` +
     "plugin (its HTTP and LLM hooks: 4 calls per request) against the mock upstream called directly.",
     "",
     table(
       [
+        "route",
         "concurrency",
         "direct req/s",
         "gateway req/s",
@@ -285,6 +286,7 @@ function gatewaySection(g: { durationMs: number; rows: GatewayRow[] }): string {
         "added p50 / p99 ms",
       ],
       g.rows.map((r) => [
+        `\`${r.route}\``,
         String(r.concurrency),
         count(Math.round(r.direct.rps)),
         count(Math.round(r.gateway.rps)),
@@ -294,7 +296,12 @@ function gatewaySection(g: { durationMs: number; rows: GatewayRow[] }): string {
       ]),
     ),
     ...(g.rows.some((r) => r.direct.errors || r.gateway.errors)
-      ? ["", `Errors: ${g.rows.map((r) => `c${r.concurrency} ${r.direct.errors}/${r.gateway.errors}`).join(", ")}`]
+      ? [
+        "",
+        `Errors (direct/gateway): ${
+          g.rows.map((r) => `${r.route} c${r.concurrency} ${r.direct.errors}/${r.gateway.errors}`).join(", ")
+        }`,
+      ]
       : []),
   ].join("\n");
 }

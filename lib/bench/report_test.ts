@@ -62,6 +62,7 @@ const REPORT: BenchReport = {
   gateway: {
     durationMs: 5000,
     rows: [{
+      route: "POST /v1/responses",
       concurrency: 1,
       direct: { concurrency: 1, durationMs: 5000, requests: 100, errors: 0, rps: 20, p50Ms: 1, p99Ms: 2 },
       gateway: { concurrency: 1, durationMs: 5000, requests: 50, errors: 0, rps: 10, p50Ms: 1.5, p99Ms: 4 },
@@ -111,7 +112,10 @@ Deno.test("formatBenchReport() renders every section as Markdown tables", () => 
   );
   assert.match(text, /- baseline on "pre_hook, pre_seed": \$\.x: unexpected \(null\)/);
   assert.match(text, /\| ours \| both \| 1,000 \| 17 \| 20 \| 20 \| 1: 17, 1k: 20 \| flat \|/);
-  assert.match(text, /\| 1 \| 20 \| 10 \| 1\.00 \/ 2\.00 \| 1\.50 \/ 4\.00 \| 0\.50 \/ 2\.00 \|/);
+  assert.match(
+    text,
+    /\| `POST \/v1\/responses` \| 1 \| 20 \| 10 \| 1\.00 \/ 2\.00 \| 1\.50 \/ 4\.00 \| 0\.50 \/ 2\.00 \|/,
+  );
   assert.match(text, /\| warm \(median of 2\) \| 5\.0 s \|/);
   assert.match(text, /Host floor: 4\.00 µs per call/);
 });

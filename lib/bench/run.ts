@@ -118,7 +118,7 @@ export async function runBench(options: RunBenchOptions): Promise<BenchReport> {
   }
 
   if (sections.has("gateway")) {
-    log(`gateway: concurrency 1 and 32, ${preset.gatewaySeconds} s per run`);
+    log(`gateway: every route at concurrency 1, chat also at 32, ${preset.gatewaySeconds} s per run`);
     report.gateway = {
       durationMs: preset.gatewaySeconds * 1000,
       rows: await benchGateway({

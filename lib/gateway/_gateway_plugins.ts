@@ -5,7 +5,7 @@
  *
  * Why one instance with serialised calls rather than a pool: a plugin is
  * stateful (it keeps its config and whatever it counts), Bifrost most likely
- * keeps one long-lived instance per plugin (ABI.md), and a hook call takes
+ * keeps one long-lived instance per plugin (docs/abi.md), and a hook call takes
  * microseconds, so a queue per plugin costs little and keeps the plugin's
  * view of the world the one it has in Bifrost.
  */

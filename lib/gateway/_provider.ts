@@ -1,8 +1,11 @@
 /**
  * The gateway's provider call: an OpenAI-compatible upstream, as Bifrost's
- * `openai` provider talks to it. Private to the gateway.
+ * `openai` provider talks to it, for every request kind. Private to the
+ * gateway.
  */
-import type { BifrostChatRequest, BifrostChatResponse, BifrostError } from "../host/hook_types.ts";
+import type { BifrostError, BifrostRequest } from "../host/hook_types.ts";
+import type { KindSpec } from "./_kinds.ts";
+import { TERMINAL_RESPONSE_EVENTS } from "./_openai_stream.ts";
 import { sseData } from "./_sse.ts";
 
 /** Where a provider lives and the key it is called with. */
@@ -12,15 +15,12 @@ export interface ProviderTarget {
   key: string;
 }
 
-/** A provider call's outcome. */
-export type ProviderResult =
-  | { ok: true; response: BifrostChatResponse }
-  | { ok: false; error: BifrostError };
+type Json = Record<string, unknown>;
 
-/** The OpenAI request body for a Bifrost chat request. */
-export function openAiBody(request: BifrostChatRequest, stream: boolean): Record<string, unknown> {
-  return { ...(request.params ?? {}), model: request.model, messages: request.input, ...(stream ? { stream } : {}) };
-}
+/** A provider call's outcome: the kind's answer, or an error. */
+export type ProviderResult =
+  | { ok: true; response: Json }
+  | { ok: false; error: BifrostError };
 
 function providerError(status: number, message: string, type: string, code?: string): BifrostError {
   return {
@@ -48,12 +48,19 @@ async function errorFrom(res: Response): Promise<BifrostError> {
   return providerError(res.status, message, type, code);
 }
 
-async function post(target: ProviderTarget, body: unknown, signal?: AbortSignal): Promise<Response | BifrostError> {
+async function send(
+  target: ProviderTarget,
+  kind: KindSpec,
+  request: BifrostRequest,
+  stream: boolean,
+  signal?: AbortSignal,
+): Promise<Response | BifrostError> {
+  const { method, path } = kind.upstream;
   try {
-    return await fetch(`${target.baseUrl.replace(/\/+$/, "")}/v1/chat/completions`, {
-      method: "POST",
+    return await fetch(`${target.baseUrl.replace(/\/+$/, "")}${path}`, {
+      method,
       headers: { "Content-Type": "application/json", Authorization: `Bearer ${target.key}` },
-      body: JSON.stringify(body),
+      ...(method === "POST" ? { body: JSON.stringify(kind.upstreamBody(request, stream)) } : {}),
       ...(signal ? { signal } : {}),
     });
   } catch (e) {
@@ -61,17 +68,29 @@ async function post(target: ProviderTarget, body: unknown, signal?: AbortSignal)
   }
 }
 
+/** Bifrost names listed models `provider/model`. */
+function listedModels(body: Json, provider: string): Json {
+  if (!Array.isArray(body.data)) return body;
+  const data = body.data.map((m) =>
+    m && typeof m === "object" && typeof m.id === "string" ? { ...m, id: `${provider}/${m.id}` } : m
+  );
+  return { ...body, data };
+}
+
 /** Calls the upstream without streaming. */
 export async function callProvider(
   target: ProviderTarget,
-  request: BifrostChatRequest,
+  kind: KindSpec,
+  request: BifrostRequest,
   signal?: AbortSignal,
 ): Promise<ProviderResult> {
-  const res = await post(target, openAiBody(request, false), signal);
+  const res = await send(target, kind, request, false, signal);
   if (!(res instanceof Response)) return { ok: false, error: res };
   if (!res.ok) return { ok: false, error: await errorFrom(res) };
   try {
-    return { ok: true, response: await res.json() as BifrostChatResponse };
+    const body = await res.json();
+    if (!body || typeof body !== "object" || Array.isArray(body)) throw new Error("not an object");
+    return { ok: true, response: kind.name === "list_models" ? listedModels(body, request.provider) : body };
   } catch (e) {
     return {
       ok: false,
@@ -80,30 +99,40 @@ export async function callProvider(
   }
 }
 
-/** Calls the upstream with `stream: true`; yields each chunk object, then ends (or yields an error and ends). */
+/**
+ * Calls the upstream with `stream: true`; yields each chunk (or Responses
+ * API event) object, then ends, or yields an error and ends. A chat or
+ * text stream must end with `[DONE]`, a Responses stream with a terminal
+ * event.
+ */
 export async function streamProvider(
   target: ProviderTarget,
-  request: BifrostChatRequest,
+  kind: KindSpec,
+  request: BifrostRequest,
   signal?: AbortSignal,
-): Promise<
-  { ok: true; chunks: AsyncGenerator<Record<string, unknown> | BifrostError> } | { ok: false; error: BifrostError }
-> {
-  const res = await post(target, openAiBody(request, true), signal);
+): Promise<{ ok: true; chunks: AsyncGenerator<Json | BifrostError> } | { ok: false; error: BifrostError }> {
+  const res = await send(target, kind, request, true, signal);
   if (!(res instanceof Response)) return { ok: false, error: res };
   if (!res.ok || !res.body) return { ok: false, error: await errorFrom(res) };
   const body = res.body;
-  async function* chunks(): AsyncGenerator<Record<string, unknown> | BifrostError> {
+  async function* chunks(): AsyncGenerator<Json | BifrostError> {
+    let ended = false;
     try {
       for await (const data of sseData(body)) {
         if (data === "[DONE]") return;
+        let chunk: Json;
         try {
-          yield JSON.parse(data);
+          chunk = JSON.parse(data);
         } catch {
           yield providerError(502, "Provider streamed an invalid chunk", "provider_error");
           return;
         }
+        yield chunk;
+        ended = TERMINAL_RESPONSE_EVENTS.has(String(chunk.type));
       }
-      yield providerError(502, "Provider stream ended without [DONE]", "provider_error");
+      if (kind.streamEnd === "terminal-event" && ended) return;
+      const end = kind.streamEnd === "terminal-event" ? "a terminal event" : "[DONE]";
+      yield providerError(502, `Provider stream ended without ${end}`, "provider_error");
     } catch (e) {
       yield providerError(502, `Provider stream failed: ${(e as Error).message}`, "provider_error");
     }
@@ -112,6 +141,6 @@ export async function streamProvider(
 }
 
 /** True when a streamed item is an error rather than a chunk. */
-export function isStreamError(item: Record<string, unknown> | BifrostError): item is BifrostError {
+export function isStreamError(item: Json | BifrostError): item is BifrostError {
   return "error" in item && "status_code" in item && typeof item.error === "object";
 }

@@ -30,7 +30,7 @@ export async function* sseData(body: ReadableStream<Uint8Array>): AsyncGenerator
 
 const encoder = new TextEncoder();
 
-/** One SSE event carrying `data`. */
-export function sseEvent(data: string): Uint8Array {
-  return encoder.encode(`data: ${data}\n\n`);
+/** One SSE event carrying `data`, named `event` when given (OpenAI names the Responses API's events). */
+export function sseEvent(data: string, event?: string): Uint8Array {
+  return encoder.encode(event ? `event: ${event}\ndata: ${data}\n\n` : `data: ${data}\n\n`);
 }

@@ -40,6 +40,7 @@ import type { HookCallEvent } from "./gateway.ts";
 import { writeFileAtomic } from "../_fs.ts";
 import { parseLossless, prettyJson } from "../_lossless_json.ts";
 import { redactSecrets } from "./_redact.ts";
+import { responseKindOf } from "../host/request_kinds.ts";
 
 /** Options of {@link FixtureRecorder}. */
 export interface FixtureRecorderOptions {
@@ -115,9 +116,8 @@ export class FixtureRecorder {
 /** A short file-name part saying what the call was about: the model, the HTTP path, or the hook's subject. */
 function describe(input: unknown): string {
   const o = (input ?? {}) as Record<string, Record<string, unknown> | undefined>;
-  const model = o.request?.model ??
-    (o.response?.chat_response as Record<string, unknown> | undefined)?.model ??
-    o.chunk?.model;
+  const answer = o.response && typeof o.response === "object" ? responseKindOf(o.response).body : undefined;
+  const model = o.request?.model ?? answer?.model ?? o.chunk?.model;
   if (typeof model === "string") return safeName(model);
   if (typeof o.request?.path === "string") return safeName(`${o.request.method ?? ""}${o.request.path}`);
   return o.error && Object.keys(o.error).length ? "error" : "call";

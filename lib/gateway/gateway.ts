@@ -1,31 +1,45 @@
 /**
- * A local Bifrost-compatible gateway: `POST /v1/chat/completions` through
- * the configured plugins, hosted by the conformance host, with the semantics
- * of Bifrost's open-source transport (see `docs/abi.md`):
+ * A local Bifrost-compatible gateway: the OpenAI-compatible routes a
+ * client uses, through the configured plugins, hosted by the conformance
+ * host, with the semantics of Bifrost's open-source transport (see
+ * `docs/abi.md` and `docs/abi-request-kinds.md`).
+ *
+ * Routes, each also under Bifrost's OpenAI integration prefixes `/openai`
+ * and `/openai/v1` (where a model without `provider/` means `openai`):
+ * `POST /v1/chat/completions`, `/v1/completions`, `/v1/responses` (JSON,
+ * or SSE with `stream: true`), `POST /v1/embeddings`, `GET /v1/models`, and
+ * `GET /health` (no hooks). Every request goes through:
  *
  * 1. HTTP pre hooks, in plugin order: a non-empty `error` answers 500 with
  *    that text; `has_response` answers with the plugin's response; a changed
  *    method or path answers 409; headers and query are merged key by key; a
  *    non-null body replaces the body.
- * 2. LLM pre hooks, in order: `has_short_circuit` answers with
- *    `short_circuit.response` or fails with `short_circuit.error` (its
+ * 2. LLM pre hooks, in order, with the request flat as
+ *    `{provider, model, input, params, fallbacks}` (the kind's own `input`;
+ *    `{provider}` for the model list) and the context key
+ *    `bifrost-http-request-type` naming the kind: `has_short_circuit`
+ *    answers with `short_circuit.response` (the kind's field, e.g.
+ *    `responses_response`) or fails with `short_circuit.error` (its
  *    `status_code` is the HTTP status) without calling the provider; a
  *    non-empty request replaces the request.
  * 3. The provider call (the `openai` provider's `network_config.base_url`).
- * 4. LLM post hooks, in reverse order, for every plugin whose pre hook ran:
- *    `has_error` with `error` turns the result into that error; a response
- *    replaces the response; `hook_error` is logged as a warning.
+ * 4. LLM post hooks, in reverse order, for every plugin whose pre hook ran,
+ *    with the answer in the kind's field: `has_error` with `error` turns the
+ *    result into that error; a response replaces the response; `hook_error`
+ *    is logged as a warning.
  * 5. HTTP post hooks, in reverse order (not for streams); the stream chunk
- *    hook once per chunk, in plugin order [guess]: `skip` or
- *    `has_chunk: false` drops it, an `error` without a chunk ends the stream.
- *
- * A body over `maxRequestBodyBytes` (Bifrost's `client.max_request_body_size_mb`,
- * 100 MiB by default) gets 413, and so does an input over a plugin's own limit
- * (see `PluginInputTooLargeError`).
+ *    hook once per chunk (per event for the Responses API), in plugin order
+ *    [guess]: `skip` or `has_chunk: false` drops it, an `error` without a
+ *    chunk ends the stream.
  *
  * Context values a plugin returns are merged into the request context, which
- * starts as `{"request-id": <uuid>}` (Go's key; `requestIdKey` changes it).
- * Errors reach the client in Bifrost's error shape with their status. A
+ * starts as `{"request-id": <uuid>, "bifrost-http-request-type": <type>}`
+ * (Go's keys; `requestIdKey` changes the first). Errors reach the client in
+ * Bifrost's error shape with their status: 400 for a body that is not a
+ * JSON object, nested deeper than 256 levels or with a field of the wrong
+ * type, 413 above `maxRequestBodyBytes` (Bifrost's `client.max_request_body_size_mb`,
+ * 100 MiB by default) or when a hook input is over a plugin's own limit (see
+ * `PluginInputTooLargeError`), 404 and 405 for other routes and methods. A
  * plugin that traps or breaks its contract fails that request with 500; the
  * host re-instantiates it and the gateway keeps serving.
  *
@@ -41,27 +55,37 @@
  *   body: JSON.stringify({ model: "openai/gpt-4o", messages: [{ role: "user", content: "hi" }] }),
  * });
  * assert.equal((await res.json()).choices[0].message.content, "Echo: hi");
+ * const answer = await fetch(`${gateway.url}/openai/v1/responses`, {
+ *   method: "POST",
+ *   body: JSON.stringify({ model: "gpt-4o", input: "hello" }),
+ * });
+ * assert.equal((await answer.json()).output[0].content[0].text, "Echo: hello");
  * ```
  *
  * @module
  */
 import { decodeBase64, encodeBase64 } from "../_base64.ts";
+import { buildRequest } from "./_bifrost_request.ts";
 import { type HookObserver, LoadedPlugin, type PluginEntry } from "./_gateway_plugins.ts";
+import type { KindSpec } from "./_kinds.ts";
+import { chatChunkOf, responsesEvents, textCompletionChunkOf } from "./_openai_stream.ts";
 import { callProvider, isStreamError, type ProviderTarget, streamProvider } from "./_provider.ts";
+import { MAX_BODY_BYTES, parseBody, readBody } from "./_request_body.ts";
+import { route } from "./_routes.ts";
 import { sseEvent } from "./_sse.ts";
-import type {
-  BifrostChatRequest,
-  BifrostChatResponse,
-  BifrostContext,
-  BifrostError,
-  HTTPPostHookOutput,
-  HTTPPreHookOutput,
-  HTTPRequest,
-  HTTPResponse,
-  HTTPStreamChunkOutput,
-  PostHookOutput,
-  PreHookOutput,
-  StreamChunk,
+import {
+  type BifrostContext,
+  type BifrostError,
+  type BifrostRequest,
+  type HTTPPostHookOutput,
+  type HTTPPreHookOutput,
+  type HTTPRequest,
+  type HTTPResponse,
+  type HTTPStreamChunkOutput,
+  type PostHookOutput,
+  type PreHookOutput,
+  REQUEST_TYPE_KEY,
+  type StreamChunk,
 } from "../host/hook_types.ts";
 import type { HostOptions } from "../host/host.ts";
 import { PluginError, PluginInputTooLargeError } from "../errors.ts";
@@ -92,36 +116,9 @@ export interface GatewayOptions {
   onHookCall?: HookObserver;
   /**
    * The largest request body, in bytes: larger ones get 413, as Bifrost answers past its
-   * `client.max_request_body_size_mb`. Default {@link DEFAULT_MAX_REQUEST_BODY_MB} MiB, Bifrost's default.
+   * `client.max_request_body_size_mb`. Default 100 MiB, Bifrost's default.
    */
   maxRequestBodyBytes?: number;
-}
-
-/** Bifrost's default `client.max_request_body_size_mb` (its `DefaultClientConfig`). */
-export const DEFAULT_MAX_REQUEST_BODY_MB = 100;
-
-/** The body of `req`, or null when it is over `limit` bytes (read no further than that). */
-async function readBody(req: Request, limit: number): Promise<Uint8Array | null> {
-  const declared = Number(req.headers.get("content-length") ?? 0);
-  if (declared > limit || !req.body) {
-    await req.body?.cancel();
-    return declared > limit ? null : new Uint8Array(0);
-  }
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of req.body) {
-    total += chunk.length;
-    if (total > limit) return null;
-    chunks.push(chunk);
-  }
-  if (chunks.length === 1) return chunks[0]!;
-  const body = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    body.set(c, at);
-    at += c.length;
-  }
-  return body;
 }
 
 /** A running gateway. */
@@ -135,16 +132,16 @@ export interface Gateway extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-const decoder = new TextDecoder();
-
 /** A Bifrost-shaped error answer. */
 function errorResponse(error: BifrostError, fallbackStatus = 500): Response {
   const status = validStatus(error.status_code) ?? fallbackStatus;
   return Response.json({ is_bifrost_error: true, status_code: status, ...error }, { status });
 }
 
-function gatewayError(status: number, message: string, type: string): Response {
-  return errorResponse({ error: { message, type }, status_code: status }, status);
+function gatewayError(status: number, message: string, type: string, headers?: HeadersInit): Response {
+  const res = errorResponse({ error: { message, type }, status_code: status }, status);
+  if (headers) { for (const [k, v] of new Headers(headers)) res.headers.set(k, v); }
+  return res;
 }
 
 function validStatus(s: unknown): number | undefined {
@@ -162,11 +159,33 @@ function changed<T>(value: T | null | undefined): value is T {
   return value !== null && value !== undefined && !(typeof value === "object" && Object.keys(value).length === 0);
 }
 
+type Json = Record<string, unknown>;
+
+const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
+
 interface RequestState {
   ctx: BifrostContext;
   http: HTTPRequest;
+  kind: KindSpec;
   log: (line: string) => void;
   idKey: string;
+}
+
+/** A response or an error: what the LLM stage produced. The response is the kind's answer (its field's value). */
+interface Outcome {
+  response?: Json;
+  error?: BifrostError;
+}
+
+/**
+ * The kind's answer in a `BifrostResponse` a plugin returned, or why it is
+ * not there (the plugin answered with another kind's field).
+ */
+function answerOf(kind: KindSpec, response: Json, who: string): Json | string {
+  const answer = response[kind.responseKey];
+  if (isObject(answer)) return answer;
+  const other = Object.keys(response).find((k) => k.endsWith("_response") && isObject(response[k]));
+  return `${who} answered a ${kind.name} request with ${other ?? "no answer"} (expected ${kind.responseKey})`;
 }
 
 class Pipeline {
@@ -193,20 +212,21 @@ class Pipeline {
   async handle(req: Request): Promise<Response> {
     const url = new URL(req.url);
     if (req.method === "GET" && url.pathname === "/health") return Response.json({ status: "ok" });
-    if (url.pathname !== "/v1/chat/completions") {
-      return gatewayError(404, `No route for ${req.method} ${url.pathname}`, "not_found");
+    const match = route(req.method, url.pathname);
+    if ("status" in match) {
+      await req.body?.cancel();
+      const type = match.status === 404 ? "not_found" : "method_not_allowed";
+      return gatewayError(match.status, match.message, type, match.allow ? { Allow: match.allow } : undefined);
     }
-    if (req.method !== "POST") return gatewayError(405, `Method ${req.method} not allowed`, "method_not_allowed");
-    const body = await readBody(req, this.maxBody);
-    if (body === null) {
-      return gatewayError(
-        413,
-        `Request body exceeds the max allowed size of ${this.maxBody} bytes (client.max_request_body_size_mb)`,
-        "request_too_large",
-      );
-    }
+    const { kind, integration } = match;
+    let body: Uint8Array = new Uint8Array();
+    if (kind.upstream.method === "POST") {
+      const read = await readBody(req, this.maxBody);
+      if (!(read instanceof Uint8Array)) return gatewayError(read.status, read.message, "invalid_request");
+      body = read;
+    } else await req.body?.cancel();
     const st: RequestState = {
-      ctx: { [this.idKey]: crypto.randomUUID() },
+      ctx: { [this.idKey]: crypto.randomUUID(), [REQUEST_TYPE_KEY]: kind.requestType },
       http: {
         method: req.method,
         path: url.pathname,
@@ -214,23 +234,24 @@ class Pipeline {
         query: Object.fromEntries(url.searchParams),
         body: encodeBase64(body),
       },
+      kind,
       log: this.log,
       idKey: this.idKey,
     };
+    if (integration) st.ctx["bifrost-integration-type"] = "openai";
     const early = await this.#httpPre(st);
     if (early) return early;
-    let parsed: Record<string, unknown>;
-    try {
-      parsed = JSON.parse(decoder.decode(decodeBase64(st.http.body ?? "")));
-      if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("not an object");
-    } catch (e) {
-      return gatewayError(400, `Invalid request body: ${(e as Error).message}`, "invalid_request");
+    let parsed: Json = {};
+    if (kind.upstream.method === "POST") {
+      const result = parseBody(decodeBase64(st.http.body ?? ""));
+      if (!("body" in result)) return gatewayError(result.status, result.message, "invalid_request");
+      parsed = result.body;
     }
-    const request = this.#chatRequest(parsed);
-    if (request instanceof Response) return request;
-    const stream = parsed.stream === true;
-    const response = stream ? await this.#stream(st, request) : await this.#complete(st, request);
-    return stream ? response : await this.#httpPost(st, response);
+    const built = buildRequest(kind, parsed, integration);
+    if ("problem" in built) return gatewayError(400, built.problem, "invalid_request");
+    if (built.stream) st.ctx[REQUEST_TYPE_KEY] = kind.streamRequestType;
+    if (built.stream) return await this.#stream(st, built.request);
+    return await this.#httpPost(st, await this.#complete(st, built.request));
   }
 
   async #httpPre(st: RequestState): Promise<Response | undefined> {
@@ -254,33 +275,9 @@ class Pipeline {
     return undefined;
   }
 
-  #chatRequest(body: Record<string, unknown>): BifrostChatRequest | Response {
-    const { model, messages, stream: _stream, stream_options: _so, fallbacks, ...params } = body;
-    if (typeof model !== "string" || !model.includes("/")) {
-      return gatewayError(
-        400,
-        `Model must be written as "provider/model", got ${JSON.stringify(model)}`,
-        "invalid_request",
-      );
-    }
-    const [provider, ...rest] = model.split("/");
-    if (provider !== "openai") {
-      return gatewayError(400, `Provider "${provider}" is not configured (only "openai" is)`, "invalid_request");
-    }
-    if (!Array.isArray(messages)) return gatewayError(400, 'Field "messages" must be an array', "invalid_request");
-    const request: BifrostChatRequest = { provider, model: rest.join("/"), input: messages, params };
-    if (Array.isArray(fallbacks)) {
-      request.fallbacks = fallbacks.filter((f): f is string => typeof f === "string").map((f) => {
-        const [fp, ...fm] = f.split("/");
-        return { provider: fp!, model: fm.join("/") };
-      });
-    }
-    return request;
-  }
-
   /** LLM pre hooks; returns the plugins whose pre hook ran and, when one short-circuited, its outcome. */
-  async #llmPre(st: RequestState, request: BifrostChatRequest): Promise<
-    { ran: LoadedPlugin[]; request: BifrostChatRequest; outcome?: Outcome } | Response
+  async #llmPre(st: RequestState, request: BifrostRequest): Promise<
+    { ran: LoadedPlugin[]; request: BifrostRequest; outcome?: Outcome } | Response
   > {
     const ran: LoadedPlugin[] = [];
     for (const p of this.plugins) {
@@ -290,11 +287,15 @@ class Pipeline {
       ran.push(p);
       mergeContext(st.ctx, out.context, st.idKey);
       if (out.error) return gatewayError(500, `Plugin "${p.name}" pre_hook: ${out.error}`, "plugin_error");
-      if (changed(out.request)) request = { ...request, ...out.request } as BifrostChatRequest;
+      if (changed(out.request)) request = { ...request, ...out.request } as BifrostRequest;
       if (out.has_short_circuit && out.short_circuit) {
         const sc = out.short_circuit;
         if (sc.error) return { ran, request, outcome: { error: sc.error } };
-        if (sc.response?.chat_response) return { ran, request, outcome: { response: sc.response.chat_response } };
+        if (isObject(sc.response)) {
+          const answer = answerOf(st.kind, sc.response, `Plugin "${p.name}" pre_hook`);
+          if (typeof answer === "string") return gatewayError(500, answer, "plugin_error");
+          return { ran, request, outcome: { response: answer } };
+        }
       }
     }
     return { ran, request };
@@ -302,11 +303,12 @@ class Pipeline {
 
   /** LLM post hooks in reverse order over the plugins whose pre hook ran. */
   async #llmPost(st: RequestState, ran: LoadedPlugin[], outcome: Outcome): Promise<Outcome | Response> {
+    const key = st.kind.responseKey;
     for (const p of [...ran].reverse()) {
       if (!p.has("post_hook")) continue;
       const input = {
         context: st.ctx,
-        response: outcome.response ? { chat_response: outcome.response } : null,
+        response: outcome.response ? { [key]: outcome.response } : null,
         error: outcome.error ?? {},
         has_error: outcome.error !== undefined,
       };
@@ -317,19 +319,21 @@ class Pipeline {
       // An error replaces the outcome; so does a response (which may also recover from an error).
       if (out.has_error && changed(out.error)) {
         outcome = { error: out.error as BifrostError };
-      } else if (changed(out.response) && (out.response as { chat_response?: BifrostChatResponse }).chat_response) {
-        outcome = { response: (out.response as { chat_response: BifrostChatResponse }).chat_response };
+      } else if (changed(out.response)) {
+        const answer = answerOf(st.kind, out.response as Json, `Plugin "${p.name}" post_hook`);
+        if (typeof answer === "string") return gatewayError(500, answer, "plugin_error");
+        outcome = { response: answer };
       }
     }
     return outcome;
   }
 
-  async #complete(st: RequestState, request: BifrostChatRequest): Promise<Response> {
+  async #complete(st: RequestState, request: BifrostRequest): Promise<Response> {
     const pre = await this.#llmPre(st, request);
     if (pre instanceof Response) return pre;
     let outcome = pre.outcome;
     if (!outcome) {
-      const result = await callProvider(this.target, pre.request);
+      const result = await callProvider(this.target, st.kind, pre.request);
       outcome = result.ok ? { response: result.response } : { error: result.error };
     }
     const post = await this.#llmPost(st, pre.ran, outcome);
@@ -359,15 +363,15 @@ class Pipeline {
     return toHttpResponse(http);
   }
 
-  async #stream(st: RequestState, request: BifrostChatRequest): Promise<Response> {
+  async #stream(st: RequestState, request: BifrostRequest): Promise<Response> {
     const pre = await this.#llmPre(st, request);
     if (pre instanceof Response) return pre;
     if (pre.outcome?.error) return errorResponse(pre.outcome.error);
     let chunks: AsyncIterable<StreamChunk | BifrostError> | Iterable<StreamChunk>;
     if (pre.outcome?.response) {
-      chunks = [chunkOf(pre.outcome.response)];
+      chunks = streamedAnswer(st.kind, pre.outcome.response);
     } else {
-      const started = await streamProvider(this.target, pre.request);
+      const started = await streamProvider(this.target, st.kind, pre.request);
       if (!started.ok) {
         const post = await this.#llmPost(st, pre.ran, { error: started.error });
         if (post instanceof Response) return post;
@@ -377,25 +381,30 @@ class Pipeline {
     }
     const hooked = this.plugins.filter((p) => p.has("http_stream_chunk_hook"));
     const runChunkHooks = (chunk: StreamChunk) => this.#chunkHooks(st, hooked, chunk);
+    const events = st.kind.streamEnd === "terminal-event";
+    // The Responses API names each event and reports errors as an `error` event; chat and text send data only.
+    const send = (chunk: Json) => sseEvent(JSON.stringify(chunk), events ? String(chunk.type) : undefined);
+    const failure = (error: BifrostError) =>
+      events
+        ? send({ type: "error", code: error.error.code ?? error.error.type ?? null, message: error.error.message })
+        : sseEvent(JSON.stringify({ is_bifrost_error: true, ...error }));
     const body = new ReadableStream<Uint8Array>({
       async start(controller) {
         try {
           for await (const item of chunks) {
             if (isStreamError(item as StreamChunk | BifrostError)) {
-              controller.enqueue(sseEvent(JSON.stringify({ is_bifrost_error: true, ...item })));
+              controller.enqueue(failure(item as BifrostError));
               break;
             }
             const { chunk, end } = await runChunkHooks(item as StreamChunk);
-            if (chunk) controller.enqueue(sseEvent(JSON.stringify(chunk)));
+            if (chunk) controller.enqueue(send(chunk));
             if (end) {
-              controller.enqueue(
-                sseEvent(JSON.stringify({ is_bifrost_error: true, error: { message: end, type: "plugin_error" } })),
-              );
+              controller.enqueue(failure({ error: { message: end, type: "plugin_error" } }));
               controller.close();
               return;
             }
           }
-          controller.enqueue(sseEvent("[DONE]"));
+          if (!events) controller.enqueue(sseEvent("[DONE]"));
           controller.close();
         } catch (e) {
           controller.error(e);
@@ -435,10 +444,11 @@ class Pipeline {
   }
 }
 
-/** A response or an error: what the LLM stage produced. */
-interface Outcome {
-  response?: BifrostChatResponse;
-  error?: BifrostError;
+/** A complete answer as the chunks or events of its kind's stream (for short-circuits of streaming requests). */
+function streamedAnswer(kind: KindSpec, answer: Json): StreamChunk[] {
+  if (kind.name === "responses") return responsesEvents(answer);
+  if (kind.name === "text_completion") return [textCompletionChunkOf(answer)];
+  return [chatChunkOf(answer)];
 }
 
 function toHttpResponse(r: HTTPResponse): Response {
@@ -449,22 +459,6 @@ function toHttpResponse(r: HTTPResponse): Response {
   }
   const body = r.body ? decodeBase64(r.body) : null;
   return new Response(status === 204 || status === 304 ? null : body, { status, headers });
-}
-
-/** A complete answer as one stream chunk (for short-circuits of streaming requests). */
-function chunkOf(r: BifrostChatResponse): StreamChunk {
-  return {
-    id: r.id,
-    object: "chat.completion.chunk",
-    created: r.created ?? Math.floor(Date.now() / 1000),
-    model: r.model,
-    choices: (r.choices ?? []).map((c) => ({
-      index: c.index,
-      delta: c.message ?? {},
-      finish_reason: c.finish_reason ?? "stop",
-    })),
-    ...(r.usage ? { usage: r.usage } : {}),
-  };
 }
 
 /** Loads the plugins and starts serving. Throws PluginError when a plugin cannot load. */
@@ -492,7 +486,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     { baseUrl: options.upstreamUrl, key: options.upstreamKey ?? "sk-bifrost-as-local" },
     options.requestIdKey ?? "request-id",
     log,
-    options.maxRequestBodyBytes ?? DEFAULT_MAX_REQUEST_BODY_MB * 1024 * 1024,
+    options.maxRequestBodyBytes ?? MAX_BODY_BYTES,
   );
   const server = Deno.serve({
     port: options.port ?? 8080,

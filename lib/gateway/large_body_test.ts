@@ -51,8 +51,8 @@ Deno.test("startGateway() answers 413 to a body over its limit, declared or stre
       is_bifrost_error: true,
       status_code: 413,
       error: {
-        message: "Request body exceeds the max allowed size of 4096 bytes (client.max_request_body_size_mb)",
-        type: "request_too_large",
+        message: "Request body is larger than 4096 bytes (Bifrost's max_request_body_size_mb)",
+        type: "invalid_request",
       },
     });
   }
@@ -94,7 +94,7 @@ Deno.test("startDev() honours client.max_request_body_size_mb from config.json",
     await ok.body?.cancel();
     const res = await post(dev.gateway.url, imageRequest(MIB + 1));
     assert.equal(res.status, 413);
-    assert.match((await res.json()).error.message, /max allowed size of 1048576 bytes/);
+    assert.match((await res.json()).error.message, /larger than 1048576 bytes/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -1,12 +1,14 @@
 /**
- * A mock OpenAI upstream for end-to-end tests: deterministic chat answers
- * (JSON and SSE), a model list, request recording and fault injection.
+ * A mock OpenAI upstream for end-to-end tests: deterministic answers (JSON
+ * and SSE) for chat and text completions, the Responses API, embeddings and
+ * the model list, request recording and fault injection. The answers are in
+ * `./mock_answers.ts`.
  *
- * This file imports only Deno and `node:` built-ins, so it also runs on its
- * own in a stock Deno container:
+ * These files import only Deno and `node:` built-ins (and each other), so
+ * the mock also runs on its own in a stock Deno container:
  *
  * ```sh
- * deno run -A lib/mock_upstream.ts --port 8081 --host 0.0.0.0
+ * deno run -A lib/gateway/mock_upstream.ts --port 8081 --host 0.0.0.0
  * ```
  *
  * ## Endpoints
@@ -14,7 +16,10 @@
  * | endpoint | answer |
  * |---|---|
  * | `POST /v1/chat/completions` | {@link mockCompletion}, or {@link mockCompletionChunks} as SSE with `stream: true` |
- * | `GET /v1/models` | a list of {@link MOCK_MODELS} |
+ * | `POST /v1/completions` | {@link mockTextCompletion}, or {@link mockTextCompletionChunks} as SSE |
+ * | `POST /v1/responses` | {@link mockResponse}, or {@link mockResponseEvents} as named SSE events |
+ * | `POST /v1/embeddings` | {@link mockEmbeddings} |
+ * | `GET /v1/models` | {@link mockModels}: a list of {@link MOCK_MODELS} |
  * | `GET /health` | `{"status":"ok"}` |
  * | `GET`/`DELETE /__mock/requests` | the recorded requests / forget them |
  * | `GET`/`POST`/`DELETE /__mock/fault` | the current {@link MockFault} / set one (JSON body) / clear it |
@@ -22,13 +27,13 @@
  * Every other request is recorded too (except `/health` and `/__mock/*`)
  * and answered 404, both in OpenAI's error shape
  * `{"error":{"message","type","param","code"}}`. A body that is not JSON, or
- * a chat request without a `model` string or a non-empty `messages` array, is
- * answered 400 in the same shape.
+ * a request without a `model` string or the endpoint's input (see
+ * {@link requestProblem}), is answered 400 in the same shape.
  *
  * ## Magic model names
  *
- * A chat request's `model` triggers a fault without any setup (an injected
- * fault, when one matches, takes precedence):
+ * A request's `model` triggers a fault without any setup, on every POST
+ * endpoint (an injected fault, when one matches, takes precedence):
  *
  * | model | effect |
  * |---|---|
@@ -39,14 +44,23 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
 import { parseArgs } from "node:util";
+import {
+  type MockChatRequest,
+  mockCompletion,
+  mockCompletionChunks,
+  mockEmbeddings,
+  mockModels,
+  mockResponse,
+  mockResponseEvents,
+  type MockResponsesRequest,
+  mockTextCompletion,
+  mockTextCompletionChunks,
+  type MockTextCompletionRequest,
+  requestProblem,
+} from "./mock_answers.ts";
 
-/** The `created` timestamp of every answer: 2025-01-01T00:00:00Z. */
-export const MOCK_CREATED = 1_735_689_600;
-
-/** The models `GET /v1/models` lists. Chat answers accept any model name. */
-export const MOCK_MODELS: readonly string[] = ["gpt-4o-mini", "gpt-4o", "mock-echo"];
+export * from "./mock_answers.ts";
 
 /** What a recorded credential header's value is replaced with. */
 export const REDACTED = "[redacted]";
@@ -55,65 +69,6 @@ const CREDENTIAL_HEADERS = new Set(["authorization", "proxy-authorization", "api
 /** Recording keeps the most recent requests only, so soak runs do not grow without bound. */
 const MAX_RECORDED = 10_000;
 const MAX_DELAY_MS = 600_000;
-
-/** One content block of a chat message. Only `text` blocks count for answers. */
-export interface MockContentPart {
-  type: string;
-  text?: string;
-  [key: string]: unknown;
-}
-
-/** A chat message as the mock reads it. */
-export interface MockChatMessage {
-  role: string;
-  content?: string | MockContentPart[] | null;
-  [key: string]: unknown;
-}
-
-/** The fields of an OpenAI chat request the mock's answer depends on. */
-export interface MockChatRequest {
-  model: string;
-  messages: MockChatMessage[];
-  stream?: boolean;
-  stream_options?: { include_usage?: boolean } | null;
-  [key: string]: unknown;
-}
-
-/** Token counts of an answer (see {@link mockCompletion} for the rule). */
-export interface MockUsage {
-  prompt_tokens: number;
-  completion_tokens: number;
-  total_tokens: number;
-}
-
-/** A `chat.completion` object. */
-export interface MockChatCompletion {
-  id: string;
-  object: "chat.completion";
-  created: number;
-  model: string;
-  choices: {
-    index: number;
-    message: { role: "assistant"; content: string };
-    finish_reason: "stop";
-  }[];
-  usage: MockUsage;
-}
-
-/** A `chat.completion.chunk` object, one SSE event of a streamed answer. */
-export interface MockChatCompletionChunk {
-  id: string;
-  object: "chat.completion.chunk";
-  created: number;
-  model: string;
-  choices: {
-    index: number;
-    delta: { role?: "assistant"; content?: string };
-    finish_reason: "stop" | null;
-  }[];
-  /** Present only when the request set `stream_options.include_usage`: `null` except on the last chunk. */
-  usage?: MockUsage | null;
-}
 
 /** A request the mock received. */
 export interface RecordedRequest {
@@ -184,84 +139,6 @@ export interface MockUpstream extends AsyncDisposable {
 }
 
 /**
- * The answer to a chat request, derived from the request alone:
- *
- * - `content` is `"Echo: "` followed by the text of the last `user` message
- *   (a string content as is; an array content's `text` blocks joined with a
- *   space; nothing when there is no user message);
- * - `model` is the request's model, `created` is {@link MOCK_CREATED};
- * - `id` is `"chatcmpl-mock-"` and the first 24 hex digits of the SHA-256 of
- *   the JSON of `{model, messages}` with object keys sorted, so equal
- *   conversations get equal ids whatever else the request holds;
- * - a "token" is a run of non-whitespace characters: `prompt_tokens` counts
- *   them over the text of every message, `completion_tokens` over `content`.
- *
- * @example
- * ```ts
- * import { mockCompletion } from "./mock_upstream.ts";
- * import assert from "node:assert/strict";
- *
- * const answer = mockCompletion({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hello there" }] });
- * assert.equal(answer.choices[0]?.message.content, "Echo: hello there");
- * assert.equal(answer.model, "gpt-4o-mini");
- * assert.deepEqual(answer.usage, { prompt_tokens: 2, completion_tokens: 3, total_tokens: 5 });
- * assert.match(answer.id, /^chatcmpl-mock-[0-9a-f]{24}$/);
- * ```
- */
-export function mockCompletion(request: MockChatRequest): MockChatCompletion {
-  const content = answerText(request.messages);
-  return {
-    id: completionId(request),
-    object: "chat.completion",
-    created: MOCK_CREATED,
-    model: request.model,
-    choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }],
-    usage: usageOf(request.messages, content),
-  };
-}
-
-/**
- * The chunks of the streamed answer to a chat request, each sent as one
- * `data: <json>` SSE event and followed by `data: [DONE]`. They carry the
- * same `id`, `model` and `created` as {@link mockCompletion}'s answer: first
- * a `{role: "assistant", content: ""}` delta, then one content delta per
- * word of the content with its trailing whitespace (so the deltas join to
- * the content), then an empty delta with `finish_reason: "stop"`, then, when
- * `stream_options.include_usage` is set, a chunk with no choices and the
- * usage (the other chunks then carry `usage: null`).
- *
- * @example
- * ```ts
- * import { mockCompletionChunks } from "./mock_upstream.ts";
- * import assert from "node:assert/strict";
- *
- * const chunks = mockCompletionChunks({ model: "m", messages: [{ role: "user", content: "hi you" }] });
- * assert.deepEqual(chunks.map((c) => c.choices[0]?.delta.content), ["", "Echo: ", "hi ", "you", undefined]);
- * assert.equal(chunks.at(-1)?.choices[0]?.finish_reason, "stop");
- * ```
- */
-export function mockCompletionChunks(request: MockChatRequest): MockChatCompletionChunk[] {
-  const { id, created, model, usage, choices } = mockCompletion(request);
-  const withUsage = request.stream_options?.include_usage === true;
-  const chunk = (choice: MockChatCompletionChunk["choices"]): MockChatCompletionChunk => ({
-    id,
-    object: "chat.completion.chunk",
-    created,
-    model,
-    choices: choice,
-    ...(withUsage ? { usage: null } : {}),
-  });
-  const words = choices[0]!.message.content.match(/\S+\s*/g) ?? [];
-  const chunks = [
-    chunk([{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }]),
-    ...words.map((word) => chunk([{ index: 0, delta: { content: word }, finish_reason: null }])),
-    chunk([{ index: 0, delta: {}, finish_reason: "stop" }]),
-  ];
-  if (withUsage) chunks.push({ ...chunk([]), usage });
-  return chunks;
-}
-
-/**
  * Starts the mock upstream. Close it with `close()` or `await using`.
  *
  * @example
@@ -296,64 +173,6 @@ export function startMockUpstream(options: MockUpstreamOptions = {}): Promise<Mo
 }
 
 // ---------------------------------------------------------------------------
-// Answers
-
-function messageText(message: MockChatMessage): string {
-  const { content } = message;
-  if (typeof content === "string") return content;
-  if (!Array.isArray(content)) return "";
-  return content
-    .filter((part) => part?.type === "text" && typeof part.text === "string")
-    .map((part) => part.text)
-    .join(" ");
-}
-
-function answerText(messages: MockChatMessage[]): string {
-  const lastUser = messages.findLast((m) => m.role === "user");
-  return `Echo: ${lastUser ? messageText(lastUser) : ""}`;
-}
-
-function countTokens(text: string): number {
-  return text.match(/\S+/g)?.length ?? 0;
-}
-
-function usageOf(messages: MockChatMessage[], content: string): MockUsage {
-  const prompt = messages.reduce((n, m) => n + countTokens(messageText(m)), 0);
-  const completion = countTokens(content);
-  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
-}
-
-function sortedJson(value: unknown): string {
-  return JSON.stringify(
-    value,
-    (_key, v) =>
-      v && typeof v === "object" && !Array.isArray(v)
-        ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-        : v,
-  );
-}
-
-function completionId(request: MockChatRequest): string {
-  const digest = createHash("sha256").update(sortedJson({ model: request.model, messages: request.messages }));
-  return `chatcmpl-mock-${digest.digest("hex").slice(0, 24)}`;
-}
-
-/** Why a parsed body is not a chat request we answer, or `undefined`. */
-function chatRequestProblem(body: unknown): { message: string; param: string | null } | undefined {
-  if (!isObject(body)) return { message: "The request body must be a JSON object", param: null };
-  if (typeof body.model !== "string" || body.model === "") {
-    return { message: `Invalid "model": expected a non-empty string`, param: "model" };
-  }
-  const { messages } = body;
-  if (!Array.isArray(messages) || messages.length === 0) {
-    return { message: `Invalid "messages": expected a non-empty array`, param: "messages" };
-  }
-  const bad = messages.findIndex((m) => !isObject(m) || typeof m.role !== "string");
-  if (bad >= 0) {
-    return { message: `Invalid "messages[${bad}]": expected an object with a "role" string`, param: "messages" };
-  }
-  return undefined;
-}
 
 // ---------------------------------------------------------------------------
 // Faults
@@ -461,6 +280,46 @@ function redactHeaders(headers: Headers): Record<string, string> {
   }
   return out;
 }
+
+// ---------------------------------------------------------------------------
+// Endpoints
+
+/** `data:` events and OpenAI's end marker (chat and text completions). */
+function dataEvents(chunks: unknown[]): string[] {
+  return [...chunks.map((c) => `data: ${JSON.stringify(c)}\n\n`), "data: [DONE]\n\n"];
+}
+
+/** Named events without an end marker (the Responses API). */
+function namedEvents(events: Record<string, unknown>[]): string[] {
+  return events.map((e) => `event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
+}
+
+// deno-lint-ignore no-explicit-any -- each answer function checks its own request type (requestProblem ran first)
+type AnyRequest = any;
+
+/** What each endpoint answers: JSON, and the SSE events of a streamed answer where OpenAI streams. */
+const ENDPOINTS: Record<
+  string,
+  { method: "GET" | "POST"; answer: (r: AnyRequest) => unknown; stream?: (r: AnyRequest) => string[] }
+> = {
+  "/v1/chat/completions": {
+    method: "POST",
+    answer: mockCompletion,
+    stream: (r: MockChatRequest) => dataEvents(mockCompletionChunks(r)),
+  },
+  "/v1/completions": {
+    method: "POST",
+    answer: mockTextCompletion,
+    stream: (r: MockTextCompletionRequest) => dataEvents(mockTextCompletionChunks(r)),
+  },
+  "/v1/responses": {
+    method: "POST",
+    answer: mockResponse,
+    stream: (r: MockResponsesRequest) => namedEvents(mockResponseEvents(r)),
+  },
+  "/v1/embeddings": { method: "POST", answer: mockEmbeddings },
+  "/v1/models": { method: "GET", answer: mockModels },
+};
 
 // ---------------------------------------------------------------------------
 // Server
@@ -667,28 +526,26 @@ class MockUpstreamServer implements MockUpstream {
     }
     this.#record(req, url, body);
 
-    if (path === "/v1/chat/completions") {
+    const endpoint = ENDPOINTS[path];
+    if (endpoint && endpoint.method === "POST") {
       if (req.method !== "POST") return methodNotAllowed(req, path);
       if (jsonError !== undefined) return openAiError(400, `Invalid JSON body: ${jsonError}`, "invalid_json");
-      const problem = chatRequestProblem(body);
+      const problem = requestProblem(path, body);
       if (problem) return openAiError(400, problem.message, "invalid_request", problem.param);
-      const request = body as MockChatRequest;
-      const streaming = request.stream === true;
+      const request = body as Record<string, unknown> & { model: string };
+      const streaming = request.stream === true && endpoint.stream !== undefined;
       const fault = this.#takeFault(request.model, streaming) ?? magicFault(request.model);
       const faulted = fault && await this.#applyFault(fault, info);
       if (faulted) return faulted;
-      if (!streaming) return jsonResponse(200, mockCompletion(request));
-      return this.#stream(request, fault?.streamErrorAfterChunks);
+      if (!streaming) return jsonResponse(200, endpoint.answer(request));
+      return this.#stream(endpoint.stream!(request), fault?.streamErrorAfterChunks);
     }
-    if (path === "/v1/models") {
+    if (endpoint) {
       if (req.method !== "GET") return methodNotAllowed(req, path);
       const fault = this.#takeFault(undefined, false);
       const faulted = fault && await this.#applyFault(fault, info);
       if (faulted) return faulted;
-      return jsonResponse(200, {
-        object: "list",
-        data: MOCK_MODELS.map((id) => ({ id, object: "model", created: MOCK_CREATED, owned_by: "bifrost-as-mock" })),
-      });
+      return jsonResponse(200, endpoint.answer({}));
     }
     if (path.startsWith("/v1/")) {
       const fault = this.#takeFault(undefined, false);
@@ -698,8 +555,8 @@ class MockUpstreamServer implements MockUpstream {
     return openAiError(404, `Unknown endpoint "${req.method} ${path}"`, "unknown_url");
   }
 
-  #stream(request: MockChatRequest, cutAfter: number | undefined): Response {
-    const events = [...mockCompletionChunks(request).map((c) => `data: ${JSON.stringify(c)}\n\n`), "data: [DONE]\n\n"];
+  /** Streams SSE events, cut after `cutAfter` of them when asked. */
+  #stream(events: string[], cutAfter: number | undefined): Response {
     let sent = 0;
     const body = new ReadableStream<Uint8Array>({
       pull(controller) {

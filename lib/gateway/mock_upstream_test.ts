@@ -198,9 +198,9 @@ Deno.test("startMockUpstream() answers 400 in OpenAI's error shape for bad chat 
 
 Deno.test("startMockUpstream() answers 404 and 405 for unknown endpoints and methods", async () => {
   await using upstream = await startMockUpstream();
-  const missing = await get(upstream, "/v1/embeddings", { method: "POST", body: "{}" });
+  const missing = await get(upstream, "/v1/audio/speech", { method: "POST", body: "{}" });
   assert.equal(missing.status, 404);
-  assert.match((await missing.json()).error.message, /^Unknown endpoint "POST \/v1\/embeddings"$/);
+  assert.match((await missing.json()).error.message, /^Unknown endpoint "POST \/v1\/audio\/speech"$/);
   const wrong = await get(upstream, "/v1/chat/completions");
   assert.equal(wrong.status, 405);
   assert.equal((await wrong.json()).error.code, "method_not_allowed");

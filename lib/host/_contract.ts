@@ -48,10 +48,24 @@ const MESSAGE = object({
     function: object({ name: "string", arguments: "string" }),
   })),
 });
-const CHAT_REQUEST = object({
+/** Embedding input items: a part array, or `{content, params}` (the core since 2026). */
+const EMBEDDING_PART = object({ type: "string", text: "string", tokens: array("integer") });
+/** Every kind's `input`: messages or Responses items (objects), a prompt, or embedding input in any of its shapes. */
+const REQUEST_INPUT: Spec = {
+  oneOf: [
+    "string",
+    array({
+      oneOf: [MESSAGE, "string", "integer", array({ oneOf: ["integer", EMBEDDING_PART], name: "a token or a part" })],
+      name: "a message, an input item, a prompt or an embedding input",
+    }),
+  ],
+  name: "string or array",
+};
+/** Every kind's request, flat (see docs/abi-request-kinds.md): the fields they share, each kind's input. */
+const REQUEST = object({
   provider: "string",
   model: "string",
-  input: array(MESSAGE),
+  input: REQUEST_INPUT,
   params: object({
     temperature: "number",
     max_completion_tokens: "integer",
@@ -63,15 +77,40 @@ const CHAT_REQUEST = object({
   }),
   fallbacks: array(object({ provider: "string", model: "string" })),
 });
+const USAGE = object({ prompt_tokens: "integer", completion_tokens: "integer", total_tokens: "integer" });
+/** Every kind's answer under its field (Go's BifrostResponse union [src]; the field names beside `chat_response` [guess]). */
 const RESPONSE = object({
   chat_response: object({
     id: "string",
     model: "string",
     choices: array(object({ index: "integer", message: MESSAGE, delta: MESSAGE, finish_reason: "string" })),
-    usage: object({ prompt_tokens: "integer", completion_tokens: "integer", total_tokens: "integer" }),
+    usage: USAGE,
     created: "integer",
     object: "string",
   }),
+  text_completion_response: object({
+    id: "string",
+    model: "string",
+    object: "string",
+    choices: array(object({ index: "integer", text: "string", finish_reason: "string" })),
+    usage: USAGE,
+  }),
+  responses_response: object({
+    id: "string",
+    object: "string",
+    created_at: "integer",
+    status: "string",
+    model: "string",
+    output: array(MESSAGE),
+    usage: object({ input_tokens: "integer", output_tokens: "integer", total_tokens: "integer" }),
+  }),
+  embedding_response: object({
+    object: "string",
+    model: "string",
+    data: array(object({ index: "integer", object: "string" })),
+    usage: USAGE,
+  }),
+  list_models_response: object({ data: array(object({ id: "string" })) }),
 });
 const ERROR = object({
   error: object({ message: "string", type: "string", code: "string" }),
@@ -100,7 +139,7 @@ const OUTPUTS: Record<HookName, Spec> = {
   }),
   pre_hook: object({
     context: CONTEXT,
-    request: CHAT_REQUEST,
+    request: REQUEST,
     short_circuit: object({ response: RESPONSE, error: ERROR }),
     has_short_circuit: "boolean",
     error: "string",

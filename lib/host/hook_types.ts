@@ -116,7 +116,7 @@ export interface Fallback {
   [key: string]: unknown;
 }
 
-/** The request an LLM pre hook sees. */
+/** The request an LLM pre hook sees for a chat completion (`POST /v1/chat/completions`). */
 export interface BifrostChatRequest {
   provider: string;
   model: string;
@@ -125,6 +125,112 @@ export interface BifrostChatRequest {
   fallbacks?: Fallback[] | null;
   [key: string]: unknown;
 }
+
+/**
+ * A text completion (`POST /v1/completions`): the prompt, one string or
+ * several. Go's `BifrostTextCompletionRequest` [src]; that the WASM host
+ * sends it flat like the chat request is a guess (see
+ * `docs/abi-request-kinds.md`).
+ */
+export interface BifrostTextCompletionRequest {
+  provider: string;
+  model: string;
+  input: string | string[];
+  params?: { max_tokens?: number | null; temperature?: number | null; [key: string]: unknown } | null;
+  fallbacks?: Fallback[] | null;
+  [key: string]: unknown;
+}
+
+/**
+ * One item of a Responses API input or output: a message (`type`
+ * `"message"`, or no type and a `role`), a function call or its output, a
+ * reasoning item, and more. Go's `ResponsesMessage` [src].
+ */
+export interface ResponsesItem {
+  type?: string;
+  id?: string;
+  status?: string;
+  role?: string;
+  /** A string, or content blocks such as `{"type": "input_text", "text": ...}` or `output_text`. */
+  content?: string | ChatContentBlock[] | null;
+  call_id?: string;
+  name?: string;
+  arguments?: string;
+  output?: unknown;
+  [key: string]: unknown;
+}
+
+/**
+ * A Responses API request (`POST /v1/responses`): a string input becomes
+ * one user message, as Bifrost's OpenAI integration does; `instructions`,
+ * `tools`, `max_output_tokens` and the rest are params. Go's
+ * `BifrostResponsesRequest` [src]; sent flat [guess].
+ */
+export interface BifrostResponsesRequest {
+  provider: string;
+  model: string;
+  input: ResponsesItem[];
+  params?: { instructions?: string | null; max_output_tokens?: number | null; [key: string]: unknown } | null;
+  fallbacks?: Fallback[] | null;
+  [key: string]: unknown;
+}
+
+/** One part of an embedding input item (open-source core since 2026): text, tokens, or media. */
+export interface EmbeddingContentPart {
+  type: string;
+  text?: string;
+  tokens?: number[];
+  [key: string]: unknown;
+}
+
+/**
+ * An embeddings request (`POST /v1/embeddings`). The open-source core
+ * changed `input` in 2026 from OpenAI's shapes (a string, strings, tokens)
+ * to one item per input, each an array of parts (or `{content, params}`);
+ * the local gateway sends the newer form, the SDK reads both [src; which one
+ * the WASM host sends is a guess].
+ */
+export interface BifrostEmbeddingRequest {
+  provider: string;
+  model: string;
+  input: EmbeddingContentPart[][] | string | string[] | number[] | number[][];
+  params?: { encoding_format?: string | null; dimensions?: number | null; [key: string]: unknown } | null;
+  fallbacks?: Fallback[] | null;
+  [key: string]: unknown;
+}
+
+/** A model list request (`GET /v1/models`): the provider only. Go's `BifrostListModelsRequest` [src]. */
+export interface BifrostListModelsRequest {
+  provider: string;
+  [key: string]: unknown;
+}
+
+/** What pre_hook's `request` can be: one request kind, flat (see `docs/abi-request-kinds.md`). */
+export type BifrostRequest =
+  | BifrostChatRequest
+  | BifrostTextCompletionRequest
+  | BifrostResponsesRequest
+  | BifrostEmbeddingRequest
+  | BifrostListModelsRequest;
+
+/**
+ * The context key Bifrost's HTTP transport sets to the request's type
+ * (`schemas.BifrostContextKeyHTTPRequestType`) [src]. The local gateway
+ * puts it in every hook's context; whether the WASM host serialises it is
+ * a guess.
+ */
+export const REQUEST_TYPE_KEY = "bifrost-http-request-type";
+
+/** Bifrost's `RequestType` values for the routes the local gateway serves [src]. */
+export type RequestType =
+  | "chat_completion"
+  | "chat_completion_stream"
+  | "text_completion"
+  | "text_completion_stream"
+  | "responses"
+  | "responses_stream"
+  | "embedding"
+  | "list_models";
 
 // ---- LLM responses and errors ----
 
@@ -156,9 +262,63 @@ export interface BifrostChatResponse {
   [key: string]: unknown;
 }
 
-/** The response envelope: one field per response kind. */
+/** An OpenAI `text_completion`: one choice per prompt, its `text`. */
+export interface BifrostTextCompletionResponse {
+  id: string;
+  model: string;
+  object?: string | null;
+  choices: { index: number; text: string; finish_reason?: string | null; [key: string]: unknown }[];
+  usage?: LLMUsage | null;
+  [key: string]: unknown;
+}
+
+/** Token usage of a Responses API answer. */
+export interface ResponsesUsage {
+  input_tokens: number;
+  output_tokens: number;
+  total_tokens: number;
+  [key: string]: unknown;
+}
+
+/** A Responses API answer (`object: "response"`): output items, usually one assistant message. */
+export interface BifrostResponsesResponse {
+  id?: string;
+  object: string;
+  created_at: number;
+  status?: string;
+  model: string;
+  output: ResponsesItem[];
+  usage?: ResponsesUsage | null;
+  [key: string]: unknown;
+}
+
+/** An embeddings answer: one vector (floats, or a base64 string) per input. */
+export interface BifrostEmbeddingResponse {
+  object: string;
+  model: string;
+  data: { index: number; object: string; embedding: number[] | string; [key: string]: unknown }[];
+  usage?: { prompt_tokens: number; total_tokens: number; [key: string]: unknown } | null;
+  [key: string]: unknown;
+}
+
+/** A model list; Bifrost names each model `provider/model`. */
+export interface BifrostListModelsResponse {
+  object?: string;
+  data: { id: string; [key: string]: unknown }[];
+  [key: string]: unknown;
+}
+
+/**
+ * The response envelope: one field per response kind, named like the
+ * seed's `chat_response` (the other names are a guess, see
+ * `docs/abi-request-kinds.md`).
+ */
 export interface BifrostResponse {
   chat_response?: BifrostChatResponse | null;
+  text_completion_response?: BifrostTextCompletionResponse | null;
+  responses_response?: BifrostResponsesResponse | null;
+  embedding_response?: BifrostEmbeddingResponse | null;
+  list_models_response?: BifrostListModelsResponse | null;
   [key: string]: unknown;
 }
 
@@ -236,17 +396,17 @@ export interface HTTPStreamChunkOutput {
   error?: string;
 }
 
-/** Input of `pre_hook`. */
-export interface PreHookInput {
+/** Input of `pre_hook`: a request of any kind, or of kind `R`. */
+export interface PreHookInput<R extends BifrostRequest = BifrostRequest> {
   context: BifrostContext;
-  request: BifrostChatRequest;
+  request: R;
 }
 
 /** Output of `pre_hook`: `has_short_circuit` answers with `short_circuit.response` or fails with `short_circuit.error`. */
 export interface PreHookOutput {
   context: BifrostContext;
   /** The changed request, or null (or `{}`) for unchanged. */
-  request?: Partial<BifrostChatRequest> | null;
+  request?: Partial<BifrostRequest> | null;
   short_circuit?: LLMPluginShortCircuit | null;
   has_short_circuit?: boolean;
   error?: string;

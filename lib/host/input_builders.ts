@@ -22,6 +22,7 @@
  */
 import { encodeBase64 } from "../_base64.ts";
 import type {
+  BifrostChatRequest,
   BifrostChatResponse,
   BifrostContext,
   BifrostError,
@@ -85,7 +86,7 @@ export interface PreHookInputOptions {
  * assert.deepEqual(input.context, { "request-id": "test-request-1" });
  * ```
  */
-export function preHookInput(options: PreHookInputOptions = {}): PreHookInput {
+export function preHookInput(options: PreHookInputOptions = {}): PreHookInput<BifrostChatRequest> {
   return {
     context: context(options.context),
     request: {

@@ -13,3 +13,4 @@
 export * from "./host.ts";
 export * from "./hook_types.ts";
 export * from "./input_builders.ts";
+export * from "./request_kinds.ts";

@@ -1,7 +1,8 @@
 /**
  * The files of a new plugin project (`bifrost-as init`). Private to
- * `./init.ts`, which decides names and where the SDK is.
+ * `./init.ts`, which decides names and which bifrost-as the project uses.
  */
+import { PACKAGE_NAME, SDK_DIR } from "./_toolkit.ts";
 
 /** What the templates need to know. */
 export interface ProjectNames {
@@ -15,40 +16,80 @@ export interface ProjectNames {
   entry: string;
   /** `build/my-plugin.wasm`. */
   out: string;
-  /** The import-map target of `bifrost-as/`, ending in `/`. */
-  sdkUrl: string;
+  /** The `bifrost-as` dependency in `package.json`: a version or a `file:` spec. */
+  dependency: string;
+  /** The `deno` npm package's version, the toolkit's pin. */
+  deno: string;
   /** The toolkit's npm pins, copied so the toolkit's modules resolve the same packages here. */
   pins: Record<string, string>;
   /** The toolkit's compiler options, which its modules need when the project's tests check them. */
   compilerOptions: unknown;
 }
 
+/**
+ * The project's commands, each a list of steps: `cli` steps run the
+ * `bifrost-as` command, others run as written. Both `deno.json` tasks and
+ * `package.json` scripts are rendered from here, so they cannot drift.
+ */
+export function projectCommands(n: ProjectNames): Record<string, { cli?: string; run?: string }[]> {
+  const build = `--entry ${n.entry} --out ${n.out}`;
+  return {
+    build: [{ cli: `build ${build}` }],
+    test: [{ cli: `test ${build}` }],
+    watch: [{ cli: `watch ${build}` }],
+    dev: [{ cli: `dev --plugin ${n.out}` }],
+    e2e: [{ cli: `build ${build} --quiet` }, { run: "deno test -A test/" }],
+    package: [{ cli: `package ${n.out} --out build/oci` }],
+    "compose:config": [{
+      cli:
+        `config --plugin /app/plugins/${n.name}.wasm --name ${n.name} --upstream http://upstream:8081 --out build/bifrost --app-dir /app/data`,
+    }],
+    doctor: [{ cli: "doctor" }],
+  };
+}
+
+/** The commands as shell lines, the `bifrost-as` command spelled `cli`. */
+function render(n: ProjectNames, cli: string): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(projectCommands(n)).map(([name, steps]) => [
+      name,
+      steps.map((s) => s.cli !== undefined ? `${cli} ${s.cli}` : s.run!).join(" && "),
+    ]),
+  );
+}
+
 /** Path (relative to the project) to contents. */
 export function projectFiles(n: ProjectNames): Record<string, string> {
-  const build = `--entry ${n.entry} --out ${n.out}`;
   const denoJson = {
+    // Deno reads bifrost-as's TypeScript from node_modules/bifrost-as, and its npm packages from its cache.
+    nodeModulesDir: "none",
     tasks: {
-      "bifrost-as": "deno run -A bifrost-as/cli/main.ts",
-      build: `deno task bifrost-as build ${build}`,
-      test: `deno task bifrost-as test ${build}`,
-      "test:deno": "deno test -A test/",
-      ok: "deno task test && deno task test:deno",
-      watch: `deno task bifrost-as watch ${build}`,
-      dev: `deno task bifrost-as dev --plugin ${n.out}`,
-      "compose:config":
-        `deno task bifrost-as config --plugin /app/plugins/${n.name}.wasm --name ${n.name} --upstream http://upstream:8081 --out build/bifrost --app-dir /app/data`,
-      doctor: "deno task bifrost-as doctor",
+      [PACKAGE_NAME]: `node ${SDK_DIR}/bin/${PACKAGE_NAME}.cjs`,
+      ...render(n, `deno task ${PACKAGE_NAME}`),
     },
-    imports: { "bifrost-as/": n.sdkUrl, ...n.pins },
+    imports: { [`${PACKAGE_NAME}/`]: `./${SDK_DIR}/`, ...n.pins },
     compilerOptions: n.compilerOptions,
     exclude: ["node_modules/", "build/"],
   };
+  const packageJson = {
+    name: n.name,
+    version: "0.1.0",
+    private: true,
+    description: `${n.name}: a Bifrost gateway plugin in AssemblyScript, built with bifrost-as`,
+    scripts: render(n, PACKAGE_NAME),
+    dependencies: { [PACKAGE_NAME]: n.dependency },
+    devDependencies: { deno: n.deno },
+    // npm runs a dependency's install scripts only when allowed: deno's postinstall puts its binary in place; the
+    // prepare script of a bifrost-as tarball or folder (its own `deno install`) is not needed, the command does that.
+    allowScripts: { deno: true, ...(n.dependency.startsWith("file:") ? { [n.dependency]: false } : {}) },
+  };
   return {
+    "package.json": `${JSON.stringify(packageJson, null, 2)}\n`,
     "deno.json": `${JSON.stringify(denoJson, null, 2)}\n`,
     "asconfig.json": `${
       JSON.stringify(
         {
-          extends: "./node_modules/bifrost-as/asconfig.sdk.json",
+          extends: `./${SDK_DIR}/asconfig.sdk.json`,
           targets: {
             release: { outFile: n.out },
             debug: { outFile: n.out.replace(/\.wasm$/, ".debug.wasm") },
@@ -178,9 +219,10 @@ registerPlugin(new ${n.className}());
 }
 
 function denoTest(n: ProjectNames): string {
-  return `// Tests in Deno, beside the fixtures: load the built plugin in the conformance host.
-// Run \`deno task test\` first (it builds ${n.out}), then \`deno task test:deno\`.
-import { FREE_POLICIES, PluginHost, postHookInput, preHookInput } from "bifrost-as/mod.ts";
+  return `// Tests in Deno, beside the fixtures: the built plugin in the conformance host,
+// then end to end in the local gateway with a mock OpenAI upstream.
+// \`npm run e2e\` (or \`deno task e2e\`) builds ${n.out} and runs them.
+import { FREE_POLICIES, PluginHost, postHookInput, preHookInput, startGateway, startMockUpstream } from "bifrost-as/mod.ts";
 import assert from "node:assert/strict";
 
 const WASM = new URL("../${n.out}", import.meta.url);
@@ -213,13 +255,36 @@ Deno.test("${n.name} passes errors through unchanged", async () => {
     host.close();
   }
 });
+
+Deno.test("${n.name} in the local gateway: a blocked model never reaches the upstream, others do", async () => {
+  await using upstream = await startMockUpstream({ port: 0 });
+  await using gateway = await startGateway({
+    plugins: [{ name: "${n.name}", path: WASM.pathname, config: {} }],
+    upstreamUrl: upstream.url,
+    port: 0,
+  });
+  const chat = (model: string) =>
+    fetch(\`\${gateway.url}/v1/chat/completions\`, {
+      method: "POST",
+      body: JSON.stringify({ model: \`openai/\${model}\`, messages: [{ role: "user", content: "Hello" }] }),
+    });
+  const blocked = await chat("blocked-model");
+  assert.equal(blocked.status, 403);
+  assert.equal((await blocked.json()).error.message, "Model blocked-model is blocked");
+  assert.equal(upstream.requests.length, 0);
+
+  const allowed = await chat("gpt-4o");
+  assert.equal(allowed.status, 200);
+  assert.equal((await allowed.json()).choices[0].message.content, "Echo: Hello");
+  assert.equal(upstream.requests.length, 1);
+});
 `;
 }
 
 function compose(n: ProjectNames): string {
   return `# ${n.name} in a real Bifrost, next to the toolkit's mock OpenAI upstream.
 #
-#   deno task build && deno task compose:config   # build/${n.name}.wasm and build/bifrost/config.json
+#   npm run build && npm run compose:config   # build/${n.name}.wasm and build/bifrost/config.json
 #   BIFROST_IMAGE=<a WASM-capable Bifrost image> docker compose up
 #   curl localhost:8080/v1/chat/completions -d '{"model":"openai/blocked-model","messages":[]}'
 #
@@ -234,8 +299,8 @@ services:
     image: \${DENO_IMAGE:-denoland/deno:alpine-2.5.6}
     command: ["run", "--allow-net", "--allow-env", "/mock/mock_upstream.ts", "--host", "0.0.0.0", "--port", "8081"]
     volumes:
-      - ./node_modules/bifrost-as/lib/mock_upstream.ts:/mock/mock_upstream.ts:ro
-      - ./node_modules/bifrost-as/integration/healthcheck.ts:/mock/healthcheck.ts:ro
+      - ./${SDK_DIR}/lib/gateway/mock_upstream.ts:/mock/mock_upstream.ts:ro
+      - ./${SDK_DIR}/integration/healthcheck.ts:/mock/healthcheck.ts:ro
     healthcheck:
       test: ["CMD", "deno", "run", "--allow-net", "/mock/healthcheck.ts", "http://127.0.0.1:8081/health"]
       interval: 2s
@@ -263,39 +328,55 @@ function readme(n: ProjectNames): string {
   return `# ${n.name}
 
 A [Bifrost](https://github.com/maximhq/bifrost) gateway plugin in
-AssemblyScript, built with [bifrost-as](${n.sdkUrl}). It refuses the models
-listed in its config (\`blocked_models\`, default \`["blocked-model"]\`) with a
-403 before the provider is called.
+AssemblyScript, built with bifrost-as. It refuses the models listed in its
+config (\`blocked_models\`, default \`["blocked-model"]\`) with a 403 before the
+provider is called.
+
+## Set up
+
+You need Node 20 and npm; Deno comes from npm.
+
+\`\`\`sh
+npm ci      # bifrost-as ${n.dependency} and Deno ${n.deno}, at the versions in package-lock.json
+npm test    # build the plugin, validate it, run every fixture under every free policy
+\`\`\`
+
+The first time, before a \`package-lock.json\` exists, run \`npm install\` instead of
+\`npm ci\`, and commit the lockfile it writes.
 
 | file | what |
 |---|---|
 | \`${n.entry}\` | the plugin |
 | \`fixtures/<hook>/<case>.json\` | its behaviours: an input, an optional config, the expected output |
-| \`test/${n.snake}_test.ts\` | tests in Deno, through the conformance host |
-| \`asconfig.json\` | compiler settings; extends the SDK's (\`node_modules/bifrost-as\` links the toolkit) |
+| \`test/${n.snake}_test.ts\` | Deno tests: the conformance host, and the local gateway end to end |
+| \`asconfig.json\` | compiler settings; extends the SDK's in \`node_modules/bifrost-as\` |
+| \`package.json\`, \`deno.json\` | the same commands as npm scripts and Deno tasks |
 | \`compose.yaml\` | the plugin in a real Bifrost |
 
-## Tasks
+## Commands
 
 \`\`\`sh
-deno task test             # build, validate, run every fixture under every free policy
-deno task test --update    # rewrite the expectations that fail from the plugin's output
-deno task test:deno        # the Deno tests (after a build)
-deno task watch            # rebuild, validate and re-test on every change
-deno task dev              # a local Bifrost-compatible gateway on :8080 with the plugin
-deno task dev --record fixtures/recorded   # ... saving the traffic as fixtures
-deno task doctor           # check the toolchain, container engine and credentials
+npm test                      # build, validate, run every fixture under every free policy
+npm test -- --update          # rewrite the expectations that fail from the plugin's output
+npm run e2e                   # build, then the Deno tests (conformance host and local gateway)
+npm run watch                 # rebuild, validate and re-test on every change
+npm run dev                   # a local Bifrost-compatible gateway on :8080 with the plugin
+npm run dev -- --record fixtures/recorded   # ... saving the traffic as fixtures
+npm run doctor                # check the toolchain, container engine and credentials
+npx bifrost-as --help         # every command
 \`\`\`
+
+With Deno on your PATH, \`deno task <name>\` runs the same commands.
 
 A fixture is \`{"input": ..., "config"?: ..., "expect": ..., "match": "exact" | "partial"}\`;
 \`partial\` ignores object keys \`expect\` does not name. A fixture without \`expect\`
-gets one from \`deno task test --update\`.
+gets one from \`npm test -- --update\`.
 
 ## Ship
 
 \`\`\`sh
-deno task bifrost-as package ${n.out} --out build/oci --version 0.1.0
-deno task bifrost-as push ${n.out} ghcr.io/you/${n.name}:0.1.0
+npm run package                                   # an OCI image layout in build/oci
+npx bifrost-as push ${n.out} ghcr.io/you/${n.name}:0.1.0
 \`\`\`
 `;
 }

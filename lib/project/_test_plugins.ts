@@ -21,6 +21,7 @@ export const TEST_PLUGINS = {
   "hello-world-1mb": { entry: "assembly/hello_world.ts", out: "build/hello-world-1mb.wasm", maxInputMb: 1 },
   trap: { entry: "testdata/plugins/trap.ts", out: "build/trap.wasm" },
   behaviours: { entry: "testdata/plugins/behaviours.ts", out: "build/behaviours.wasm" },
+  kinds: { entry: "testdata/plugins/kinds.ts", out: "build/kinds.wasm" },
   views: { entry: "testdata/plugins/views.ts", out: "build/views.wasm" },
 } as const satisfies Record<string, TestPluginBuild>;
 

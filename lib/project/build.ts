@@ -4,8 +4,10 @@
  *
  * @module
  */
+import { dirname, relative, resolve } from "node:path";
 import { BuildError } from "../errors.ts";
 import { writeFileAtomic } from "../_fs.ts";
+import { SDK_DIR } from "./_toolkit.ts";
 
 /** Options of {@link buildPlugin}. */
 export interface BuildOptions {
@@ -63,6 +65,11 @@ export async function buildPlugin(options: BuildOptions = {}): Promise<BuildResu
       `Cannot build "${entry}": the input limit must be a whole number of MiB from ${MAX_INPUT_MB_RANGE.min} to ${MAX_INPUT_MB_RANGE.max}, got ${mb}`,
     );
   }
+  const missing = await missingExtends(cwd);
+  if (missing) {
+    const hint = missing.includes(`${SDK_DIR}/`) ? ": run 'npm install' (it puts bifrost-as there)" : "";
+    throw new BuildError(`Cannot build "${entry}": asconfig.json extends "${missing}", which does not exist${hint}`);
+  }
   const { default: asc } = await import("assemblyscript/asc");
   const started = performance.now();
   let wasm: Uint8Array | undefined;
@@ -102,6 +109,26 @@ export async function buildPlugin(options: BuildOptions = {}): Promise<BuildResu
   const path = out.startsWith("/") ? out : `${cwd}/${out}`;
   await writeFileAtomic(path, wasm);
   return { path, bytes: wasm, durationMs: performance.now() - started, warnings: compilerWarnings(stderr) };
+}
+
+/**
+ * The first config that `asconfig.json`'s `extends` chain names and that
+ * does not exist (relative to `cwd`): asc would quietly build without it.
+ */
+async function missingExtends(cwd: string): Promise<string | undefined> {
+  let path = resolve(cwd, "asconfig.json");
+  for (let depth = 0; depth < 16; depth++) {
+    let config: { extends?: unknown };
+    try {
+      config = JSON.parse(await Deno.readTextFile(path));
+    } catch (e) {
+      // A missing asconfig.json, or one asc cannot read either: asc reports (or defaults) as before.
+      return depth > 0 && e instanceof Deno.errors.NotFound ? relative(cwd, path) : undefined;
+    }
+    if (typeof config.extends !== "string") return undefined;
+    path = resolve(dirname(path), config.extends);
+  }
+  return undefined;
 }
 
 // deno-lint-ignore no-control-regex

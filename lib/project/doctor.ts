@@ -4,7 +4,7 @@
  *
  * Required (a failure makes the doctor exit 1): Deno 2, the AssemblyScript
  * compiler, json-as and its xjb-as at the toolkit's pinned versions.
- * Optional (warnings): the SDK link of a plugin project, a container engine
+ * Optional (warnings): the installed SDK of a plugin project, a container engine
  * (docker or podman) with a reachable API socket, `BIFROST_IMAGE` set and
  * pulled, registry credentials. Secrets are never shown: only which
  * registries have credentials.
@@ -26,7 +26,7 @@
  */
 import { CREDENTIAL_ENV, dockerConfigDir } from "../oci/auth.ts";
 import { BIFROST_IMAGE_ENV } from "../oci/package.ts";
-import { isToolkit, SDK_LINK, toolkitRoot } from "./_sdk_link.ts";
+import { isToolkit, readToolkitConfig, SDK_DIR, TOOLKIT_VERSION, toolkitRoot } from "./_toolkit.ts";
 
 /** `fail` on a required check makes the doctor exit 1; `warn` never does. */
 export type CheckStatus = "ok" | "warn" | "fail";
@@ -60,15 +60,15 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorChec
   const env = options.env ?? ((name: string) => Deno.env.get(name));
   const toolkit = options.toolkitDir ?? toolkitRoot() ?? ".";
   const timeoutMs = options.timeoutMs ?? 2000;
-  const pins = await readPins(toolkit);
+  const { deno, pins } = await readToolkitConfig(toolkit);
   const checks: DoctorCheck[] = [
-    denoCheck(pins.deno),
+    denoCheck(deno),
     await compilerCheck(pins.assemblyscript),
     await packageCheck("json-as", pins["json-as"], toolkit),
     await packageCheck("xjb-as", pins["xjb-as"], toolkit),
   ];
-  const link = await sdkLinkCheck(options.cwd ?? Deno.cwd(), toolkit);
-  if (link) checks.push(link);
+  const sdk = await sdkCheck(options.cwd ?? Deno.cwd());
+  if (sdk) checks.push(sdk);
   const engine = await engineChecks(env, timeoutMs);
   checks.push(...engine.checks, await imageCheck(env, engine.api, timeoutMs), await credentialsCheck(env));
   return checks;
@@ -99,23 +99,6 @@ export function formatDoctor(checks: readonly DoctorCheck[]): string {
   return lines.join("\n");
 }
 
-/** The pinned versions: Deno from the toolkit's package.json, npm packages from its deno.json. */
-async function readPins(toolkit: string): Promise<Record<string, string | undefined>> {
-  const pins: Record<string, string | undefined> = {};
-  try {
-    const pkg = JSON.parse(await Deno.readTextFile(`${toolkit}/package.json`));
-    pins.deno = pkg.devDependencies?.deno;
-  } catch { /* no pin: any Deno 2 */ }
-  try {
-    const config = JSON.parse(await Deno.readTextFile(`${toolkit}/deno.json`)) as { imports?: Record<string, string> };
-    for (const [k, v] of Object.entries(config.imports ?? {})) {
-      const m = v.match(/^npm:\/?((?:@[^/@]+\/)?[^/@]+)@([^/]+)/);
-      if (m && k === m[1]) pins[k] = m[2];
-    }
-  } catch { /* checked below as missing pins */ }
-  return pins;
-}
-
 function denoCheck(pin: string | undefined): DoctorCheck {
   const version = Deno.version.deno;
   const base = { name: "Deno", required: true };
@@ -130,7 +113,8 @@ function denoCheck(pin: string | undefined): DoctorCheck {
 
 function upgradeDeno(pin: string | undefined): string {
   return pin
-    ? `use Deno ${pin}: 'npm install' in the toolkit puts it in node_modules/.bin, or 'deno upgrade --version ${pin}'`
+    ? `use Deno ${pin}: 'npm install' puts it in node_modules/.bin (the bifrost-as command runs that one), ` +
+      `or 'deno upgrade --version ${pin}'`
     : "install Deno 2 (https://deno.com)";
 }
 
@@ -185,26 +169,40 @@ function versionCheck(
   return { ...base, status: "ok", detail: `${version} (pinned), ${where}` };
 }
 
-/** In a plugin project (an asconfig.json extending the SDK link's config): the link. */
-async function sdkLinkCheck(cwd: string, toolkit: string): Promise<DoctorCheck | undefined> {
+/** In a plugin project (an asconfig.json extending the SDK's config): the installed bifrost-as. */
+async function sdkCheck(cwd: string): Promise<DoctorCheck | undefined> {
   let asconfig: string;
   try {
     asconfig = await Deno.readTextFile(`${cwd}/asconfig.json`);
   } catch {
     return undefined;
   }
-  if (!asconfig.includes(`${SDK_LINK}/`)) return undefined;
-  const base = { name: "SDK link", required: false };
-  if (await isToolkit(`${cwd}/${SDK_LINK}`)) {
-    const target = await Deno.realPath(`${cwd}/${SDK_LINK}`);
-    return { ...base, status: "ok", detail: `${SDK_LINK} -> ${target}` };
+  if (!asconfig.includes(`${SDK_DIR}/`)) return undefined;
+  const base = { name: "SDK", required: false };
+  if (!await isToolkit(`${cwd}/${SDK_DIR}`)) {
+    return {
+      ...base,
+      status: "warn",
+      detail: `${SDK_DIR} is missing (a fresh clone?)`,
+      fix: "run 'npm ci' (or 'npm install') in the project",
+    };
   }
-  return {
-    ...base,
-    status: "warn",
-    detail: `${SDK_LINK} is missing or points nowhere (a fresh clone?)`,
-    fix: `'deno task build' re-links it, or: ln -s ${toolkit} ${SDK_LINK}`,
-  };
+  let version = "";
+  try {
+    version = JSON.parse(await Deno.readTextFile(`${cwd}/${SDK_DIR}/package.json`)).version ?? "";
+  } catch { /* a checkout without package.json: no version to show */ }
+  const linked = (await Deno.lstat(`${cwd}/${SDK_DIR}`)).isSymlink;
+  const where = linked ? ` -> ${await Deno.realPath(`${cwd}/${SDK_DIR}`)}` : "";
+  const detail = `${SDK_DIR}${where}${version ? `, version ${version}` : ""}`;
+  if (version && version !== TOOLKIT_VERSION) {
+    return {
+      ...base,
+      status: "warn",
+      detail: `${detail}, but this bifrost-as is ${TOOLKIT_VERSION}`,
+      fix: "run the project's own bifrost-as (npx bifrost-as, or its npm scripts)",
+    };
+  }
+  return { ...base, status: "ok", detail };
 }
 
 /** A reachable engine API: how to reach it and what it said. */

@@ -54,7 +54,7 @@ Deno.test("runDoctor() finds the engine, the image and the registries it has cre
     assert.equal(checks["Registry credentials"]?.status, "ok");
     assert.equal(checks["Registry credentials"]?.detail, `${dir}/home/.docker/config.json: ghcr.io, quay.io`);
     assert.doesNotMatch(JSON.stringify(checks), /secret-pat/);
-    assert.equal(checks["SDK link"], undefined, "not a plugin project");
+    assert.equal(checks["SDK"], undefined, "not a plugin project");
 
     env.BIFROST_IMAGE = "acme/other:2";
     const other = byName(await runDoctor({ env: (n) => env[n], cwd: dir }));
@@ -86,7 +86,7 @@ Deno.test("runDoctor() warns about what is missing and fails on toolchain pins t
       }),
     );
     await Deno.writeTextFile(`${toolkit}/node_modules/json-as/package.json`, JSON.stringify({ version: "1.5.0" }));
-    // A plugin project whose SDK link is missing.
+    // A plugin project whose SDK is not installed.
     await Deno.writeTextFile(`${dir}/asconfig.json`, '{"extends": "./node_modules/bifrost-as/asconfig.sdk.json"}');
     const env: Record<string, string> = { PATH: "", HOME: `${dir}/nohome`, DOCKER_HOST: `unix://${dir}/none.sock` };
     const list = await runDoctor({ env: (n) => env[n], cwd: dir, toolkitDir: toolkit, timeoutMs: 500 });
@@ -97,7 +97,8 @@ Deno.test("runDoctor() warns about what is missing and fails on toolchain pins t
     assert.equal(checks["json-as"]?.detail, `1.5.0, in ${toolkit}/node_modules, but the toolkit pins 1.6.0`);
     assert.equal(checks["xjb-as"]?.status, "fail");
     assert.equal(checks["xjb-as"]?.fix, `run 'deno install' in ${toolkit}`);
-    assert.equal(checks["SDK link"]?.status, "warn");
+    assert.equal(checks["SDK"]?.status, "warn");
+    assert.equal(checks["SDK"]?.fix, "run 'npm ci' (or 'npm install') in the project");
     assert.equal(checks["Container engine"]?.status, "warn");
     assert.match(checks["Engine API"]!.detail, new RegExp(`^nothing answers at unix://${dir}/none\\.sock, `));
     assert.equal(checks["BIFROST_IMAGE"]?.detail, "not set");
@@ -114,9 +115,26 @@ Deno.test("runDoctor() warns about what is missing and fails on toolchain pins t
   }
 });
 
-Deno.test("runDoctor() passes the toolkit it runs from", async () => {
+Deno.test("runDoctor() passes the toolkit it runs from, and a project that has it installed", async () => {
   const env: Record<string, string> = { PATH: "", HOME: "/nonexistent", DOCKER_HOST: "unix:///nonexistent.sock" };
   const list = await runDoctor({ env: (n) => env[n], toolkitDir: TOOLKIT, cwd: TOOLKIT, timeoutMs: 500 });
   assert.equal(doctorExitCode(list), 0, formatDoctor(list));
   for (const name of ["AssemblyScript", "json-as", "xjb-as"]) assert.equal(byName(list)[name]?.status, "ok");
+
+  const project = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${project}/asconfig.json`, '{"extends": "./node_modules/bifrost-as/asconfig.sdk.json"}');
+    await Deno.mkdir(`${project}/node_modules`);
+    await Deno.symlink(TOOLKIT, `${project}/node_modules/bifrost-as`);
+    const version = JSON.parse(await Deno.readTextFile(`${TOOLKIT}/package.json`)).version;
+    const sdk = byName(await runDoctor({ env: (n) => env[n], cwd: project, timeoutMs: 500 }))["SDK"];
+    assert.deepEqual(sdk, {
+      name: "SDK",
+      required: false,
+      status: "ok",
+      detail: `node_modules/bifrost-as -> ${await Deno.realPath(TOOLKIT)}, version ${version}`,
+    });
+  } finally {
+    await Deno.remove(project, { recursive: true });
+  }
 });

@@ -1,20 +1,29 @@
 /**
  * `bifrost-as init` as a library: a new plugin project that builds,
- * validates and passes its own tests at once.
+ * validates and passes its own tests once `npm install` has run.
  *
- * The project uses the toolkit as a dependency, not a copy:
+ * The project depends on the toolkit as an npm package, not a copy, and
+ * reaches it only as `node_modules/bifrost-as`, never by an absolute path,
+ * so it can be committed, cloned and built anywhere:
  *
- * - AssemblyScript: `node_modules/bifrost-as` links the toolkit checkout
- *   (the layout `npm install` gives a package), so the plugin imports
- *   `bifrost-as/assembly/sdk`, and `asconfig.json` extends
- *   `node_modules/bifrost-as/asconfig.sdk.json`: the SDK's compiler
- *   settings, whose `json-as` transform and package path resolve in the
- *   toolkit's own `node_modules`. `node_modules/` is not committed; the
- *   `build` and `test` commands re-link a missing link.
- * - Deno: `deno.json` maps `bifrost-as/` to the toolkit, so its tasks run
- *   `bifrost-as/cli/main.ts` and Deno tests import `bifrost-as/mod.ts`; the
- *   toolkit's runtime npm pins are copied so its modules resolve the same
- *   versions.
+ * - `package.json` depends on `bifrost-as` (this toolkit's version, or
+ *   `sdkSpec`: another version, a tarball or a folder) and on `deno`, with
+ *   npm scripts mirroring the `deno.json` tasks (`build`, `test`, `watch`,
+ *   `dev`, `e2e`, `package`, ...), which run the `bifrost-as` command.
+ * - AssemblyScript: the plugin imports `bifrost-as/assembly/sdk`, and
+ *   `asconfig.json` extends `node_modules/bifrost-as/asconfig.sdk.json`,
+ *   the SDK's compiler settings.
+ * - Deno: `deno.json` maps `bifrost-as/` to `./node_modules/bifrost-as/`,
+ *   so the project's Deno tests import `bifrost-as/mod.ts`; the toolkit's
+ *   runtime npm pins and compiler options are copied so its modules resolve
+ *   and type-check the same. Its `nodeModulesDir` is `none`: Deno reads
+ *   bifrost-as's TypeScript from `node_modules` (it does not strip types
+ *   from packages it resolves from an npm-managed `node_modules`) and its
+ *   npm packages from its own cache.
+ *
+ * `sdk` (the CLI's `--sdk DIR`) is for working on the toolkit itself: the
+ * project depends on the checkout `DIR`, and `node_modules/bifrost-as` links
+ * it at once, so the project builds before any `npm install`.
  *
  * @example
  * ```ts
@@ -22,22 +31,33 @@
  * import assert from "node:assert/strict";
  *
  * const dir = `${await Deno.makeTempDir()}/my-plugin`;
- * const project = await initProject({ dir });
+ * const project = await initProject({ dir, sdkSpec: "0.1.0" });
  * assert.equal(project.name, "my-plugin");
  * assert.equal(project.entry, "assembly/my_plugin.ts");
+ * assert.equal(project.dependency, "0.1.0");
+ * const pkg = JSON.parse(await Deno.readTextFile(`${dir}/package.json`));
+ * assert.equal(pkg.dependencies["bifrost-as"], "0.1.0");
+ * assert.equal(pkg.scripts.test, "bifrost-as test --entry assembly/my_plugin.ts --out build/my-plugin.wasm");
  * assert.ok(project.files.includes("fixtures/pre_hook/blocked.json"));
- * assert.ok((await Deno.lstat(`${dir}/node_modules/bifrost-as`)).isSymlink);
  * await Deno.remove(dir, { recursive: true });
  * ```
  *
  * @module
  */
 import { basename, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { UsageError } from "../errors.ts";
 import { writeFileAtomic } from "../_fs.ts";
 import { projectFiles } from "./_project_templates.ts";
-import { isToolkit, linkSdk, SDK_LINK, toolkitRoot } from "./_sdk_link.ts";
+import {
+  isToolkit,
+  linkSdk,
+  PACKAGE_NAME,
+  readToolkitConfig,
+  SDK_DIR,
+  TOOLKIT_VERSION,
+  toolkitRoot,
+} from "./_toolkit.ts";
 
 /** Options of {@link initProject}. */
 export interface InitOptions {
@@ -45,7 +65,18 @@ export interface InitOptions {
   dir: string;
   /** The plugin's name (`get_name`); default: the directory's name. */
   name?: string;
-  /** The toolkit checkout to depend on (a path or `file:` URL); default: the one running. */
+  /**
+   * What `package.json` depends on as `bifrost-as`: a version (`0.1.0`,
+   * `bifrost-as@0.1.0`, or `bifrost-as` for this toolkit's), a tarball from
+   * `npm pack`, or a toolkit folder (both written as absolute `file:`
+   * specs). Default: this toolkit's own version.
+   */
+  sdkSpec?: string;
+  /**
+   * Developer option, for working on the toolkit: depend on this checkout
+   * (a path or `file:` URL) and link it into `node_modules` now. Not with
+   * `sdkSpec`.
+   */
   sdk?: string;
   /** Write into a non-empty directory (replacing the files init writes, keeping the others). */
   force?: boolean;
@@ -59,9 +90,11 @@ export interface InitResult {
   entry: string;
   /** The `.wasm` the build writes, relative to `dir`. */
   out: string;
-  /** The toolkit checkout the project depends on. */
-  sdkDir: string;
-  /** The files written, relative to `dir` (the SDK link last). */
+  /** The `bifrost-as` dependency written into `package.json`. */
+  dependency: string;
+  /** With `sdk`: the checkout `node_modules/bifrost-as` links. */
+  linked?: string;
+  /** The files written, relative to `dir` (with `sdk`, the SDK link last). */
   files: string[];
 }
 
@@ -82,41 +115,88 @@ export async function initProject(options: InitOptions): Promise<InitResult> {
   if (snake === "index") {
     throw new UsageError(`Invalid plugin name "${name}": json-as strips the exports of a file named index.ts`);
   }
-  const sdkDir = await sdkDirectory(options.sdk);
+  if (options.sdk !== undefined && options.sdkSpec !== undefined) {
+    throw new UsageError("Give either --sdk (a checkout to link) or --sdk-spec (what package.json names), not both");
+  }
+  const linked = options.sdk === undefined ? undefined : await checkoutDirectory(options.sdk);
+  const dependency = linked ? `file:${linked}` : await dependencySpec(options.sdkSpec ?? TOOLKIT_VERSION);
+  const toolkit = linked ?? toolkitRoot();
+  if (toolkit === undefined) {
+    throw new UsageError("Cannot tell where this toolkit is: give --sdk DIR, a checkout of it");
+  }
   await checkTarget(dir, options.force ?? false);
 
+  const config = await readToolkitConfig(toolkit);
   const names = {
     name,
     snake,
     className: snake.split("_").map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join(""),
     entry: `assembly/${snake}.ts`,
     out: `build/${name.replace(/_/g, "-")}.wasm`,
-    sdkUrl: pathToFileURL(`${sdkDir}/`).href,
-    ...await toolkitConfig(sdkDir),
+    dependency,
+    deno: config.deno ?? Deno.version.deno,
+    pins: Object.fromEntries(
+      Object.entries(config.imports).filter(([k]) => RUNTIME_PACKAGES.includes(k.replace(/\/$/, ""))),
+    ),
+    compilerOptions: config.compilerOptions,
   };
   const files = projectFiles(names);
   for (const [path, text] of Object.entries(files)) await writeFileAtomic(`${dir}/${path}`, text);
-  await linkSdk(dir, sdkDir);
-  return { dir, name, entry: names.entry, out: names.out, sdkDir, files: [...Object.keys(files), SDK_LINK] };
+  if (linked) await linkSdk(dir, linked);
+  return {
+    dir,
+    name,
+    entry: names.entry,
+    out: names.out,
+    dependency,
+    ...(linked ? { linked } : {}),
+    files: [...Object.keys(files), ...(linked ? [SDK_DIR] : [])],
+  };
 }
 
-async function sdkDirectory(sdk: string | undefined): Promise<string> {
-  let dir: string | undefined;
-  if (sdk === undefined) {
-    dir = toolkitRoot();
-    if (dir === undefined) throw new UsageError("Cannot tell where this toolkit is: give --sdk DIR, a checkout of it");
-  } else if (/^[a-z][a-z0-9+.-]*:/i.test(sdk) && !sdk.startsWith("file:")) {
-    throw new UsageError(`Invalid --sdk "${sdk}": expected a toolkit checkout, as a directory or a file: URL`);
-  } else {
-    dir = sdk.startsWith("file:") ? fileURLToPath(sdk) : resolve(sdk);
+/** A version, or an absolute `file:` spec of a tarball or toolkit folder; see {@link InitOptions.sdkSpec}. */
+async function dependencySpec(spec: string): Promise<string> {
+  if (spec === PACKAGE_NAME) return TOOLKIT_VERSION;
+  const version = spec.startsWith(`${PACKAGE_NAME}@`) ? spec.slice(PACKAGE_NAME.length + 1) : spec;
+  if (/^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/.test(version)) return version;
+  const expected = `expected an exact version (e.g. ${TOOLKIT_VERSION}), a ${PACKAGE_NAME} tarball or a folder`;
+  const path = localPath(spec);
+  if (path === undefined) throw new UsageError(`Invalid --sdk-spec "${spec}": ${expected}`);
+  let stat: Deno.FileInfo;
+  try {
+    stat = await Deno.stat(path);
+  } catch {
+    throw new UsageError(`Invalid --sdk-spec "${spec}": ${expected}, and there is no file or folder "${path}"`);
   }
-  dir = dir.replace(/\/+$/, "");
+  if (stat.isFile && !/\.(tgz|tar\.gz)$/.test(path)) {
+    throw new UsageError(`Invalid --sdk-spec "${spec}": a file must be a tarball from 'npm pack' (.tgz)`);
+  }
+  if (stat.isDirectory) await requireToolkit(path, "--sdk-spec", spec);
+  return `file:${path}`;
+}
+
+async function checkoutDirectory(sdk: string): Promise<string> {
+  const dir = localPath(sdk);
+  if (dir === undefined) {
+    throw new UsageError(`Invalid --sdk "${sdk}": expected a toolkit checkout, as a directory or a file: URL`);
+  }
+  await requireToolkit(dir, "--sdk", sdk);
+  return dir;
+}
+
+/** A path or `file:` spec as an absolute path without a trailing slash; `undefined` for other URLs. */
+function localPath(value: string): string | undefined {
+  if (value.startsWith("file://")) return fileURLToPath(value).replace(/\/+$/, "");
+  if (/^[a-z][a-z0-9+.-]*:/i.test(value) && !value.startsWith("file:")) return undefined;
+  return resolve(value.replace(/^file:/, "")).replace(/\/+$/, "");
+}
+
+async function requireToolkit(dir: string, option: string, given: string): Promise<void> {
   if (!await isToolkit(dir)) {
     throw new UsageError(
-      `Invalid --sdk "${sdk ?? dir}": no bifrost-as toolkit there (assembly/sdk/index.ts is missing)`,
+      `Invalid ${option} "${given}": no ${PACKAGE_NAME} toolkit there (assembly/sdk/index.ts is missing)`,
     );
   }
-  return dir;
 }
 
 /**
@@ -125,28 +205,6 @@ async function sdkDirectory(sdk: string | undefined): Promise<string> {
  * not its test-only ones, which a project would otherwise install.
  */
 export const RUNTIME_PACKAGES: readonly string[] = ["assemblyscript", "json-as", "xjb-as", "ajv"];
-
-/**
- * From the toolkit's `deno.json`: its pins of {@link RUNTIME_PACKAGES}, so
- * its modules resolve the same versions from the project, and its compiler
- * options, which its modules are checked under (`deno test` in the project
- * checks them too).
- */
-async function toolkitConfig(sdkDir: string): Promise<{ pins: Record<string, string>; compilerOptions: unknown }> {
-  const path = `${sdkDir}/deno.json`;
-  let config: { imports?: Record<string, string>; compilerOptions?: unknown };
-  try {
-    config = JSON.parse(await Deno.readTextFile(path));
-  } catch (e) {
-    throw new UsageError(`Cannot read the toolkit's "${path}": ${(e as Error).message}`, { cause: e });
-  }
-  const pins = Object.fromEntries(
-    Object.entries(config.imports ?? {}).filter(([k, v]) =>
-      v.startsWith("npm:") && RUNTIME_PACKAGES.includes(k.replace(/\/$/, ""))
-    ),
-  );
-  return { pins, compilerOptions: config.compilerOptions ?? {} };
-}
 
 async function checkTarget(dir: string, force: boolean): Promise<void> {
   let stat: Deno.FileInfo;

@@ -8,7 +8,11 @@
 //   replace-body   http pre hook replaces the body with a request asking "replaced"
 //   skip-chunks    stream chunk hook drops chunks whose content contains "you"
 //   end-stream     stream chunk hook ends the stream with an error at the first content chunk
+//   chat-answer    pre hook answers with a chat completion whatever the request's kind
+//
+// The http pre hook puts the action in the context as `test-action`, for the LLM hooks.
 import {
+  BifrostResponse,
   HTTPPostHookInput,
   HTTPPostHookOutput,
   HTTPPreHookInput,
@@ -18,7 +22,10 @@ import {
   HTTPStreamChunkInput,
   HTTPStreamChunkOutput,
   Plugin,
+  PreHookInput,
+  PreHookOutput,
   registerPlugin,
+  RequestKind,
 } from "../../assembly/sdk";
 
 export * from "../../assembly/sdk/abi";
@@ -35,6 +42,7 @@ class Behaviours extends Plugin {
 
   httpPreHook(input: HTTPPreHookInput, output: HTTPPreHookOutput): void {
     const a = action(input.request);
+    if (a != "") output.context.setValue<string>("test-action", a);
     if (a == "http-error") {
       output.error = "blocked by the behaviours plugin";
     } else if (a == "http-respond") {
@@ -51,6 +59,12 @@ class Behaviours extends Plugin {
       const r = new HTTPRequest();
       r.setBodyText('{"model":"openai/gpt-4o","messages":[{"role":"user","content":"replaced"}]}');
       output.request = r;
+    }
+  }
+
+  preHook(input: PreHookInput, output: PreHookOutput): void {
+    if (input.context.getStringValue("test-action") == "chat-answer") {
+      output.respond(BifrostResponse.textAnswer(RequestKind.Chat, "wrong", input.model, "a chat answer", 1, 1)!);
     }
   }
 

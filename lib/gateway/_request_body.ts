@@ -1,0 +1,93 @@
+/**
+ * Reading a client's request body safely: at most {@link MAX_BODY_BYTES}
+ * read (a larger body is refused as it arrives, not buffered), nesting
+ * counted before anything recursive parses it, and a JSON object required.
+ * Every refusal is a status and a message for Bifrost's error shape.
+ * Private to the gateway.
+ *
+ * @module
+ */
+import { jsonDepth } from "../_json_depth.ts";
+
+/** Bifrost's default `client.max_request_body_size_mb` is 100; a larger body gets 413. */
+export const MAX_BODY_BYTES = 100 << 20;
+
+/**
+ * Bodies nested deeper are refused with 400. Go's decoder allows 10,000
+ * levels, but the SDK refuses hook inputs deeper than 512 and serde_json
+ * (Rust plugins) 128 by default, so a deeper body could only fail in a
+ * plugin; JSON.stringify, which builds every hook input, recurses too.
+ */
+export const MAX_BODY_DEPTH = 256;
+
+/** Why a body was refused. */
+export interface BodyProblem {
+  status: 400 | 413;
+  message: string;
+}
+
+/** The body's bytes, read up to the limit; a problem as soon as it is exceeded. */
+export async function readBody(req: Request, limit = MAX_BODY_BYTES): Promise<Uint8Array | BodyProblem> {
+  const tooLarge = (): BodyProblem => ({
+    status: 413,
+    message: `Request body is larger than ${limit} bytes (Bifrost's max_request_body_size_mb)`,
+  });
+  const declared = Number(req.headers.get("content-length"));
+  if (declared > limit) {
+    await req.body?.cancel();
+    return tooLarge();
+  }
+  if (!req.body) return new Uint8Array();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of req.body) {
+    size += chunk.length;
+    if (size > limit) return tooLarge();
+    chunks.push(chunk);
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * The body as a JSON object, or why it is not one.
+ *
+ * @example
+ * ```ts
+ * import { parseBody } from "./_request_body.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const enc = (s: string) => new TextEncoder().encode(s);
+ * assert.deepEqual(parseBody(enc('{"model":"openai/gpt-4o"}')), { body: { model: "openai/gpt-4o" } });
+ * assert.equal((parseBody(enc("[1]")) as { message: string }).message, "Invalid request body: expected a JSON object, found an array");
+ * assert.match((parseBody(enc("[".repeat(100_000))) as { message: string }).message, /nested deeper than 256/);
+ * ```
+ */
+export function parseBody(bytes: Uint8Array): { body: Record<string, unknown> } | BodyProblem {
+  const bad = (why: string): BodyProblem => ({ status: 400, message: `Invalid request body: ${why}` });
+  let text: string;
+  try {
+    text = decoder.decode(bytes);
+  } catch {
+    return bad("not valid UTF-8");
+  }
+  if (jsonDepth(text, MAX_BODY_DEPTH) > MAX_BODY_DEPTH) return bad(`nested deeper than ${MAX_BODY_DEPTH} levels`);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    return bad((e as Error).message);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    const found = value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`;
+    return bad(`expected a JSON object, found ${found}`);
+  }
+  return { body: value as Record<string, unknown> };
+}

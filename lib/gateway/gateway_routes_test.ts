@@ -1,0 +1,260 @@
+// The gateway's routes besides chat, with hello-world and a plugin that
+// reports what the SDK read (testdata/plugins/kinds.ts), and hostile bodies.
+import assert from "node:assert/strict";
+import { startGateway } from "./gateway.ts";
+import { startMockUpstream } from "./mock_upstream.ts";
+import { testPlugin } from "../project/_test_plugins.ts";
+import type { HookCallEvent } from "./_gateway_plugins.ts";
+
+async function setup(plugins: ("hello-world" | "kinds" | "behaviours")[] = ["hello-world"]) {
+  const upstream = await startMockUpstream({ port: 0 });
+  const calls: HookCallEvent[] = [];
+  const entries = [];
+  for (const name of plugins) entries.push({ name, path: await testPlugin(name), config: {} });
+  const gateway = await startGateway({
+    plugins: entries,
+    upstreamUrl: upstream.url,
+    port: 0,
+    onHookCall: (c) => calls.push(c),
+  });
+  return {
+    gateway,
+    upstream,
+    calls,
+    /** The hooks called so far, in order, as `plugin:hook`. */
+    hooks: () => calls.map((c) => c.hook),
+    post: (path: string, body: unknown) =>
+      fetch(`${gateway.url}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: typeof body === "string" ? body : JSON.stringify(body),
+      }),
+    async [Symbol.asyncDispose]() {
+      await gateway.close();
+      await upstream.close();
+    },
+  };
+}
+
+/** The SSE events of a body: `event:` name, if any, and `data:`. */
+function events(text: string): { event?: string; data: string }[] {
+  return text.split("\n\n").filter((e) => e !== "").map((e) => {
+    const lines = e.split("\n");
+    const data = lines.find((l) => l.startsWith("data: "))!.slice(6);
+    const name = lines.find((l) => l.startsWith("event: "))?.slice(7);
+    return name === undefined ? { data } : { event: name, data };
+  });
+}
+
+const SUFFIX = " (via assemblyscript-wasm)";
+
+Deno.test("gateway: /v1/completions goes through every hook and the upstream, and comes back suffixed", async () => {
+  await using s = await setup();
+  const res = await s.post("/v1/completions", { model: "openai/gpt-3.5-turbo-instruct", prompt: "Say hi" });
+  const body = await res.json();
+  assert.equal(res.status, 200, JSON.stringify(body));
+  assert.equal(body.choices[0].text, "Echo: Say hi");
+  assert.equal(body.model, `gpt-3.5-turbo-instruct${SUFFIX}`);
+  assert.deepEqual(s.hooks(), ["http_pre_hook", "pre_hook", "post_hook", "http_post_hook"]);
+  const pre = JSON.parse(s.calls[1]!.input);
+  assert.deepEqual(pre.request, { provider: "openai", model: "gpt-3.5-turbo-instruct", input: "Say hi", params: {} });
+  assert.equal(pre.context["bifrost-http-request-type"], "text_completion");
+  assert.deepEqual(Object.keys(JSON.parse(s.calls[2]!.input).response), ["text_completion_response"]);
+  assert.equal(s.upstream.requests[0]!.path, "/v1/completions");
+});
+
+Deno.test("gateway: mock-model and rate-limited-model work on text completions and the Responses API", async () => {
+  await using s = await setup();
+  const text = await (await s.post("/v1/completions", { model: "openai/mock-model", prompt: "x" })).json();
+  assert.equal(text.choices[0].text, "This is a mock response!");
+  assert.equal(text.object, "text_completion");
+  const answer = await (await s.post("/openai/v1/responses", { model: "mock-model", input: "x" })).json();
+  assert.equal(answer.object, "response");
+  assert.equal(answer.output[0].content[0].text, "This is a mock response!");
+  assert.equal(answer.model, `mock-model${SUFFIX}`);
+  for (const [path, body] of [["/v1/responses", { input: "x" }], ["/openai/completions", { prompt: "x" }]] as const) {
+    const limited = await s.post(path, { model: "openai/rate-limited-model", ...body });
+    assert.equal(limited.status, 429, path);
+    assert.equal((await limited.json()).error.type, "rate_limit");
+  }
+  assert.equal(s.upstream.requests.length, 0);
+});
+
+Deno.test("gateway: a streamed Responses request sends OpenAI's named events through the chunk hook", async () => {
+  await using s = await setup(["kinds"]);
+  const res = await s.post("/openai/v1/responses", { model: "gpt-4o", input: "stream me", stream: true });
+  assert.equal(res.status, 200);
+  const list = events(await res.text());
+  assert.ok(list.every((e) => e.event === JSON.parse(e.data).type), "every event is named by its type");
+  assert.equal(list[0]!.event, "response.created");
+  assert.equal(list.at(-1)!.event, "response.completed");
+  assert.ok(!list.some((e) => e.data === "[DONE]"), "the Responses API sends no [DONE]");
+  const deltas = list.filter((e) => e.event === "response.output_text.delta").map((e) => JSON.parse(e.data).delta);
+  assert.equal(deltas.join(""), "Echo: stream me");
+  const pre = JSON.parse(s.calls.find((c) => c.hook === "pre_hook")!.output);
+  assert.deepEqual([pre.context.kind, pre.context.stream, pre.context.read], ["responses", true, "message stream me"]);
+});
+
+Deno.test("gateway: a plugin's short-circuit of a streamed Responses or text request streams in that kind's form", async () => {
+  await using s = await setup();
+  const list = events(
+    await (await s.post("/v1/responses", { model: "openai/mock-model", input: "x", stream: true })).text(),
+  );
+  assert.equal(list.at(-1)!.event, "response.completed");
+  const delta = list.find((e) => e.event === "response.output_text.delta")!;
+  assert.equal(JSON.parse(delta.data).delta, "This is a mock response!");
+  const text = events(
+    await (await s.post("/v1/completions", { model: "openai/mock-model", prompt: "x", stream: true })).text(),
+  );
+  assert.equal(JSON.parse(text[0]!.data).choices[0].text, "This is a mock response!");
+  assert.equal(text.at(-1)!.data, "[DONE]");
+});
+
+Deno.test("gateway: stream_options.include_usage gives a usage chunk on chat and text streams", async () => {
+  await using s = await setup();
+  for (
+    const [path, body] of [["/v1/chat/completions", { messages: [{ role: "user", content: "a b" }] }], [
+      "/v1/completions",
+      { prompt: "a b" },
+    ]] as const
+  ) {
+    const res = await s.post(path, {
+      model: "openai/gpt-4o",
+      ...body,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    const chunks = events(await res.text()).slice(0, -1).map((e) => JSON.parse(e.data));
+    const last = chunks.at(-1)!;
+    assert.deepEqual(last.choices, [], path);
+    assert.deepEqual(last.usage, { prompt_tokens: 2, completion_tokens: 3, total_tokens: 5 }, path);
+  }
+});
+
+Deno.test("gateway: /v1/embeddings reaches the plugin in the core's shape and the upstream in OpenAI's", async () => {
+  await using s = await setup(["kinds"]);
+  const res = await s.post("/v1/embeddings", { model: "openai/text-embedding-3-small", input: ["a", "b"] });
+  const body = await res.json();
+  assert.equal(res.status, 200, JSON.stringify(body));
+  assert.equal(body.data.length, 2);
+  const pre = JSON.parse(s.calls.find((c) => c.hook === "pre_hook")!.input);
+  assert.deepEqual(pre.request.input, [[{ type: "text", text: "a" }], [{ type: "text", text: "b" }]]);
+  assert.deepEqual((s.upstream.requests[0]!.body as { input: unknown }).input, ["a", "b"]);
+  const post = JSON.parse(s.calls.find((c) => c.hook === "post_hook")!.output);
+  assert.deepEqual([post.context.answer_kind, post.context.answer_read], ["embedding", "2 vectors"]);
+});
+
+Deno.test("gateway: GET /v1/models lists the upstream's models as provider/model through the hooks", async () => {
+  await using s = await setup(["kinds"]);
+  for (const path of ["/v1/models", "/openai/v1/models", "/openai/models"]) {
+    const res = await fetch(`${s.gateway.url}${path}`);
+    const body = await res.json();
+    assert.equal(res.status, 200, path);
+    assert.ok(body.data.some((m: { id: string }) => m.id === "openai/gpt-4o"), path);
+  }
+  const pre = JSON.parse(s.calls.find((c) => c.hook === "pre_hook")!.input);
+  assert.deepEqual(pre.request, { provider: "openai" });
+  assert.equal(pre.context["bifrost-http-request-type"], "list_models");
+});
+
+Deno.test("gateway: the /openai prefixes take a model without a provider, and mark the integration in the context", async () => {
+  await using s = await setup(["kinds"]);
+  for (const path of ["/openai/chat/completions", "/openai/v1/chat/completions"]) {
+    const res = await s.post(path, { model: "gpt-4o", messages: [{ role: "user", content: "hi" }] });
+    assert.equal((await res.json()).choices[0].message.content, "Echo: hi", path);
+  }
+  const prefixed = await s.post("/openai/v1/chat/completions", {
+    model: "openai/gpt-4o",
+    messages: [{ role: "user", content: "hi" }],
+  });
+  assert.equal(prefixed.status, 200);
+  await prefixed.body?.cancel();
+  const other = await s.post("/openai/v1/chat/completions", { model: "anthropic/claude", messages: [] });
+  assert.equal(other.status, 400);
+  assert.match((await other.json()).error.message, /Provider "anthropic" is not configured/);
+  const pre = JSON.parse(s.calls.find((c) => c.hook === "pre_hook")!.input);
+  assert.equal(pre.context["bifrost-integration-type"], "openai");
+  assert.equal(pre.request.model, "gpt-4o");
+});
+
+Deno.test("gateway: a plugin answering another kind's field fails the request with a clear 500", async () => {
+  await using s = await setup(["behaviours"]);
+  const res = await fetch(`${s.gateway.url}/v1/responses`, {
+    method: "POST",
+    headers: { "x-test-action": "chat-answer" },
+    body: JSON.stringify({ model: "openai/gpt-4o", input: "x" }),
+  });
+  assert.equal(res.status, 500);
+  assert.match(
+    (await res.json()).error.message,
+    /^Plugin "behaviours" pre_hook answered a responses request with chat_response \(expected responses_response\)$/,
+  );
+  assert.equal(s.upstream.requests.length, 0);
+});
+
+Deno.test("gateway: every route answers errors in Bifrost's shape with the right status", async () => {
+  await using s = await setup();
+  const cases: [string, string, unknown, number, RegExp][] = [
+    ["POST", "/v1/nowhere", {}, 404, /No route for POST \/v1\/nowhere/],
+    ["GET", "/v1/chat/completions", undefined, 405, /Method GET is not allowed/],
+    ["POST", "/v1/models", {}, 405, /Method POST is not allowed/],
+    ["POST", "/v1/completions", { model: "openai/m", prompt: 5 }, 400, /"prompt" must be a string/],
+    ["POST", "/v1/responses", { model: "openai/m", input: 5 }, 400, /"input" must be a string or an array/],
+    ["POST", "/v1/embeddings", { model: "openai/m", input: { a: 1 } }, 400, /"input" must be a string/],
+    ["POST", "/v1/embeddings", { model: "openai/m", input: "x", stream: true }, 400, /does not stream/],
+    [
+      "POST",
+      "/v1/chat/completions",
+      { model: "openai/m", messages: [], stream: "yes" },
+      400,
+      /"stream" must be a boolean/,
+    ],
+    ["POST", "/v1/chat/completions", { model: "openai/m", messages: [1] }, 400, /"messages\[0\]" must be an object/],
+    ["POST", "/v1/chat/completions", { model: 5, messages: [] }, 400, /"model" must be a non-empty string/],
+    ["POST", "/v1/chat/completions", { model: "openai/m", messages: [], fallbacks: [1] }, 400, /"fallbacks"/],
+    ["POST", "/v1/chat/completions", "[1]", 400, /expected a JSON object, found an array/],
+    ["POST", "/v1/chat/completions", "{", 400, /Invalid request body/],
+    ["POST", "/v1/responses", "[".repeat(100_000), 400, /nested deeper than 256 levels/],
+    ["POST", "/v1/responses", `{"model":${"{".repeat(300)}${"}".repeat(300)}}`, 400, /nested deeper/],
+  ];
+  for (const [method, path, body, status, message] of cases) {
+    const res = await fetch(`${s.gateway.url}${path}`, {
+      method,
+      ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
+    });
+    const json = await res.json();
+    assert.equal(res.status, status, `${method} ${path}: ${JSON.stringify(json)}`);
+    assert.equal(json.is_bifrost_error, true);
+    assert.equal(json.status_code, status);
+    assert.match(json.error.message, message, `${method} ${path}`);
+  }
+  // And it keeps serving.
+  const ok = await s.post("/v1/chat/completions", {
+    model: "openai/gpt-4o",
+    messages: [{ role: "user", content: "x" }],
+  });
+  assert.equal(ok.status, 200);
+  await ok.body?.cancel();
+});
+
+Deno.test("gateway: a body over 100 MiB is refused with 413 as it arrives, and the gateway keeps serving", async () => {
+  await using s = await setup();
+  const chunk = new Uint8Array(1 << 20).fill(0x20);
+  let sent = 0;
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (sent++ > 101) return controller.close();
+      controller.enqueue(chunk);
+    },
+  });
+  const res = await fetch(`${s.gateway.url}/v1/chat/completions`, { method: "POST", body });
+  assert.equal(res.status, 413);
+  assert.match((await res.json()).error.message, /larger than 104857600 bytes/);
+  assert.ok(sent < 110);
+  const ok = await s.post("/v1/chat/completions", {
+    model: "openai/gpt-4o",
+    messages: [{ role: "user", content: "x" }],
+  });
+  assert.equal(ok.status, 200);
+  await ok.body?.cancel();
+});
