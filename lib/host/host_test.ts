@@ -768,3 +768,24 @@ Deno.test("The output contract checks a base64 body of 20 MiB (linear, no regex 
     `"request.body" must be valid base64 (Go decodes bodies as []byte), found string "${body.slice(1, 40)}...`,
   ]);
 });
+
+Deno.test("The host worker's line reader splits lines across chunks and reads a 100 MiB line", async () => {
+  const { lines } = await import("./_host_worker.ts");
+  const stream = (...chunks: string[]) =>
+    new ReadableStream<Uint8Array>({
+      start(c) {
+        for (const chunk of chunks) c.enqueue(new TextEncoder().encode(chunk));
+        c.close();
+      },
+    });
+  const all = async (s: ReadableStream<Uint8Array>) => {
+    const out: string[] = [];
+    for await (const line of lines(s)) out.push(line);
+    return out;
+  };
+  assert.deepEqual(await all(stream("a", "b\nc", "\n", "\nd\ne", "é")), ["ab", "c", "", "d", "eé"]);
+  // 100 MiB in 64 KiB chunks (re-splitting what came before at every chunk took minutes).
+  const long = "x".repeat(1 << 16);
+  const [line] = await all(stream(...Array.from({ length: 1600 }, () => long), "\n"));
+  assert.equal(line!.length, 1600 << 16);
+});
