@@ -1,8 +1,10 @@
 /**
  * `deno task bench [--json] [--quick]`: hello-world against the native JS
- * floor and the docs-style baseline (hook cost, memory under every free
- * policy, size), the local gateway under load, and build times. Prints a
- * table (or JSON) and, after a full run, writes it to bench/RESULTS.md.
+ * floor, the docs-style baseline and the Rust serde plugin (hook cost,
+ * memory under every free policy, size), the local gateway under load, and
+ * build times. Prints a table (or JSON) and, after a full run, writes it to
+ * bench/RESULTS.md. Without Debian's Rust toolchain the Rust plugin is left
+ * out, and the report says why.
  *
  * @module
  */
@@ -11,6 +13,7 @@ import { BENCH_SECTIONS, type BenchSection, FULL, QUICK, runBench } from "../lib
 import { UsageError } from "../lib/errors.ts";
 import { measureBuildTimes } from "./_build_times.ts";
 import { baselinePlugin, helloWorldPlugin } from "./_plugins.ts";
+import { RUST_ERROR_SUFFIX, RUST_MODEL_SUFFIX, rustPlugin, rustToolchainMissing } from "../lib/project/_rust_plugin.ts";
 import { intOption, runScript, scriptArgs } from "../lib/_script.ts";
 
 const SECTIONS = [...BENCH_SECTIONS, "build"] as const;
@@ -19,9 +22,11 @@ type Section = typeof SECTIONS[number];
 const USAGE = `
 deno task bench [options]
 
-Benchmarks hello-world (build/hello-world.wasm) against the native JSON floor
-and the docs-style baseline (bench/baseline/), then the gateway and the build.
-A full run takes a few minutes and writes bench/RESULTS.md.
+Benchmarks hello-world (build/hello-world.wasm) against the native JSON floor,
+the docs-style baseline (bench/baseline/) and the Rust serde plugin
+(testdata/rust-plugin/, built with wasm-opt; needs scripts/install-rust-toolchain.sh),
+then the gateway and the build. A full run takes a few minutes and writes
+bench/RESULTS.md.
 
 Options:
   --json            Print the report as JSON
@@ -61,11 +66,23 @@ async function main(): Promise<number> {
   const sections = new Set(only as Section[]);
   const progress = (line: string) => console.error(`bench: ${line}`);
 
-  progress("building hello-world and the baseline when stale");
+  progress("building hello-world, the baseline and the Rust plugin when stale");
   const [plugin, baseline] = [await helloWorldPlugin(), await baselinePlugin()];
+  const rustUnavailable = rustToolchainMissing();
+  if (rustUnavailable) progress(`the Rust plugin is left out: ${rustUnavailable}`);
+  const rust = rustUnavailable === undefined
+    ? {
+      rust: {
+        path: await rustPlugin("optimized"),
+        raw: await rustPlugin("raw"),
+        twin: { modelSuffix: RUST_MODEL_SUFFIX, errorSuffix: RUST_ERROR_SUFFIX },
+      },
+    }
+    : { rustUnavailable };
   const report = await runBench({
     plugin,
     baseline,
+    ...rust,
     sections: BENCH_SECTIONS.filter((s) => sections.has(s)) as BenchSection[],
     preset,
     onProgress: progress,

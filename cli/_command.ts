@@ -101,6 +101,18 @@ export function flag(input: CommandInput, name: string): boolean {
   return input.values[name] === true;
 }
 
+/** A plugin file must be readable: a wrong path is a usage error (exit 2), not a broken plugin. */
+export async function requireFile(path: string): Promise<void> {
+  try {
+    const info = await Deno.stat(path);
+    if (info.isDirectory) throw new UsageError(`Cannot read "${path}": it is a directory`);
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    const why = e instanceof Deno.errors.NotFound ? "file not found" : (e as Error).message;
+    throw new UsageError(`Cannot read "${path}": ${why}`, { cause: e });
+  }
+}
+
 /** Writes `value` as pretty JSON to stdout. */
 export function printJson(io: Io, value: unknown): void {
   io.out(JSON.stringify(value, null, 2));

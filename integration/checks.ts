@@ -24,7 +24,7 @@ export interface Endpoints {
 /** One end-to-end check. */
 export interface Check {
   name: string;
-  /** The kinds beyond chat whose hello-world behaviours the check needs the plugin to implement. */
+  /** The kinds beyond chat the check needs the plugin to handle (pass through, or implement hello-world's behaviours for). */
   needs?: readonly PluginKind[];
   run(e: Endpoints, plugin: PluginUnderTest): Promise<void>;
 }
@@ -40,7 +40,7 @@ export interface Check {
  * const plugin = { label: "rust", modelSuffix: "", errorSuffix: "", kinds: ["chat"] as const };
  * assert.equal(
  *   skipReason({ name: "x", needs: ["responses"], run: async () => {} }, plugin),
- *   'plugin "rust" does not implement hello-world\'s behaviours for responses (it declares: chat)',
+ *   'plugin "rust" does not handle responses requests (it declares: chat)',
  * );
  * assert.equal(skipReason({ name: "y", run: async () => {} }, plugin), undefined);
  * ```
@@ -48,8 +48,9 @@ export interface Check {
 export function skipReason(check: Check, plugin: PluginUnderTest): string | undefined {
   const missing = (check.needs ?? []).filter((k) => !plugin.kinds.includes(k));
   if (missing.length === 0) return undefined;
-  return `plugin "${plugin.label}" does not implement hello-world's behaviours for ${missing.join(", ")} ` +
-    `(it declares: ${plugin.kinds.join(", ")})`;
+  return `plugin "${plugin.label}" does not handle ${missing.join(", ")} requests (it declares: ${
+    plugin.kinds.join(", ")
+  })`;
 }
 
 /** The official OpenAI client pointed at the gateway: Bifrost's own routes, or its `/openai` drop-in prefix. */
@@ -243,6 +244,7 @@ export const CHECKS: Check[] = [
   },
   {
     name: "Responses API: responses.create gets the upstream's answer",
+    needs: ["responses"],
     async run(e) {
       await clearUpstream(e);
       const answer = await client(e).responses.create({ model: "openai/gpt-4o", input: "hello responses" });
@@ -272,6 +274,7 @@ export const CHECKS: Check[] = [
   },
   {
     name: "Responses API streamed: text deltas, then a completed event, as OpenAI names them on the wire",
+    needs: ["responses"],
     async run(e) {
       const stream = await client(e).responses.create({ model: "openai/gpt-4o", input: "stream it", stream: true });
       const events = [];
@@ -321,6 +324,7 @@ export const CHECKS: Check[] = [
   },
   {
     name: "embeddings: embeddings.create gets one vector per input (base64 on the wire, as the client asks)",
+    needs: ["embedding"],
     async run(e) {
       await clearUpstream(e);
       const answer = await client(e).embeddings.create({
@@ -343,6 +347,7 @@ export const CHECKS: Check[] = [
   },
   {
     name: "models: models.list lists the upstream's models as provider/model",
+    needs: ["list_models"],
     async run(e) {
       const ids = [];
       for await (const model of client(e).models.list()) ids.push(model.id);
@@ -351,6 +356,7 @@ export const CHECKS: Check[] = [
   },
   {
     name: "the /openai drop-in route: the openai client with baseURL .../openai and models without a provider",
+    needs: ["responses"],
     async run(e, plugin) {
       const openai = client(e, "/openai");
       const chat = await openai.chat.completions.create({

@@ -1,22 +1,32 @@
 /**
- * `deno task e2e [--target auto|local|compose|packaged|url]`: builds the plugins if
- * needed, starts the target, runs every check in `checks.ts` against it, and
- * prints which target ran, why, each step with its timing, and a final
+ * `deno task e2e [--target auto|local|compose|packaged|url] [--plugin FILE]`:
+ * builds the plugins if needed, starts the target, runs every check in
+ * `checks.ts` against it, and prints which target ran, why, which plugin was
+ * under test, each step with its timing, and a final
  * `N passed, N failed[, N skipped]` line. A target that was not run is never
  * reported as passed.
  *
  * @module
  */
 import { runScript, scriptArgs } from "../lib/_script.ts";
+import { UsageError } from "../lib/errors.ts";
+import { PluginHost } from "../lib/host/host.ts";
 import { CHECKS, skipReason } from "./checks.ts";
-import { HELLO_WORLD } from "./plugin_under_test.ts";
+import {
+  HELLO_WORLD,
+  KNOWN_PLUGINS,
+  PLUGIN_KINDS,
+  type PluginKind,
+  type PluginUnderTest,
+} from "./plugin_under_test.ts";
 import { composeAvailability, DEFAULT_DENO_IMAGE, startCompose } from "./compose.ts";
 import { packagedAvailability, startPackaged } from "./packaged.ts";
 import { DEFAULT_BIFROST_IMAGE, E2E_DIR, prepare, ROOT, type RunningTarget, startLocal, useUrls } from "./targets.ts";
 
 const HELP = `deno task e2e [options]
 
-Runs the end-to-end checks against a gateway with the hello-world and trap plugins.
+Runs the end-to-end checks against a gateway with the plugin under test (hello-world unless --plugin
+is given) and the trap plugin.
 
 Options:
   --target T          auto (default: compose if an engine and the images are available, else local),
@@ -25,6 +35,13 @@ Options:
   --gateway-url URL   with --target url: the running gateway
   --upstream-url URL  with --target url: the running mock upstream
   --filter TEXT       run only checks whose name contains TEXT
+  --plugin FILE       the plugin under test instead of hello-world: a .wasm with hello-world's behaviours
+                      (Bifrost's example plugins), known by its get_name (${Object.keys(KNOWN_PLUGINS).join(", ")})
+                      or described by the two options below
+  --model-suffix S    what its post hook appends to a response's model
+  --error-suffix S    what its post hook appends to an error's message
+  --kinds LIST        the request kinds it implements those behaviours for (${PLUGIN_KINDS.join(",")};
+                      default: what its get_name is known for, else chat); checks of other kinds are skipped
   -h, --help          show this help
 
 Environment: BIFROST_IMAGE (compose and packaged; default ${DEFAULT_BIFROST_IMAGE}, which cannot load
@@ -50,6 +67,10 @@ async function main(): Promise<number> {
     "gateway-url": { type: "string" },
     "upstream-url": { type: "string" },
     filter: { type: "string" },
+    plugin: { type: "string" },
+    "model-suffix": { type: "string" },
+    "error-suffix": { type: "string" },
+    kinds: { type: "string" },
   });
   if (!args) return 0;
   const wanted = String(args.target ?? "auto");
@@ -64,11 +85,13 @@ async function main(): Promise<number> {
   const filter = args.filter as string | undefined;
   const checks = CHECKS.filter((c) => !filter || c.name.includes(filter));
   const image = Deno.env.get("BIFROST_IMAGE") || DEFAULT_BIFROST_IMAGE;
+  const underTest = await pluginUnderTest(args);
+  console.log(`plugin under test: ${underTest.profile.label} (${underTest.file?.path ?? "build/hello-world.wasm"})`);
 
   let target: RunningTarget | undefined;
   let why: string;
   try {
-    const configPath = await step("build plugins and write build/e2e/config.json", prepare);
+    const configPath = await step("build plugins and write build/e2e/config.json", () => prepare(underTest.file));
     let name = wanted;
     if (wanted === "auto" || wanted === "compose" || wanted === "packaged") {
       const avail = await step(
@@ -110,7 +133,7 @@ async function main(): Promise<number> {
   let passed = 0, failed = 0, skipped = 0;
   try {
     for (const check of checks) {
-      const skip = skipReason(check, HELLO_WORLD);
+      const skip = skipReason(check, underTest.profile);
       if (skip) {
         skipped++;
         console.log(`  - ${check.name}: SKIPPED: ${skip}`);
@@ -118,7 +141,7 @@ async function main(): Promise<number> {
       }
       const t = performance.now();
       try {
-        await check.run(target, HELLO_WORLD);
+        await check.run(target, underTest.profile);
         passed++;
         console.log(`  ✓ ${check.name} (${ms(t)})`);
       } catch (e) {
@@ -130,8 +153,61 @@ async function main(): Promise<number> {
     await step(`stop the ${target.name} target`, () => target!.stop());
   }
   console.log(`target: ${target.name}`);
+  console.log(`plugin under test: ${underTest.profile.label}`);
   console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
   return failed === 0 ? 0 : 1;
+}
+
+/**
+ * The plugin under test: hello-world, or `--plugin FILE` (loaded once for
+ * its name, which is also its name in config.json) with the suffixes its
+ * name is known by or the `--model-suffix` and `--error-suffix` options.
+ */
+async function pluginUnderTest(
+  args: Record<string, unknown>,
+): Promise<{ profile: PluginUnderTest; file?: { path: string; name: string } }> {
+  const path = args.plugin as string | undefined;
+  const model = args["model-suffix"] as string | undefined;
+  const error = args["error-suffix"] as string | undefined;
+  const kinds = args.kinds === undefined ? undefined : parseKinds(String(args.kinds));
+  if (path === undefined) {
+    if (model !== undefined || error !== undefined || kinds !== undefined) {
+      throw new UsageError("--model-suffix, --error-suffix and --kinds need --plugin");
+    }
+    return { profile: HELLO_WORLD };
+  }
+  try {
+    if (!(await Deno.stat(path)).isFile) throw new UsageError(`Cannot read --plugin "${path}": not a file`);
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`Cannot read --plugin "${path}": file not found`, { cause: e });
+  }
+  const host = await PluginHost.load(path);
+  const name = host.name;
+  host.close();
+  const known = KNOWN_PLUGINS[name];
+  if (!known && (model === undefined || error === undefined)) {
+    throw new UsageError(
+      `The plugin "${name}" (${path}) is not one the suite knows (${Object.keys(KNOWN_PLUGINS).join(", ")}): ` +
+        "give --model-suffix and --error-suffix, what its post hook appends",
+    );
+  }
+  const profile = {
+    label: name,
+    modelSuffix: model ?? known!.modelSuffix,
+    errorSuffix: error ?? known!.errorSuffix,
+    kinds: kinds ?? known?.kinds ?? ["chat" as const],
+  };
+  return { profile, file: { path, name } };
+}
+
+/** `--kinds chat,responses`: known kinds only. */
+function parseKinds(text: string): PluginKind[] {
+  return text.split(",").map((k) => {
+    const kind = PLUGIN_KINDS.find((x) => x === k.trim());
+    if (!kind) throw new UsageError(`Unknown kind "${k.trim()}" in --kinds: expected ${PLUGIN_KINDS.join(", ")}`);
+    return kind;
+  });
 }
 
 // Exit explicitly: a container tool left running after a failure must not keep the suite alive.

@@ -8,9 +8,9 @@
  *    engine and pushed to a local registry (Debian's `docker-registry` on
  *    127.0.0.1).
  * 2. `bifrost-as package --format bifrost --with-config` (the CLI, as a
- *    user runs it) adds hello-world on that base, then the trap plugin on
- *    the result, each pushed to the registry: `config.json` ends up enabling
- *    both, in the order the local target runs them.
+ *    user runs it) adds the plugin under test on that base, then the trap
+ *    plugin on the result, each pushed to the registry: `config.json` ends
+ *    up enabling both, in the order the local target runs them.
  * 3. The engine pulls the final image from the registry and starts it on a
  *    private network beside the mock upstream image; the checks then run
  *    against the mapped ports, as with `--target url`.
@@ -33,7 +33,7 @@ import {
   imageLabels,
   lastLines,
 } from "./_engine.ts";
-import { COMPOSE_UPSTREAM, type RunningTarget } from "./targets.ts";
+import { COMPOSE_UPSTREAM, type RunningTarget, UNDER_TEST_FILE } from "./targets.ts";
 
 /** How long the two containers may take to answer `/health`. */
 const HEALTH_TIMEOUT_MS = 90_000;
@@ -190,8 +190,8 @@ export async function startPackaged(
     const packaged = `${registry.host}/${REPOSITORY}:packaged-${id}`;
     const pkg = ["package", "--format", "bifrost", "--with-config", "--json"];
     await timed(
-      `bifrost-as package hello-world.wasm --base ${pushedBase} --tag ${withHello}`,
-      () => cli(root, [...pkg, `${e2eDir}/plugins/hello-world.wasm`, "--base", pushedBase, "--tag", withHello]),
+      `bifrost-as package ${UNDER_TEST_FILE} --base ${pushedBase} --tag ${withHello}`,
+      () => cli(root, [...pkg, `${e2eDir}/${UNDER_TEST_FILE}`, "--base", pushedBase, "--tag", withHello]),
     );
     const pushed = JSON.parse(
       await timed(

@@ -8,8 +8,13 @@
  * @module
  */
 
-/** A request kind a plugin can implement hello-world's behaviours for (mock answer, rate limit, model suffix). */
-export type PluginKind = "chat" | "text_completion" | "responses" | "embedding";
+import { RUST_ERROR_SUFFIX, RUST_MODEL_SUFFIX, RUST_PLUGIN_NAME } from "../lib/project/_rust_plugin.ts";
+
+/** A request kind Bifrost runs a plugin's LLM hooks for. */
+export type PluginKind = "chat" | "text_completion" | "responses" | "embedding" | "list_models";
+
+/** Every kind, in the order checks meet them. */
+export const PLUGIN_KINDS: readonly PluginKind[] = ["chat", "text_completion", "responses", "embedding", "list_models"];
 
 /** The plugin under test. */
 export interface PluginUnderTest {
@@ -20,9 +25,11 @@ export interface PluginUnderTest {
   /** What its post hook appends to an error's `message`. */
   errorSuffix: string;
   /**
-   * The kinds it implements the behaviours for. A check that needs a kind
-   * not listed is reported as skipped, with the reason, never as passed. The
-   * seed's plugin implements `chat` only.
+   * The kinds it handles: passes through, and implements hello-world's
+   * behaviours for (mock answer, rate limit, model suffix) where they apply.
+   * A check that needs a kind not listed is reported as skipped, with the
+   * reason, never as passed. The seed's plugin handles `chat` only (what it
+   * does with the other kinds, `bifrost-as check` reports).
    */
   kinds: readonly PluginKind[];
 }
@@ -32,5 +39,28 @@ export const HELLO_WORLD: PluginUnderTest = {
   label: "hello-world",
   modelSuffix: " (via assemblyscript-wasm)",
   errorSuffix: " (via assemblyscript plugin)",
-  kinds: ["chat", "text_completion", "responses", "embedding"],
+  kinds: PLUGIN_KINDS,
+};
+
+/** The Rust test plugin (`testdata/rust-plugin/`): Bifrost's Rust example, serde types, chat only. */
+export const RUST_HELLO_WORLD: PluginUnderTest = {
+  label: RUST_PLUGIN_NAME,
+  modelSuffix: RUST_MODEL_SUFFIX,
+  errorSuffix: RUST_ERROR_SUFFIX,
+  kinds: ["chat"],
+};
+
+/** The docs-style AssemblyScript baseline (`bench/baseline/`): `--runtime stub`, typed json-as classes, chat only. */
+export const BASELINE: PluginUnderTest = {
+  label: "hello-world-baseline",
+  modelSuffix: HELLO_WORLD.modelSuffix,
+  errorSuffix: HELLO_WORLD.errorSuffix,
+  kinds: ["chat"],
+};
+
+/** The plugins `deno task e2e --plugin FILE` knows, by the name their `get_name` returns. */
+export const KNOWN_PLUGINS: Readonly<Record<string, PluginUnderTest>> = {
+  "hello-world-wasm-typescript": HELLO_WORLD,
+  [RUST_PLUGIN_NAME]: RUST_HELLO_WORLD,
+  "hello-world-baseline": BASELINE,
 };

@@ -38,17 +38,23 @@ export const DEFAULT_BIFROST_IMAGE = "maximhq/bifrost:v1.3.48";
 /** How the containers reach the mock upstream (its service name). */
 export const COMPOSE_UPSTREAM = "http://upstream:8081";
 
-/** Builds the plugins if needed and writes `build/e2e/` (plugins + config.json). */
-export async function prepare(): Promise<string> {
+/** Where the plugin under test goes, under `build/e2e/` (`/app/data/` in the containers). */
+export const UNDER_TEST_FILE = "plugins/under-test.wasm";
+
+/**
+ * Builds the plugins if needed and writes `build/e2e/` (plugins +
+ * config.json): the plugin under test (`plugin`, a `.wasm` path, or
+ * hello-world), registered under `name`, then the trap plugin.
+ */
+export async function prepare(plugin?: { path: string; name: string }): Promise<string> {
   await Deno.mkdir(`${E2E_DIR}/plugins`, { recursive: true });
-  for (const name of ["hello-world", "trap"] as const) {
-    await Deno.copyFile(await testPlugin(name), `${E2E_DIR}/plugins/${name}.wasm`);
-  }
+  await Deno.copyFile(plugin?.path ?? await testPlugin("hello-world"), `${E2E_DIR}/${UNDER_TEST_FILE}`);
+  await Deno.copyFile(await testPlugin("trap"), `${E2E_DIR}/plugins/trap.wasm`);
   const written = await writeBifrostConfig(E2E_DIR, {
     upstreamUrl: COMPOSE_UPSTREAM,
     appDir: "/app/data",
     plugins: [
-      { name: "hello-world", path: "/app/data/plugins/hello-world.wasm", config: { custom_option: "value" } },
+      { name: plugin?.name ?? "hello-world", path: `/app/data/${UNDER_TEST_FILE}`, config: { custom_option: "value" } },
       { name: "trap-on-demand", path: "/app/data/plugins/trap.wasm" },
     ],
   });

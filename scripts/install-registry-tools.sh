@@ -5,6 +5,7 @@
 # openssl (the token issuer's certificate). Idempotent: installs only what is
 # missing and runs `apt-get update` only when a package is missing.
 set -eu
+. "$(dirname "$0")/_apt_install.sh"
 
 need=""
 command -v docker-registry >/dev/null 2>&1 || need="$need docker-registry"
@@ -12,15 +13,5 @@ command -v skopeo >/dev/null 2>&1 || need="$need skopeo"
 command -v htpasswd >/dev/null 2>&1 || need="$need apache2-utils"
 command -v openssl >/dev/null 2>&1 || need="$need openssl"
 
-if [ -z "$need" ]; then
-  echo "Registry tools already installed"
-  exit 0
-fi
-
-SUDO=""
-if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
 # shellcheck disable=SC2086 # word splitting of the package list is intended
-$SUDO apt-get install -y -qq --no-install-recommends $need
-echo "Installed:$need"
+apt_install "Registry tools" $need

@@ -2,6 +2,7 @@ import { UsageError } from "../../lib/errors.ts";
 import { formatBenchReport } from "../../lib/bench/report.ts";
 import { BENCH_SECTIONS, type BenchSection, FULL, QUICK, runBench } from "../../lib/bench/run.ts";
 import { type Command, flag, printJson, str } from "../_command.ts";
+import { RUST_ERROR_SUFFIX, RUST_MODEL_SUFFIX } from "../../lib/project/_rust_plugin.ts";
 
 export const bench: Command = {
   name: "bench",
@@ -10,13 +11,20 @@ export const bench: Command = {
 Calls pre_hook and post_hook through the conformance host on the seed's
 samples, a 20-message conversation, a 100 KB message and a 50 KB response,
 beside the native floor (JSON.parse, hello-world's change and JSON.stringify
-in plain JS) and, with --baseline, another plugin. Then soaks memory with
+in plain JS) and, with --baseline and --rust, other plugins (the Rust one
+with the seed's suffixes, as 'deno task build:rust' builds it), all timed
+in one interleaved run with the ratios printed. Then soaks memory with
 pre_hook calls under every free policy and reports the .wasm sizes; with
 --gateway, also measures the local gateway under load (loopback only).
 A full run takes a minute or more; --quick takes seconds.`,
   positionals: [{ name: "plugin.wasm", description: "The plugin to measure" }],
   options: {
     baseline: { type: "string", arg: "FILE", description: "A plugin to compare against" },
+    rust: {
+      type: "string",
+      arg: "FILE",
+      description: "A Rust plugin with hello-world's behaviours to compare against (e.g. build/rust-plugin.opt.wasm)",
+    },
     quick: { type: "boolean", description: "Few rounds and calls: seconds, not minutes" },
     gateway: { type: "boolean", description: "Also measure the local gateway (concurrency 1 and 32)" },
     calls: { type: "string", arg: "N", description: "Calls per free policy in the memory soak (default 1000000)" },
@@ -26,6 +34,7 @@ A full run takes a minute or more; --quick takes seconds.`,
     "bifrost-as bench build/hello-world.wasm --quick",
     "bifrost-as bench build/my-plugin.wasm --baseline build/hello-world.wasm --gateway",
     "bifrost-as bench build/my-plugin.wasm --json > bench.json",
+    "bifrost-as bench build/hello-world.wasm --baseline build/baseline.wasm --rust build/rust-plugin.opt.wasm",
   ],
   async run(input) {
     const plugin = input.positionals[0]!;
@@ -36,9 +45,13 @@ A full run takes a minute or more; --quick takes seconds.`,
       throw new UsageError(`Invalid --calls "${calls}": expected a whole number of at least 1`);
     }
     const sections = BENCH_SECTIONS.filter((s: BenchSection) => s !== "gateway" || flag(input, "gateway"));
+    const rust = str(input, "rust");
     const report = await runBench({
       plugin,
       ...(baseline ? { baseline } : {}),
+      ...(rust
+        ? { rust: { path: rust, twin: { modelSuffix: RUST_MODEL_SUFFIX, errorSuffix: RUST_ERROR_SUFFIX } } }
+        : {}),
       sections,
       preset: { ...preset, calls: calls === undefined ? preset.calls : Number(calls) },
       onProgress: (line) => input.io.err(`bench: ${line}`),

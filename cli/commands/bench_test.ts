@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { BenchReport } from "../../lib/bench/report.ts";
 import { testPlugin } from "../../lib/project/_test_plugins.ts";
+import { hasRust, NO_RUST, rustPlugin } from "../../lib/project/_rust_plugin.ts";
 import { runCli } from "../_test_helpers.ts";
 
 Deno.test("cli bench --quick --json measures every input, memory per policy and size", async () => {
@@ -45,4 +46,33 @@ Deno.test("cli bench refuses a bad --calls with exit 2 and a missing plugin with
   assert.equal(missing.code, 1);
   assert.equal(missing.stderr.trim(), 'error: Cannot load plugin "/nonexistent/x.wasm": file not found');
   assert.equal(missing.stdout, "");
+});
+
+Deno.test({
+  name: `cli bench --rust puts the Rust plugin beside ours: costs, ratios, memory per policy, size${
+    hasRust ? "" : ` (ignored: ${NO_RUST})`
+  }`,
+  ignore: !hasRust,
+  fn: async () => {
+    const [plugin, rust] = [await testPlugin("hello-world"), await rustPlugin("optimized")];
+    const r = await runCli(["bench", plugin, "--rust", rust, "--quick", "--calls", "5000", "--json"]);
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout) as BenchReport;
+    assert.equal(report.rust, "hello-world-wasm-rust");
+    for (const row of report.hookCosts!) {
+      assert.ok(row.rust!.medianUs > 0 && row.pluginVsRust === row.plugin.medianUs / row.rust!.medianUs);
+      assert.equal(row.rustVsNative, row.rust!.medianUs / row.native.medianUs);
+    }
+    // The seed's post hook writes every unset Option as null: the first difference from hello-world's answer.
+    assert.match(report.hookCosts!.find((c) => c.input === "post_seed")!.rustDiff!, /: unexpected \(null\)$/);
+    const memory = report.memory!.rust!.results;
+    assert.deepEqual(memory.map((m) => [m.policy, m.flat]), [
+      ["both", true],
+      ["input", false],
+      ["none", false],
+      ["double", false],
+    ]);
+    assert.match(memory[3]!.error!, /trapped in init/);
+    assert.equal(report.size!.rust, (await Deno.stat(rust)).size);
+  },
 });

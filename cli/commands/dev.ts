@@ -2,7 +2,7 @@ import { readBifrostConfig, writeBifrostConfig } from "../../lib/gateway/bifrost
 import { gatewayInputs, startDev } from "../../lib/gateway/dev.ts";
 import { FixtureRecorder } from "../../lib/gateway/fixture_recorder.ts";
 import { UsageError } from "../../lib/errors.ts";
-import { FREE_POLICIES, type FreePolicy } from "../../lib/host/host.ts";
+import { FREE_POLICIES, parseFreePolicy } from "../../lib/host/host.ts";
 import { type Command, flag, intOption, str } from "../_command.ts";
 
 export const dev: Command = {
@@ -63,10 +63,7 @@ key-like strings (sk-..., Bearer ..., cloud and chat-service keys, JWTs).`,
   async run(input) {
     const { io } = input;
     const listenPort = intOption(input, "port", 0, 65535)!;
-    const policy = str(input, "free-policy")! as FreePolicy;
-    if (!FREE_POLICIES.includes(policy)) {
-      throw new UsageError(`Invalid --free-policy "${policy}": expected one of ${FREE_POLICIES.join(", ")}`);
-    }
+    const policy = parseFreePolicy(str(input, "free-policy")!);
     let configPath = str(input, "config");
     const plugin = str(input, "plugin");
     if (!configPath === !plugin) throw new UsageError("Give exactly one of --config FILE or --plugin FILE");

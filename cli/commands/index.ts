@@ -2,6 +2,7 @@
 import type { Command } from "../_command.ts";
 import { bench } from "./bench.ts";
 import { build } from "./build.ts";
+import { check } from "./check.ts";
 import { config } from "./config.ts";
 import { dev } from "./dev.ts";
 import { doctor } from "./doctor.ts";
@@ -21,6 +22,7 @@ export const commands: Command[] = [
   validate,
   test,
   run,
+  check,
   watch,
   dev,
   mockUpstream,

@@ -4,13 +4,22 @@ import {
   type CallStats,
   checkFreePolicies,
   FREE_POLICIES,
-  type FreePolicy,
   type HookCall,
   type HostOptions,
+  parseFreePolicy,
   PluginHost,
 } from "../../lib/host/host.ts";
 import type { BifrostChatResponse, HookInputOf } from "../../lib/host/hook_types.ts";
-import { type Command, type CommandInput, flag, intOption, jsonOption, printJson, str } from "../_command.ts";
+import {
+  type Command,
+  type CommandInput,
+  flag,
+  intOption,
+  jsonOption,
+  printJson,
+  requireFile,
+  str,
+} from "../_command.ts";
 
 const base64 = (text: string) => btoa(String.fromCharCode(...new TextEncoder().encode(text)));
 const CONTEXT = { request_id: "bifrost-as-run" };
@@ -118,7 +127,7 @@ contract; 2 for usage errors.`,
     const text = await readInput(input, hook);
     const options = await hostOptions(input);
     const repeat = intOption(input, "repeat", 1);
-    await readable(path);
+    await requireFile(path);
 
     if (flag(input, "check-free")) return await checkFree(input, path, hook, text, options, repeat);
 
@@ -174,32 +183,18 @@ async function readInput(input: CommandInput, hook: HookName): Promise<string> {
 }
 
 async function hostOptions(input: CommandInput): Promise<HostOptions> {
-  const policy = str(input, "free-policy")!;
-  const freePolicy = FREE_POLICIES.find((p) => p === policy);
-  if (!freePolicy) throw new UsageError(`Unknown free policy "${policy}": expected ${FREE_POLICIES.join(", ")}`);
+  const freePolicy = parseFreePolicy(str(input, "free-policy")!);
   const config = await jsonOption(input, "config");
   const timeoutMs = intOption(input, "timeout", 1);
   const maxMemoryPages = intOption(input, "max-pages", 1, 65536);
   return {
-    freePolicy: freePolicy as FreePolicy,
+    freePolicy,
     strict: !flag(input, "no-strict"),
     onLog: (line) => input.io.err(line),
     ...(config === undefined ? {} : { config }),
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
     ...(maxMemoryPages === undefined ? {} : { maxMemoryPages }),
   };
-}
-
-/** The plugin file must be readable: a wrong path is a usage error, not a broken plugin. */
-async function readable(path: string): Promise<void> {
-  try {
-    const info = await Deno.stat(path);
-    if (info.isDirectory) throw new UsageError(`Cannot read "${path}": it is a directory`);
-  } catch (e) {
-    if (e instanceof UsageError) throw e;
-    const why = e instanceof Deno.errors.NotFound ? "file not found" : (e as Error).message;
-    throw new UsageError(`Cannot read "${path}": ${why}`, { cause: e });
-  }
 }
 
 async function load(path: string, options: HostOptions): Promise<PluginHost> {

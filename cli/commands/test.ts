@@ -1,6 +1,7 @@
 import { buildPlugin, DEFAULT_ENTRY, DEFAULT_OUT } from "../../lib/project/build.ts";
 import { formatFixtureReport, runFixtures } from "../../lib/project/fixtures.ts";
 import { formatReport, validateModule } from "../../lib/wasm/validate.ts";
+import { FREE_POLICIES, parseFreePolicies } from "../../lib/host/host.ts";
 import { type Command, flag, intOption, printJson, str } from "../_command.ts";
 
 export const test: Command = {
@@ -15,7 +16,11 @@ A fixture is fixtures/<hook>/<case>.json: {"input": ..., "config"?: ...,
 "expect": ..., "match"?: "exact" | "partial"}. "partial" ignores object keys
 "expect" does not name. A failure prints a diff: "- path: expected" and
 "+ path: actual" lines. --update rewrites failing (or missing) expectations
-from the plugin's output. Exits 1 when a fixture fails.`,
+from the plugin's output. Exits 1 when a fixture fails.
+
+--free-policy narrows the policies, for a plugin known to need one (a Rust
+plugin's free(ptr, size) traps on a double free): the summary names the
+policies that ran, and 'bifrost-as check' reports the others.`,
   options: {
     entry: { type: "string", arg: "FILE", description: "Plugin entry file", default: DEFAULT_ENTRY },
     out: { type: "string", arg: "FILE", description: "Where the build goes", default: DEFAULT_OUT },
@@ -23,6 +28,11 @@ from the plugin's output. Exits 1 when a fixture fails.`,
     fixtures: { type: "string", arg: "DIR", description: "Fixtures directory", default: "fixtures" },
     update: { type: "boolean", short: "u", description: "Rewrite failing expectations from the output" },
     filter: { type: "string", arg: "TEXT", description: "Only fixtures whose name (hook/case) contains TEXT" },
+    "free-policy": {
+      type: "string",
+      arg: "LIST",
+      description: `Free policies to run under, comma-separated (default: all of ${FREE_POLICIES.join(", ")})`,
+    },
     timeout: {
       type: "string",
       arg: "MS",
@@ -36,6 +46,7 @@ from the plugin's output. Exits 1 when a fixture fails.`,
     "bifrost-as test --entry assembly/my_plugin.ts --out build/my-plugin.wasm",
     "bifrost-as test --plugin build/my-plugin.wasm --filter pre_hook/",
     "bifrost-as test --update",
+    "bifrost-as test --plugin build/rust-plugin.wasm --fixtures testdata/rust-plugin/fixtures --free-policy both,input,none",
   ],
   async run(input) {
     const { io } = input;
@@ -55,10 +66,12 @@ from the plugin's output. Exits 1 when a fixture fails.`,
       plugin = built.path;
     }
     const filter = str(input, "filter");
+    const policies = str(input, "free-policy");
     const report = await runFixtures(plugin, str(input, "fixtures")!, {
       update: flag(input, "update"),
       timeoutMs,
       ...(filter !== undefined ? { filter } : {}),
+      ...(policies !== undefined ? { policies: [...new Set(parseFreePolicies(policies))] } : {}),
     });
     if (json) printJson(io, report);
     else io.out(formatFixtureReport(report));

@@ -1,7 +1,8 @@
 /**
  * Hook cost: µs per call of a plugin's hooks through the conformance host,
  * beside the native floor (hello-world's hook in plain JS, see
- * `native.ts`) and optionally a baseline plugin, on the same input text.
+ * `native.ts`) and optionally rival plugins (the docs-style baseline, the
+ * Rust serde plugin), on the same input text.
  *
  * Contenders run interleaved, round by round (the order rotates), so that
  * drift on a shared machine hits them alike. A round is a batch of calls
@@ -19,7 +20,7 @@ import { type HostOptions, PluginHost, type PluginSource } from "../host/host.ts
 import { abiModule } from "../wasm/_wasm_builder.ts";
 import type { BenchInput } from "./inputs.ts";
 import { jsonDiff } from "./json_diff.ts";
-import { helloWorldOutput, nativeHook } from "./native.ts";
+import { helloWorldOutput, nativeHook, type TwinOptions } from "./native.ts";
 
 /** Per-call cost over the rounds, in µs. */
 export interface CostSummary {
@@ -133,6 +134,15 @@ export async function measure(contenders: readonly Contender[], options: Measure
   return samples.map((s, i) => summarise(s, sizes[i]!));
 }
 
+/**
+ * The plugins measured beside the plugin and the native floor: the
+ * docs-style AssemblyScript `baseline` and the `rust` serde plugin.
+ */
+export type Rival = "baseline" | "rust";
+
+/** Every rival, in the order tables show them. */
+export const RIVALS: readonly Rival[] = ["baseline", "rust"];
+
 /** One input's costs and ratios (medians). */
 export interface HookCostRow {
   input: string;
@@ -142,25 +152,35 @@ export interface HookCostRow {
   native: CostSummary;
   plugin: CostSummary;
   baseline?: CostSummary;
+  rust?: CostSummary;
   /** plugin / native. */
   pluginVsNative: number;
   /** baseline / native. */
   baselineVsNative?: number;
   /** plugin / baseline: below 1 means the plugin is faster. */
   pluginVsBaseline?: number;
+  /** rust / native. */
+  rustVsNative?: number;
+  /** plugin / rust: below 1 means the plugin is faster. */
+  pluginVsRust?: number;
   /** How the output differs from hello-world's (the native twin's) answer; `null` when it is the same. */
   pluginDiff: string | null;
   baselineDiff?: string | null;
+  rustDiff?: string | null;
   /** Times the baseline ran out of memory (and was re-instantiated by the host) while measured. */
   baselineRestarts?: number;
+  rustRestarts?: number;
 }
 
 /** What {@link benchHookCosts} compares. */
 export interface HookCostOptions extends MeasureOptions {
   plugin: PluginSource;
   baseline?: PluginSource;
+  rust?: PluginSource;
+  /** What the Rust plugin's post hook appends, for comparing its outputs with hello-world's. */
+  rustTwin?: TwinOptions;
   inputs: readonly BenchInput[];
-  /** Host options for both plugins (`freePolicy` and so on). */
+  /** Host options for every plugin (`freePolicy` and so on). */
   host?: Omit<HostOptions, "onLog">;
   /** The baseline's memory cap in pages (it never frees). Default 16384 (1 GiB). */
   baselineMaxPages?: number;
@@ -168,26 +188,38 @@ export interface HookCostOptions extends MeasureOptions {
   onInput?: (input: BenchInput) => void;
 }
 
-/** Measures every input; each plugin gets a fresh instance per input. */
+/** Measures every input; each plugin gets a fresh instance per input, and all are timed in one interleaved run. */
 export async function benchHookCosts(options: HookCostOptions): Promise<HookCostRow[]> {
+  const rivals = RIVALS.flatMap((key) => {
+    const source = options[key];
+    if (source === undefined) return [];
+    const maxMemoryPages = key === "baseline" ? options.baselineMaxPages ?? 16384 : undefined;
+    return [{ key, source, maxMemoryPages, twin: key === "rust" ? options.rustTwin ?? {} : {} }];
+  });
   const rows: HookCostRow[] = [];
   for (const input of options.inputs) {
     options.onInput?.(input);
     const plugin = await PluginHost.load(options.plugin, options.host);
-    const baseline = options.baseline === undefined ? undefined : await PluginHost.load(options.baseline, {
-      ...options.host,
-      maxMemoryPages: options.baselineMaxPages ?? 16384,
-    });
+    const hosts: PluginHost[] = [];
     try {
-      const pluginDiff = await outputDiff(plugin, input);
-      const baselineDiff = baseline && await outputDiff(baseline, input);
-      const b = baseline && hostContender("baseline", baseline, input.hook, input.text);
-      const [native, ours, base] = await measure([
+      for (const r of rivals) {
+        hosts.push(
+          await PluginHost.load(r.source, {
+            ...options.host,
+            ...(r.maxMemoryPages === undefined ? {} : { maxMemoryPages: r.maxMemoryPages }),
+          }),
+        );
+      }
+      const pluginDiff = await outputDiff(plugin, input, {});
+      const diffs: (string | null)[] = [];
+      for (const [i, r] of rivals.entries()) diffs.push(await outputDiff(hosts[i]!, input, r.twin));
+      const contenders = rivals.map((r, i) => hostContender(r.key, hosts[i]!, input.hook, input.text));
+      const [native, ours, ...costs] = await measure([
         nativeContender(input.hook, input.text),
         hostContender("plugin", plugin, input.hook, input.text),
-        ...(b ? [b] : []),
+        ...contenders,
       ], options);
-      rows.push({
+      const row: HookCostRow = {
         input: input.id,
         label: input.label,
         hook: input.hook,
@@ -196,28 +228,45 @@ export async function benchHookCosts(options: HookCostOptions): Promise<HookCost
         plugin: ours!,
         pluginVsNative: ours!.medianUs / native!.medianUs,
         pluginDiff,
-        ...(base && b
-          ? {
-            baseline: base,
-            baselineVsNative: base.medianUs / native!.medianUs,
-            pluginVsBaseline: ours!.medianUs / base.medianUs,
-            baselineDiff: baselineDiff ?? null,
-            baselineRestarts: b.restarts,
-          }
-          : {}),
-      });
+      };
+      rivals.forEach((r, i) =>
+        Object.assign(row, rivalColumns(r.key, costs[i]!, native!, ours!, diffs[i]!, contenders[i]!.restarts))
+      );
+      rows.push(row);
     } finally {
       plugin.close();
-      baseline?.close();
+      for (const h of hosts) h.close();
     }
   }
   return rows;
 }
 
-/** How a plugin's output for `input` differs from the native twin's (its own name in place of hello-world's). */
-async function outputDiff(host: PluginHost, input: BenchInput): Promise<string | null> {
+/** A rival's cost, ratios, output difference and restarts, under its key's field names. */
+function rivalColumns(
+  key: Rival,
+  cost: CostSummary,
+  native: CostSummary,
+  ours: CostSummary,
+  diff: string | null,
+  restarts: number,
+): Partial<HookCostRow> {
+  const name = key === "baseline" ? "Baseline" : "Rust";
+  return {
+    [key]: cost,
+    [`${key}VsNative`]: cost.medianUs / native.medianUs,
+    [`pluginVs${name}`]: ours.medianUs / cost.medianUs,
+    [`${key}Diff`]: diff,
+    [`${key}Restarts`]: restarts,
+  };
+}
+
+/**
+ * How a plugin's output for `input` differs from the native twin's (its own
+ * name in place of hello-world's, and `twin`'s suffixes).
+ */
+async function outputDiff(host: PluginHost, input: BenchInput, twin: TwinOptions): Promise<string | null> {
   const { output } = await host.call(input.hook, input.text);
-  return jsonDiff(helloWorldOutput(input.hook, JSON.parse(input.text), { name: host.name }), output) ?? null;
+  return jsonDiff(helloWorldOutput(input.hook, JSON.parse(input.text), { ...twin, name: host.name }), output) ?? null;
 }
 
 /**

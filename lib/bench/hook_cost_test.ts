@@ -4,6 +4,7 @@ import { testPlugin } from "../project/_test_plugins.ts";
 import { abiModule } from "../wasm/_wasm_builder.ts";
 import { benchHookCosts, type Contender, measure, measureHostFloor, percentile, summarise } from "./hook_cost.ts";
 import { BENCH_INPUTS } from "./inputs.ts";
+import { HELLO_WORLD_NAME, nativeHook } from "./native.ts";
 
 const TINY = { rounds: 3, roundMs: 0.2, warmupMs: 1 };
 
@@ -63,4 +64,24 @@ Deno.test("measureHostFloor() times a plugin that only answers a fixed output", 
   const floor = await measureHostFloor(BENCH_INPUTS[0]!.text, '{"context":{}}', TINY);
   assert.equal(floor.rounds, 3);
   assert.ok(floor.minUs > 0 && floor.minUs <= floor.medianUs && floor.medianUs <= floor.p99Us);
+});
+
+Deno.test("benchHookCosts() times the Rust rival in the same run and compares its output with its own suffixes", async () => {
+  const input = BENCH_INPUTS.find((i) => i.id === "post_seed")!;
+  const answer = JSON.parse(nativeHook("post_hook", input.text));
+  answer.response.chat_response.model = "gpt-4 (via rust-wasm)";
+  const rust = abiModule({ name: HELLO_WORLD_NAME, outputs: { post_hook: JSON.stringify(answer) } });
+  const rows = await benchHookCosts({
+    plugin: await testPlugin("hello-world"),
+    rust,
+    rustTwin: { modelSuffix: " (via rust-wasm)" },
+    inputs: [input],
+    ...TINY,
+  });
+  const [row] = rows;
+  assert.equal(row!.rustDiff, null);
+  assert.equal(row!.baseline, undefined);
+  assert.equal(row!.pluginVsRust, row!.plugin.medianUs / row!.rust!.medianUs);
+  assert.equal(row!.rustVsNative, row!.rust!.medianUs / row!.native.medianUs);
+  assert.equal(row!.rustRestarts, 0);
 });

@@ -20,7 +20,7 @@
  * @module
  */
 import type { HookName } from "../wasm/abi.ts";
-import { PluginMemoryError } from "../errors.ts";
+import { PluginError, PluginMemoryError } from "../errors.ts";
 import { FREE_POLICIES, type FreePolicy, type HostOptions, PluginHost, type PluginSource } from "../host/host.ts";
 
 /** What to soak. */
@@ -75,14 +75,11 @@ const PAGE = 65536;
 /** Soaks `source` under each policy; see the module documentation. */
 export async function soakMemory(source: PluginSource, options: SoakOptions): Promise<SoakResult[]> {
   const bytes = source instanceof Uint8Array ? source : await Deno.readFile(source);
+  const label = source instanceof Uint8Array ? "(bytes)" : String(source).replace(/^.*\//, "");
   const warmupCalls = Math.max(1, Math.floor(options.calls * (options.warmup ?? 0.1)));
   const results: SoakResult[] = [];
   for (const policy of options.policies ?? FREE_POLICIES) {
-    const host = await PluginHost.load(bytes, {
-      ...options.host,
-      freePolicy: policy,
-      ...(options.maxMemoryPages === undefined ? {} : { maxMemoryPages: options.maxMemoryPages }),
-    });
+    let host: PluginHost | undefined;
     const started = performance.now();
     let pagesAtStart = 0;
     let pagesAfterWarmup = 0;
@@ -94,6 +91,13 @@ export async function soakMemory(source: PluginSource, options: SoakOptions): Pr
     let outOfMemoryAt: number | undefined;
     let error: string | undefined;
     try {
+      // Loading frees init's config buffer: a plugin can fail under a policy before its first call.
+      host = await PluginHost.load(bytes, {
+        label,
+        ...options.host,
+        freePolicy: policy,
+        ...(options.maxMemoryPages === undefined ? {} : { maxMemoryPages: options.maxMemoryPages }),
+      });
       while (calls < options.calls) {
         const { stats } = await host.call(options.hook, options.input);
         if (calls++ === 0) pagesAtStart = pagesAfterWarmup = stats.pagesBefore;
@@ -106,13 +110,15 @@ export async function soakMemory(source: PluginSource, options: SoakOptions): Pr
         }
       }
     } catch (e) {
-      if (e instanceof PluginMemoryError) outOfMemoryAt = calls + 1;
-      else error = (e as Error).message;
-      high = Math.max(high, options.maxMemoryPages ?? 0);
+      if (e instanceof PluginMemoryError) {
+        outOfMemoryAt = calls + 1;
+        high = Math.max(high, options.maxMemoryPages ?? 0);
+      } else if (e instanceof PluginError) error = e.message;
+      else throw e;
     } finally {
-      host.close();
+      host?.close();
     }
-    if (samples.at(-1)?.calls !== calls) samples.push({ calls, pages });
+    if (calls > 0 && samples.at(-1)?.calls !== calls) samples.push({ calls, pages });
     const grew = calls > warmupCalls ? high - pagesAfterWarmup : high - pagesAtStart;
     const over = calls > warmupCalls ? calls - warmupCalls : calls;
     const result: SoakResult = {

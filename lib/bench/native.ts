@@ -39,10 +39,14 @@ type Json = Record<string, unknown>;
 
 const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** Options of {@link helloWorldOutput}. */
+/** Options of {@link helloWorldOutput}: another plugin with hello-world's behaviours. */
 export interface TwinOptions {
   /** The name written into the context by pre_hook. Default {@link HELLO_WORLD_NAME}. */
   name?: string;
+  /** What post_hook appends to a response's model. Default {@link MODEL_SUFFIX}. */
+  modelSuffix?: string;
+  /** What post_hook appends to an error's message. Default {@link ERROR_SUFFIX}. */
+  errorSuffix?: string;
 }
 
 /**
@@ -65,7 +69,7 @@ export function helloWorldOutput(hook: HookName, input: unknown, options: TwinOp
     case "pre_hook":
       return preHook(i, context, options.name ?? HELLO_WORLD_NAME);
     case "post_hook":
-      return postHook(i, context);
+      return postHook(i, context, options);
   }
 }
 
@@ -135,13 +139,13 @@ function preHook(input: Json, context: Json, name: string): Json {
   return output;
 }
 
-function postHook(input: Json, context: Json): Json {
+function postHook(input: Json, context: Json, options: TwinOptions): Json {
   context.post_hook_completed = true;
   const output: Json = { context, response: null, error: null, has_error: false, hook_error: "" };
   if (input.has_error === true) {
     const error = input.error as Json;
     const field = isObject(error.error) ? error.error : (error.error = {}) as Json;
-    field.message = (typeof field.message === "string" ? field.message : "") + ERROR_SUFFIX;
+    field.message = (typeof field.message === "string" ? field.message : "") + (options.errorSuffix ?? ERROR_SUFFIX);
     output.error = error;
     output.has_error = true;
     return output;
@@ -149,7 +153,7 @@ function postHook(input: Json, context: Json): Json {
   if (!isObject(input.response)) return output;
   const { kind, body } = responseKindOf(input.response);
   if (kind === "unknown" || kind === "list_models") return output;
-  body.model = (typeof body.model === "string" ? body.model : "") + MODEL_SUFFIX;
+  body.model = (typeof body.model === "string" ? body.model : "") + (options.modelSuffix ?? MODEL_SUFFIX);
   output.response = input.response;
   return output;
 }

@@ -16,7 +16,7 @@
  * @module
  */
 import type { GatewayRow } from "./gateway_load.ts";
-import type { CostSummary, HookCostRow } from "./hook_cost.ts";
+import { type CostSummary, type HookCostRow, RIVALS } from "./hook_cost.ts";
 import { TARGET_INPUTS } from "./inputs.ts";
 import type { SoakResult } from "./memory.ts";
 
@@ -56,11 +56,15 @@ export interface BenchReport {
   /** Plugin names, for headings. */
   plugin?: string;
   baseline?: string;
+  rust?: string;
+  /** Why the Rust plugin was not measured (its toolchain is missing, say). */
+  rustUnavailable?: string;
   hookCosts?: HookCostRow[];
   /** The host's own per-call cost (see `measureHostFloor`). */
   hostFloor?: CostSummary;
-  memory?: { plugin?: MemorySection; baseline?: MemorySection };
-  size?: { plugin: number; baseline?: number };
+  memory?: { plugin?: MemorySection; baseline?: MemorySection; rust?: MemorySection };
+  /** Bytes: `rust` is the Rust plugin as measured (after wasm-opt), `rustRaw` its plain cargo build. */
+  size?: { plugin: number; baseline?: number; rust?: number; rustRaw?: number };
   gateway?: { durationMs: number; rows: GatewayRow[] };
   build?: BuildTimes;
 }
@@ -108,6 +112,14 @@ export function checkTargets(report: BenchReport): TargetCheck[] {
       });
     }
   }
+  for (const row of report.hookCosts ?? []) {
+    if (row.pluginVsRust === undefined || !row.rust) continue;
+    checks.push({
+      target: `${row.label}: at or below the Rust plugin`,
+      measured: `${ratio(row.pluginVsRust)} of Rust (${us(row.plugin.medianUs)} vs ${us(row.rust.medianUs)} µs)`,
+      met: row.pluginVsRust <= 1,
+    });
+  }
   const soak = report.memory?.plugin;
   if (soak) {
     const grown = soak.results.filter((r) => !r.flat).map((r) => r.policy);
@@ -126,13 +138,13 @@ export function checkTargets(report: BenchReport): TargetCheck[] {
       met: grows,
     });
   }
-  if (report.size?.baseline !== undefined) {
+  for (const [key, target] of [["baseline", "the baseline"], ["rust", "the Rust plugin with wasm-opt"]] as const) {
+    const theirs = report.size?.[key];
+    if (theirs === undefined) continue;
     checks.push({
-      target: "Size no larger than the baseline",
-      measured: `${count(report.size.plugin)} vs ${count(report.size.baseline)} bytes (${
-        ratio(report.size.plugin / report.size.baseline)
-      })`,
-      met: report.size.plugin <= report.size.baseline,
+      target: `Size no larger than ${target}`,
+      measured: `${count(report.size!.plugin)} vs ${count(theirs)} bytes (${ratio(report.size!.plugin / theirs)})`,
+      met: report.size!.plugin <= theirs,
     });
   }
   return checks;
@@ -157,6 +169,7 @@ function verdict(r: SoakResult): string {
 /** The report as Markdown. */
 export function formatBenchReport(report: BenchReport): string {
   const out: string[] = [];
+  if (report.rustUnavailable) out.push(`The Rust plugin was not measured: ${report.rustUnavailable}.`);
   if (report.hookCosts?.length) out.push(hookCostSection(report));
   const targets = checkTargets(report);
   if (targets.length) {
@@ -167,10 +180,15 @@ export function formatBenchReport(report: BenchReport): string {
       ),
     );
   }
-  if (report.memory?.plugin || report.memory?.baseline) out.push(memorySection(report));
+  if (report.memory && Object.values(report.memory).some((m) => m)) out.push(memorySection(report));
   if (report.size) {
-    const rows = [["plugin", count(report.size.plugin)]];
-    if (report.size.baseline !== undefined) rows.push(["baseline", count(report.size.baseline)]);
+    const sizes: [string, number | undefined][] = [
+      ["plugin", report.size.plugin],
+      ["baseline", report.size.baseline],
+      ["rust (cargo build --release, then wasm-opt -O3)", report.size.rust],
+      ["rust (cargo build --release)", report.size.rustRaw],
+    ];
+    const rows = sizes.filter(([, n]) => n !== undefined).map(([what, n]) => [what, count(n!)]);
     out.push("### Size (release .wasm)\n\n" + table(["", "bytes"], rows));
   }
   if (report.gateway) out.push(gatewaySection(report.gateway));
@@ -181,31 +199,37 @@ export function formatBenchReport(report: BenchReport): string {
 
 function hookCostSection(report: BenchReport): string {
   const rows = report.hookCosts!;
-  const withBaseline = rows.some((r) => r.baseline);
+  const rivals = RIVALS.filter((k) => rows.some((r) => r[k]));
   const spread = (c: CostSummary) => `${us(c.medianUs)} (${us(c.minUs)}–${us(c.p99Us)})`;
-  const header = ["input", "bytes", "native JS", ...(withBaseline ? ["baseline"] : []), "plugin", "plugin/native"];
-  if (withBaseline) header.push("baseline/native", "plugin/baseline");
+  const maybe = (x: number | undefined) => x === undefined ? "–" : ratio(x);
+  const header = [
+    "input",
+    "bytes",
+    "native JS",
+    ...rivals,
+    "plugin",
+    "plugin/native",
+    ...rivals.map((k) => `${k}/native`),
+    ...rivals.map((k) => `plugin/${k}`),
+  ];
   const body = rows.map((r) => [
     r.label,
     count(r.inputBytes),
     spread(r.native),
-    ...(withBaseline ? [r.baseline ? spread(r.baseline) : "–"] : []),
+    ...rivals.map((k) => r[k] ? spread(r[k]!) : "–"),
     spread(r.plugin),
     ratio(r.pluginVsNative),
-    ...(withBaseline
-      ? [
-        r.baselineVsNative === undefined ? "–" : ratio(r.baselineVsNative),
-        r.pluginVsBaseline === undefined ? "–" : ratio(r.pluginVsBaseline),
-      ]
-      : []),
+    ...rivals.map((k) => maybe(k === "baseline" ? r.baselineVsNative : r.rustVsNative)),
+    ...rivals.map((k) => maybe(k === "baseline" ? r.pluginVsBaseline : r.pluginVsRust)),
   ]);
   const first = rows[0]!;
   const lines = [
     "### Hook cost",
     "",
-    `µs per call, median (min–p99) over ${first.plugin.rounds} rounds; plugins through the conformance host ` +
-    "(malloc, input copy, hook, frees, output read), the native floor as `JSON.parse` + the hook's change + " +
-    "`JSON.stringify` in plain JS.",
+    `µs per call, median (min–p99) over ${first.plugin.rounds} rounds, every contender interleaved in one run; ` +
+    "plugins through the conformance host (malloc, input copy, hook, frees, output read), the native floor as " +
+    "`JSON.parse` + the hook's change + `JSON.stringify` in plain JS." +
+    (rivals.length ? ` Rivals: ${rivals.map((k) => `${k} (${report[k] ?? k})`).join(", ")}.` : ""),
     "",
     table(header, body),
   ];
@@ -218,28 +242,33 @@ function hookCostSection(report: BenchReport): string {
   }
   const diffs = rows.flatMap((r) => [
     ...(r.pluginDiff ? [`plugin on "${r.label}": ${r.pluginDiff}`] : []),
-    ...(r.baselineDiff ? [`baseline on "${r.label}": ${r.baselineDiff}`] : []),
+    ...rivals.flatMap((k) => {
+      const d = k === "baseline" ? r.baselineDiff : r.rustDiff;
+      return d ? [`${k} on "${r.label}": ${d}`] : [];
+    }),
   ]);
   lines.push(
     "",
     diffs.length
-      ? "Outputs that differ from hello-world's answer (JSON-equal comparison):\n\n" +
-        diffs.map((d) => `- ${d}`).join("\n")
+      ? "Outputs that differ from hello-world's answer (JSON-equal comparison, each plugin's own name and " +
+        "suffixes; the first difference):\n\n" + diffs.map((d) => `- ${d}`).join("\n")
       : "Every output is JSON-equal to hello-world's answer.",
   );
-  const restarts = rows.reduce((n, r) => n + (r.baselineRestarts ?? 0), 0);
-  if (restarts) lines.push("", `The baseline ran out of memory ${restarts} times while measured (re-instantiated).`);
+  for (const k of rivals) {
+    const restarts = rows.reduce((n, r) => n + ((k === "baseline" ? r.baselineRestarts : r.rustRestarts) ?? 0), 0);
+    if (restarts) lines.push("", `The ${k} ran out of memory ${restarts} times while measured (re-instantiated).`);
+  }
   return lines.join("\n");
 }
 
 function memorySection(report: BenchReport): string {
-  const sections = [report.memory?.plugin, report.memory?.baseline];
-  const names = [report.plugin ?? "plugin", report.baseline ?? "baseline"];
+  const sections = [report.memory?.plugin, report.memory?.baseline, report.memory?.rust];
+  const names = [report.plugin ?? "plugin", report.baseline ?? "baseline", report.rust ?? "rust"];
   const rows: string[][] = [];
   let note = "";
   sections.forEach((s, i) => {
     if (!s) return;
-    if (s.maxMemoryPages !== undefined) note = ` The baseline runs under a ${s.maxMemoryPages}-page cap.`;
+    if (s.maxMemoryPages !== undefined) note = ` The rivals run under a ${s.maxMemoryPages}-page cap.`;
     for (const r of s.results) {
       rows.push([
         names[i]!,
@@ -248,7 +277,7 @@ function memorySection(report: BenchReport): string {
         String(r.pagesAtStart),
         String(r.pagesAfterWarmup),
         String(r.highWaterPages),
-        r.samples.map((x) => `${short(x.calls)}: ${x.pages}`).join(", "),
+        r.samples.map((x) => `${short(x.calls)}: ${x.pages}`).join(", ") || "–",
         verdict(r),
       ]);
     }

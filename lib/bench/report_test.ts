@@ -124,3 +124,47 @@ Deno.test("formatBenchReport() leaves out what was not measured", () => {
   const text = formatBenchReport({ size: { plugin: 10 } });
   assert.equal(text, "### Size (release .wasm)\n\n|  | bytes |\n| --- | --- |\n| plugin | 10 |\n");
 });
+
+Deno.test("the Rust plugin gets its columns, ratios, targets (at or below it, size) and memory rows", () => {
+  const rows = REPORT.hookCosts!.map((r, i) => ({
+    ...r,
+    rust: cost([4, 60, 80][i]!),
+    rustVsNative: [4, 60, 80][i]! / r.native.medianUs,
+    pluginVsRust: r.plugin.medianUs / [4, 60, 80][i]!,
+    rustDiff: null,
+    rustRestarts: 0,
+  }));
+  const report: BenchReport = {
+    ...REPORT,
+    rust: "rusty",
+    hookCosts: rows,
+    memory: { ...REPORT.memory, rust: { ...REPORT.memory!.baseline!, results: [soak("none", false)] } },
+    size: { plugin: 50_000, baseline: 150_000, rust: 270_000, rustRaw: 350_000 },
+  };
+  const targets = checkTargets(report).map((c) => [c.target, c.met]);
+  assert.deepEqual(targets.filter(([t]) => /Rust/.test(String(t))), [
+    ["pre_hook, pre_seed: at or below the Rust plugin", true],
+    ["pre_hook, pre_20x1k: at or below the Rust plugin", false],
+    ["pre_hook, pre_100k: at or below the Rust plugin", true],
+    ["Size no larger than the Rust plugin with wasm-opt", true],
+  ]);
+  const text = formatBenchReport(report);
+  assert.match(
+    text,
+    /\| input \| bytes \| native JS \| baseline \| rust \| plugin \| plugin\/native \| baseline\/native \| rust\/native \| plugin\/baseline \| plugin\/rust \|/,
+  );
+  assert.match(
+    text,
+    /\| pre_hook, pre_seed \| 1,234 \| 2\.00 .* \| 10\.0 .* \| 4\.00 .* \| 3\.00 .* \| 1\.50x \| 5\.00x \| 2\.00x \| 0\.30x \| 0\.75x \|/,
+  );
+  assert.match(
+    text,
+    /\| pre_hook, pre_20x1k: at or below the Rust plugin \| 1\.67x of Rust \(100 vs 60\.0 µs\) \| \*\*no\*\* \|/,
+  );
+  assert.match(text, /\| rusty \| none \| 72 \|/);
+  assert.match(
+    text,
+    /\| rust \(cargo build --release, then wasm-opt -O3\) \| 270,000 \|\n\| rust \(cargo build --release\) \| 350,000 \|/,
+  );
+  assert.match(formatBenchReport({ rustUnavailable: "no cargo" }), /^The Rust plugin was not measured: no cargo\.$/m);
+});

@@ -1,8 +1,9 @@
 /**
- * One benchmark run of a plugin (and optionally a baseline plugin): hook
- * cost against the native floor, the host's own floor, memory under every
- * free policy, size and gateway load, each section optional. Shared by
- * `bifrost-as bench` and `deno task bench`.
+ * One benchmark run of a plugin (and optionally its rivals: the docs-style
+ * baseline and the Rust serde plugin): hook cost against the native floor,
+ * the host's own floor, memory under every free policy, size and gateway
+ * load, each section optional. Shared by `bifrost-as bench` and
+ * `deno task bench`.
  *
  * @module
  */
@@ -12,6 +13,7 @@ import { benchHookCosts, measureHostFloor, type MeasureOptions } from "./hook_co
 import { BENCH_INPUTS, SEED_PRE_HOOK } from "./inputs.ts";
 import { soakMemory } from "./memory.ts";
 import { type BenchReport, machineInfo } from "./report.ts";
+import type { TwinOptions } from "./native.ts";
 
 /** The parts of a run. */
 export type BenchSection = "cost" | "memory" | "size" | "gateway";
@@ -44,9 +46,13 @@ export const QUICK: BenchPreset = {
 export interface RunBenchOptions {
   plugin: string;
   baseline?: string;
+  /** The Rust serde plugin to measure (its wasm-opt'd build); `raw` is its plain cargo build, for size. */
+  rust?: { path: string; raw?: string; twin?: TwinOptions };
+  /** Why the Rust plugin is not measured, for the report (the toolchain is missing, say). */
+  rustUnavailable?: string;
   sections?: readonly BenchSection[];
   preset?: BenchPreset;
-  /** The baseline's memory cap in pages (it never frees). Default 16384 (1 GiB). */
+  /** The rivals' memory cap in pages (the baseline never frees). Default 16384 (1 GiB). */
   baselineMaxPages?: number;
   /** Progress lines (for stderr). */
   onProgress?: (line: string) => void;
@@ -63,12 +69,15 @@ export async function runBench(options: RunBenchOptions): Promise<BenchReport> {
     machine: machineInfo(),
     plugin: await pluginName(options.plugin),
     ...(options.baseline ? { baseline: await pluginName(options.baseline) } : {}),
+    ...(options.rust ? { rust: await pluginName(options.rust.path) } : {}),
+    ...(options.rustUnavailable ? { rustUnavailable: options.rustUnavailable } : {}),
   };
 
   if (sections.has("cost")) {
     report.hookCosts = await benchHookCosts({
       plugin: options.plugin,
       ...(options.baseline ? { baseline: options.baseline } : {}),
+      ...(options.rust ? { rust: options.rust.path, rustTwin: options.rust.twin ?? {} } : {}),
       inputs: BENCH_INPUTS,
       ...preset.cost,
       onInput: (i) => log(`hook cost: ${i.label}`),
@@ -95,25 +104,30 @@ export async function runBench(options: RunBenchOptions): Promise<BenchReport> {
         }),
       },
     };
-    if (options.baseline) {
-      report.memory.baseline = {
+    // The rivals run under the same page cap: the baseline never frees, the Rust plugin leaks what is not freed.
+    for (const [key, path] of [["baseline", options.baseline], ["rust", options.rust?.path]] as const) {
+      if (!path) continue;
+      report.memory[key] = {
         ...what,
         maxMemoryPages: baselineMaxPages,
-        results: await soakMemory(options.baseline, {
+        results: await soakMemory(path, {
           hook: "pre_hook",
           input,
           calls: preset.calls,
           maxMemoryPages: baselineMaxPages,
-          onPolicy: (r) => log(`memory: ${report.baseline} under "${r.policy}": ${r.highWaterPages} pages`),
+          onPolicy: (r) => log(`memory: ${report[key]} under "${r.policy}": ${r.highWaterPages} pages`),
         }),
       };
     }
   }
 
   if (sections.has("size")) {
+    const size = async (path: string) => (await Deno.stat(path)).size;
     report.size = {
-      plugin: (await Deno.stat(options.plugin)).size,
-      ...(options.baseline ? { baseline: (await Deno.stat(options.baseline)).size } : {}),
+      plugin: await size(options.plugin),
+      ...(options.baseline ? { baseline: await size(options.baseline) } : {}),
+      ...(options.rust ? { rust: await size(options.rust.path) } : {}),
+      ...(options.rust?.raw ? { rustRaw: await size(options.rust.raw) } : {}),
     };
   }
 

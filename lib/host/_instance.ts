@@ -21,6 +21,7 @@ import {
   type TrapKind,
 } from "../errors.ts";
 import { createWasi, ProcExit, type WasiShim } from "./_wasi.ts";
+import { demangle } from "../wasm/_demangle.ts";
 import type { CallStats, FreePolicy } from "./host.ts";
 
 /** Everything needed to (re-)instantiate a plugin. */
@@ -376,7 +377,7 @@ function trapError(
 }
 
 /**
- * The wasm function at the top of a trap's stack. Deno's own stack text
+ * The wasm function at the top of a trap's stack (Rust names demangled). Deno's own stack text
  * misprints wasm function indices, so the frames are read through V8's
  * structured stack (`prepareStackTrace`), installed only while this
  * error's stack is first formatted.
@@ -389,7 +390,7 @@ function trappedFunction(e: Error, names: Map<number, string>): string | undefin
     for (const f of frames) {
       const m = String(f).match(/wasm-function\[(\d+)\]/);
       if (!m) continue;
-      found = f.getFunctionName() ?? names.get(Number(m[1])) ?? `wasm-function[${m[1]}]`;
+      found = demangle(f.getFunctionName() ?? names.get(Number(m[1])) ?? `wasm-function[${m[1]}]`);
       break;
     }
     return [String(err), ...frames.map((f) => `    at ${f}`)].join("\n");

@@ -24,6 +24,8 @@
  * - A 0 return: in strict mode an error; otherwise the host answers the
  *   hook's pass-through output (`returnedZero` is set). Contract violations:
  *   errors in strict mode, logged notes otherwise.
+ * - Memory that doubles since load (and doubles again...) is noted in the
+ *   log: a plugin that keeps growing runs out in a long-lived instance.
  *
  * @example
  * ```ts
@@ -55,7 +57,7 @@
  * @module
  */
 import { HOOK_NAMES, type HookName, importProblem } from "../wasm/abi.ts";
-import { PluginContractError, PluginError } from "../errors.ts";
+import { PluginContractError, PluginError, UsageError } from "../errors.ts";
 import type { HookInputOf, HookOutputOf } from "./hook_types.ts";
 import { checkOutput, passThrough } from "./_contract.ts";
 import { type Backend, InlineBackend, type Prepared, ProcessBackend } from "./_backend.ts";
@@ -71,6 +73,38 @@ export type FreePolicy = "both" | "input" | "none" | "double";
 
 /** Every free policy, in the order reports list them. */
 export const FREE_POLICIES: readonly FreePolicy[] = ["both", "input", "none", "double"];
+
+/**
+ * Checks a free policy name, e.g. from the command line. Throws
+ * `UsageError` for anything but {@link FREE_POLICIES}.
+ *
+ * @example
+ * ```ts
+ * import { parseFreePolicy } from "./host.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(parseFreePolicy("none"), "none");
+ * assert.throws(() => parseFreePolicy("some"), { message: 'Unknown free policy "some": expected both, input, none, double' });
+ * ```
+ */
+export function parseFreePolicy(value: string): FreePolicy {
+  const found = FREE_POLICIES.find((p) => p === value.trim());
+  if (!found) throw new UsageError(`Unknown free policy "${value}": expected ${FREE_POLICIES.join(", ")}`);
+  return found;
+}
+
+/**
+ * A comma-separated list of free policies, each checked by {@link parseFreePolicy}.
+ *
+ * @example
+ * ```ts
+ * import { parseFreePolicies } from "./host.ts";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(parseFreePolicies("both, none"), ["both", "none"]);
+ * ```
+ */
+export function parseFreePolicies(value: string): FreePolicy[] {
+  return value.split(",").map(parseFreePolicy);
+}
 
 /** Options of {@link PluginHost.load}. */
 export interface HostOptions {
@@ -90,6 +124,8 @@ export interface HostOptions {
   maxMemoryPages?: number;
   /** Plugin logs (stdout and stderr lines) and host notes (prefixed `host: `). */
   onLog?: (line: string) => void;
+  /** Names the plugin in messages until `get_name` answers. Default: the file name (`(bytes)` for bytes). */
+  label?: string;
 }
 
 /** Measurements of one call. */
@@ -130,12 +166,18 @@ export class PluginHost {
   readonly #strict: boolean;
   readonly #log: (line: string) => void;
   #highWater: number;
+  readonly #loadPages: number;
+  /** The memory size (pages) whose crossing is noted next: each doubling since load. */
+  #noteAt: number;
+  #calls = 0;
 
   private constructor(backend: Backend, strict: boolean, log: (line: string) => void) {
     this.#backend = backend;
     this.#strict = strict;
     this.#log = log;
     this.#highWater = backend.pages;
+    this.#loadPages = backend.pages;
+    this.#noteAt = Math.max(2, backend.pages * 2);
   }
 
   /**
@@ -145,7 +187,9 @@ export class PluginHost {
    * module.
    */
   static async load(source: PluginSource, options: HostOptions = {}): Promise<PluginHost> {
-    const { bytes, label } = await readSource(source);
+    const read = await readSource(source);
+    const { bytes } = read;
+    const label = options.label ?? read.label;
     const strict = options.strict ?? true;
     const log = options.onLog ?? (() => {});
     const prepared = prepare(bytes, label, options, strict);
@@ -218,6 +262,8 @@ export class PluginHost {
     const text = typeof input === "string" ? input : JSON.stringify(input);
     const result = await this.#backend.call(hook, text);
     this.#highWater = Math.max(this.#highWater, result.stats.pagesBefore, result.stats.pagesAfter);
+    this.#calls++;
+    if (this.#highWater >= this.#noteAt) this.#noteGrowth();
     const stats = { ...result.stats, highWaterPages: this.#highWater };
     if (result.text === null) {
       const what = "returned 0: Bifrost's handling of a 0 return is unknown";
@@ -228,6 +274,17 @@ export class PluginHost {
       return { output: passThrough(hook, parseOrUndefined(text)) as T, raw: "", stats, returnedZero: true };
     }
     return { output: this.#checked(hook, result.text) as T, raw: result.text, stats, returnedZero: false };
+  }
+
+  /** Notes memory that has doubled since load (again): in a long-lived instance, steady growth runs out. */
+  #noteGrowth(): void {
+    const pages = this.#highWater;
+    this.#log(
+      `host: memory has grown to ${pages} pages (${(pages / 16).toFixed(1)} MiB) in ${this.#calls} ` +
+        `call${this.#calls === 1 ? "" : "s"}, from ${this.#loadPages} at load; if it keeps growing, the plugin runs ` +
+        "out of memory in a long-lived instance ('bifrost-as check' shows under which free policies it stays bounded)",
+    );
+    while (this.#noteAt <= pages) this.#noteAt *= 2;
   }
 
   /** Parses and checks an output against the hook's contract. */
@@ -387,8 +444,10 @@ export interface PolicyReport {
 /**
  * Calls `hook` `calls` times (default 400) under each free policy, each on a
  * fresh instance, and reports whether memory stays flat after the first
- * half. The input is padded with trailing spaces to `inputBytes` (default
- * 16 KiB) so that a leaked buffer shows up as pages within a few calls.
+ * half. The input is padded to `inputBytes` (default 16 KiB), half of it as
+ * a context value (`bifrost_as_padding`, which plugins echo into their
+ * output) and the rest as trailing spaces, so that a leaked input or output
+ * buffer shows up as pages within a few calls.
  * Flags a plugin bounded under only one policy (Bifrost's is unknown),
  * under none, or that fails under one.
  *
@@ -410,26 +469,29 @@ export async function checkFreePolicies(
   input: unknown,
   options: HostOptions & { calls?: number; inputBytes?: number } = {},
 ): Promise<PolicyReport> {
-  const { bytes } = await readSource(source);
+  const { bytes, label } = await readSource(source);
   const calls = Math.max(2, options.calls ?? 400);
   const { calls: _, inputBytes, ...hostOptions } = options;
   const text = padded(typeof input === "string" ? input : JSON.stringify(input), inputBytes ?? 16384);
   const results: PolicyResult[] = [];
   for (const policy of FREE_POLICIES) {
-    const host = await PluginHost.load(bytes, { ...hostOptions, freePolicy: policy });
+    let host: PluginHost | undefined;
     let warm = 0;
     let end = 0;
     let error: string | undefined;
     try {
+      // Loading frees init's config buffer, so a plugin can fail under a policy before its first hook call.
+      host = await PluginHost.load(bytes, { label, ...hostOptions, freePolicy: policy });
       for (let i = 0; i < calls; i++) {
         const { stats } = await host.call(hook, text);
         if (i === Math.floor(calls / 2) - 1) warm = stats.pagesAfter;
         end = stats.pagesAfter;
       }
     } catch (e) {
-      error = (e as Error).message;
+      if (!(e instanceof PluginError)) throw e;
+      error = e.message;
     } finally {
-      host.close();
+      host?.close();
     }
     results.push({
       policy,
@@ -458,8 +520,24 @@ export async function checkFreePolicies(
   return { hook, calls, results, boundedUnder, flags };
 }
 
-/** Pads JSON text with trailing spaces to `size` bytes, so growth per call shows up in pages sooner. */
-function padded(text: string, size: number | undefined): string {
-  const n = size === undefined ? 0 : size - encoder.encode(text).length;
-  return n > 0 ? text + " ".repeat(n) : text;
+/**
+ * Pads a hook input to `size` bytes, half in a context value (echoed into
+ * the output) when the input has a context object, the rest as trailing
+ * spaces, so that growth per call shows up in pages sooner.
+ */
+function padded(text: string, size: number): string {
+  let out = text;
+  try {
+    const value = JSON.parse(text);
+    if (isObject(value) && isObject(value.context)) {
+      value.context.bifrost_as_padding = "x".repeat(Math.floor(size / 2));
+      out = JSON.stringify(value);
+    }
+  } catch { /* not JSON: spaces only */ }
+  const n = size - encoder.encode(out).length;
+  return n > 0 ? out + " ".repeat(n) : out;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
 }

@@ -15,11 +15,30 @@ export type MatchMode = "exact" | "partial";
 
 const MAX_VALUE_CHARS = 160;
 
+/** One difference: a value `expected` has and `actual` lacks, one only `actual` has, or one that changed. */
+export interface JsonDifference {
+  kind: "missing" | "added" | "changed";
+  /** As in JavaScript, `""` for the whole value. */
+  path: string;
+  expected?: unknown;
+  actual?: unknown;
+}
+
+/** How `actual` differs from `expected`, one entry per path; none when it matches. */
+export function jsonDifferences(expected: unknown, actual: unknown, mode: MatchMode): JsonDifference[] {
+  const out: JsonDifference[] = [];
+  walk(expected, actual, "", mode, out);
+  return out;
+}
+
 /** Lines describing how `actual` differs from `expected`; none when it matches. */
 export function diffJson(expected: unknown, actual: unknown, mode: MatchMode): string[] {
-  const lines: string[] = [];
-  walk(expected, actual, "", mode, lines);
-  return lines;
+  return jsonDifferences(expected, actual, mode).flatMap((d) => {
+    const at = d.path || "(the whole value)";
+    if (d.kind === "missing") return [`- ${at}: ${show(d.expected)}`];
+    if (d.kind === "added") return [`+ ${at}: ${show(d.actual)}`];
+    return [`- ${at}: ${show(d.expected)}`, `+ ${at}: ${show(d.actual)}`];
+  });
 }
 
 /**
@@ -41,16 +60,16 @@ export function projectOnto(expected: unknown, actual: unknown): unknown {
   return actual;
 }
 
-function walk(expected: unknown, actual: unknown, path: string, mode: MatchMode, lines: string[]): void {
+function walk(expected: unknown, actual: unknown, path: string, mode: MatchMode, out: JsonDifference[]): void {
   if (isObject(expected) && isObject(actual)) {
     for (const key of Object.keys(expected)) {
       const at = join(path, key);
-      if (Object.hasOwn(actual, key)) walk(expected[key], actual[key], at, mode, lines);
-      else lines.push(`- ${at}: ${show(expected[key])}`);
+      if (Object.hasOwn(actual, key)) walk(expected[key], actual[key], at, mode, out);
+      else out.push({ kind: "missing", path: at, expected: expected[key] });
     }
     if (mode === "exact") {
       for (const key of Object.keys(actual)) {
-        if (!Object.hasOwn(expected, key)) lines.push(`+ ${join(path, key)}: ${show(actual[key])}`);
+        if (!Object.hasOwn(expected, key)) out.push({ kind: "added", path: join(path, key), actual: actual[key] });
       }
     }
     return;
@@ -59,15 +78,13 @@ function walk(expected: unknown, actual: unknown, path: string, mode: MatchMode,
     const n = Math.max(expected.length, actual.length);
     for (let i = 0; i < n; i++) {
       const at = `${path}[${i}]`;
-      if (i >= actual.length) lines.push(`- ${at}: ${show(expected[i])}`);
-      else if (i >= expected.length) lines.push(`+ ${at}: ${show(actual[i])}`);
-      else walk(expected[i], actual[i], at, mode, lines);
+      if (i >= actual.length) out.push({ kind: "missing", path: at, expected: expected[i] });
+      else if (i >= expected.length) out.push({ kind: "added", path: at, actual: actual[i] });
+      else walk(expected[i], actual[i], at, mode, out);
     }
     return;
   }
-  if (same(expected, actual)) return;
-  const at = path || "(the whole value)";
-  lines.push(`- ${at}: ${show(expected)}`, `+ ${at}: ${show(actual)}`);
+  if (!same(expected, actual)) out.push({ kind: "changed", path, expected, actual });
 }
 
 function same(a: unknown, b: unknown): boolean {

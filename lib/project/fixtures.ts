@@ -226,7 +226,8 @@ export async function runFixtures(
     throw new FixtureError(`No fixtures${what} in "${dir}": add files named ${dir}/<hook>/<case>.json`);
   }
   const bytes = await readBytes(plugin);
-  const hosts = new HostPool(bytes, options);
+  const label = plugin instanceof Uint8Array ? "(bytes)" : String(plugin).replace(/^.*\//, "");
+  const hosts = new HostPool(bytes, label, options);
   const results: FixtureResult[] = [...invalid];
   try {
     for (const c of cases) results.push(await runCase(c, hosts, policies, options.update ?? false));
@@ -264,7 +265,7 @@ async function readBytes(source: PluginSource): Promise<Uint8Array> {
 /** One instance per (policy, config), loaded on first use; a config the plugin refuses is remembered as its error. */
 class HostPool {
   #hosts = new Map<string, Promise<PluginHost | PluginError>>();
-  constructor(private bytes: Uint8Array, private options: FixtureRunOptions) {}
+  constructor(private bytes: Uint8Array, private label: string, private options: FixtureRunOptions) {}
 
   get(policy: FreePolicy, config: Record<string, unknown> | undefined): Promise<PluginHost | PluginError> {
     const key = `${policy}\n${JSON.stringify(config ?? {})}`;
@@ -272,6 +273,7 @@ class HostPool {
     if (!host) {
       const timeoutMs = this.options.timeoutMs ?? 10_000;
       host = PluginHost.load(this.bytes, {
+        label: this.label,
         config: config ?? {},
         freePolicy: policy,
         strict: true,

@@ -17,3 +17,4 @@ export * from "./init.ts";
 export * from "./fixtures.ts";
 export * from "./watch.ts";
 export * from "./doctor.ts";
+export * from "./check.ts";

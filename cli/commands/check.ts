@@ -1,0 +1,70 @@
+import { AbiError, UsageError } from "../../lib/errors.ts";
+import { checkPlugin, formatCheckReport } from "../../lib/project/check.ts";
+import { type Command, flag, intOption, jsonOption, printJson, requireFile } from "../_command.ts";
+
+export const check: Command = {
+  name: "check",
+  summary: "Probe any .wasm plugin (ours, Rust, TinyGo, docs-style AssemblyScript) for what Bifrost would run into",
+  description: `
+Loads the plugin as Bifrost would and reports, without refusing anything
+Bifrost would load:
+
+- the ABI (as 'bifrost-as validate');
+- each exported hook on a well-formed input, on inputs Bifrost sends that
+  typed plugins often mishandle (Go's null for nil maps, byte slices and
+  pointers; fields the seed's types do not name) and on malformed input (not
+  JSON, {}, wrong types, nesting 1000 deep): whether it answers, answers
+  with its error field, traps or breaks the output contract;
+- input fields a hook drops from the request, response, error or chunk it
+  returns (the returned value replaces the input's in Bifrost);
+- memory under every free policy (both, input, none, double), as
+  'bifrost-as run --check-free'.
+
+Findings are errors (it will fail in Bifrost), warnings (it may fail or
+lose data) or info. Exits 1 when there is an error (with --strict, also a
+warning), 0 otherwise, 2 for usage errors.`,
+  positionals: [{ name: "plugin.wasm", description: "The plugin module" }],
+  options: {
+    config: { type: "string", arg: "JSON", description: "The plugin's config, inline or @FILE (default: {})" },
+    calls: {
+      type: "string",
+      arg: "N",
+      description: "pre_hook calls per free policy in the memory check (default 400)",
+    },
+    timeout: {
+      type: "string",
+      arg: "MS",
+      description: "Time budget per call (0: no budget, in-thread)",
+      default: "10000",
+    },
+    strict: { type: "boolean", description: "Exit 1 on warnings too" },
+    json: { type: "boolean", description: "Print the report as JSON" },
+  },
+  examples: [
+    "bifrost-as check build/hello-world.wasm",
+    "bifrost-as check build/rust-plugin.wasm --json",
+    'bifrost-as check plugin.wasm --config \'{"mock_models":["m1"]}\' --strict',
+  ],
+  async run(input) {
+    const path = input.positionals[0]!;
+    const config = await jsonOption(input, "config");
+    const calls = intOption(input, "calls", 2);
+    const timeoutMs = intOption(input, "timeout", 0, 3_600_000)!;
+    await requireFile(path);
+    let report;
+    try {
+      report = await checkPlugin(path, {
+        timeoutMs,
+        ...(config === undefined ? {} : { config }),
+        ...(calls === undefined ? {} : { calls }),
+      });
+    } catch (e) {
+      // Not a module at all: the wrong file was given, not a plugin to fix.
+      if (e instanceof AbiError) throw new UsageError(e.message, { cause: e });
+      throw e;
+    }
+    if (flag(input, "json")) printJson(input.io, report);
+    else input.io.out(formatCheckReport(report));
+    return report.errors > 0 || (flag(input, "strict") && report.warnings > 0) ? 1 : 0;
+  },
+};

@@ -1,0 +1,43 @@
+import assert from "node:assert/strict";
+import { baselinePlugin } from "../../bench/_plugins.ts";
+import { hasRust, NO_RUST, rustPlugin } from "../../lib/project/_rust_plugin.ts";
+import { testPlugin } from "../../lib/project/_test_plugins.ts";
+import { runCli } from "../_test_helpers.ts";
+
+Deno.test("check exits 0 for hello-world and 1 for the docs-style baseline, whose memory grows under every policy", async () => {
+  const ok = await runCli(["check", await testPlugin("hello-world"), "--calls", "100", "--timeout", "0"]);
+  assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+  assert.match(ok.stdout, /^hello-world\.wasm: "hello-world-wasm-typescript", valid \(profiles legacy, current\)$/m);
+  assert.match(ok.stdout, /^0 errors, 0 warnings$/m);
+
+  const baseline = await runCli(["check", await baselinePlugin(), "--calls", "100", "--json"]);
+  assert.equal(baseline.code, 1, baseline.stderr);
+  const report = JSON.parse(baseline.stdout);
+  assert.equal(report.name, "hello-world-baseline");
+  assert.equal(report.errors, 1);
+  assert.deepEqual(report.memory.boundedUnder, []);
+});
+
+Deno.test({
+  name: `check on the Rust plugin: warnings only, so exit 0, and 1 with --strict${
+    hasRust ? "" : ` (ignored: ${NO_RUST})`
+  }`,
+  ignore: !hasRust,
+  fn: async () => {
+    const plugin = await rustPlugin();
+    const r = await runCli(["check", plugin, "--calls", "100"]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /^ {2}double {2}fails: Plugin "rust-plugin\.wasm" trapped in init/m);
+    assert.match(r.stdout, /^0 errors, \d+ warnings$/m);
+    assert.equal((await runCli(["check", plugin, "--calls", "100", "--strict"])).code, 1);
+  },
+});
+
+Deno.test("check: a missing file or a file that is not wasm is a usage error", async () => {
+  const missing = await runCli(["check", "no-such.wasm"]);
+  assert.equal(missing.code, 2);
+  assert.equal(missing.stderr.trim(), 'error: Cannot read "no-such.wasm": file not found');
+  const notWasm = await runCli(["check", new URL(import.meta.url).pathname]);
+  assert.equal(notWasm.code, 2);
+  assert.match(notWasm.stderr, /^error: .*not a WebAssembly module/);
+});

@@ -1,0 +1,87 @@
+import assert from "node:assert/strict";
+import { checkFreePolicies, PluginHost } from "../host/host.ts";
+import { PluginTrapError } from "../errors.ts";
+import { validateFile } from "../wasm/validate.ts";
+import { runFixtures } from "./fixtures.ts";
+import { hasRust, NO_RUST, RUST_PLUGIN_DIR, RUST_PLUGIN_NAME, rustPlugin } from "./_rust_plugin.ts";
+
+const ignore = !hasRust;
+const suffix = ignore ? ` (ignored: ${NO_RUST})` : "";
+const FIXTURES = `${RUST_PLUGIN_DIR}/fixtures`;
+const PRE = {
+  context: { request_id: "r1" },
+  request: { provider: "openai", model: "gpt-4o", input: [{ role: "user", content: "Hi" }] },
+};
+
+Deno.test(
+  { name: `the Rust plugin builds raw and wasm-opt'd, both valid for both profiles${suffix}`, ignore },
+  async () => {
+    const [raw, optimized] = [await rustPlugin(), await rustPlugin("optimized")];
+    for (const path of [raw, optimized]) {
+      const report = await validateFile(path);
+      assert.equal(report.valid, true, path);
+      assert.deepEqual(report.profiles, ["legacy", "current"]);
+      assert.deepEqual(report.imports, [], "wasm32-unknown-unknown imports nothing");
+    }
+    assert.ok((await Deno.stat(optimized)).size < (await Deno.stat(raw)).size);
+    const host = await PluginHost.load(optimized);
+    assert.equal(host.name, RUST_PLUGIN_NAME);
+    host.close();
+  },
+);
+
+Deno.test(
+  { name: `the Rust plugin's fixtures pass under the free policies it survives${suffix}`, ignore },
+  async () => {
+    const report = await runFixtures(await rustPlugin(), FIXTURES, {
+      policies: ["both", "input", "none"],
+      timeoutMs: 0,
+    });
+    assert.equal(report.failed, 0, JSON.stringify(report.results.filter((r) => r.status !== "passed"), null, 1));
+    assert.ok(report.passed >= 10);
+  },
+);
+
+Deno.test({ name: `the Rust plugin traps in dlmalloc's free when the host frees twice${suffix}`, ignore }, async () => {
+  const report = await runFixtures(await rustPlugin(), FIXTURES, { policies: ["double"], timeoutMs: 0 });
+  assert.equal(report.passed, 0);
+  for (const r of report.results) {
+    assert.match(
+      r.problems[0]!.lines[0]!,
+      /^Plugin "rust-plugin\.wasm" trapped in init: memory access out of bounds in function "dlmalloc::dlmalloc::Dlmalloc<A>::free"$/,
+    );
+  }
+});
+
+Deno.test(
+  { name: `check-free: the Rust plugin is bounded only when the host frees both buffers${suffix}`, ignore },
+  async () => {
+    const report = await checkFreePolicies(await rustPlugin(), "pre_hook", PRE, { calls: 200 });
+    assert.deepEqual(report.boundedUnder, ["both"]);
+    const [input, none, double] = report.results.slice(1);
+    assert.ok(!input!.bounded && input!.pagesAtEnd > input!.pagesAfterWarmup, "the unfreed output leaks");
+    assert.ok(!none!.bounded && none!.pagesAtEnd > none!.pagesAfterWarmup);
+    assert.match(double!.error!, /trapped in init: .* "dlmalloc::dlmalloc::Dlmalloc<A>::free"/);
+    assert.match(report.flags[0]!, /^Memory stays bounded only under the "both" free policy/);
+  },
+);
+
+Deno.test(
+  { name: `the Rust plugin traps on input its serde types reject, then recovers${suffix}`, ignore },
+  async () => {
+    const host = await PluginHost.load(await rustPlugin());
+    try {
+      for (const bad of ['{"context":{}', '{"context":{},"request":{"model":"gpt-4o"}}']) {
+        await assert.rejects(host.call("pre_hook", bad), (e: unknown) => {
+          assert.ok(e instanceof PluginTrapError);
+          assert.equal(e.kind, "unreachable");
+          assert.equal(e.functionName, "rust_panic");
+          return true;
+        });
+      }
+      assert.equal((await host.preHook(PRE)).output.context.plugin_processed, true);
+    } finally {
+      host.close();
+    }
+  },
+);

@@ -1,0 +1,100 @@
+import assert from "node:assert/strict";
+import { abiModule, op } from "../wasm/_wasm_builder.ts";
+import { EXPORT_SIGNATURES } from "../wasm/abi.ts";
+import { baselinePlugin } from "../../bench/_plugins.ts";
+import { checkPlugin, type CheckReport, formatCheckReport } from "./check.ts";
+import { hasRust, NO_RUST, rustPlugin } from "./_rust_plugin.ts";
+import { testPlugin } from "./_test_plugins.ts";
+
+/** The findings of one severity, as text. */
+const findings = (r: CheckReport, severity: string) =>
+  r.findings.filter((f) => f.severity === severity).map((f) => f.message);
+
+/** The outcome of every case of a kind, e.g. `pre_hook go-nulls: trap`. */
+const outcomes = (r: CheckReport, kind: string) =>
+  r.cases.filter((c) => c.kind === kind).map((c) => `${c.hook} ${c.id}: ${c.outcome}`);
+
+Deno.test("check: hello-world answers every input without a trap, drops nothing and stays bounded", async () => {
+  const r = await checkPlugin(await testPlugin("hello-world"), { timeoutMs: 0, calls: 100 });
+  assert.equal(r.name, "hello-world-wasm-typescript");
+  assert.deepEqual(r.hooks, ["http_pre_hook", "pre_hook", "post_hook", "http_post_hook", "http_stream_chunk_hook"]);
+  assert.deepEqual(r.cases.filter((c) => c.outcome !== "ok" && c.outcome !== "error-output"), []);
+  assert.deepEqual(r.cases.filter((c) => c.dropped), []);
+  assert.deepEqual(r.memory?.boundedUnder, ["both", "input", "none", "double"]);
+  assert.deepEqual([r.errors, r.warnings], [0, 0]);
+});
+
+Deno.test("check: the docs-style baseline grows under every free policy, traps on bad JSON and drops fields", async () => {
+  const r = await checkPlugin(await baselinePlugin(), { timeoutMs: 0, calls: 100 });
+  assert.equal(r.name, "hello-world-baseline");
+  assert.deepEqual(findings(r, "error"), [
+    "Memory is not bounded under any free policy: it grows with every pre_hook call",
+  ]);
+  assert.ok(outcomes(r, "malformed").includes("pre_hook not-json: trap"));
+  const warnings = findings(r, "warning");
+  assert.ok(warnings.some((w) => /^Traps on \d+ of 20 malformed inputs \(http_pre_hook 1\/4, pre_hook 2\/4/.test(w)));
+  assert.ok(
+    warnings.some((w) => /^post_hook drops 11 input fields from what it returns: .*system_fingerprint/.test(w)),
+  );
+  assert.ok(warnings.some((w) => /^pre_hook traps on an embeddings request, which Bifrost may send/.test(w)));
+  assert.match(formatCheckReport(r), /^1 error, \d+ warnings$/m);
+});
+
+Deno.test({
+  name: `check: the Rust plugin traps on Go's nulls and bad input, drops fields, needs both buffers freed${
+    hasRust ? "" : ` (ignored: ${NO_RUST})`
+  }`,
+  ignore: !hasRust,
+  fn: async () => {
+    const r = await checkPlugin(await rustPlugin(), { timeoutMs: 0, calls: 200 });
+    assert.equal(r.name, "hello-world-wasm-rust");
+    assert.deepEqual(outcomes(r, "sample").filter((o) => !o.endsWith(": ok")), []);
+    assert.deepEqual(outcomes(r, "go-nulls"), [
+      "http_pre_hook go-nulls: trap",
+      "pre_hook go-nulls: ok",
+      "post_hook go-nulls: ok",
+      "http_post_hook go-nulls: trap",
+    ]);
+    assert.equal(r.cases.filter((c) => c.kind === "malformed" && c.outcome === "ok").length, 0);
+    assert.deepEqual(findings(r, "error"), []);
+    const warnings = findings(r, "warning");
+    assert.ok(warnings.includes(
+      "http_pre_hook traps on Go's nil maps, byte slices and pointers as null, which Bifrost may send: " +
+        'unreachable executed (an AssemblyScript abort or a Rust panic) in function "rust_panic"',
+    ));
+    assert.ok(warnings.some((w) => /^Traps or breaks the output contract on 20 of 20 malformed inputs/.test(w)));
+    assert.ok(warnings.some((w) => /^post_hook drops 13 input fields .*extra_fields, error\.is_bifrost_error/.test(w)));
+    // Bifrost runs the LLM hooks for every kind: the chat types reject embeddings and model lists, and the post hook
+    // replaces other kinds' answers with {"chat_response": null}.
+    assert.deepEqual(outcomes(r, "kinds"), [
+      "pre_hook responses: ok",
+      "pre_hook embedding: trap",
+      "pre_hook list-models: trap",
+      "post_hook responses-answer: ok",
+      "post_hook embedding-answer: ok",
+    ]);
+    assert.deepEqual(r.cases.find((c) => c.id === "responses-answer")!.dropped, ["response.responses_response"]);
+    assert.ok(warnings.some((w) => /^Memory stays bounded only under the "both" free policy/.test(w)));
+    assert.ok(warnings.some((w) => /^Fails under the "double" free policy: .*trapped in init/.test(w)));
+  },
+});
+
+Deno.test("check: a hook that breaks its contract on the sample is an error; a module Bifrost refuses is reported, not thrown", async () => {
+  const broken = abiModule({ name: "broken", outputs: { pre_hook: '{"context":{},"has_short_circuit":true}' } });
+  const r = await checkPlugin(broken, { timeoutMs: 0, calls: 20 });
+  assert.ok(findings(r, "error").some((e) => /^pre_hook breaks the output contract on a well-formed input/.test(e)));
+
+  const noName = abiModule({ omit: ["get_name"] });
+  const refused = await checkPlugin(noName, { timeoutMs: 0 });
+  assert.equal(refused.valid, false);
+  assert.equal(refused.name, undefined);
+  assert.deepEqual(refused.cases, []);
+  assert.ok(refused.errors >= 1);
+  assert.match(formatCheckReport(refused), /^\(bytes\): \(did not load\), INVALID/);
+
+  const trapsOnAll = abiModule({
+    funcs: { pre_hook: { ...EXPORT_SIGNATURES.pre_hook!, body: [op.unreachable] } },
+  });
+  const traps = await checkPlugin(trapsOnAll, { timeoutMs: 0, calls: 20 });
+  assert.ok(findings(traps, "error").some((e) => /^pre_hook traps on a well-formed input/.test(e)));
+});
