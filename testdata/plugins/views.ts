@@ -22,6 +22,13 @@ function strings(a: string[] | null): string {
   return "[" + parts.join(",") + "]";
 }
 
+/** Keeps `view` in `regs` and answers its register number, or -1 for none. */
+function reg<T>(regs: T[], view: T | null): string {
+  if (view === null) return "-1";
+  regs.push(view);
+  return (regs.length - 1).toString();
+}
+
 function flag(b: bool): string {
   return b ? "true" : "false";
 }
@@ -67,27 +74,11 @@ class Views extends Plugin {
         const n = o.getNumberOrNull(key);
         r = n === null ? "null" : n.value.toString();
       } else if (name == "getStringsOrNull") r = strings(o.getStringsOrNull(key));
-      else if (name == "getObject") {
-        const c = o.getObject<JsonObject>(key);
-        if (c === null) r = "-1";
-        else {
-          objs.push(c);
-          r = (objs.length - 1).toString();
-        }
-      } else if (name == "getOrCreateObject") {
-        objs.push(o.getOrCreateObject<JsonObject>(key));
-        r = (objs.length - 1).toString();
-      } else if (name == "getArray") {
-        const c = o.getArray(key);
-        if (c === null) r = "-1";
-        else {
-          arrs.push(c);
-          r = (arrs.length - 1).toString();
-        }
-      } else if (name == "getOrCreateArray") {
-        arrs.push(o.getOrCreateArray(key));
-        r = (arrs.length - 1).toString();
-      } else if (name == "setString") o.set<string>(key, op.stringAt(3));
+      else if (name == "getObject") r = reg<JsonObject>(objs, o.getObject<JsonObject>(key));
+      else if (name == "getOrCreateObject") r = reg<JsonObject>(objs, o.getOrCreateObject<JsonObject>(key));
+      else if (name == "getArray") r = reg<JsonArray>(arrs, o.getArray(key));
+      else if (name == "getOrCreateArray") r = reg<JsonArray>(arrs, o.getOrCreateArray(key));
+      else if (name == "setString") o.set<string>(key, op.stringAt(3));
       else if (name == "setNumber") o.set<f64>(key, parseFloat(op.rawAt(3)));
       else if (name == "setInt") o.set<i32>(key, <i32>parseInt(op.rawAt(3)));
       else if (name == "setBool") o.set<bool>(key, op.rawAt(3) == "true");
@@ -96,30 +87,12 @@ class Views extends Plugin {
       else if (name == "delete") o.delete(key);
       else if (name == "setNode") o.setNode(key, objs[<i32>parseInt(op.rawAt(3))]);
       else if (name == "setArray") o.setNode(key, arrs[<i32>parseInt(op.rawAt(3))]);
-      else if (name == "new") {
-        objs.push(new JsonObject());
-        r = (objs.length - 1).toString();
-      } else if (name == "newArray") {
-        arrs.push(new JsonArray());
-        r = (arrs.length - 1).toString();
-      } else if (name == "parse") {
-        const p = JsonObject.parse(op.stringAt(1));
-        if (p === null) r = "-1";
-        else {
-          objs.push(p);
-          r = (objs.length - 1).toString();
-        }
-      } else if (name == "parseArray") {
-        const p = JsonArray.parse(op.stringAt(1));
-        if (p === null) r = "-1";
-        else {
-          arrs.push(p);
-          r = (arrs.length - 1).toString();
-        }
-      } else if (name == "as") {
-        objs.push(o.as<JsonObject>());
-        r = (objs.length - 1).toString();
-      } else if (name == "json") r = q(o.toJSON());
+      else if (name == "new") r = reg<JsonObject>(objs, new JsonObject());
+      else if (name == "newArray") r = reg<JsonArray>(arrs, new JsonArray());
+      else if (name == "parse") r = reg<JsonObject>(objs, JsonObject.parse(op.stringAt(1)));
+      else if (name == "parseArray") r = reg<JsonArray>(arrs, JsonArray.parse(op.stringAt(1)));
+      else if (name == "as") r = reg<JsonObject>(objs, o.as<JsonObject>());
+      else if (name == "json") r = q(o.toJSON());
       else if (name == "isModified") r = flag(o.isModified());
       else if (name == "location") r = q(o.location);
       else if (a !== null) {
@@ -127,14 +100,8 @@ class Views extends Plugin {
         else if (name == "kindAt") r = (<i32>a.kindAt(at)).toString();
         else if (name == "rawAt") r = q(a.rawAt(at));
         else if (name == "stringAt") r = q(a.stringAt(at));
-        else if (name == "objectAt") {
-          const c = a.objectAt<JsonObject>(at);
-          if (c === null) r = "-1";
-          else {
-            objs.push(c);
-            r = (objs.length - 1).toString();
-          }
-        } else if (name == "pushRaw") a.pushRaw(op.stringAt(2));
+        else if (name == "objectAt") r = reg<JsonObject>(objs, a.objectAt<JsonObject>(at));
+        else if (name == "pushRaw") a.pushRaw(op.stringAt(2));
         else if (name == "pushString") a.push<string>(op.stringAt(2));
         else if (name == "pushNumber") a.push<f64>(parseFloat(op.rawAt(2)));
         else if (name == "pushNode") a.pushNode(objs[at]);
