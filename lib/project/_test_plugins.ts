@@ -50,3 +50,9 @@ export async function testPlugin(name: TestPluginName): Promise<string> {
   }
   return path;
 }
+
+// `deno task build:test-plugins`: builds every test plugin that is missing or stale, before the tests run in
+// parallel (a build changes the process's working directory for a moment, which a test in another worker would see).
+if (import.meta.main) {
+  for (const name of Object.keys(TEST_PLUGINS) as TestPluginName[]) await testPlugin(name);
+}
