@@ -257,6 +257,45 @@ const CASES: Case[] = [
   },
 ];
 
+const wide = `{${Array.from({ length: 600 }, (_, i) => `"k${i}":${i}`).join(",")}}`;
+CASES.push(
+  {
+    name: "an object of 600 members (indexed across span chunks), read, deleted from and added to",
+    doc: wide,
+    ops: [
+      ["size", 0],
+      ["getNumberOr", 0, "k599"],
+      ["getNumberOr", 0, "k0"],
+      ["delete", 0, "k300"],
+      ["has", 0, "k300"],
+      ["setNumber", 0, "k600", 600],
+      ["size", 0],
+      ["getNumberOr", 0, "k600"],
+    ],
+    results: [600, 599, 0, null, false, null, 600, 600],
+    out: wide.replace(',"k300":300', "").replace(/}$/, ',"k600":600}'),
+  },
+  {
+    name: "members added to views indexed before and after others (moved to their own spans, or grown in place)",
+    doc: '{"a":{"x":1},"b":{"y":2}}',
+    ops: [
+      ["getObject", 0, "a"],
+      ["getObject", 0, "b"],
+      ["has", 1, "x"],
+      ["has", 2, "y"],
+      ["setString", 1, "a2", "A"],
+      ["setString", 2, "b2", "B"],
+      ["setString", 1, "a3", "AA"],
+      ["keys", 1],
+      ["keys", 2],
+      ["getString", 1, "a2"],
+      ["getNumberOr", 1, "x"],
+    ],
+    results: [1, 2, true, true, null, null, null, ["x", "a2", "a3"], ["y", "b2"], "A", 1],
+    out: '{"a":{"x":1,"a2":"A","a3":"AA"},"b":{"y":2,"b2":"B"}}',
+  },
+);
+
 const plugin = await testPlugin("views");
 
 for (const c of CASES) {
