@@ -33,9 +33,10 @@ import {
 // (`client.max_request_body_size_mb`), and the HTTP hooks see a body
 // base64-encoded (4/3 of it) inside their JSON; the HTTP post hook sees the
 // request's and the response's (2 x 133 MiB when a response is as large as
-// its request): the default takes that with room to spare. A build raises or lowers it with `--use
-// BIFROST_AS_MAX_INPUT_MB=N` (`bifrost-as build --max-input-mb N`, or
-// `"use": ["BIFROST_AS_MAX_INPUT_MB=N"]` in asconfig.json's options).
+// its request): the default takes that with room to spare. A build raises or
+// lowers it with `--use BIFROST_AS_MAX_INPUT_MB=N` (`bifrost-as build
+// --max-input-mb N`, or `"use": ["BIFROST_AS_MAX_INPUT_MB=N"]` in
+// asconfig.json's options).
 // @ts-ignore: a build-time constant, defined only when the build sets it
 const MAX_INPUT_MB: i32 = isDefined(BIFROST_AS_MAX_INPUT_MB) ? <i32>BIFROST_AS_MAX_INPUT_MB : 512;
 // One ArrayBuffer holds at most 1 GiB (AssemblyScript's largest block) less its header.
@@ -219,7 +220,11 @@ export function malloc(size: i32): usize {
 // did not land in the freed space exactly. Before a large input the SDK asks
 // once for one block with room for the input and an output a little larger
 // (the writer's slack and the allocator's rounding), and frees it: both then
-// fit in it, and in the same space again at the next call of that size.
+// fit in it, and in the same space again at the next call of that size. The
+// price: a large input needs memory for about 2.25 times its size, so under a
+// host's memory cap below that it fails in malloc (the conformance host says
+// it ran out of memory there) rather than in a hook whose output would not
+// have fitted either.
 const RESERVE_FROM: i32 = 1 << 20;
 
 function reserve(size: i32): void {

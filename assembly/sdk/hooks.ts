@@ -17,7 +17,10 @@ import { JsonKind, JsonNode, JsonObject } from "./json";
 import { problem } from "./problems";
 import { BifrostResponse } from "./response";
 
-/** UTF-8 of ASCII text, made once at start (before any input, so it never splits the space a large input takes), for what every output writes the same way. */
+/**
+ * UTF-8 of ASCII text, for what every output writes the same way: made once at
+ * start, before any input, so it never splits the space a large input takes.
+ */
 function utf8(text: string): ArrayBuffer {
   return String.UTF8.encode(text);
 }
@@ -41,7 +44,7 @@ const K_HOOK_ERROR = utf8(',"hook_error":');
 
 const NO_WRITER = new ByteWriter(0);
 
-/** Writes an output envelope: keys in order (pre-encoded), values from views or json-as. One instance, reused. */
+/** Writes an output envelope: keys in order (pre-encoded), values from views or json-as. Reused. */
 class Envelope {
   private w: ByteWriter = NO_WRITER;
   begin(w: ByteWriter): Envelope {

@@ -306,7 +306,10 @@ export abstract class JsonNode {
 
   protected memberKind(i: i32): JsonKind {
     const v = this.valueAt(i);
-    if (v === null) return kindOfChar(load<u8>(changetype<usize>(this._owner._src) + <usize>spanAt(this._owner._at, i, VS)));
+    if (v === null) {
+      const o = this._owner;
+      return kindOfChar(load<u8>(changetype<usize>(o._src) + <usize>spanAt(o._at, i, VS)));
+    }
     const k = v._textKind;
     if (k == VIEW) return v._keyed ? JsonKind.Object : JsonKind.Array;
     if (k == TEXT_STRING) return JsonKind.String;

@@ -73,7 +73,11 @@ function tapeOpen(depth: i32, at: i32): void {
   tapeCount = n + 1;
 }
 
-/** Closes the container opened at nesting `depth` at offset `at`: kept when large, dropped when small (its smaller children are dropped already, so it is the last entry). */
+/**
+ * Closes the container opened at nesting `depth` at offset `at`: kept when
+ * large, dropped when small (its children, smaller still, are dropped
+ * already, so it is the last entry).
+ */
 @inline
 function tapeClose(depth: i32, at: i32): void {
   const i = unchecked(openIndex[depth]);
