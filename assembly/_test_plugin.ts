@@ -13,6 +13,7 @@ type Exports = {
   get_name(): bigint;
   init(p: number, n: number): number;
   last_error(): bigint;
+  max_input_size(): number;
   cleanup(): number;
 } & Record<string, (p: number, n: number) => bigint>;
 
@@ -23,10 +24,12 @@ export class TestPlugin {
   private constructor(private e: Exports, private policy: FreePolicy) {}
 
   static async load(
-    opts: { config?: string; init?: boolean; freePolicy?: FreePolicy } = {},
+    opts: { config?: string; init?: boolean; freePolicy?: FreePolicy; wasm?: string } = {},
   ): Promise<TestPlugin> {
-    module ??= await WebAssembly.compile(await Deno.readFile(WASM));
-    const instance = await WebAssembly.instantiate(module, {});
+    const compiled = opts.wasm === undefined
+      ? module ??= await WebAssembly.compile(await Deno.readFile(WASM))
+      : await WebAssembly.compile(await Deno.readFile(opts.wasm));
+    const instance = await WebAssembly.instantiate(compiled, {});
     const p = new TestPlugin(instance.exports as unknown as Exports, opts.freePolicy ?? "both");
     if (opts.init !== false && p.init(opts.config ?? "{}") !== 0) throw new Error(`init failed: ${p.lastError()}`);
     return p;
@@ -56,6 +59,11 @@ export class TestPlugin {
 
   lastError(): string {
     return this.read(this.e.last_error());
+  }
+
+  /** The largest input the plugin takes (the SDK's max_input_size export). */
+  maxInputSize(): number {
+    return this.e.max_input_size();
   }
 
   cleanup(): number {

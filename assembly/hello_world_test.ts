@@ -7,6 +7,7 @@ import {
   responsesPreHookInput,
   textCompletionPreHookInput,
 } from "../lib/host/input_builders.ts";
+import { testPlugin } from "../lib/project/_test_plugins.ts";
 
 const fixture = (name: string) =>
   Deno.readTextFileSync(new URL(`../testdata/hello_world/${name}.json`, import.meta.url));
@@ -208,12 +209,41 @@ Deno.test("hello-world post_hook reports bad input in hook_error, not error", as
   assert.equal(out2.response, null);
 });
 
-Deno.test("hello-world refuses inputs over 16 MiB with an error and stays usable", async () => {
-  const p = await TestPlugin.load();
-  const huge = `{"context":{},"request":{"model":"x","input":[{"role":"user","content":"${"a".repeat(17 << 20)}"}]}}`;
-  const out = p.callJson("pre_hook", huge);
-  assert.match(out.error, /input is too large/);
+Deno.test("hello-world refuses inputs over its limit with an error naming the limit and the fix, and stays usable", async () => {
+  const p = await TestPlugin.load({ wasm: await testPlugin("hello-world-1mb") });
+  const input = (n: number) =>
+    `{"context":{},"request":{"model":"x","input":[{"role":"user","content":"${"a".repeat(n)}"}]}}`;
+  const overhead = input(0).length;
+  assert.equal(p.callJson("pre_hook", input((1 << 20) - overhead)).error, "");
+  const out = p.callJson("pre_hook", input((3 << 20) - overhead + 1));
+  assert.equal(
+    out.error,
+    `invalid pre_hook input: input is too large (${(3 << 20) + 1} bytes; this plugin takes at most 1048576 bytes: ` +
+      "build it with a larger BIFROST_AS_MAX_INPUT_MB, e.g. bifrost-as build --max-input-mb 4)",
+  );
+  assert.equal(out.request, null);
   assert.equal(p.callJson("pre_hook", preInput("gpt-4")).error, "");
+  assert.equal(p.maxInputSize(), 1 << 20);
+});
+
+Deno.test("hello-world takes a 20 MiB request (an image inline) and its HTTP form base64-encoded", async () => {
+  const p = await TestPlugin.load();
+  const image = "data:image/png;base64," + "iVBORw0KGgo".repeat((20 << 20) / 11);
+  const request = {
+    model: "gpt-4o",
+    input: [{ role: "user", content: [{ type: "image_url", image_url: { url: image } }] }],
+  };
+  const pre = p.callJson("pre_hook", JSON.stringify({ context: { request_id: "r" }, request }));
+  assert.equal(pre.error, "");
+  assert.equal(pre.context.plugin_processed, true);
+  const body = btoa(JSON.stringify({ model: "openai/gpt-4o", messages: request.input }));
+  const http = p.callJson(
+    "http_pre_hook",
+    JSON.stringify({ context: {}, request: { method: "POST", path: "/v1/chat/completions", headers: {}, body } }),
+  );
+  assert.equal(http.error, "");
+  assert.equal(http.context.http_intercepted, true);
+  assert.equal(p.maxInputSize(), 512 << 20);
 });
 
 Deno.test("hello-world accepts nesting up to 250 levels", async () => {

@@ -12,13 +12,13 @@ import { decodeBase64, encodeBase64 } from "../lib/_base64.ts";
 import { FREE_POLICIES, type FreePolicy } from "../lib/host/host.ts";
 import type { Failure, Oracle } from "./_fuzz_oracle.ts";
 import type { CaseFailure, FuzzReply, FuzzRequest, RunStats, WorkerLimits } from "./_fuzz_worker.ts";
-import { emptyStats, PROGRESS_CASE, PROGRESS_DONE } from "./_fuzz_worker.ts";
+import { emptyStats, PROGRESS_CASE, PROGRESS_DONE, PROGRESS_INPUT_KIB, PROGRESS_SLOTS } from "./_fuzz_worker.ts";
 import { minimizeBytes, minimizeTree } from "./_minimize.ts";
 import { generateCase, serialize } from "./_mutate.ts";
 
-/** Default limits: generous enough for a shared 2-core machine. */
+/** Default limits: generous enough for a shared 2-core machine, and for inputs of 100 MiB (Bifrost's request limit). */
 export const DEFAULT_LIMITS: WorkerLimits = {
-  maxPages: 4096,
+  maxPages: 8192,
   baseMs: 250,
   perMiBMs: 100,
   memoryFactor: 32,
@@ -33,7 +33,7 @@ type Final = Exclude<FuzzReply, { type: "failure" }>;
 /** The plugin in a worker, restarted after a hang. */
 export class FuzzTarget {
   #worker!: Worker;
-  #progress = new Int32Array(new SharedArrayBuffer(8));
+  #progress = new Int32Array(new SharedArrayBuffer(4 * PROGRESS_SLOTS));
   #waiting: ((r: Final) => void) | undefined;
   #onFailure: ((f: CaseFailure) => void) | undefined;
 
@@ -137,7 +137,7 @@ export class FuzzTarget {
         onProgress(now);
         last = now;
         since = performance.now();
-      } else if (!finished && performance.now() - since > timeoutMs) {
+      } else if (!finished && performance.now() - since > timeoutMs + this.#extraMs()) {
         const hung = Atomics.load(this.#progress, PROGRESS_CASE);
         this.#restart();
         await this.#spawn();
@@ -145,6 +145,14 @@ export class FuzzTarget {
       }
     }
     return undefined;
+  }
+
+  /**
+   * More time for a large case before it counts as hung: generating, calling and judging it take a few times
+   * the call's own budget per MiB.
+   */
+  #extraMs(): number {
+    return (4 * this.limits.perMiBMs * Atomics.load(this.#progress, PROGRESS_INPUT_KIB)) / 1024;
   }
 
   #restart(): void {

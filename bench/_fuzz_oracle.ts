@@ -56,9 +56,10 @@ export type Expectation =
   | { accept: true; output: Record<string, unknown> }
   | { accept: false; reason: string };
 
-const MAX_INPUT = 16 << 20;
-/** The SDK's malloc returns 0 above this size. */
-export const MAX_ALLOC = 64 << 20;
+/** hello-world's input limit (the SDK's default `BIFROST_AS_MAX_INPUT_MB`, 512). */
+export const MAX_INPUT = 512 << 20;
+/** The SDK's malloc returns 0 above this size (1 GiB, the largest block, less its header). */
+export const MAX_ALLOC = (1 << 30) - 64;
 const MAX_DEPTH = 512;
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
@@ -69,7 +70,7 @@ const kind = (v: unknown) => (v === null ? "null" : Array.isArray(v) ? "array" :
 /** What hello-world should answer for `input` (see the module documentation). */
 export function expectation(hook: HookName, input: Uint8Array): Expectation {
   const refuse = (reason: string): Expectation => ({ accept: false, reason });
-  if (input.length > MAX_INPUT) return refuse("larger than 16 MiB");
+  if (input.length > MAX_INPUT) return refuse("larger than 512 MiB");
   let text: string;
   try {
     text = utf8.decode(input);

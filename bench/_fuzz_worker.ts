@@ -12,7 +12,7 @@
  * @module
  */
 import type { HookName } from "../lib/wasm/abi.ts";
-import { PluginContractError, PluginMemoryError, PluginTrapError } from "../lib/errors.ts";
+import { PluginContractError, PluginInputTooLargeError, PluginMemoryError, PluginTrapError } from "../lib/errors.ts";
 import { FREE_POLICIES, type FreePolicy } from "../lib/host/host.ts";
 import { type RawCall, Runner } from "../lib/host/_instance.ts";
 import { parseWasm, withMemoryMaximum } from "../lib/wasm/wasm_binary.ts";
@@ -91,6 +91,10 @@ export type FuzzReply =
 /** Slots of the shared progress array. */
 export const PROGRESS_CASE = 0;
 export const PROGRESS_DONE = 1;
+/** The current case's input size in KiB: large cases get more time before they count as hung. */
+export const PROGRESS_INPUT_KIB = 2;
+/** Int32 slots of the progress buffer. */
+export const PROGRESS_SLOTS = 3;
 
 interface Policy {
   runner: Runner;
@@ -131,6 +135,8 @@ function call(p: Policy, hook: HookName, input: Uint8Array): RawCall | Failure {
     if (e instanceof PluginMemoryError) return { oracle: "memory", message };
     if (e instanceof PluginTrapError) return { oracle: "trap", message };
     if (e instanceof PluginContractError) return { oracle: "abi", message };
+    // Over the limit the plugin declares: the host refuses it unwritten (judged against the model below).
+    if (e instanceof PluginInputTooLargeError) return { oracle: "accepted-invalid", message };
     throw e;
   }
 }
@@ -157,9 +163,11 @@ function runCase(hook: HookName, input: Uint8Array, policy: FreePolicy): Outcome
   const expected = expectation(hook, input);
   const result = call(p, hook, input);
   if ("oracle" in result) {
-    // The SDK's documented limit: malloc refuses buffers above 64 MiB, and the host says it cannot deliver.
-    const refusedAlloc = result.oracle === "abi" && input.length > MAX_ALLOC &&
-      /malloc\(\d+\) returned 0/.test(result.message);
+    // The SDK's documented limits: malloc refuses buffers above MAX_ALLOC, and the host says it cannot deliver;
+    // the host refuses inputs over the declared limit, which the model refuses too.
+    const refusedAlloc = (result.oracle === "abi" && input.length > MAX_ALLOC &&
+      /malloc\(\d+\) returned 0/.test(result.message)) ||
+      (/takes inputs of at most/.test(result.message) && !expected.accept);
     // The cap is the harness's, not the plugin's: running into it is a failure only within the bound.
     const capped = result.oracle === "memory" && memoryBound(p, input) >= limits.maxPages;
     const failures = refusedAlloc || capped ? [] : [result];
@@ -203,6 +211,7 @@ function run(seed: number, from: number, to: number): RunStats {
     const policy = FREE_POLICIES[i % FREE_POLICIES.length]!;
     try {
       c = generateCase(seed, i);
+      Atomics.store(progress, PROGRESS_INPUT_KIB, c.input.length >> 10);
       outcome = runCase(c.hook, c.input, policy);
     } catch (e) {
       throw new Error(`case ${i}: ${(e as Error).message}`, { cause: e });

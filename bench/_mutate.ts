@@ -470,6 +470,15 @@ const MUTATORS: Record<string, Mutator> = {
     s.set({ k: "arr", items: Array.from({ length: n }, () => item) });
     return `huge array (${n}) at ${s.path}`;
   },
+  hugeInput(rng, root) {
+    // Inputs as large as Bifrost's default 100 MiB request limit: one string grown to most of the input.
+    const bytes = rng.pick([17 << 20, 40 << 20, 100 << 20]);
+    const s = pickSite(rng, root, (x) => x.node.k === "str") ?? pickSite(rng, root, (x) => x.path !== "$");
+    if (!s) return undefined;
+    // 8 bytes of ASCII per repeat, or 9 of UTF-8 (2, 3 and 4-byte sequences).
+    s.set(str(rng.chance(0.5) ? "abcdefgh".repeat(bytes >> 3) : "é中🚀".repeat(Math.floor(bytes / 9))));
+    return `huge input (a ${bytes >> 20} MiB string at ${s.path})`;
+  },
   unicode(rng, root) {
     const s = pickSite(rng, root, (x) => x.node.k === "str" || x.key !== undefined);
     if (!s) return undefined;
@@ -595,7 +604,9 @@ const MUTATORS: Record<string, Mutator> = {
 
 const MUTATOR_NAMES = Object.keys(MUTATORS);
 /** The heavy mutators run rarely: each case stays cheap on average. */
-const HEAVY = new Set(["hugeString", "hugeArray"]);
+const HEAVY = new Set(["hugeString", "hugeArray", "hugeInput"]);
+/** Of the heavy ones, inputs of tens of MiB more rarely still (about one case in 2,000). */
+const HUGE_INPUT_CHANCE = 0.1;
 
 /** Damage at the byte level, after serialising. */
 function damageBytes(rng: Rng, bytes: Uint8Array): [Uint8Array, string] {
@@ -666,6 +677,7 @@ export function generateCase(seed: number, index: number): FuzzCase {
   for (let i = 0; i < n; i++) {
     let name = rng.pick(MUTATOR_NAMES);
     if (HEAVY.has(name) && !rng.chance(0.1)) name = rng.pick(MUTATOR_NAMES.filter((m) => !HEAVY.has(m)));
+    else if (name === "hugeInput" && !rng.chance(HUGE_INPUT_CHANCE)) name = "hugeString";
     const done = MUTATORS[name]!(rng, root, hook);
     if (done) mutations.push(done);
   }

@@ -4,10 +4,18 @@
  * under each free policy, through the conformance host. Exits 1 when memory
  * grows after the warm-up under any policy.
  *
+ * `deno task soak --large [--sizes 1,10,100]`: inputs up to what Bifrost
+ * accepts, each size a few times per hook and free policy: MB/s per size side
+ * by side (time linear in size) and memory per call and as a multiple of the
+ * input. Exits 1 when memory grows at a size, a call fails, or MB/s at the
+ * largest size falls under half of it at the next size down.
+ *
  * @module
  */
 import { SEED_PRE_HOOK } from "../lib/bench/inputs.ts";
 import { soakMemory } from "../lib/bench/memory.ts";
+import { formatLargeSoak, soakLargeInputs } from "../lib/bench/large_inputs.ts";
+import { UsageError } from "../lib/errors.ts";
 import { formatBenchReport } from "../lib/bench/report.ts";
 import { PluginHost } from "../lib/host/host.ts";
 import { helloWorldPlugin } from "./_plugins.ts";
@@ -20,8 +28,15 @@ Calls pre_hook on the seed sample N times under each free policy (both,
 input, none, double), each on a fresh instance, and prints the memory bound.
 Exits 1 when memory grows after the warm-up (the first 10% of the calls).
 
+With --large: calls http_pre_hook, pre_hook and post_hook with inputs of
+each size (a long message, long content, a base64 body) under each free
+policy, and prints MB/s per size and memory against the input. Exits 1 when
+memory grows at a size, a call fails, or time is not linear in size.
+
 Options:
-  --calls N        Calls per policy (default 1000000)
+  --calls N        Calls per policy (default 1000000; with --large, per size: 4)
+  --large          Inputs up to Bifrost's request limit instead of the seed sample
+  --sizes LIST     With --large: sizes in MiB, comma-separated (default 1,10,100)
   --plugin FILE    The plugin (default: build/hello-world.wasm, rebuilt when stale)
   --json           Print the results as JSON
 `;
@@ -29,12 +44,16 @@ Options:
 async function main(): Promise<number> {
   const values = scriptArgs(USAGE, {
     calls: { type: "string" },
+    large: { type: "boolean" },
+    sizes: { type: "string" },
     plugin: { type: "string" },
     json: { type: "boolean" },
   });
   if (!values) return 0;
-  const calls = intOption(values, "calls", 1_000_000, 2);
   const plugin = typeof values.plugin === "string" ? values.plugin : await helloWorldPlugin();
+  if (values.large) return await large(plugin, values.sizes, intOption(values, "calls", 4, 2), values.json === true);
+  if (values.sizes !== undefined) throw new UsageError("--sizes goes with --large");
+  const calls = intOption(values, "calls", 1_000_000, 2);
   const host = await PluginHost.load(plugin);
   const name = host.name;
   host.close();
@@ -66,6 +85,35 @@ async function main(): Promise<number> {
     );
   }
   return flat ? 0 : 1;
+}
+
+/** The large-input soak (`--large`). */
+async function large(plugin: string, sizesOption: unknown, calls: number, json: boolean): Promise<number> {
+  const sizes = typeof sizesOption === "string" ? sizesOption.split(",").map((s) => Number(s.trim())) : [1, 10, 100];
+  if (sizes.some((s) => !(s > 0 && s <= 1024))) {
+    throw new UsageError(`Invalid --sizes "${sizesOption}": expected sizes in MiB from 0 to 1024, comma-separated`);
+  }
+  const rows = await soakLargeInputs(plugin, {
+    sizesMiB: sizes,
+    calls,
+    onRow: (r) =>
+      console.error(
+        `soak: ${r.hook} under "${r.policy}": ${r.sizes.map((s) => `${s.mbPerSecond.toFixed(0)} MB/s`).join(", ")}${
+          r.error ? ` (${r.error})` : ""
+        }`,
+      ),
+  });
+  const ok = rows.every((r) => !r.error && r.linear && r.sizes.every((s) => s.flat));
+  if (json) console.log(JSON.stringify({ plugin, calls, sizesMiB: sizes, ok, rows }, null, 2));
+  else {
+    console.log(formatLargeSoak(rows));
+    console.log(
+      ok
+        ? "Memory flat at every size and time linear in size, under every free policy."
+        : "Not bounded or not linear: see the rows marked no.",
+    );
+  }
+  return ok ? 0 : 1;
 }
 
 if (import.meta.main) await runScript(main);

@@ -1,18 +1,24 @@
-/** Base64 of bytes (standard alphabet, padded), as Go encodes `[]byte` in JSON. */
+/**
+ * Base64 of bytes (standard alphabet, padded), as Go encodes `[]byte` in JSON,
+ * with V8's own `Uint8Array` base64 methods: linear and about ten times faster
+ * than `btoa`/`atob` over a binary string, which matters for request bodies of
+ * up to Bifrost's 100 MiB.
+ */
+
+// Not yet in TypeScript's default library; in V8 since 13.x.
+type Base64Bytes = Uint8Array & { toBase64(): string };
+type Base64Ctor = { fromBase64(text: string): Uint8Array<ArrayBuffer> };
 
 /** Encodes bytes as base64. */
 export function encodeBase64(bytes: Uint8Array): string {
-  let bin = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(bin);
+  return (bytes as Base64Bytes).toBase64();
 }
 
-/** Decodes base64; throws on invalid input. */
+/** Decodes base64 (ASCII whitespace ignored, padding optional); throws on invalid input. */
 export function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
-  const bin = atob(b64);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
+  try {
+    return (Uint8Array as unknown as Base64Ctor).fromBase64(b64);
+  } catch {
+    throw new SyntaxError("Failed to decode base64");
+  }
 }

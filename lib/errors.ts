@@ -96,3 +96,23 @@ export class PluginContractError extends PluginError {
     super(message, options);
   }
 }
+
+/**
+ * An input larger than the plugin takes: over the limit it declares (the SDK's
+ * `max_input_size` export, a bifrost-as extension) or more than fits under the
+ * host's memory cap. The host refuses it before writing it; nothing ran, and
+ * the plugin stays loaded. The local gateway answers 413.
+ */
+export class PluginInputTooLargeError extends PluginError {
+  constructor(
+    message: string,
+    readonly hook: string,
+    /** The input's size in bytes. */
+    readonly inputBytes: number,
+    /** The most the plugin takes, in bytes. */
+    readonly limitBytes: number,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}

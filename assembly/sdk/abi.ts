@@ -29,31 +29,56 @@ import {
   PreHookOutput,
 } from "./hooks";
 
+// Input size limit. Bifrost's own request body limit defaults to 100 MiB
+// (`client.max_request_body_size_mb`), and the HTTP hooks see a body
+// base64-encoded (4/3 of it) inside their JSON; the HTTP post hook sees the
+// request's and the response's (2 x 133 MiB when a response is as large as
+// its request): the default takes that with room to spare. A build raises or
+// lowers it with `--use BIFROST_AS_MAX_INPUT_MB=N` (`bifrost-as build
+// --max-input-mb N`, or `"use": ["BIFROST_AS_MAX_INPUT_MB=N"]` in
+// asconfig.json's options).
+// @ts-ignore: a build-time constant, defined only when the build sets it
+const MAX_INPUT_MB: i32 = isDefined(BIFROST_AS_MAX_INPUT_MB) ? <i32>BIFROST_AS_MAX_INPUT_MB : 512;
+// One ArrayBuffer holds at most 1 GiB (AssemblyScript's largest block) less its header.
+const LARGEST: i32 = (1 << 30) - 64;
 /** Inputs above this size are refused with an error output (not decoded). */
-const MAX_INPUT: i32 = 16 << 20;
-/** malloc refuses (returns 0) above this size. */
-const MAX_ALLOC: i32 = 64 << 20;
+const MAX_INPUT: i32 = MAX_INPUT_MB < 1 ? 1 << 20 : MAX_INPUT_MB >= 1024 ? LARGEST : MAX_INPUT_MB << 20;
+/**
+ * malloc refuses (returns 0) above this size. Up to it, an input over
+ * MAX_INPUT is still taken, so the hook can answer an error that names the
+ * limit instead of the host failing to write it.
+ */
+const MAX_ALLOC: i32 = LARGEST;
 
 // Buffers lent to the host: the current input and the last output (plus any
 // the host allocated and has not used yet). Kept reachable so the GC leaves
 // them alone.
-let held = new Array<ArrayBuffer>();
+let held = new StaticArray<ArrayBuffer | null>(8);
+let heldCount = 0;
 let nameBuffer: ArrayBuffer | null = null;
 let lastError: ArrayBuffer = new ArrayBuffer(0);
 
 function hold(buf: ArrayBuffer): usize {
-  held.push(buf);
+  const n = heldCount;
+  if (n == held.length) {
+    const grown = new StaticArray<ArrayBuffer | null>(n << 1);
+    for (let i = 0; i < n; i++) unchecked((grown[i] = unchecked(held[i])));
+    held = grown;
+  }
+  unchecked((held[n] = buf));
+  heldCount = n + 1;
   return changetype<usize>(buf);
 }
 
 /** Releases every lent buffer except the one at `keep`. */
 function releaseExcept(keep: usize): void {
   let n = 0;
-  for (let i = 0, k = held.length; i < k; i++) {
+  for (let i = 0, k = heldCount; i < k; i++) {
     const b = unchecked(held[i]);
+    unchecked((held[i] = null));
     if (changetype<usize>(b) == keep) unchecked((held[n++] = b));
   }
-  held.length = n;
+  heldCount = n;
 }
 
 @inline
@@ -64,9 +89,9 @@ function pack(ptr: usize, len: i32): u64 {
 
 /** The lent buffer that starts at `ptr`, or a copy of [ptr, ptr+len) when the host wrote elsewhere. */
 function inputBuffer(ptr: usize, len: i32): ArrayBuffer {
-  for (let i = held.length - 1; i >= 0; i--) {
+  for (let i = heldCount - 1; i >= 0; i--) {
     const b = unchecked(held[i]);
-    if (changetype<usize>(b) == ptr && b.byteLength >= len) return b;
+    if (changetype<usize>(b) == ptr && b!.byteLength >= len) return b!;
   }
   const copy = new ArrayBuffer(len);
   memory.copy(changetype<usize>(copy), ptr, <usize>len);
@@ -82,7 +107,11 @@ function readInput<T extends JsonObject>(ptr: usize, len: i32): T | null {
     return null;
   }
   if (len > MAX_INPUT) {
-    problem("input is too large (" + len.toString() + " bytes; the limit is " + MAX_INPUT.toString() + ")");
+    problem(
+      "input is too large (" + len.toString() + " bytes; this plugin takes at most " + MAX_INPUT.toString() +
+        " bytes: build it with a larger BIFROST_AS_MAX_INPUT_MB, e.g. bifrost-as build --max-input-mb " +
+        (<i32>Math.ceil(<f64>len / <f64>(1 << 20))).toString() + ")",
+    );
     return null;
   }
   const err = validateJson(ptr, <usize>len, true);
@@ -104,7 +133,11 @@ function readInput<T extends JsonObject>(ptr: usize, len: i32): T | null {
 }
 
 // Outputs are written here and lent until the host's next call into the plugin.
-const outputBuffer = new ByteWriter(4096);
+let outputBuffer = new ByteWriter(4096);
+/** No output buffer: the next output gets a fresh one. Allocated at start, so dropping a buffer allocates nothing. */
+const NO_OUTPUT = new ByteWriter(0);
+/** A buffer grown past this for a large output is dropped at the host's next call, not kept. */
+const KEEP_OUTPUT_BUFFER: i32 = 1 << 20;
 
 /** True when [ptr, ptr+len) is the JSON literal `null`, with optional whitespace around it. */
 function isNullLiteral(ptr: usize, len: i32): bool {
@@ -118,6 +151,7 @@ function isNullLiteral(ptr: usize, len: i32): bool {
 /** Finishes a hook call: problems become the error field, then the output is lent. */
 function finish(hook: string, out: HookOutput): u64 {
   if (hasProblems()) out.fail("invalid " + hook + " input: " + problemText());
+  if (outputBuffer === NO_OUTPUT) outputBuffer = new ByteWriter(4096);
   outputBuffer.reset();
   out.writeTo(outputBuffer);
   return pack(outputBuffer.ptr, outputBuffer.len);
@@ -158,6 +192,13 @@ let bytesSinceCollect: usize = 0;
 function enter(keep: usize, inputBytes: usize): void {
   releaseExcept(keep);
   bytesSinceCollect += inputBytes;
+  const lent = outputBuffer.buf.byteLength;
+  if (lent > KEEP_OUTPUT_BUFFER) {
+    // The host is done with the last output: a large buffer goes back to the collector now (the next
+    // output gets a small one, allocated when written, after this call's input).
+    outputBuffer = NO_OUTPUT;
+    bytesSinceCollect += <usize>lent;
+  }
   if (++callsSinceCollect >= COLLECT_EVERY_CALLS || bytesSinceCollect >= COLLECT_EVERY_BYTES) {
     __collect();
     callsSinceCollect = 0;
@@ -169,14 +210,35 @@ function enter(keep: usize, inputBytes: usize): void {
 export function malloc(size: i32): usize {
   enter(0, size > 0 ? <usize>size : 0);
   if (size < 0 || size > MAX_ALLOC) return 0;
+  if (size >= RESERVE_FROM) reserve(size);
   return hold(new ArrayBuffer(size));
+}
+
+// Large inputs. The allocator grows memory by at least its current size each
+// time nothing free fits, so an input and an output of about its size, freed
+// and asked for again call after call, would double memory whenever the two
+// did not land in the freed space exactly. Before a large input the SDK asks
+// once for one block with room for the input and an output a little larger
+// (the writer's slack and the allocator's rounding), and frees it: both then
+// fit in it, and in the same space again at the next call of that size. The
+// price: a large input needs memory for about 2.25 times its size, so under a
+// host's memory cap below that it fails in malloc (the conformance host says
+// it ran out of memory there) rather than in a hook whose output would not
+// have fitted either.
+const RESERVE_FROM: i32 = 1 << 20;
+
+function reserve(size: i32): void {
+  const room = <u64>size * 9 / 4 + (1 << 16);
+  heap.free(heap.alloc(<usize>min(room, <u64>LARGEST)));
 }
 
 /** Releases a buffer early. Unknown pointers and double frees are ignored. */
 export function free(ptr: usize, size: i32): void {
-  for (let i = 0; i < held.length; i++) {
+  for (let i = 0, n = heldCount; i < n; i++) {
     if (changetype<usize>(unchecked(held[i])) == ptr) {
-      held.splice(i, 1);
+      unchecked((held[i] = unchecked(held[n - 1])));
+      unchecked((held[n - 1] = null));
+      heldCount = n - 1;
       return;
     }
   }
@@ -217,6 +279,15 @@ export function init(ptr: usize, len: i32): i32 {
     return 3;
   }
   return 0;
+}
+
+/**
+ * bifrost-as extension (not in Bifrost's ABI, which ignores it): the largest
+ * input, in bytes, a hook takes. Larger ones are answered with an error; the
+ * conformance host refuses them before writing them.
+ */
+export function max_input_size(): i32 {
+  return MAX_INPUT;
 }
 
 /** bifrost-as extension (not in Bifrost's ABI): why the last init failed, raw UTF-8. */

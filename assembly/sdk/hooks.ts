@@ -17,35 +17,63 @@ import { JsonKind, JsonNode, JsonObject } from "./json";
 import { problem } from "./problems";
 import { BifrostResponse } from "./response";
 
-/** Writes an output envelope: keys in order, values from views or json-as. */
+/**
+ * UTF-8 of ASCII text, for what every output writes the same way: made once at
+ * start, before any input, so it never splits the space a large input takes.
+ */
+function utf8(text: string): ArrayBuffer {
+  return String.UTF8.encode(text);
+}
+
+const NULL = utf8("null");
+const TRUE = utf8("true");
+const FALSE = utf8("false");
+// `"key":` of every envelope key; the first key opens the object, the others follow a comma.
+const K_CONTEXT = utf8('{"context":');
+const K_REQUEST = utf8(',"request":');
+const K_RESPONSE = utf8(',"response":');
+const K_HAS_RESPONSE = utf8(',"has_response":');
+const K_ERROR = utf8(',"error":');
+const K_CHUNK = utf8(',"chunk":');
+const K_HAS_CHUNK = utf8(',"has_chunk":');
+const K_SKIP = utf8(',"skip":');
+const K_SHORT_CIRCUIT = utf8(',"short_circuit":');
+const K_HAS_SHORT_CIRCUIT = utf8(',"has_short_circuit":');
+const K_HAS_ERROR = utf8(',"has_error":');
+const K_HOOK_ERROR = utf8(',"hook_error":');
+
+const NO_WRITER = new ByteWriter(0);
+
+/** Writes an output envelope: keys in order (pre-encoded), values from views or json-as. Reused. */
 class Envelope {
-  private first: bool = true;
-  constructor(private w: ByteWriter) {
-    w.byte(0x7b);
+  private w: ByteWriter = NO_WRITER;
+  begin(w: ByteWriter): Envelope {
+    this.w = w;
+    return this;
   }
-  private key(key: string): void {
-    if (!this.first) this.w.byte(0x2c);
-    this.first = false;
-    writeJsonString(this.w, key);
-    this.w.byte(0x3a);
+  private raw(bytes: ArrayBuffer): void {
+    this.w.bytes(changetype<usize>(bytes), bytes.byteLength);
   }
-  node(key: string, n: JsonNode | null): Envelope {
-    this.key(key);
-    if (n === null) this.w.str("null");
+  node(key: ArrayBuffer, n: JsonNode | null): Envelope {
+    this.raw(key);
+    if (n === null) this.raw(NULL);
     else n.writeTo(this.w);
     return this;
   }
-  value<T>(key: string, v: T): Envelope {
-    this.key(key);
-    if (isBoolean<T>()) this.w.str(v ? "true" : "false");
+  value<T>(key: ArrayBuffer, v: T): Envelope {
+    this.raw(key);
+    if (isBoolean<T>()) this.raw(v ? TRUE : FALSE);
     else if (isString<T>()) writeJsonString(this.w, changetype<string>(v));
     else this.w.str(JSON.stringify<T>(v));
     return this;
   }
   end(): void {
     this.w.byte(0x7d);
+    this.w = NO_WRITER; // holds no output buffer past its call
   }
 }
+
+const envelope = new Envelope();
 
 /** Fields every hook input has. */
 export class HookInput extends JsonObject {
@@ -113,12 +141,12 @@ export class HTTPPreHookOutput extends HookOutput {
   }
 
   writeTo(w: ByteWriter): void {
-    new Envelope(w)
-      .node("context", this.context)
-      .node("request", this.request)
-      .node("response", this.response)
-      .value<bool>("has_response", this.hasResponse)
-      .value<string>("error", this.error)
+    envelope.begin(w)
+      .node(K_CONTEXT, this.context)
+      .node(K_REQUEST, this.request)
+      .node(K_RESPONSE, this.response)
+      .value<bool>(K_HAS_RESPONSE, this.hasResponse)
+      .value<string>(K_ERROR, this.error)
       .end();
   }
 }
@@ -149,10 +177,10 @@ export class HTTPPostHookOutput extends HookOutput {
   }
 
   writeTo(w: ByteWriter): void {
-    new Envelope(w)
-      .node("context", this.context)
-      .node("response", this.response)
-      .value<string>("error", this.error)
+    envelope.begin(w)
+      .node(K_CONTEXT, this.context)
+      .node(K_RESPONSE, this.response)
+      .value<string>(K_ERROR, this.error)
       .end();
   }
 }
@@ -189,12 +217,12 @@ export class HTTPStreamChunkOutput extends HookOutput {
   }
 
   writeTo(w: ByteWriter): void {
-    new Envelope(w)
-      .node("context", this.context)
-      .node("chunk", this.chunk)
-      .value<bool>("has_chunk", this.hasChunk && this.chunk !== null)
-      .value<bool>("skip", this.skip)
-      .value<string>("error", this.error)
+    envelope.begin(w)
+      .node(K_CONTEXT, this.context)
+      .node(K_CHUNK, this.chunk)
+      .value<bool>(K_HAS_CHUNK, this.hasChunk && this.chunk !== null)
+      .value<bool>(K_SKIP, this.skip)
+      .value<string>(K_ERROR, this.error)
       .end();
   }
 }
@@ -306,12 +334,12 @@ export class PreHookOutput extends HookOutput {
   }
 
   writeTo(w: ByteWriter): void {
-    new Envelope(w)
-      .node("context", this.context)
-      .node("request", this.request)
-      .node("short_circuit", this.shortCircuit)
-      .value<bool>("has_short_circuit", this.hasShortCircuit)
-      .value<string>("error", this.error)
+    envelope.begin(w)
+      .node(K_CONTEXT, this.context)
+      .node(K_REQUEST, this.request)
+      .node(K_SHORT_CIRCUIT, this.shortCircuit)
+      .value<bool>(K_HAS_SHORT_CIRCUIT, this.hasShortCircuit)
+      .value<string>(K_ERROR, this.error)
       .end();
   }
 }
@@ -366,12 +394,12 @@ export class PostHookOutput extends HookOutput {
   }
 
   writeTo(w: ByteWriter): void {
-    new Envelope(w)
-      .node("context", this.context)
-      .node("response", this.response)
-      .node("error", this.error)
-      .value<bool>("has_error", this.hasError)
-      .value<string>("hook_error", this.hookError)
+    envelope.begin(w)
+      .node(K_CONTEXT, this.context)
+      .node(K_RESPONSE, this.response)
+      .node(K_ERROR, this.error)
+      .value<bool>(K_HAS_ERROR, this.hasError)
+      .value<string>(K_HOOK_ERROR, this.hookError)
       .end();
   }
 }

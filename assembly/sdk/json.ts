@@ -12,10 +12,18 @@
 // Reads never trap: a value of the wrong type is recorded as a problem for the
 // current hook call (see problems.ts) and a neutral value is returned; the SDK
 // turns recorded problems into the hook's error field.
+//
+// Layout, for speed: a view indexes its members into one flat array of spans
+// (four i32 per member: key start and end, value start and end, offsets into
+// the source), not one object per member. Members the plugin touched have an
+// entry in a second array, `edits`: the cached child view of that value, or a
+// JsonText holding the value the plugin set (and, for a member it added, the
+// key). A hook that reads a few fields and sets a few allocates a handful of
+// objects, whatever the size of the input.
 import { JSON } from "json-as";
 import { problem } from "./problems";
 import { ScanError, skipString, skipValue, skipWs, tapeEnd, validateJson } from "./scan";
-import { decodeJsonString, quoteJsonString, writeJsonString } from "./strings";
+import { decodeJsonString, jsonStringEquals, quoteJsonString, writeJsonString } from "./strings";
 import { ByteWriter } from "./writer";
 
 /** What kind of JSON value something holds. */
@@ -58,62 +66,90 @@ function sourceOf(text: string): ArrayBuffer | null {
   return validateJson(changetype<usize>(buf), <usize>buf.byteLength) == ScanError.None ? buf : null;
 }
 
-/**
- * One member of an object or element of an array: where its key and value sit
- * in the source, or what replaced them.
- */
-export class Slot {
-  /** The decoded key (set for keys added by the plugin, or once compared). */
-  key: string | null = null;
-  /** Key body span in the source (without quotes); valid when `inSource`. */
-  ks: i32 = 0;
-  ke: i32 = 0;
-  /** Value span in the source. */
-  vs: i32 = 0;
-  ve: i32 = 0;
-  inSource: bool = false;
-  /** Whether the source key is plain ASCII without escapes: -1 not yet known. */
-  keyPlain: i8 = -1;
-  /** A replacement value as JSON text (json-as output). */
-  raw: string | null = null;
-  /** A child view (takes precedence over raw and the source). */
-  node: JsonNode | null = null;
-  deleted: bool = false;
+// What a JsonNode is: a view (indexes a source or what was built), or a value
+// the plugin set (a JsonText).
+const VIEW: u8 = 0;
+/** JsonText holding JSON text (setRaw, json-as output, literals). */
+const TEXT_RAW: u8 = 1;
+/** JsonText holding a string value, written as a JSON string. */
+const TEXT_STRING: u8 = 2;
+/** JsonText holding a view (an added member whose value is a view). */
+const TEXT_NODE: u8 = 3;
+
+// Spans: four i32 per member.
+const KS = 0; // key body start (after the quote); ADDED for a member the plugin added
+const KE = 1; // key body end
+const VS = 2; // value start
+const VE = 3; // value end; DELETED for a deleted member
+const ADDED: i32 = -1;
+const DELETED: i32 = -1;
+
+@inline
+function spanAt(at: usize, i: i32, field: i32): i32 {
+  return load<i32>(at + ((<usize>(i << 2) + <usize>field) << 2));
 }
 
-/** State shared by every view of one object or array. */
-export class Store {
-  src: ArrayBuffer | null = null;
-  /** The scan tape of `src` (see scan.ts), or -1 when it has none. */
-  tape: i32 = -1;
-  start: i32 = 0;
-  end: i32 = 0;
-  slots: Array<Slot> | null = null;
-  changed: bool = false;
+@inline
+function setSpan(at: usize, i: i32, field: i32, v: i32): void {
+  store<i32>(at + ((<usize>(i << 2) + <usize>field) << 2), v);
+}
 
-  @inline get base(): usize {
-    return changetype<usize>(this.src);
-  }
+// Spans live in shared chunks: each view indexes its members into the free
+// end of the current chunk, so indexing allocates nothing most of the time.
+// A view's block belongs to it alone; a full chunk is replaced by a new one
+// (the views that point into the old one keep it alive), never reused.
+const CHUNK_MEMBERS = 512;
+let chunk = new StaticArray<i32>(CHUNK_MEMBERS << 2);
+/** i32s used in `chunk`. */
+let chunkUsed = 0;
 
-  /** The end of the value starting at `p` (an absolute address): via the tape for containers, else by scanning. */
-  skip(p: usize, end: usize): usize {
-    const c = load<u8>(p);
-    if (this.tape >= 0 && (c == 0x7b || c == 0x5b)) {
-      const base = this.base;
-      const e = tapeEnd(this.tape, <i32>(p - base));
-      if (e >= 0) return base + <usize>e;
-    }
-    return skipValue(p, end);
-  }
+/** A fresh chunk with room for at least `members`, holding the `keep` i32s at `from` of the current one. */
+function nextChunk(members: i32, from: i32, keep: i32): void {
+  let size = CHUNK_MEMBERS;
+  if (size < members << 1) size = members << 1;
+  const fresh = new StaticArray<i32>(size << 2);
+  memory.copy(changetype<usize>(fresh), changetype<usize>(chunk) + (<usize>from << 2), <usize>keep << 2);
+  chunk = fresh;
+  chunkUsed = keep;
 }
 
 /** Any view that can be written back as JSON. */
 export abstract class JsonNode {
-  store: Store = new Store();
+  /**
+   * The view holding this value's data: itself, or, for another view of the
+   * same data (`as<T>()`), the first one. Every data field below is read
+   * through it.
+   */
+  _owner!: JsonNode;
+  /** The source bytes (UTF-8 JSON), or null for a value built by the plugin. */
+  _src: ArrayBuffer | null = null;
+  /** The scan tape of `src` (see scan.ts), or -1 when it has none. */
+  _tape: i32 = -1;
+  _start: i32 = 0;
+  _end: i32 = 0;
+  /** The array holding the member spans (see above): a shared chunk or the view's own; null until indexed. */
+  _spans: StaticArray<i32> | null = null;
+  /** Where member 0's spans start in `_spans`, as an address. */
+  _at: usize = 0;
+  /** Members that fit at `_at` without moving. */
+  _cap: i32 = 0;
+  /** Per member: its cached child view or the value the plugin set; null until something is. */
+  _edits: StaticArray<JsonNode | null> | null = null;
+  /** Members indexed or added, deleted ones included. */
+  _count: i32 = 0;
+  _changed: bool = false;
+  /** VIEW, or what a JsonText holds. */
+  _textKind: u8 = VIEW;
+  /** True for an object view (members have keys), false for an array. */
+  _keyed: bool = false;
   // Where this value sits in the hook input, computed only for error messages.
   parentNode: JsonNode | null = null;
   keyInParent: string | null = null;
   indexInParent: i32 = -1;
+
+  constructor() {
+    this._owner = this;
+  }
 
   /** Where this value sits in the hook input, e.g. `request.input[2].content`. */
   get location(): string {
@@ -132,150 +168,242 @@ export abstract class JsonNode {
     this.indexInParent = pos;
   }
 
-  /** Builds the slot index from the source on first use. */
-  protected abstract indexSlots(): Array<Slot>;
   abstract writeTo(w: ByteWriter): void;
 
   /** True when this value or anything under it was changed. */
   isModified(): bool {
-    const st = this.store;
-    if (st.changed || st.src === null) return true;
-    const slots = st.slots;
-    if (slots === null) return false;
-    for (let i = 0; i < slots.length; i++) {
-      const n = unchecked(slots[i]).node;
-      if (n !== null && n.isModified()) return true;
+    const o = this._owner;
+    if (o._changed || o._src === null || o._textKind != VIEW) return true;
+    const edits = o._edits;
+    if (edits === null) return false;
+    for (let i = 0, n = o._count; i < n; i++) {
+      const e = unchecked(edits[i]);
+      if (e !== null && e.isModified()) return true;
     }
     return false;
   }
 
+  /** The end of the value starting at `p` (an absolute address): via the tape for containers, else by scanning. */
+  protected skipFrom(p: usize, end: usize): usize {
+    const o = this._owner;
+    const c = load<u8>(p);
+    if (o._tape >= 0 && (c == 0x7b || c == 0x5b)) {
+      const base = changetype<usize>(o._src);
+      const e = tapeEnd(o._tape, <i32>(p - base));
+      if (e >= 0) return base + <usize>e;
+    }
+    return skipValue(p, end);
+  }
+
+  /** The number of members (deleted ones included), indexing the source on first use. */
+  protected members(): i32 {
+    const o = this._owner;
+    if (o._spans === null) o.indexSource(this._keyed);
+    return o._count;
+  }
+
   /** Indexes the members (object: `keyed`) or elements of the value in the source, in place. */
-  protected indexMembers(keyed: bool): Array<Slot> {
-    const st = this.store;
-    const slots = new Array<Slot>();
-    const base = st.base;
-    const end = base + <usize>st.end;
-    const close: u8 = keyed ? 0x7d : 0x5d;
-    let p = skipWs(base + <usize>st.start + 1, end);
-    while (p < end && load<u8>(p) != close) {
-      const s = new Slot();
-      s.inSource = true;
-      if (keyed) {
-        s.ks = <i32>(p + 1 - base);
-        p = skipString(p, end);
-        s.ke = <i32>(p - 1 - base);
-        p = skipWs(skipWs(p, end) + 1, end); // past ':'
+  private indexSource(keyed: bool): void {
+    let first = chunkUsed;
+    let n = 0;
+    const src = this._src;
+    if (src !== null) {
+      const base = changetype<usize>(src);
+      const end = base + <usize>this._end;
+      const close: u8 = keyed ? 0x7d : 0x5d;
+      let p = skipWs(base + <usize>this._start + 1, end);
+      let at = changetype<usize>(chunk) + (<usize>first << 2);
+      while (p < end && load<u8>(p) != close) {
+        if (first + ((n + 1) << 2) > chunk.length) {
+          nextChunk(n + 1, first, n << 2);
+          first = 0;
+          at = changetype<usize>(chunk);
+        }
+        if (keyed) {
+          setSpan(at, n, KS, <i32>(p + 1 - base));
+          p = skipString(p, end);
+          setSpan(at, n, KE, <i32>(p - 1 - base));
+          p = skipWs(skipWs(p, end) + 1, end); // past ':'
+        }
+        setSpan(at, n, VS, <i32>(p - base));
+        p = this.skipFrom(p, end);
+        setSpan(at, n, VE, <i32>(p - base));
+        n++;
+        p = skipWs(p, end);
+        if (p < end && load<u8>(p) == 0x2c) p = skipWs(p + 1, end);
       }
-      s.vs = <i32>(p - base);
-      p = st.skip(p, end);
-      s.ve = <i32>(p - base);
-      slots.push(s);
-      p = skipWs(p, end);
-      if (p < end && load<u8>(p) == 0x2c) p = skipWs(p + 1, end);
     }
-    st.slots = slots;
-    return slots;
+    chunkUsed = first + (n << 2);
+    this._spans = chunk;
+    this._at = changetype<usize>(chunk) + (<usize>first << 2);
+    this._cap = n;
+    this._count = n;
   }
 
-  protected allSlots(): Array<Slot> {
-    const st = this.store;
-    const s = st.slots;
-    if (s !== null) return s;
-    if (st.src === null) {
-      const empty = new Array<Slot>();
-      st.slots = empty;
-      return empty;
+  /** Makes room for one more member and returns its number (spans zeroed, no edit). */
+  protected addMember(): i32 {
+    this.members();
+    const o = this._owner;
+    const n = o._count;
+    if (n == o._cap) {
+      if (o._spans === chunk && o._at + (<usize>n << 4) == changetype<usize>(chunk) + (<usize>chunkUsed << 2) &&
+        chunkUsed + 4 <= chunk.length) {
+        // The last block of the current chunk grows in place.
+        chunkUsed += 4;
+        o._cap = n + 1;
+      } else {
+        // Anywhere else: moved to an array of the view's own, with room to grow.
+        const cap = n < 2 ? 4 : n << 1;
+        const own = new StaticArray<i32>(cap << 2);
+        memory.copy(changetype<usize>(own), o._at, <usize>n << 4);
+        o._spans = own;
+        o._at = changetype<usize>(own);
+        o._cap = cap;
+      }
     }
-    return this.indexSlots();
+    setSpan(o._at, n, KS, 0);
+    setSpan(o._at, n, KE, 0);
+    setSpan(o._at, n, VS, 0);
+    setSpan(o._at, n, VE, 0);
+    const edits = o._edits;
+    if (edits !== null && edits.length <= n) o._edits = grownEdits(edits, n + 4);
+    o._count = n + 1;
+    return n;
   }
 
-  protected slotKind(s: Slot): JsonKind {
-    const n = s.node;
-    if (n !== null) return n instanceof JsonArray ? JsonKind.Array : JsonKind.Object;
-    const raw = s.raw;
-    if (raw !== null) return kindOfChar(raw.charCodeAt(0));
-    return kindOfChar(load<u8>(this.store.base + <usize>s.vs));
+  /** The edit of member `i`, or null. */
+  protected editAt(i: i32): JsonNode | null {
+    const edits = this._owner._edits;
+    return edits === null ? null : unchecked(edits[i]);
+  }
+
+  protected setEdit(i: i32, e: JsonNode | null): void {
+    const o = this._owner;
+    let edits = o._edits;
+    if (edits === null) {
+      edits = new StaticArray<JsonNode | null>(o._count + 4);
+      o._edits = edits;
+    }
+    unchecked((edits[i] = e));
+  }
+
+  /** The value of member `i` as the plugin left it: a view, a JsonText, or null for the source's bytes. */
+  protected valueAt(i: i32): JsonNode | null {
+    const e = this.editAt(i);
+    if (e !== null && e._textKind == TEXT_NODE) return changetype<JsonText>(e).node;
+    return e;
+  }
+
+  /** Replaces the value of member `i` (keeps an added member's key). */
+  protected setValueAt(i: i32, v: JsonNode): void {
+    if (spanAt(this._owner._at, i, KS) == ADDED) {
+      const holder = changetype<JsonText>(this.editAt(i));
+      holder.setValue(v);
+    } else {
+      this.setEdit(i, v);
+    }
+  }
+
+  protected memberKind(i: i32): JsonKind {
+    const v = this.valueAt(i);
+    if (v === null) {
+      const o = this._owner;
+      return kindOfChar(load<u8>(changetype<usize>(o._src) + <usize>spanAt(o._at, i, VS)));
+    }
+    const k = v._textKind;
+    if (k == VIEW) return v._keyed ? JsonKind.Object : JsonKind.Array;
+    if (k == TEXT_STRING) return JsonKind.String;
+    return kindOfChar(changetype<JsonText>(v).text.charCodeAt(0));
   }
 
   /** The value's JSON text. */
-  protected slotText(s: Slot): string {
-    const n = s.node;
-    if (n !== null) return n.toJSON();
-    const raw = s.raw;
-    if (raw !== null) return raw;
-    return String.UTF8.decodeUnsafe(this.store.base + <usize>s.vs, <usize>(s.ve - s.vs));
+  protected memberText(i: i32): string {
+    const v = this.valueAt(i);
+    if (v === null) {
+      const o = this._owner;
+      const vs = spanAt(o._at, i, VS);
+      return String.UTF8.decodeUnsafe(changetype<usize>(o._src) + <usize>vs, <usize>(spanAt(o._at, i, VE) - vs));
+    }
+    const k = v._textKind;
+    if (k == VIEW) return v.toJSON();
+    const text = changetype<JsonText>(v).text;
+    return k == TEXT_STRING ? quoteJsonString(text) : text;
   }
 
-  protected slotString(s: Slot): string {
-    if (s.node === null && s.raw === null) {
-      return decodeJsonString(this.store.base + <usize>s.vs + 1, <usize>(s.ve - s.vs - 2));
+  /** The value of a member whose kind is String, decoded. */
+  protected memberString(i: i32): string {
+    const v = this.valueAt(i);
+    if (v === null) {
+      const o = this._owner;
+      const vs = spanAt(o._at, i, VS);
+      return decodeJsonString(changetype<usize>(o._src) + <usize>vs + 1, <usize>(spanAt(o._at, i, VE) - vs - 2));
     }
-    // A value the plugin set: its JSON text, as UTF-8.
-    const bytes = String.UTF8.encode(this.slotText(s));
+    const text = changetype<JsonText>(v).text;
+    if (v._textKind == TEXT_STRING) return text;
+    // JSON text the plugin set: decode it.
+    const bytes = String.UTF8.encode(text);
     return decodeJsonString(changetype<usize>(bytes) + 1, <usize>bytes.byteLength - 2);
   }
 
   /** Writes the source bytes as they came when nothing under this value changed; false otherwise. */
   protected copyUnchanged(w: ByteWriter): bool {
-    const st = this.store;
-    if (st.src === null || this.isModified()) return false;
-    w.bytes(st.base + <usize>st.start, st.end - st.start);
+    const o = this._owner;
+    if (o._src === null || this.isModified()) return false;
+    w.bytes(changetype<usize>(o._src) + <usize>o._start, o._end - o._start);
     return true;
   }
 
-  protected writeSlotValue(w: ByteWriter, s: Slot): void {
-    const n = s.node;
-    if (n !== null) n.writeTo(w);
-    else {
-      const raw = s.raw;
-      if (raw !== null) w.str(raw);
-      else w.bytes(this.store.base + <usize>s.vs, s.ve - s.vs);
-    }
+  protected writeMemberValue(w: ByteWriter, i: i32): void {
+    const v = this.valueAt(i);
+    if (v === null) {
+      const o = this._owner;
+      const vs = spanAt(o._at, i, VS);
+      w.bytes(changetype<usize>(o._src) + <usize>vs, spanAt(o._at, i, VE) - vs);
+    } else v.writeTo(w);
   }
 
-  /** Wraps a value that is an object as a typed child view. */
-  protected childObject<T extends JsonObject>(s: Slot, name: string | null, pos: i32): T {
-    const n = s.node;
-    if (n !== null) {
-      if (n instanceof T) return changetype<T>(n);
+  /** Wraps a member that is an object as a typed child view (cached). */
+  protected childObject<T extends JsonObject>(i: i32, name: string | null, pos: i32): T {
+    const v = this.valueAt(i);
+    if (v !== null && v._textKind == VIEW) {
+      if (v instanceof T) return changetype<T>(v);
       const typed = instantiate<T>();
-      typed.store = n.store;
+      typed._owner = v._owner;
       typed.placeAt(this, name, pos);
-      s.node = typed;
+      this.setValueAt(i, typed);
       return typed;
     }
     const o = instantiate<T>();
     o.placeAt(this, name, pos);
-    this.attach(o.store, s);
-    s.node = o;
+    this.attach(o, i, v);
+    this.setValueAt(i, o);
     return o;
   }
 
-  protected childArray(s: Slot, name: string | null, pos: i32): JsonArray {
-    const n = s.node;
-    if (n !== null) return changetype<JsonArray>(n);
+  protected childArray(i: i32, name: string | null, pos: i32): JsonArray {
+    const v = this.valueAt(i);
+    if (v !== null && v._textKind == VIEW) return changetype<JsonArray>(v);
     const a = new JsonArray();
     a.placeAt(this, name, pos);
-    this.attach(a.store, s);
-    s.node = a;
+    this.attach(a, i, v);
+    this.setValueAt(i, a);
     return a;
   }
 
-  /** Points a child's store at the slot's value, to be indexed on first use. */
-  private attach(child: Store, s: Slot): void {
-    const raw = s.raw;
-    if (raw !== null) {
-      const src = sourceOf(raw);
+  /** Points a new child view at member `i`'s value (`v`: JSON text the plugin set, or null for the source). */
+  private attach(child: JsonNode, i: i32, v: JsonNode | null): void {
+    if (v !== null) {
+      const src = sourceOf(changetype<JsonText>(v).text);
       if (src === null) return; // not valid JSON: the child stays empty
-      child.src = src;
-      child.end = src.byteLength;
+      child._src = src;
+      child._end = src.byteLength;
     } else {
-      child.src = this.store.src;
-      child.tape = this.store.tape;
-      child.start = s.vs;
-      child.end = s.ve;
+      const o = this._owner;
+      child._src = o._src;
+      child._tape = o._tape;
+      child._start = spanAt(o._at, i, VS);
+      child._end = spanAt(o._at, i, VE);
     }
-    child.slots = null;
   }
 
   /** The JSON text of this value. */
@@ -287,6 +415,56 @@ export abstract class JsonNode {
 
   toString(): string {
     return this.toJSON();
+  }
+}
+
+function grownEdits(edits: StaticArray<JsonNode | null>, members: i32): StaticArray<JsonNode | null> {
+  const grown = new StaticArray<JsonNode | null>(members);
+  for (let i = 0, n = edits.length; i < n; i++) unchecked((grown[i] = unchecked(edits[i])));
+  return grown;
+}
+
+/**
+ * A value the plugin set: JSON text, a string (written quoted), or, for a
+ * member the plugin added, the member's key with its value (text or a view).
+ * Internal to the views; never handed to a plugin.
+ */
+class JsonText extends JsonNode {
+  text: string = "";
+  node: JsonNode | null = null;
+  /** The key of a member the plugin added. */
+  name: string | null = null;
+
+  static of(kind: u8, text: string): JsonText {
+    const t = new JsonText();
+    t._textKind = kind;
+    t.text = text;
+    return t;
+  }
+
+  /** Holds `v` (text or a view) as this added member's value. */
+  setValue(v: JsonNode): void {
+    if (v._textKind == VIEW) {
+      this._textKind = TEXT_NODE;
+      this.node = v;
+      this.text = "";
+    } else {
+      const t = changetype<JsonText>(v);
+      this._textKind = t._textKind;
+      this.text = t.text;
+      this.node = t.node;
+    }
+  }
+
+  isModified(): bool {
+    return true;
+  }
+
+  writeTo(w: ByteWriter): void {
+    const k = this._textKind;
+    if (k == TEXT_NODE) this.node!.writeTo(w);
+    else if (k == TEXT_STRING) writeJsonString(w, this.text);
+    else w.str(this.text);
   }
 }
 
@@ -314,10 +492,10 @@ export class JsonObject extends JsonNode {
     const s = <i32>(skipWs(base + <usize>start, base + <usize>end) - base);
     if (s >= end || load<u8>(base + <usize>s) != 0x7b) return null;
     const o = instantiate<T>();
-    o.store.src = src;
-    o.store.tape = tape;
-    o.store.start = s;
-    o.store.end = <i32>(o.store.skip(base + <usize>s, base + <usize>end) - base);
+    o._src = src;
+    o._tape = tape;
+    o._start = s;
+    o._end = <i32>(o.skipFrom(base + <usize>s, base + <usize>end) - base);
     return o;
   }
 
@@ -325,121 +503,131 @@ export class JsonObject extends JsonNode {
   as<T extends JsonObject>(): T {
     if (this instanceof T) return changetype<T>(this);
     const o = instantiate<T>();
-    o.store = this.store;
+    o._owner = this._owner;
     o.parentNode = this.parentNode;
     o.keyInParent = this.keyInParent;
     o.indexInParent = this.indexInParent;
     return o;
   }
 
-  protected indexSlots(): Array<Slot> {
-    return this.indexMembers(true);
+  constructor() {
+    super();
+    this._keyed = true;
   }
 
-  private keyMatches(s: Slot, key: string): bool {
-    const k = s.key;
-    if (k !== null) return k == key;
-    const n = s.ke - s.ks;
-    const p = this.store.base + <usize>s.ks;
-    if (s.keyPlain < 0) {
-      // Plain: ASCII without escapes, so bytes and UTF-16 units map one to one.
-      let plain: i8 = 1;
-      for (let i = 0; i < n; i++) {
-        const b = <u32>load<u8>(p + <usize>i);
-        if (b >= 0x80 || b == 0x5c) {
-          plain = 0;
-          break;
-        }
-      }
-      s.keyPlain = plain;
-    }
-    if (s.keyPlain == 0) return this.keyOf(s) == key;
-    if (n != key.length) return false;
+  private keyMatches(i: i32, key: string): bool {
+    const o = this._owner;
+    const spans = o._at;
+    const ks = spanAt(spans, i, KS);
+    if (ks == ADDED) return changetype<JsonText>(unchecked(o._edits![i])).name! == key;
+    const n = spanAt(spans, i, KE) - ks;
+    const units = key.length;
+    // Every UTF-16 unit of a key takes at least one byte of its JSON text.
+    if (n < units) return false;
+    const p = changetype<usize>(o._src) + <usize>ks;
     const q = changetype<usize>(key);
-    for (let i = 0; i < n; i++) {
-      if (<u32>load<u8>(p + <usize>i) != <u32>load<u16>(q + (<usize>i << 1))) return false;
+    if (n == units) {
+      // As many bytes as units: equal only byte for unit, with no escape or multi-byte sequence (either would
+      // decode to fewer units than bytes).
+      for (let j = 0; j < n; j++) {
+        const b = <u32>load<u8>(p + <usize>j);
+        if (b != <u32>load<u16>(q + (<usize>j << 1)) || b >= 0x80 || b == 0x5c) return false;
+      }
+      return true;
     }
-    return true;
+    const b = <u32>load<u8>(p);
+    if (b < 0x80 && b != 0x5c && (units == 0 || b != <u32>load<u16>(q))) return false;
+    return jsonStringEquals(p, <usize>n, key);
   }
 
-  private keyOf(s: Slot): string {
-    let k = s.key;
-    if (k === null) {
-      const p = this.store.base + <usize>s.ks;
-      const n = <usize>(s.ke - s.ks);
-      k = decodeJsonString(p, n);
-      s.key = k;
-    }
-    return k!;
+  private keyOf(i: i32): string {
+    const o = this._owner;
+    const spans = o._at;
+    const ks = spanAt(spans, i, KS);
+    if (ks == ADDED) return changetype<JsonText>(unchecked(o._edits![i])).name!;
+    return decodeJsonString(changetype<usize>(o._src) + <usize>ks, <usize>(spanAt(spans, i, KE) - ks));
   }
 
-  /** The last member named `key` (Go's decoder also keeps the last). */
-  protected findSlot(key: string): Slot | null {
-    const slots = this.allSlots();
-    for (let i = slots.length - 1; i >= 0; i--) {
-      const s = unchecked(slots[i]);
-      if (!s.deleted && this.keyMatches(s, key)) return s;
+  /** The last member named `key` (Go's decoder also keeps the last), or -1. */
+  protected find(key: string): i32 {
+    const n = this.members();
+    const spans = this._owner._at;
+    for (let i = n - 1; i >= 0; i--) {
+      if (spanAt(spans, i, VE) != DELETED && this.keyMatches(i, key)) return i;
     }
-    return null;
+    return -1;
   }
 
-  private slotFor(key: string): Slot {
-    const found = this.findSlot(key);
-    if (found !== null) return found;
-    const s = new Slot();
-    s.key = key;
-    this.allSlots().push(s);
-    return s;
+  /** Sets member `key` to `v`, adding it after the others when absent. */
+  private put(key: string, v: JsonNode): void {
+    const i = this.find(key);
+    if (i >= 0) {
+      this.setValueAt(i, v);
+    } else {
+      const added = this.addMember();
+      // The added member's key lives in the JsonText holding its value: a fresh one for text (never shared), a
+      // holder around a view.
+      let holder: JsonText;
+      if (v._textKind == VIEW) {
+        holder = new JsonText();
+        holder.setValue(v);
+      } else holder = changetype<JsonText>(v);
+      holder.name = key;
+      setSpan(this._owner._at, added, KS, ADDED);
+      this.setEdit(added, holder);
+    }
+    this._owner._changed = true;
   }
 
   has(key: string): bool {
-    return this.findSlot(key) !== null;
+    return this.find(key) >= 0;
   }
 
   keys(): string[] {
-    const slots = this.allSlots();
+    const n = this.members();
+    const spans = this._owner._at;
     const out = new Array<string>();
-    for (let i = 0; i < slots.length; i++) {
-      const s = unchecked(slots[i]);
-      if (!s.deleted) out.push(this.keyOf(s));
+    for (let i = 0; i < n; i++) {
+      if (spanAt(spans, i, VE) != DELETED) out.push(this.keyOf(i));
     }
     return out;
   }
 
   get size(): i32 {
-    return this.keys().length;
+    const n = this.members();
+    const spans = this._owner._at;
+    let size = 0;
+    for (let i = 0; i < n; i++) if (spanAt(spans, i, VE) != DELETED) size++;
+    return size;
   }
 
   delete(key: string): void {
-    const s = this.findSlot(key);
-    if (s === null) return;
-    s.deleted = true;
-    this.store.changed = true;
+    const i = this.find(key);
+    if (i < 0) return;
+    setSpan(this._owner._at, i, VE, DELETED);
+    this._owner._changed = true;
   }
 
   kind(key: string): JsonKind {
-    const s = this.findSlot(key);
-    return s === null ? JsonKind.Missing : this.slotKind(s);
+    const i = this.find(key);
+    return i < 0 ? JsonKind.Missing : this.memberKind(i);
   }
 
   /** The raw JSON text of a value, or null when the key is absent. */
   getRaw(key: string): string | null {
-    const s = this.findSlot(key);
-    return s === null ? null : this.slotText(s);
+    const i = this.find(key);
+    return i < 0 ? null : this.memberText(i);
   }
 
   /** Sets a value from JSON text (the caller vouches that it is valid JSON). */
   setRaw(key: string, raw: string): void {
-    const s = this.slotFor(key);
-    s.raw = raw;
-    s.node = null;
-    this.store.changed = true;
+    this.put(key, JsonText.of(TEXT_RAW, raw));
   }
 
   /** Sets any value json-as can stringify (string, bool, numbers, arrays of them). */
   set<T>(key: string, value: T): void {
     if (isBoolean<T>()) this.setRaw(key, value ? "true" : "false");
-    else if (isString<T>()) this.setRaw(key, quoteJsonString(changetype<string>(value)));
+    else if (isString<T>()) this.put(key, JsonText.of(TEXT_STRING, changetype<string>(value)));
     else this.setRaw(key, JSON.stringify<T>(value));
   }
 
@@ -453,11 +641,8 @@ export class JsonObject extends JsonNode {
       this.setNull(key);
       return;
     }
-    const s = this.slotFor(key);
-    s.raw = null;
     node.placeAt(this, key, -1);
-    s.node = node;
-    this.store.changed = true;
+    this.put(key, node);
   }
 
   // ---- typed reads; a wrong type is recorded as a problem ----
@@ -467,51 +652,52 @@ export class JsonObject extends JsonNode {
     this.expect(key, want, optional);
   }
 
-  private expect(key: string, want: JsonKind, optional: bool): Slot | null {
-    const s = this.findSlot(key);
-    const k = s === null ? JsonKind.Missing : this.slotKind(s);
-    if (k == want) return s;
-    if (optional && (k == JsonKind.Missing || k == JsonKind.Null)) return null;
+  /** The member holding a `want` at `key`, or -1 (with a problem unless optional and absent or null). */
+  private expect(key: string, want: JsonKind, optional: bool): i32 {
+    const i = this.find(key);
+    const k = i < 0 ? JsonKind.Missing : this.memberKind(i);
+    if (k == want) return i;
+    if (optional && (k == JsonKind.Missing || k == JsonKind.Null)) return -1;
     if (k == JsonKind.Missing) problem(this.childPath(key) + ": missing (expected " + kindName(want) + ")");
     else problem(this.childPath(key) + ": expected " + kindName(want) + ", found " + kindName(k));
-    return null;
+    return -1;
   }
 
   /** A required string. */
   getString(key: string): string {
-    const s = this.expect(key, JsonKind.String, false);
-    return s === null ? "" : this.slotString(s);
+    const i = this.expect(key, JsonKind.String, false);
+    return i < 0 ? "" : this.memberString(i);
   }
 
   /** An optional string: null when absent or null. */
   getStringOrNull(key: string): string | null {
-    const s = this.expect(key, JsonKind.String, true);
-    return s === null ? null : this.slotString(s);
+    const i = this.expect(key, JsonKind.String, true);
+    return i < 0 ? null : this.memberString(i);
   }
 
   /** An optional string with a default. */
   getStringOr(key: string, fallback: string): string {
-    const s = this.expect(key, JsonKind.String, true);
-    return s === null ? fallback : this.slotString(s);
+    const i = this.expect(key, JsonKind.String, true);
+    return i < 0 ? fallback : this.memberString(i);
   }
 
   getBoolOr(key: string, fallback: bool): bool {
-    const s = this.expect(key, JsonKind.Bool, true);
-    if (s === null) return fallback;
-    const raw = s.raw;
-    if (raw !== null) return raw == "true";
-    return load<u8>(this.store.base + <usize>s.vs) == 0x74; // t(rue)
+    const i = this.expect(key, JsonKind.Bool, true);
+    if (i < 0) return fallback;
+    const v = this.valueAt(i);
+    if (v !== null) return changetype<JsonText>(v).text == "true";
+    return load<u8>(changetype<usize>(this._owner._src) + <usize>spanAt(this._owner._at, i, VS)) == 0x74; // t(rue)
   }
 
   getNumberOr(key: string, fallback: f64): f64 {
-    const s = this.expect(key, JsonKind.Number, true);
-    return s === null ? fallback : JSON.parse<f64>(this.slotText(s));
+    const i = this.expect(key, JsonKind.Number, true);
+    return i < 0 ? fallback : JSON.parse<f64>(this.memberText(i));
   }
 
   /** An optional number as json-as's nullable box. */
   getNumberOrNull(key: string): JSON.Box<f64> | null {
-    const s = this.expect(key, JsonKind.Number, true);
-    return s === null ? null : new JSON.Box<f64>(JSON.parse<f64>(this.slotText(s)));
+    const i = this.expect(key, JsonKind.Number, true);
+    return i < 0 ? null : new JSON.Box<f64>(JSON.parse<f64>(this.memberText(i)));
   }
 
   getIntOr(key: string, fallback: i64): i64 {
@@ -521,8 +707,8 @@ export class JsonObject extends JsonNode {
 
   /** An optional child object as a typed view (cached). */
   getObject<T extends JsonObject>(key: string): T | null {
-    const s = this.expect(key, JsonKind.Object, true);
-    return s === null ? null : this.childObject<T>(s, key, -1);
+    const i = this.expect(key, JsonKind.Object, true);
+    return i < 0 ? null : this.childObject<T>(i, key, -1);
   }
 
   /** A child object, created empty when absent or null. */
@@ -536,8 +722,8 @@ export class JsonObject extends JsonNode {
 
   /** An optional child array (cached). */
   getArray(key: string): JsonArray | null {
-    const s = this.expect(key, JsonKind.Array, true);
-    return s === null ? null : this.childArray(s, key, -1);
+    const i = this.expect(key, JsonKind.Array, true);
+    return i < 0 ? null : this.childArray(i, key, -1);
   }
 
   /** A child array, created empty when absent or null. */
@@ -564,19 +750,21 @@ export class JsonObject extends JsonNode {
 
   writeTo(w: ByteWriter): void {
     if (this.copyUnchanged(w)) return;
-    const st = this.store;
-    const slots = this.allSlots();
+    const n = this.members();
+    const o = this._owner;
+    const spans = o._at;
+    const base = changetype<usize>(o._src);
     w.byte(0x7b);
     let first = true;
-    for (let i = 0; i < slots.length; i++) {
-      const s = unchecked(slots[i]);
-      if (s.deleted) continue;
+    for (let i = 0; i < n; i++) {
+      if (spanAt(spans, i, VE) == DELETED) continue;
       if (!first) w.byte(0x2c);
       first = false;
-      if (s.inSource) w.bytes(st.base + <usize>s.ks - 1, s.ke - s.ks + 2);
-      else writeJsonString(w, s.key!);
+      const ks = spanAt(spans, i, KS);
+      if (ks != ADDED) w.bytes(base + <usize>ks - 1, spanAt(spans, i, KE) - ks + 2);
+      else writeJsonString(w, changetype<JsonText>(unchecked(o._edits![i])).name!);
       w.byte(0x3a);
-      this.writeSlotValue(w, s);
+      this.writeMemberValue(w, i);
     }
     w.byte(0x7d);
   }
@@ -592,65 +780,62 @@ export class JsonArray extends JsonNode {
     const s = <i32>(skipWs(base, base + <usize>src.byteLength) - base);
     if (load<u8>(base + <usize>s) != 0x5b) return null;
     const a = new JsonArray();
-    a.store.src = src;
-    a.store.start = s;
-    a.store.end = <i32>(skipValue(base + <usize>s, base + <usize>src.byteLength) - base);
+    a._src = src;
+    a._start = s;
+    a._end = <i32>(skipValue(base + <usize>s, base + <usize>src.byteLength) - base);
     return a;
   }
 
-  protected indexSlots(): Array<Slot> {
-    return this.indexMembers(false);
-  }
-
   get length(): i32 {
-    return this.allSlots().length;
+    return this.members();
   }
 
   kindAt(i: i32): JsonKind {
-    return this.slotKind(unchecked(this.allSlots()[i]));
+    this.members();
+    return this.memberKind(i);
   }
 
   rawAt(i: i32): string {
-    return this.slotText(unchecked(this.allSlots()[i]));
+    this.members();
+    return this.memberText(i);
   }
 
   stringAt(i: i32): string {
-    const s = unchecked(this.allSlots()[i]);
-    const k = this.slotKind(s);
-    if (k == JsonKind.String) return this.slotString(s);
+    this.members();
+    const k = this.memberKind(i);
+    if (k == JsonKind.String) return this.memberString(i);
     problem(this.itemPath(i) + ": expected string, found " + kindName(k));
     return "";
   }
 
   /** The object at `i` as a typed view (cached); null (and a problem) if not an object. */
   objectAt<T extends JsonObject>(i: i32): T | null {
-    const s = unchecked(this.allSlots()[i]);
-    const k = this.slotKind(s);
+    this.members();
+    const k = this.memberKind(i);
     if (k != JsonKind.Object) {
       problem(this.itemPath(i) + ": expected object, found " + kindName(k));
       return null;
     }
-    return this.childObject<T>(s, null, i);
+    return this.childObject<T>(i, null, i);
   }
 
   pushRaw(raw: string): void {
-    const s = new Slot();
-    s.raw = raw;
-    this.allSlots().push(s);
-    this.store.changed = true;
+    this.setEdit(this.addMember(), JsonText.of(TEXT_RAW, raw));
+    this._owner._changed = true;
   }
 
   push<T>(value: T): void {
-    this.pushRaw(isString<T>() ? quoteJsonString(changetype<string>(value)) : JSON.stringify<T>(value));
+    if (isString<T>()) {
+      this.setEdit(this.addMember(), JsonText.of(TEXT_STRING, changetype<string>(value)));
+      this._owner._changed = true;
+    } else this.pushRaw(JSON.stringify<T>(value));
   }
 
   pushNode(node: JsonNode): void {
-    const slots = this.allSlots();
-    const s = new Slot();
-    node.placeAt(this, null, slots.length);
-    s.node = node;
-    slots.push(s);
-    this.store.changed = true;
+    const i = this.addMember();
+    node.placeAt(this, null, i);
+    this.setEdit(i, node);
+    this._owner._changed = true;
   }
 
   itemPath(i: i32): string {
@@ -659,11 +844,11 @@ export class JsonArray extends JsonNode {
 
   writeTo(w: ByteWriter): void {
     if (this.copyUnchanged(w)) return;
-    const slots = this.allSlots();
+    const n = this.members();
     w.byte(0x5b);
-    for (let i = 0; i < slots.length; i++) {
+    for (let i = 0; i < n; i++) {
       if (i > 0) w.byte(0x2c);
-      this.writeSlotValue(w, unchecked(slots[i]));
+      this.writeMemberValue(w, i);
     }
     w.byte(0x5d);
   }

@@ -15,17 +15,21 @@ export const enum ScanError {
 const C_QUOTE: u32 = 0x22;
 const C_BACKSLASH: u32 = 0x5c;
 
-@lazy const stack = new StaticArray<u8>(MAX_DEPTH);
+const stack = new StaticArray<u8>(MAX_DEPTH);
 let scanError: ScanError = ScanError.None;
 
-// The tape: where every object and array of the last recorded input starts
-// and ends (offsets from the input's first byte), in order of their starts.
-// Views of that input skip a container with one binary search instead of
-// re-scanning it at every level they index. A generation number tells views
-// of an older input that the tape is no longer theirs.
-@lazy const openIndex = new StaticArray<i32>(MAX_DEPTH);
-let tapeStarts = new Array<i32>();
-let tapeEnds = new Array<i32>();
+// The tape: where the objects and arrays of the last recorded input start and
+// end (offsets from the input's first byte), in order of their starts, for
+// those of at least TAPE_MIN bytes (smaller ones are cheaper to skip by
+// scanning than to look up, and leaving them out bounds the tape to a fraction
+// of the input). Views of that input skip a container with one binary search
+// instead of re-scanning it at every level they index. A generation number
+// tells views of an older input that the tape is no longer theirs.
+const TAPE_MIN: i32 = 64;
+const openIndex = new StaticArray<i32>(MAX_DEPTH);
+let tapeStarts = new StaticArray<i32>(64);
+let tapeEnds = new StaticArray<i32>(64);
+let tapeCount: i32 = 0;
 let tapeGeneration: i32 = 0;
 
 /** The generation of the tape recorded by the last `validateJson(..., true)`. */
@@ -35,12 +39,13 @@ export function currentTape(): i32 {
 
 /**
  * The end offset of the container starting at offset `at` of the input the
- * tape `generation` was recorded from, or -1 when that tape is gone.
+ * tape `generation` was recorded from, or -1 when that tape is gone or does
+ * not hold it (a small container: scan it).
  */
 export function tapeEnd(generation: i32, at: i32): i32 {
   if (generation != tapeGeneration) return -1;
   let lo = 0;
-  let hi = tapeStarts.length - 1;
+  let hi = tapeCount - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1;
     const v = unchecked(tapeStarts[mid]);
@@ -49,6 +54,35 @@ export function tapeEnd(generation: i32, at: i32): i32 {
     else hi = mid - 1;
   }
   return -1;
+}
+
+/** Opens a container at offset `at` on the tape (at nesting `depth`). */
+@inline
+function tapeOpen(depth: i32, at: i32): void {
+  let n = tapeCount;
+  if (n == tapeStarts.length) {
+    const starts = new StaticArray<i32>(n << 1);
+    const ends = new StaticArray<i32>(n << 1);
+    memory.copy(changetype<usize>(starts), changetype<usize>(tapeStarts), <usize>n << 2);
+    memory.copy(changetype<usize>(ends), changetype<usize>(tapeEnds), <usize>n << 2);
+    tapeStarts = starts;
+    tapeEnds = ends;
+  }
+  unchecked((openIndex[depth] = n));
+  unchecked((tapeStarts[n] = at));
+  tapeCount = n + 1;
+}
+
+/**
+ * Closes the container opened at nesting `depth` at offset `at`: kept when
+ * large, dropped when small (its children, smaller still, are dropped
+ * already, so it is the last entry).
+ */
+@inline
+function tapeClose(depth: i32, at: i32): void {
+  const i = unchecked(openIndex[depth]);
+  if (at - unchecked(tapeStarts[i]) < TAPE_MIN) tapeCount = i;
+  else unchecked((tapeEnds[i] = at));
 }
 
 @inline
@@ -206,8 +240,12 @@ export function validateJson(start: usize, len: usize, recordTape: bool = false)
   scanError = ScanError.None;
   if (recordTape) {
     tapeGeneration++;
-    tapeStarts.length = 0;
-    tapeEnds.length = 0;
+    tapeCount = 0;
+    // A tape grown for a large input is let go once inputs are small again.
+    if (tapeStarts.length > 4096 && <usize>tapeStarts.length * <usize>TAPE_MIN > len << 2) {
+      tapeStarts = new StaticArray<i32>(64);
+      tapeEnds = new StaticArray<i32>(64);
+    }
   }
   const end = start + len;
   let p = skipWs(start, end);
@@ -219,17 +257,13 @@ export function validateJson(start: usize, len: usize, recordTape: bool = false)
       const c = <u32>load<u8>(p);
       if (c == 0x7b || c == 0x5b) {
         if (depth >= MAX_DEPTH) return ScanError.Depth;
-        if (recordTape) {
-          unchecked((openIndex[depth] = tapeStarts.length));
-          tapeStarts.push(<i32>(p - start));
-          tapeEnds.push(0);
-        }
+        if (recordTape) tapeOpen(depth, <i32>(p - start));
         unchecked((stack[depth++] = c == 0x7b ? OBJ : ARR));
         p = skipWs(p + 1, end);
         if (p < end && <u32>load<u8>(p) == c + 2) {
           depth--;
           p++;
-          if (recordTape) unchecked((tapeEnds[unchecked(openIndex[depth])] = <i32>(p - start)));
+          if (recordTape) tapeClose(depth, <i32>(p - start));
           state = S_AFTER;
         } else {
           state = c == 0x7b ? S_KEY : S_VALUE;
@@ -264,7 +298,7 @@ export function validateJson(start: usize, len: usize, recordTape: bool = false)
       } else if ((top == OBJ && c == 0x7d) || (top == ARR && c == 0x5d)) {
         depth--;
         p++;
-        if (recordTape) unchecked((tapeEnds[unchecked(openIndex[depth])] = <i32>(p - start)));
+        if (recordTape) tapeClose(depth, <i32>(p - start));
       } else return ScanError.Syntax;
     }
   }

@@ -1,5 +1,8 @@
 // A growable UTF-8 byte buffer that outputs are written into.
 
+/** Above this capacity the buffer grows by the room asked for plus an eighth, not by doubling. */
+const DOUBLE_UP_TO: i32 = 16 << 20;
+
 export class ByteWriter {
   buf: ArrayBuffer;
   len: i32 = 0;
@@ -16,11 +19,21 @@ export class ByteWriter {
     this.len = 0;
   }
 
-  ensure(n: i32): void {
+  /** Makes room for `n` more bytes. */
+  @inline ensure(n: i32): void {
+    if (this.len + n > this.buf.byteLength) this.grow(n);
+  }
+
+  /**
+   * Grows the buffer for `n` more bytes. Small buffers double; a large one
+   * grows to what is needed plus an eighth, so writing an output the size of a
+   * large input needs about that much memory, not twice it.
+   */
+  private grow(n: i32): void {
     const cap = this.buf.byteLength;
-    if (this.len + n <= cap) return;
-    let next = cap << 1;
-    if (next < this.len + n) next = this.len + n;
+    const need = this.len + n;
+    let next = cap < DOUBLE_UP_TO ? cap << 1 : cap + (cap >> 3);
+    if (next < need) next = need + (need >> 3);
     const grown = new ArrayBuffer(next);
     memory.copy(changetype<usize>(grown), this.ptr, <usize>this.len);
     this.buf = grown;
@@ -40,14 +53,26 @@ export class ByteWriter {
 
   /** Writes `s` as UTF-8 (lone surrogates become U+FFFD, so the output stays valid UTF-8). */
   str(s: string): void {
-    this.ensure(s.length * 3);
-    this.len += <i32>String.UTF8.encodeUnsafe(
-      changetype<usize>(s),
-      s.length,
-      this.ptr + <usize>this.len,
-      false,
-      String.UTF8.ErrorMode.REPLACE,
-    );
+    const n = s.length;
+    this.ensure(n * 3);
+    const src = changetype<usize>(s);
+    const out = this.ptr + <usize>this.len;
+    // ASCII (JSON literals, numbers, most text): one byte per unit.
+    for (let i = 0; i < n; i++) {
+      const u = <u32>load<u16>(src + (<usize>i << 1));
+      if (u >= 0x80) {
+        this.len += i + <i32>String.UTF8.encodeUnsafe(
+          src + (<usize>i << 1),
+          n - i,
+          out + <usize>i,
+          false,
+          String.UTF8.ErrorMode.REPLACE,
+        );
+        return;
+      }
+      store<u8>(out + <usize>i, <u8>u);
+    }
+    this.len += n;
   }
 
   toString(): string {

@@ -1,6 +1,6 @@
-import { buildPlugin, DEFAULT_ENTRY } from "../../lib/project/build.ts";
+import { buildPlugin, DEFAULT_ENTRY, MAX_INPUT_MB_RANGE } from "../../lib/project/build.ts";
 import { formatReport, validateModule } from "../../lib/wasm/validate.ts";
-import { type Command, flag, printJson, str } from "../_command.ts";
+import { type Command, flag, intOption, printJson, str } from "../_command.ts";
 
 export const build: Command = {
   name: "build",
@@ -14,6 +14,11 @@ module breaks the ABI (the .wasm is still written, for inspection).`,
     entry: { type: "string", arg: "FILE", description: "Plugin entry file", default: DEFAULT_ENTRY },
     out: { type: "string", arg: "FILE", description: "Output .wasm (default: build/hello-world[.debug].wasm)" },
     debug: { type: "boolean", description: "Debug build (no optimisation, assertions kept)" },
+    "max-input-mb": {
+      type: "string",
+      arg: "N",
+      description: "Largest hook input the SDK takes, in MiB (default 512; 1 to 1024)",
+    },
     quiet: { type: "boolean", short: "q", description: "Print nothing on success" },
     json: { type: "boolean", description: "Print the result as JSON" },
   },
@@ -21,13 +26,20 @@ module breaks the ABI (the .wasm is still written, for inspection).`,
     "bifrost-as build",
     "bifrost-as build --debug",
     "bifrost-as build --entry assembly/my_plugin.ts --out build/my-plugin.wasm",
+    "bifrost-as build --max-input-mb 512",
   ],
   async run(input) {
     const { io } = input;
     const entry = str(input, "entry")!;
+    const maxInputMb = intOption(input, "max-input-mb", MAX_INPUT_MB_RANGE.min, MAX_INPUT_MB_RANGE.max);
     if (!flag(input, "quiet") && !flag(input, "json")) io.err(`Compiling ${entry}...`);
     const out = str(input, "out");
-    const result = await buildPlugin({ entry, debug: flag(input, "debug"), ...(out ? { out } : {}) });
+    const result = await buildPlugin({
+      entry,
+      debug: flag(input, "debug"),
+      ...(out ? { out } : {}),
+      ...(maxInputMb === undefined ? {} : { maxInputMb }),
+    });
     const report = validateModule(result.bytes, { source: result.path });
     if (flag(input, "json")) {
       printJson(io, {

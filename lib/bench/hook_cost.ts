@@ -14,10 +14,10 @@
  *
  * @module
  */
-import type { HookName } from "../wasm/abi.ts";
+import { EXPORT_SIGNATURES, type HookName } from "../wasm/abi.ts";
 import { PluginTrapError } from "../errors.ts";
 import { type HostOptions, PluginHost, type PluginSource } from "../host/host.ts";
-import { abiModule } from "../wasm/_wasm_builder.ts";
+import { abiModule, i32Const } from "../wasm/_wasm_builder.ts";
 import type { BenchInput } from "./inputs.ts";
 import { jsonDiff } from "./json_diff.ts";
 import { helloWorldOutput, nativeHook, type TwinOptions } from "./native.ts";
@@ -272,14 +272,25 @@ async function outputDiff(host: PluginHost, input: BenchInput, twin: TwinOptions
 /**
  * The host's own cost per call: a hand-built plugin whose `pre_hook` only
  * returns a fixed output (`output`, by default hello-world's answer to the
- * seed), called with `text`. What a plugin costs above this is its own.
+ * seed), called with `text`, and whose `malloc` hands out the same buffer
+ * every call (a bump allocator would touch a fresh page every few calls and
+ * bill the host for the page faults). What a plugin costs above this is its
+ * own.
  */
 export async function measureHostFloor(
   text: string,
   output: string,
   options: MeasureOptions & { host?: Omit<HostOptions, "onLog"> } = {},
 ): Promise<CostSummary> {
-  const host = await PluginHost.load(abiModule({ name: "host-floor", outputs: { pre_hook: output } }), options.host);
+  const buffer = 1 << 15; // past the output, which the module's data starts with
+  const pages = Math.ceil((buffer + new TextEncoder().encode(text).length) / 65536);
+  const plugin = abiModule({
+    name: "host-floor",
+    outputs: { pre_hook: output },
+    memory: { min: pages },
+    funcs: { malloc: { ...EXPORT_SIGNATURES.malloc!, body: [i32Const(buffer)] } },
+  });
+  const host = await PluginHost.load(plugin, options.host);
   try {
     const [floor] = await measure([hostContender("host floor", host, "pre_hook", text)], options);
     return floor!;

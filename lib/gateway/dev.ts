@@ -59,8 +59,10 @@ export function resolvePluginPath(path: string, configDir: string): string {
   return path.startsWith("/") ? path : `${configDir}/${path}`;
 }
 
-/** The gateway's plugin entries and upstream from a config file. */
-export function gatewayInputs(file: BifrostConfigFile): { plugins: PluginEntry[]; upstreamUrl?: string; key?: string } {
+/** The gateway's plugin entries, upstream and body limit (`client.max_request_body_size_mb`) from a config file. */
+export function gatewayInputs(
+  file: BifrostConfigFile,
+): { plugins: PluginEntry[]; upstreamUrl?: string; key?: string; maxRequestBodyBytes?: number } {
   const dir = dirOf(file.path);
   const plugins = file.plugins.map((p) => {
     if (!p.path) {
@@ -74,7 +76,15 @@ export function gatewayInputs(file: BifrostConfigFile): { plugins: PluginEntry[]
   const openai = file.config.providers?.openai;
   const baseUrl = openai?.network_config?.base_url;
   const key = openai?.keys?.[0]?.value;
-  return { plugins, ...(baseUrl ? { upstreamUrl: baseUrl } : {}), ...(key ? { key } : {}) };
+  const client = file.config.client as { max_request_body_size_mb?: unknown } | undefined;
+  const mb = client?.max_request_body_size_mb;
+  const maxRequestBodyBytes = typeof mb === "number" && Number.isInteger(mb) && mb >= 1 ? mb * 1024 * 1024 : undefined;
+  return {
+    plugins,
+    ...(baseUrl ? { upstreamUrl: baseUrl } : {}),
+    ...(key ? { key } : {}),
+    ...(maxRequestBodyBytes ? { maxRequestBodyBytes } : {}),
+  };
 }
 
 /** Reads the config, starts a mock upstream unless one is given, then the gateway. */
@@ -99,6 +109,7 @@ export async function startDev(options: DevOptions): Promise<Dev> {
       plugins: inputs.plugins,
       upstreamUrl,
       ...(inputs.key ? { upstreamKey: inputs.key } : {}),
+      ...(inputs.maxRequestBodyBytes ? { maxRequestBodyBytes: inputs.maxRequestBodyBytes } : {}),
     });
     const close = async () => {
       await gateway.close();

@@ -47,7 +47,9 @@
  * (Go's keys; `requestIdKey` changes the first). Errors reach the client in
  * Bifrost's error shape with their status: 400 for a body that is not a
  * JSON object, nested deeper than 256 levels or with a field of the wrong
- * type, 413 above 100 MiB, 404 and 405 for other routes and methods. A
+ * type, 413 above `maxRequestBodyBytes` (Bifrost's `client.max_request_body_size_mb`,
+ * 100 MiB by default) or when a hook input is over a plugin's own limit (see
+ * `PluginInputTooLargeError`), 404 and 405 for other routes and methods. A
  * plugin that traps or breaks its contract fails that request with 500; the
  * host re-instantiates it and the gateway keeps serving.
  *
@@ -77,7 +79,7 @@ import { buildRequest } from "./_bifrost_request.ts";
 import { type HookObserver, LoadedPlugin, type PluginEntry } from "./_gateway_plugins.ts";
 import type { KindSpec } from "./_kinds.ts";
 import { callProvider, isStreamError, type ProviderTarget, streamProvider } from "./_provider.ts";
-import { parseBody, readBody } from "./_request_body.ts";
+import { MAX_BODY_BYTES, parseBody, readBody } from "./_request_body.ts";
 import { route } from "./_routes.ts";
 import { sseEvent } from "./_sse.ts";
 import {
@@ -95,7 +97,7 @@ import {
   type StreamChunk,
 } from "../host/hook_types.ts";
 import type { HostOptions } from "../host/host.ts";
-import { PluginError } from "../errors.ts";
+import { PluginError, PluginInputTooLargeError } from "../errors.ts";
 
 export type { HookCallEvent, HookObserver, PluginEntry } from "./_gateway_plugins.ts";
 
@@ -121,6 +123,11 @@ export interface GatewayOptions {
   onLog?: (line: string) => void;
   /** Sees every successful hook call: its input and the plugin's output (`dev --record` saves them as fixtures). */
   onHookCall?: HookObserver;
+  /**
+   * The largest request body, in bytes: larger ones get 413, as Bifrost answers past its
+   * `client.max_request_body_size_mb`. Default 100 MiB, Bifrost's default.
+   */
+  maxRequestBodyBytes?: number;
 }
 
 /** A running gateway. */
@@ -211,6 +218,7 @@ class Pipeline {
     private target: ProviderTarget,
     private idKey: string,
     private log: (line: string) => void,
+    private maxBody: number,
   ) {}
 
   /** Calls a hook; a plugin failure becomes a 500 answer. */
@@ -220,6 +228,7 @@ class Pipeline {
     } catch (e) {
       if (!(e instanceof PluginError)) throw e;
       this.log(`plugin "${p.entry.name}" failed in ${hook}: ${e.message}`);
+      if (e instanceof PluginInputTooLargeError) return gatewayError(413, e.message, "request_too_large");
       return gatewayError(500, `Plugin "${p.name}" failed in ${hook}: ${e.message}`, "plugin_error");
     }
   }
@@ -236,7 +245,7 @@ class Pipeline {
     const { kind, integration } = match;
     let body: Uint8Array = new Uint8Array();
     if (kind.upstream.method === "POST") {
-      const read = await readBody(req);
+      const read = await readBody(req, this.maxBody);
       if (!(read instanceof Uint8Array)) return gatewayError(read.status, read.message, "invalid_request");
       body = read;
     } else await req.body?.cancel();
@@ -584,6 +593,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     { baseUrl: options.upstreamUrl, key: options.upstreamKey ?? "sk-bifrost-as-local" },
     options.requestIdKey ?? "request-id",
     log,
+    options.maxRequestBodyBytes ?? MAX_BODY_BYTES,
   );
   const server = Deno.serve({
     port: options.port ?? 8080,

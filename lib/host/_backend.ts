@@ -40,8 +40,11 @@ const encoder = new TextEncoder();
  * the next call: the runner copies it into the plugin's memory at once.
  */
 let scratch = new Uint8Array(1 << 16);
+/** Inputs that may need more than this are encoded into a buffer of their own, not kept. */
+const SCRATCH_MAX = 1 << 22;
 function encodeScratch(text: string): Uint8Array {
   // UTF-16 code units become at most 3 bytes each.
+  if (text.length * 3 > SCRATCH_MAX) return encoder.encode(text);
   if (text.length * 3 > scratch.length) scratch = new Uint8Array(Math.max(text.length * 3, scratch.length * 2));
   const { written } = encoder.encodeInto(text, scratch);
   return scratch.subarray(0, written);

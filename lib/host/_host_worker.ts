@@ -51,15 +51,24 @@ function fromWire(wire: WireOptions): RunnerOptions {
   return { ...rest, module: new WebAssembly.Module(bytes), functionNames: new Map(functionNames) };
 }
 
-/** The lines of a byte stream (without their newlines). */
+/**
+ * The lines of a byte stream (without their newlines). Each chunk is searched once: a line of 100 MiB (a large
+ * hook input or output) arrives in thousands of chunks, and re-splitting what came before at every chunk would
+ * make it quadratic.
+ */
 export async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  let pending = "";
+  let pending: string[] = [];
   for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-    const parts = (pending + chunk).split("\n");
-    pending = parts.pop()!;
-    yield* parts;
+    let start = 0;
+    for (let end = chunk.indexOf("\n"); end !== -1; end = chunk.indexOf("\n", start)) {
+      pending.push(chunk.slice(start, end));
+      yield pending.join("");
+      pending = [];
+      start = end + 1;
+    }
+    if (start < chunk.length) pending.push(chunk.slice(start));
   }
-  if (pending) yield pending;
+  if (pending.length) yield pending.join("");
 }
 
 const encoder = new TextEncoder();

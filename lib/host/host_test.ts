@@ -4,12 +4,15 @@ import {
   AbiError,
   PluginContractError,
   PluginError,
+  PluginInputTooLargeError,
   PluginMemoryError,
   PluginTimeoutError,
   PluginTrapError,
 } from "../errors.ts";
 import { checkFreePolicies, FREE_POLICIES, type HostOptions, PluginHost } from "./host.ts";
 import { parseWasm } from "../wasm/wasm_binary.ts";
+import { testPlugin } from "../project/_test_plugins.ts";
+import { checkOutput } from "./_contract.ts";
 import {
   abiModule,
   type AbiModuleOptions,
@@ -731,4 +734,80 @@ Deno.test("PluginHost notes each doubling of memory since load, unless told not 
       assert.match(notes[0]!, /in 1 call, from 1 at load; if it keeps growing/);
     }
   }
+});
+
+const paddedPreInput = (bytes: number) => {
+  const text = JSON.stringify(PRE_INPUT);
+  return text.slice(0, -1) + `,"pad":"${"x".repeat(bytes - text.length - 9)}"}`;
+};
+
+for (const timeoutMs of [undefined, 5000]) {
+  Deno.test(
+    `PluginHost refuses an input over the plugin's declared limit unwritten, and the plugin keeps working${
+      timeoutMs ? " (in a child process)" : ""
+    }`,
+    async () => {
+      const host = await PluginHost.load(await testPlugin("hello-world-1mb"), timeoutMs ? { timeoutMs } : {});
+      try {
+        assert.equal((await host.preHook(paddedPreInput(1 << 20))).output.error, "");
+        const e: unknown = await host.preHook(paddedPreInput((3 << 20) + 1)).then(() => undefined, (e) => e);
+        assert.ok(e instanceof PluginInputTooLargeError);
+        assert.equal(
+          e.message,
+          `Plugin "${HELLO_NAME}" takes inputs of at most 1 MiB (1,048,576 bytes): this pre_hook input is 3 MiB ` +
+            "(3,145,729 bytes) (a bifrost-as plugin takes more when built with bifrost-as build --max-input-mb 4)",
+        );
+        assert.equal(e.limitBytes, 1 << 20);
+        assert.equal(e.inputBytes, (3 << 20) + 1);
+        assert.equal((await host.preHook(PRE_INPUT)).output.error, "");
+      } finally {
+        host.close();
+      }
+    },
+  );
+}
+
+Deno.test("PluginHost refuses an input that cannot fit under its memory cap", async () => {
+  const host = await PluginHost.load(HELLO, { maxMemoryPages: 64 });
+  try {
+    await assert.rejects(host.preHook(paddedPreInput(5 << 20)), {
+      name: "PluginInputTooLargeError",
+      message:
+        `Plugin "${HELLO_NAME}" has at most 4 MiB (4,194,304 bytes) of memory (64 pages): this pre_hook input is ` +
+        "5 MiB (5,242,880 bytes) (raise the host's memory cap)",
+    });
+  } finally {
+    host.close();
+  }
+});
+
+Deno.test("The output contract checks a base64 body of 20 MiB (linear, no regex stack overflow)", () => {
+  const body = "QUJD".repeat(5 << 20);
+  const output = { context: {}, request: { body }, response: null, has_response: false, error: "" };
+  assert.deepEqual(checkOutput("http_pre_hook", output).violations, []);
+  output.request.body = body.slice(1) + "!";
+  assert.deepEqual(checkOutput("http_pre_hook", output).violations, [
+    `"request.body" must be valid base64 (Go decodes bodies as []byte), found string "${body.slice(1, 40)}...`,
+  ]);
+});
+
+Deno.test("The host worker's line reader splits lines across chunks and reads a 100 MiB line", async () => {
+  const { lines } = await import("./_host_worker.ts");
+  const stream = (...chunks: string[]) =>
+    new ReadableStream<Uint8Array>({
+      start(c) {
+        for (const chunk of chunks) c.enqueue(new TextEncoder().encode(chunk));
+        c.close();
+      },
+    });
+  const all = async (s: ReadableStream<Uint8Array>) => {
+    const out: string[] = [];
+    for await (const line of lines(s)) out.push(line);
+    return out;
+  };
+  assert.deepEqual(await all(stream("a", "b\nc", "\n", "\nd\ne", "é")), ["ab", "c", "", "d", "eé"]);
+  // 100 MiB in 64 KiB chunks (re-splitting what came before at every chunk took minutes).
+  const long = "x".repeat(1 << 16);
+  const [line] = await all(stream(...Array.from({ length: 1600 }, () => long), "\n"));
+  assert.equal(line!.length, 1600 << 16);
 });

@@ -7,13 +7,23 @@ import { buildPlugin } from "./build.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 
-/** Plugins tests can ask for, by name: entry file and output. */
+/** How a test plugin is built. */
+interface TestPluginBuild {
+  entry: string;
+  out: string;
+  /** `buildPlugin`'s input limit. */
+  maxInputMb?: number;
+}
+
+/** Plugins tests can ask for, by name: entry file, output and build options. */
 export const TEST_PLUGINS = {
   "hello-world": { entry: "assembly/hello_world.ts", out: "build/hello-world.wasm" },
+  "hello-world-1mb": { entry: "assembly/hello_world.ts", out: "build/hello-world-1mb.wasm", maxInputMb: 1 },
   trap: { entry: "testdata/plugins/trap.ts", out: "build/trap.wasm" },
   behaviours: { entry: "testdata/plugins/behaviours.ts", out: "build/behaviours.wasm" },
   kinds: { entry: "testdata/plugins/kinds.ts", out: "build/kinds.wasm" },
-} as const;
+  views: { entry: "testdata/plugins/views.ts", out: "build/views.wasm" },
+} as const satisfies Record<string, TestPluginBuild>;
 
 export type TestPluginName = keyof typeof TEST_PLUGINS;
 
@@ -32,9 +42,17 @@ async function newestSource(entry: string): Promise<number> {
 
 /** The path of a test plugin's `.wasm`, building it first when it is missing or stale. */
 export async function testPlugin(name: TestPluginName): Promise<string> {
-  const { entry, out } = TEST_PLUGINS[name];
+  const { entry, out, maxInputMb }: TestPluginBuild = TEST_PLUGINS[name];
   const path = `${ROOT}/${out}`;
   const built = await Deno.stat(path).then((s) => s.mtime?.getTime() ?? 0, () => 0);
-  if (built < await newestSource(entry)) await buildPlugin({ entry, out, cwd: ROOT });
+  if (built < await newestSource(entry)) {
+    await buildPlugin({ entry, out, cwd: ROOT, ...(maxInputMb === undefined ? {} : { maxInputMb }) });
+  }
   return path;
+}
+
+// `deno task build:test-plugins`: builds every test plugin that is missing or stale, before the tests run in
+// parallel (a build changes the process's working directory for a moment, which a test in another worker would see).
+if (import.meta.main) {
+  for (const name of Object.keys(TEST_PLUGINS) as TestPluginName[]) await testPlugin(name);
 }

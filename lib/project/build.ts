@@ -19,7 +19,16 @@ export interface BuildOptions {
   debug?: boolean;
   /** The project directory holding `asconfig.json` and `node_modules`. */
   cwd?: string;
+  /**
+   * The largest hook input the SDK takes, in MiB (`BIFROST_AS_MAX_INPUT_MB`;
+   * default 512, room for Bifrost's default 100 MiB body base64-encoded in the
+   * HTTP hooks, request and response both in the HTTP post hook). 1 to 1024.
+   */
+  maxInputMb?: number;
 }
+
+/** The range of {@link BuildOptions.maxInputMb}. */
+export const MAX_INPUT_MB_RANGE = { min: 1, max: 1024 } as const;
 
 /** What {@link buildPlugin} produced. */
 export interface BuildResult {
@@ -50,6 +59,12 @@ export async function buildPlugin(options: BuildOptions = {}): Promise<BuildResu
   } catch {
     throw new BuildError(`Cannot build "${entry}": file not found in ${cwd}`);
   }
+  const mb = options.maxInputMb;
+  if (mb !== undefined && !(Number.isInteger(mb) && mb >= MAX_INPUT_MB_RANGE.min && mb <= MAX_INPUT_MB_RANGE.max)) {
+    throw new BuildError(
+      `Cannot build "${entry}": the input limit must be a whole number of MiB from ${MAX_INPUT_MB_RANGE.min} to ${MAX_INPUT_MB_RANGE.max}, got ${mb}`,
+    );
+  }
   const missing = await missingExtends(cwd);
   if (missing) {
     const hint = missing.includes(`${SDK_DIR}/`) ? ": run 'npm install' (it puts bifrost-as there)" : "";
@@ -70,6 +85,7 @@ export async function buildPlugin(options: BuildOptions = {}): Promise<BuildResu
       options.debug ? "debug" : "release",
       "--outFile",
       "plugin.wasm",
+      ...(mb === undefined ? [] : ["--use", `BIFROST_AS_MAX_INPUT_MB=${mb}`]),
     ], {
       writeFile(name: string, contents: Uint8Array | string) {
         if (name.endsWith(".wasm")) wasm = typeof contents === "string" ? new TextEncoder().encode(contents) : contents;

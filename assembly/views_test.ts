@@ -1,0 +1,319 @@
+// The SDK's JsonObject/JsonArray views, call by call, through the views test
+// plugin (testdata/plugins/views.ts): what each read answers, and the exact
+// text each edit writes back (untouched bytes stay as they came).
+import assert from "node:assert/strict";
+import { PluginHost } from "../lib/host/host.ts";
+import { testPlugin } from "../lib/project/_test_plugins.ts";
+
+type Op = (string | number | boolean)[];
+
+interface Case {
+  name: string;
+  doc: string;
+  ops: Op[];
+  results: unknown[];
+  /** The doc as written back, exactly. */
+  out: string;
+}
+
+const CASES: Case[] = [
+  {
+    name: "reads keep escapes, duplicates (last wins), kinds and raw text",
+    doc: '{ "a" : 1.50e1 , "s":"x\\u00e9\\n", "b":true, "n":null, "a":[1, 2], "k\\u00e9y":"v", "o":{"x":{}} }',
+    ops: [
+      ["has", 0, "a"],
+      ["kind", 0, "a"],
+      ["getRaw", 0, "a"],
+      ["getString", 0, "s"],
+      ["getBoolOr", 0, "b", false],
+      ["kind", 0, "n"],
+      ["getStringOrNull", 0, "n"],
+      ["getString", 0, "kéy"],
+      ["has", 0, "missing"],
+      ["kind", 0, "missing"],
+      ["keys", 0],
+      ["size", 0],
+      ["isModified", 0],
+      ["getObject", 0, "o"],
+      ["getObject", 1, "x"],
+      ["location", 2],
+      ["problems"],
+    ],
+    results: [
+      true,
+      5,
+      "[1, 2]",
+      "xé\n",
+      true,
+      1,
+      null,
+      "v",
+      false,
+      0,
+      ["a", "s", "b", "n", "a", "kéy", "o"],
+      7,
+      false,
+      1,
+      2,
+      "chunk.doc.o.x",
+      "",
+    ],
+    out: '{ "a" : 1.50e1 , "s":"x\\u00e9\\n", "b":true, "n":null, "a":[1, 2], "k\\u00e9y":"v", "o":{"x":{}} }',
+  },
+  {
+    name: "wrong types are problems and neutral values",
+    doc: '{"s":1,"n":"x","b":"y","o":[],"a":{}}',
+    ops: [
+      ["getString", 0, "s"],
+      ["getNumberOr", 0, "n"],
+      ["getBoolOr", 0, "b", true],
+      ["getObject", 0, "o"],
+      ["getArray", 0, "a"],
+      ["getString", 0, "missing"],
+      ["getStringOr", 0, "missing", "fb"],
+      ["getIntOr", 0, "missing"],
+      ["problems"],
+    ],
+    results: [
+      "",
+      -1,
+      true,
+      -1,
+      -1,
+      "",
+      "fb",
+      -1,
+      "chunk.doc.s: expected string, found number; chunk.doc.n: expected number, found string; " +
+      "chunk.doc.b: expected boolean, found string; chunk.doc.o: expected object, found array; " +
+      "chunk.doc.a: expected array, found object; chunk.doc.missing: missing (expected string)",
+    ],
+    out: '{"s":1,"n":"x","b":"y","o":[],"a":{}}',
+  },
+  {
+    name: "numbers",
+    doc: '{"i":42,"f":-0.25,"e":1e3,"big":12345678901234567890}',
+    ops: [
+      ["getNumberOr", 0, "i"],
+      ["getIntOr", 0, "f"],
+      ["getNumberOrNull", 0, "e"],
+      ["getNumberOrNull", 0, "missing"],
+      ["getRaw", 0, "big"],
+    ],
+    results: [42, 0, 1000, null, "12345678901234567890"],
+    out: '{"i":42,"f":-0.25,"e":1e3,"big":12345678901234567890}',
+  },
+  {
+    name: "edits: set replaces in place, new keys go last, delete drops, re-adding goes last",
+    doc: '{ "a":1, "b" : {"keep": [1,2,3]}, "c":"x", "d":true }',
+    ops: [
+      ["setString", 0, "a", 'q"é\n'],
+      ["setNumber", 0, "z", 1.5],
+      ["setInt", 0, "y", 7],
+      ["setBool", 0, "c", false],
+      ["setNull", 0, "w"],
+      ["setRaw", 0, "r", '{"raw":[1]}'],
+      ["delete", 0, "d"],
+      ["has", 0, "d"],
+      ["kind", 0, "d"],
+      ["setString", 0, "d", "back"],
+      ["keys", 0],
+      ["isModified", 0],
+      ["getString", 0, "a"],
+      ["getRaw", 0, "a"],
+      ["kind", 0, "r"],
+      ["getObject", 0, "r"],
+      ["json", 1],
+    ],
+    results: [
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      false,
+      0,
+      null,
+      ["a", "b", "c", "z", "y", "w", "r", "d"],
+      true,
+      'q"é\n',
+      '"q\\"é\\n"',
+      6,
+      1,
+      '{"raw":[1]}',
+    ],
+    out: '{"a":"q\\"é\\n","b":{"keep": [1,2,3]},"c":false,"z":1.5,"y":7,"w":null,"r":{"raw":[1]},"d":"back"}',
+  },
+  {
+    name: "child views are cached: edits through a child show in the parent; as() shares edits",
+    doc: '{"o":{"x":1,"y":{"z":2}},"p":{"q":3}}',
+    ops: [
+      ["getObject", 0, "o"],
+      ["getObject", 1, "y"],
+      ["setString", 2, "added", "yes"],
+      ["getObject", 0, "o"],
+      ["isModified", 3],
+      ["as", 3],
+      ["delete", 4, "x"],
+      ["json", 1],
+      ["isModified", 0],
+      ["getObject", 0, "p"],
+      ["isModified", 5],
+      ["json", 5],
+    ],
+    results: [1, 2, null, 3, true, 4, null, '{"y":{"z":2,"added":"yes"}}', true, 5, false, '{"q":3}'],
+    out: '{"o":{"y":{"z":2,"added":"yes"}},"p":{"q":3}}',
+  },
+  {
+    name: "new objects, setNode by reference, getOrCreate",
+    doc: "{}",
+    ops: [
+      ["new"],
+      ["setString", 1, "k", "v"],
+      ["setNode", 0, "child", 1],
+      ["setString", 1, "later", "seen"],
+      ["getOrCreateObject", 0, "made"],
+      ["setBool", 2, "t", true],
+      ["getOrCreateArray", 0, "list"],
+      ["pushString", 0, "s"],
+      ["pushNumber", 0, 2],
+      ["pushRaw", 0, '{"r":1}'],
+      ["pushNode", 0, 1],
+      ["length", 0],
+      ["arrayLocation", 0],
+      ["location", 2],
+    ],
+    results: [1, null, null, null, 2, null, 0, null, null, null, null, 4, "chunk.doc.list", "chunk.doc.made"],
+    out: '{"child":{"k":"v","later":"seen"},"made":{"t":true},"list":["s",2,{"r":1},{"k":"v","later":"seen"}]}',
+  },
+  {
+    name: "arrays: elements by index, objects in arrays, unchanged arrays copied exactly",
+    doc: '{"a":[ "s" , 2, {"k":"v"}, [1], null, true ],"b":[1 ,2]}',
+    ops: [
+      ["getArray", 0, "a"],
+      ["length", 0],
+      ["kindAt", 0, 0],
+      ["stringAt", 0, 0],
+      ["rawAt", 0, 1],
+      ["kindAt", 0, 3],
+      ["objectAt", 0, 2],
+      ["setString", 1, "k2", "v2"],
+      ["location", 1],
+      ["objectAt", 0, 1],
+      ["stringAt", 0, 1],
+      ["problems"],
+      ["getArray", 0, "b"],
+      ["arrayJson", 1],
+      ["getStringsOrNull", 0, "missing"],
+    ],
+    results: [
+      0,
+      6,
+      4,
+      "s",
+      "2",
+      5,
+      1,
+      null,
+      "chunk.doc.a[2]",
+      -1,
+      "",
+      "chunk.doc.a[1]: expected object, found number; chunk.doc.a[1]: expected string, found number",
+      1,
+      "[1 ,2]",
+      null,
+    ],
+    out: '{"a":["s",2,{"k":"v","k2":"v2"},[1],null,true],"b":[1 ,2]}',
+  },
+  {
+    name: "parse and parseArray: valid JSON only",
+    doc: "{}",
+    ops: [
+      ["parse", '{"x": [1, {"y": "z"}]}'],
+      ["getArray", 1, "x"],
+      ["objectAt", 0, 1],
+      ["getString", 2, "y"],
+      ["parse", "[1]"],
+      ["parse", '{"x":'],
+      ["parseArray", "[1, 2]"],
+      ["length", 1],
+      ["parseArray", "{}"],
+      ["setNode", 0, "p", 1],
+    ],
+    results: [1, 0, 2, "z", -1, -1, 1, 2, -1, null],
+    out: '{"p":{"x": [1, {"y": "z"}]}}',
+  },
+  {
+    name: "strings: surrogate pairs, lone surrogates and control characters round-trip",
+    doc: '{"s":"\\ud83d\\ude80 \\udc00 \\u0001 \\/ 🚀"}',
+    ops: [
+      ["getString", 0, "s"],
+      ["setString", 0, "t", "\u0001\u001f\ud800x"],
+      ["getRaw", 0, "t"],
+    ],
+    results: ["🚀 \udc00 \u0001 / 🚀", null, '"\\u0001\\u001f\\ud800x"'],
+    out: '{"s":"\\ud83d\\ude80 \\udc00 \\u0001 \\/ 🚀","t":"\\u0001\\u001f\\ud800x"}',
+  },
+];
+
+const wide = `{${Array.from({ length: 600 }, (_, i) => `"k${i}":${i}`).join(",")}}`;
+CASES.push(
+  {
+    name: "an object of 600 members (indexed across span chunks), read, deleted from and added to",
+    doc: wide,
+    ops: [
+      ["size", 0],
+      ["getNumberOr", 0, "k599"],
+      ["getNumberOr", 0, "k0"],
+      ["delete", 0, "k300"],
+      ["has", 0, "k300"],
+      ["setNumber", 0, "k600", 600],
+      ["size", 0],
+      ["getNumberOr", 0, "k600"],
+    ],
+    results: [600, 599, 0, null, false, null, 600, 600],
+    out: wide.replace(',"k300":300', "").replace(/}$/, ',"k600":600}'),
+  },
+  {
+    name: "members added to views indexed before and after others (moved to their own spans, or grown in place)",
+    doc: '{"a":{"x":1},"b":{"y":2}}',
+    ops: [
+      ["getObject", 0, "a"],
+      ["getObject", 0, "b"],
+      ["has", 1, "x"],
+      ["has", 2, "y"],
+      ["setString", 1, "a2", "A"],
+      ["setString", 2, "b2", "B"],
+      ["setString", 1, "a3", "AA"],
+      ["keys", 1],
+      ["keys", 2],
+      ["getString", 1, "a2"],
+      ["getNumberOr", 1, "x"],
+    ],
+    results: [1, 2, true, true, null, null, null, ["x", "a2", "a3"], ["y", "b2"], "A", 1],
+    out: '{"a":{"x":1,"a2":"A","a3":"AA"},"b":{"y":2,"b2":"B"}}',
+  },
+);
+
+const plugin = await testPlugin("views");
+
+for (const c of CASES) {
+  Deno.test(`SDK views: ${c.name}`, async () => {
+    const host = await PluginHost.load(plugin);
+    try {
+      const input = `{"context":{},"request":{"method":"POST","path":"/"},"chunk":{"doc":${c.doc},"ops":${
+        JSON.stringify(c.ops)
+      }}}`;
+      const { output, raw } = await host.httpStreamChunkHook(input);
+      assert.equal(output.error, "");
+      const chunk = output.chunk as { results: unknown[] };
+      assert.deepEqual(chunk.results, c.results);
+      const start = raw.indexOf('"doc":') + 6;
+      const end = raw.lastIndexOf(',"results":');
+      assert.equal(raw.slice(start, end), c.out);
+    } finally {
+      host.close();
+    }
+  });
+}
