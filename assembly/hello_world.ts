@@ -3,7 +3,9 @@
 //
 // - mock-model is answered by the plugin, in the request's own shape: a chat
 //   completion, a text completion or a Responses API answer (embeddings and
-//   model lists have no text to mock and go to the provider);
+//   model lists have no text to mock and go to the provider); a streamed
+//   request gets the one chunk Bifrost streams a short-circuit as (a
+//   chat.completion.chunk, a response.completed event), so clients read it;
 // - rate-limited-model is refused with a 429 on every kind;
 // - post_hook suffixes the model of every answer that has one (chat, text,
 //   Responses, embeddings) and the message of every error.
@@ -54,9 +56,10 @@ class HelloWorld extends Plugin {
     output.context.setValue<string>("plugin_name", NAME);
     const model = input.model;
     if (this.mockModels.includes(model)) {
-      // Chat, text and Responses answers; null for the kinds without text, which pass through.
+      // Chat, text and Responses answers (as a stream's chunk when it streams); null for the kinds without text,
+      // which pass through.
       const id = "mock-" + input.context.requestId;
-      const answer = BifrostResponse.textAnswer(input.requestKind, id, model, MOCK_TEXT, 10, 15);
+      const answer = BifrostResponse.textAnswer(input.requestKind, id, model, MOCK_TEXT, 10, 15, input.isStream);
       if (answer !== null) output.respond(answer);
     } else if (this.rateLimitModels.includes(model)) {
       output.reject(BifrostError.new("Rate limit exceeded").withType("rate_limit").withCode("429").withStatus(429));

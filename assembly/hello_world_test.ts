@@ -312,8 +312,23 @@ Deno.test("hello-world pre_hook answers mock-model in a text completion's shape"
   });
 });
 
-Deno.test("hello-world pre_hook answers mock-model in a Responses API answer's shape, streamed or not", async () => {
+Deno.test("hello-world pre_hook answers mock-model in a Responses API answer's shape; streamed, as one response.completed event", async () => {
   const p = await TestPlugin.load();
+  const answer = {
+    id: "mock-k1",
+    object: "response",
+    created_at: 0,
+    status: "completed",
+    model: "mock-model",
+    output: [{
+      type: "message",
+      id: "msg-mock-k1",
+      status: "completed",
+      role: "assistant",
+      content: [{ type: "output_text", text: "This is a mock response!", annotations: [] }],
+    }],
+    usage: { input_tokens: 10, output_tokens: 15, total_tokens: 25 },
+  };
   for (const stream of [false, true]) {
     const input = responsesPreHookInput({
       model: "mock-model",
@@ -322,23 +337,13 @@ Deno.test("hello-world pre_hook answers mock-model in a Responses API answer's s
       stream,
     });
     const out = p.callJson("pre_hook", JSON.stringify(input));
-    assert.deepEqual(out.short_circuit.response, {
-      responses_response: {
-        id: "mock-k1",
-        object: "response",
-        created_at: 0,
-        status: "completed",
-        model: "mock-model",
-        output: [{
-          type: "message",
-          id: "msg-mock-k1",
-          status: "completed",
-          role: "assistant",
-          content: [{ type: "output_text", text: "This is a mock response!", annotations: [] }],
-        }],
-        usage: { input_tokens: 10, output_tokens: 15, total_tokens: 25 },
-      },
-    });
+    // Bifrost streams a short-circuit as one chunk, as it is: a stream gets the event that carries the whole answer.
+    assert.deepEqual(
+      out.short_circuit.response,
+      stream
+        ? { responses_stream_response: { type: "response.completed", sequence_number: 0, response: answer } }
+        : { responses_response: answer },
+    );
   }
 });
 

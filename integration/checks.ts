@@ -246,6 +246,24 @@ export const CHECKS: Check[] = [
     },
   },
   {
+    name: "openai client: a streamed mock-model chat reads the plugin's answer from its one chunk",
+    async run(e, plugin) {
+      await clearUpstream(e);
+      const stream = await client(e).chat.completions.create({
+        model: "openai/mock-model",
+        messages: [{ role: "user", content: "hi" }],
+        stream: true,
+      });
+      const chunks = [];
+      for await (const chunk of stream) chunks.push(chunk);
+      // Bifrost streams a short-circuit as one chunk, as the plugin gave it: a chat.completion.chunk with a delta.
+      assert.equal(chunks.map((c) => c.choices[0]?.delta.content ?? "").join(""), "This is a mock response!");
+      assert.equal(chunks.at(-1)?.choices[0]?.finish_reason, "stop");
+      for (const c of chunks) assert.equal(c.model, `mock-model${plugin.modelSuffix}`);
+      assert.equal((await upstreamChats(e)).length, 0, "the upstream must not be called for mock-model");
+    },
+  },
+  {
     name:
       "openai client: rate-limited-model raises RateLimitError (429), an upstream failure an APIError with its status",
     async run(e, plugin) {
@@ -285,6 +303,7 @@ export const CHECKS: Check[] = [
   },
   {
     name: "AI SDK: generateText and streamText on the default openai(model), the Responses API",
+    needs: ["responses"],
     async run(e) {
       await clearUpstream(e);
       const model = aiSdk(e)("openai/gpt-4o");
@@ -314,6 +333,21 @@ export const CHECKS: Check[] = [
       assert.equal(limited.statusCode, 429);
       assert.match(limited.message, /Rate limit exceeded/);
       assert.equal((await upstreamChats(e)).length, 0, "neither reaches the upstream");
+    },
+  },
+  {
+    name: "AI SDK: streamText on openai.chat(mock-model) reads the plugin's answer, finish reason and usage",
+    async run(e, plugin) {
+      await clearUpstream(e);
+      const stream = streamText({ model: aiSdk(e).chat("openai/mock-model"), prompt: "hi", maxRetries: 0 });
+      let text = "";
+      for await (const delta of stream.textStream) text += delta;
+      assert.equal(text, "This is a mock response!");
+      assert.equal(await stream.finishReason, "stop");
+      const usage = await stream.usage;
+      assert.deepEqual([usage.inputTokens, usage.outputTokens], [10, 15]);
+      assert.equal((await stream.response).modelId, `mock-model${plugin.modelSuffix}`);
+      assert.equal((await upstreamChats(e)).length, 0, "the upstream must not be called for mock-model");
     },
   },
   {
@@ -392,7 +426,25 @@ export const CHECKS: Check[] = [
     },
   },
   {
-    name: "text completions: completions.create, streamed and not; mock-model answered by the plugin",
+    name: "Responses API streamed: mock-model comes as one response.completed event carrying the plugin's answer",
+    needs: ["responses"],
+    async run(e, plugin) {
+      await clearUpstream(e);
+      const stream = await client(e).responses.create({ model: "openai/mock-model", input: "hi", stream: true });
+      const events = [];
+      for await (const event of stream) events.push(event);
+      assert.deepEqual(events.map((ev) => ev.type), ["response.completed"]);
+      const done = events[0]!.type === "response.completed" ? events[0]!.response : undefined;
+      const message = done?.output[0];
+      const part = message?.type === "message" ? message.content[0] : undefined;
+      assert.equal(part?.type === "output_text" && part.text, "This is a mock response!");
+      assert.equal(done?.model, `mock-model${plugin.modelSuffix}`);
+      assert.deepEqual(done?.usage && [done.usage.input_tokens, done.usage.output_tokens], [10, 15]);
+      assert.equal((await upstreamRequests(e, "/v1/responses")).length, 0);
+    },
+  },
+  {
+    name: "text completions: completions.create, streamed and not; mock-model answered by the plugin, streamed and not",
     needs: ["text_completion"],
     async run(e, plugin) {
       const openai = client(e);
@@ -412,6 +464,13 @@ export const CHECKS: Check[] = [
       assert.equal(text, "Echo: a b c");
       const mock = await openai.completions.create({ model: "openai/mock-model", prompt: "x" });
       assert.equal(mock.choices[0]?.text, "This is a mock response!");
+      let mocked = "";
+      for await (
+        const chunk of await openai.completions.create({ model: "openai/mock-model", prompt: "x", stream: true })
+      ) {
+        mocked += chunk.choices[0]?.text ?? "";
+      }
+      assert.equal(mocked, "This is a mock response!");
     },
   },
   {
@@ -447,23 +506,28 @@ export const CHECKS: Check[] = [
     },
   },
   {
-    name: "the /openai drop-in route: the openai client with baseURL .../openai and models without a provider",
-    needs: ["responses"],
+    name:
+      "the /openai drop-in route: the openai client with baseURL .../openai (and .../openai/v1), a model without provider",
     async run(e, plugin) {
-      const openai = client(e, "/openai");
-      const chat = await openai.chat.completions.create({
+      const chat = await client(e, "/openai").chat.completions.create({
         model: "gpt-4o",
         messages: [{ role: "user", content: "drop in" }],
       });
       assert.equal(chat.choices[0]?.message.content, "Echo: drop in");
       assert.equal(chat.model, `gpt-4o${plugin.modelSuffix}`);
-      const answer = await openai.responses.create({ model: "gpt-4o", input: "drop in" });
-      assert.equal(answer.output_text, "Echo: drop in");
       const v1 = await client(e, "/openai/v1").chat.completions.create({
         model: "gpt-4o",
         messages: [{ role: "user", content: "v1" }],
       });
       assert.equal(v1.choices[0]?.message.content, "Echo: v1");
+    },
+  },
+  {
+    name: "the /openai drop-in route: responses.create with baseURL .../openai",
+    needs: ["responses"],
+    async run(e) {
+      const answer = await client(e, "/openai").responses.create({ model: "gpt-4o", input: "drop in" });
+      assert.equal(answer.output_text, "Echo: drop in");
     },
   },
   {

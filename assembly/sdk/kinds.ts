@@ -102,6 +102,16 @@ export function responseKey(kind: RequestKind): string {
 }
 
 /**
+ * The response field a kind's streamed chunks travel in: a Responses API
+ * event in `responses_stream_response` [guess], a chat or text completion
+ * chunk in its answer's field; "" for the kinds that do not stream.
+ */
+export function streamKey(kind: RequestKind): string {
+  if (kind == RequestKind.Responses) return unchecked(RESPONSE_WRAPPERS[FIRST_STREAM_WRAPPER]);
+  return kind == RequestKind.Chat || kind == RequestKind.TextCompletion ? responseKey(kind) : "";
+}
+
+/**
  * Where a request's or response's fields are: the object under the first
  * wrapper key present (`wrapper` is its index), or the object itself when
  * it is flat (`wrapper` is -1). A wrapper key holding something other than

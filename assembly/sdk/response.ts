@@ -5,7 +5,15 @@ import { JsonList, JsonObject } from "./json";
 import { ChatMessage } from "./chat";
 import { LLMAnswer } from "./common";
 import { EmbeddingResponse } from "./embedding";
-import { detectResponseKind, isResponsesEvent, KindedObject, RequestKind, responseBody, responseKey } from "./kinds";
+import {
+  detectResponseKind,
+  isResponsesEvent,
+  KindedObject,
+  RequestKind,
+  responseBody,
+  responseKey,
+  streamKey,
+} from "./kinds";
 import { ListModelsResponse } from "./models";
 import { ResponsesResponse, ResponsesStreamEvent, ResponsesUsage } from "./responses";
 import { TextCompletionResponse } from "./text_completion";
@@ -48,6 +56,9 @@ export class ResponseChoice extends JsonObject {
   /** The delta of a streamed choice. */
   get delta(): ChatMessage | null {
     return this.getObject<ChatMessage>("delta");
+  }
+  set delta(m: ChatMessage | null) {
+    this.setNode("delta", m);
   }
   get finishReason(): string | null {
     return this.getStringOrNull("finish_reason");
@@ -170,6 +181,14 @@ export class BifrostResponse extends JsonObject {
    * assistant message), a text completion (one choice) or a Responses API
    * answer (one output message), with usage; null for the kinds that do not
    * answer with text (embeddings, model lists, Unknown).
+   *
+   * With `stream` (pass `PreHookInput.isStream`), the answer takes the form
+   * a client reads from a stream: Bifrost streams a short-circuit as one
+   * chunk, exactly as given (docs/abi.md, Streams), so a chat answer is one
+   * `chat.completion.chunk` whose `delta` holds the message, a text
+   * completion stays as it is (its chunks have the same shape), and a
+   * Responses API answer is one `response.completed` event carrying it, in
+   * `responses_stream_response`.
    */
   static textAnswer(
     kind: RequestKind,
@@ -178,6 +197,7 @@ export class BifrostResponse extends JsonObject {
     text: string,
     promptTokens: i64,
     completionTokens: i64,
+    stream: bool = false,
   ): BifrostResponse | null {
     const total = promptTokens + completionTokens;
     if (kind == RequestKind.TextCompletion) {
@@ -186,15 +206,20 @@ export class BifrostResponse extends JsonObject {
     }
     if (kind == RequestKind.Responses) {
       const usage = ResponsesUsage.of(promptTokens, completionTokens, total);
-      return BifrostResponse.ofResponses(ResponsesResponse.withText(id, model, text, usage));
+      const answer = ResponsesResponse.withText(id, model, text, usage);
+      return stream ? BifrostResponse.ofStreamChunk(kind, ResponsesStreamEvent.completed(answer))
+        : BifrostResponse.ofResponses(answer);
     }
     if (kind != RequestKind.Chat) return null;
     const choice = new ResponseChoice();
     choice.index = 0;
-    choice.message = ChatMessage.create("assistant", text);
+    const message = ChatMessage.create("assistant", text);
+    if (stream) choice.delta = message;
+    else choice.message = message;
     choice.finishReason = "stop";
     const chat = new BifrostChatResponse();
     chat.id = id;
+    if (stream) chat.set<string>("object", "chat.completion.chunk");
     chat.model = model;
     chat.choices.push(choice);
     chat.usage = LLMUsage.of(promptTokens, completionTokens, total);
@@ -205,6 +230,19 @@ export class BifrostResponse extends JsonObject {
   static of(kind: RequestKind, answer: JsonObject): BifrostResponse {
     const r = new BifrostResponse();
     if (kind != RequestKind.Unknown) r.setNode(responseKey(kind), answer);
+    return r;
+  }
+
+  /**
+   * A response holding one streamed chunk of `kind` in the field its chunks
+   * travel in (`chat_response`, `text_completion_response`,
+   * `responses_stream_response`); an empty response for the kinds that do
+   * not stream.
+   */
+  static ofStreamChunk(kind: RequestKind, chunk: JsonObject): BifrostResponse {
+    const r = new BifrostResponse();
+    const key = streamKey(kind);
+    if (key != "") r.setNode(key, chunk);
     return r;
   }
 

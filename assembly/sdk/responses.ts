@@ -232,4 +232,13 @@ export class ResponsesStreamEvent extends JsonObject {
   get response(): ResponsesResponse | null {
     return this.getObject<ResponsesResponse>("response");
   }
+
+  /** The `response.completed` event carrying `response` whole (`sequence_number` 0: a stream of its own). */
+  static completed(response: ResponsesResponse): ResponsesStreamEvent {
+    const e = new ResponsesStreamEvent();
+    e.set<string>("type", "response.completed");
+    e.set<i64>("sequence_number", 0);
+    e.setNode("response", response);
+    return e;
+  }
 }

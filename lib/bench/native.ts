@@ -6,7 +6,8 @@
  *
  * It follows `assembly/hello_world.ts` with its default config: pre_hook
  * marks the context and short-circuits `mock-model` (a mock answer in the
- * request's kind: chat, text completion or Responses API; other kinds pass)
+ * request's kind: chat, text completion or Responses API, as a stream's one
+ * chunk when the request streams; other kinds pass)
  * and `rate-limited-model` (a 429 error); post_hook marks the context and
  * suffixes the model of an answer of a known kind with a model, or the
  * error's message; the HTTP pre hook marks the context; the other hooks pass
@@ -26,7 +27,7 @@
  * @module
  */
 import type { HookName } from "../wasm/abi.ts";
-import { type RequestKindName, requestKindOf, responseKindOf } from "../host/request_kinds.ts";
+import { isStreamRequest, type RequestKindName, requestKindOf, responseKindOf } from "../host/request_kinds.ts";
 
 /** The name hello-world registers under. */
 export const HELLO_WORLD_NAME = "hello-world-wasm-typescript";
@@ -80,8 +81,11 @@ export function helloWorldOutput(hook: HookName, input: unknown, options: TwinOp
   }
 }
 
-/** What the SDK's `BifrostResponse.textAnswer` builds: a text answer in the kind's shape, with usage 10 + 15. */
-function textAnswer(kind: RequestKindName, id: string, model: string, text: string): Json | undefined {
+/**
+ * What the SDK's `BifrostResponse.textAnswer` builds: a text answer in the kind's shape, with usage 10 + 15; with
+ * `stream`, a chat answer as one `chat.completion.chunk` and a Responses answer as one `response.completed` event.
+ */
+function textAnswer(kind: RequestKindName, id: string, model: string, text: string, stream: boolean): Json | undefined {
   if (kind === "text_completion") {
     const usage = { prompt_tokens: 10, completion_tokens: 15, total_tokens: 25 };
     const choices = [{ index: 0, text, finish_reason: "stop" }];
@@ -96,24 +100,19 @@ function textAnswer(kind: RequestKindName, id: string, model: string, text: stri
       content: [{ type: "output_text", text, annotations: [] }],
     };
     const usage = { input_tokens: 10, output_tokens: 15, total_tokens: 25 };
-    return {
-      responses_response: {
-        id,
-        object: "response",
-        created_at: 0,
-        status: "completed",
-        model,
-        output: [message],
-        usage,
-      },
-    };
+    const response = { id, object: "response", created_at: 0, status: "completed", model, output: [message], usage };
+    return stream
+      ? { responses_stream_response: { type: "response.completed", sequence_number: 0, response } }
+      : { responses_response: response };
   }
   if (kind !== "chat") return undefined;
+  const message = { role: "assistant", content: text };
   return {
     chat_response: {
       id,
+      ...(stream ? { object: "chat.completion.chunk" } : {}),
       model,
-      choices: [{ index: 0, message: { role: "assistant", content: text }, finish_reason: "stop" }],
+      choices: [{ index: 0, [stream ? "delta" : "message"]: message, finish_reason: "stop" }],
       usage: { prompt_tokens: 10, completion_tokens: 15, total_tokens: 25 },
     },
   };
@@ -132,7 +131,7 @@ function preHook(input: Json, context: Json, name: string): Json {
       : typeof context["request-id"] === "string"
       ? context["request-id"]
       : "";
-    const answer = textAnswer(reading.kind, `mock-${id}`, model, "This is a mock response!");
+    const answer = textAnswer(reading.kind, `mock-${id}`, model, "This is a mock response!", isStreamRequest(context));
     if (answer) {
       output.short_circuit = { response: answer };
       output.has_short_circuit = true;

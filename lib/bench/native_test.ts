@@ -21,6 +21,11 @@ const CASES: [HookName, string][] = [
   ["post_hook", '{"context":null,"error":{"error":null},"has_error":true}'],
   ["pre_hook", '{"context":{"request-id":"go-key"},"request":{"model":"mock-model"}}'],
   ["pre_hook", '{"context":{"request_id":"r9"},"request":{"model":"rate-limited-model"}}'],
+  // A streamed request's mock: one chunk of the stream's own shape, for each kind with text.
+  ...["chat_completion_stream", "text_completion_stream", "responses_stream"].map((type): [HookName, string] => [
+    "pre_hook",
+    `{"context":{"request-id":"s1","bifrost-http-request-type":"${type}"},"request":{"model":"mock-model"}}`,
+  ]),
   [
     "http_post_hook",
     '{"context":{"a":1},"request":{"method":"POST","path":"/","headers":null,"query":null,"body":null},' +

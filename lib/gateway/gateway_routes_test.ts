@@ -122,13 +122,23 @@ Deno.test("gateway: the post hook sees each streamed chunk in its kind's field, 
 });
 
 Deno.test("gateway: a short-circuit of a streamed Responses or text request is streamed as one chunk, as Bifrost does", async () => {
-  await using s = await setup();
-  // hello-world answers with a whole Responses answer (responses_response): Bifrost streams only a
-  // stream event (responses_stream_response), so the client gets an empty chunk.
+  await using s = await setup(["hello-world", "behaviours"]);
+  // A whole Responses answer (responses_response): Bifrost streams only a stream event
+  // (responses_stream_response), so the client gets an empty chunk.
+  const whole = await fetch(`${s.gateway.url}/v1/responses`, {
+    method: "POST",
+    headers: { "x-test-action": "whole-answer" },
+    body: JSON.stringify({ model: "openai/gpt-4o", input: "x", stream: true }),
+  });
+  assert.deepEqual(events(await whole.text()).map((e) => e.data), ["{}", "[DONE]"]);
+  // hello-world answers a stream with a response.completed event: it goes out named, and ends the stream.
   const list = events(
     await (await s.post("/v1/responses", { model: "openai/mock-model", input: "x", stream: true })).text(),
   );
-  assert.deepEqual(list.map((e) => e.data), ["{}", "[DONE]"]);
+  assert.deepEqual(list.map((e) => e.event), ["response.completed"]);
+  const completed = JSON.parse(list[0]!.data);
+  assert.equal(completed.response.output[0].content[0].text, "This is a mock response!");
+  assert.equal(completed.response.model, `mock-model${SUFFIX}`);
   const text = events(
     await (await s.post("/v1/completions", { model: "openai/mock-model", prompt: "x", stream: true })).text(),
   );

@@ -219,17 +219,33 @@ Deno.test("startGateway() runs the HTTP post hooks after a stream; an error arri
 });
 
 Deno.test("startGateway() streams a short-circuit answer as one chunk, as it is, after the post hooks", async () => {
-  await using s = await setup();
-  const events = await sse(await chat(s, "openai/mock-model", { stream: true }));
+  await using s = await setup(["hello-world", "behaviours"]);
+  const events = await sse(await chat(s, "openai/gpt-4o", { stream: true, action: "whole-answer" }));
   assert.equal(events.length, 2);
   const only = JSON.parse(events[0]!);
   // Bifrost sends the plugin's chat completion as it is: choices with a message, not a delta.
   assert.equal(only.choices[0].delta, undefined);
-  assert.equal(only.choices[0].message.content, "This is a mock response!");
-  assert.equal(only.model, "mock-model (via assemblyscript-wasm)");
+  assert.equal(only.choices[0].message.content, "a whole answer");
+  assert.equal(only.model, "gpt-4o (via assemblyscript-wasm)");
   assert.equal(events.at(-1), "[DONE]");
   assert.equal(s.upstream.requests.length, 0);
   assert.ok(s.logs.some((l) => l.includes("which clients read as no text")), s.logs.join("\n"));
+});
+
+Deno.test("startGateway() streams hello-world's mock for a streamed chat as the one chunk it answers, with a delta", async () => {
+  await using s = await setup();
+  const events = await sse(await chat(s, "openai/mock-model", { stream: true }));
+  assert.equal(events.length, 2);
+  const only = JSON.parse(events[0]!);
+  assert.equal(only.object, "chat.completion.chunk");
+  assert.deepEqual(only.choices, [
+    { index: 0, delta: { role: "assistant", content: "This is a mock response!" }, finish_reason: "stop" },
+  ]);
+  assert.equal(only.model, "mock-model (via assemblyscript-wasm)");
+  assert.deepEqual(only.usage, { prompt_tokens: 10, completion_tokens: 15, total_tokens: 25 });
+  assert.equal(events.at(-1), "[DONE]");
+  assert.equal(s.upstream.requests.length, 0);
+  assert.ok(!s.logs.some((l) => l.includes("which clients read as no text")), s.logs.join("\n"));
 });
 
 Deno.test("startGateway() answers a short-circuit error of a streamed request in JSON, after the post hooks", async () => {

@@ -246,7 +246,8 @@ export interface LLMUsage {
 export interface ResponseChoice {
   index: number;
   message?: ChatMessage | null;
-  delta?: ChatMessage | null;
+  /** A streamed chunk's piece of the message: the role comes in the first chunk only. */
+  delta?: Partial<ChatMessage> | null;
   finish_reason?: string | null;
   [key: string]: unknown;
 }

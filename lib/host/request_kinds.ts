@@ -108,6 +108,24 @@ function shapeKind(body: Json): RequestKindName {
   return input.some((item) => isObject(item) && typeof item.type === "string") ? "responses" : "chat";
 }
 
+/**
+ * Whether the client asked for a stream, as the SDK's `isStream` tells: the context's request type ends in `_stream`.
+ *
+ * @example
+ * ```ts
+ * import { isStreamRequest } from "./request_kinds.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(isStreamRequest({ "bifrost-http-request-type": "chat_completion_stream" }), true);
+ * assert.equal(isStreamRequest({ "bifrost-http-request-type": "chat_completion" }), false);
+ * assert.equal(isStreamRequest(null), false);
+ * ```
+ */
+export function isStreamRequest(context: unknown): boolean {
+  const type = isObject(context) ? context[REQUEST_TYPE_KEY] : undefined;
+  return typeof type === "string" && type.endsWith("_stream");
+}
+
 /** The kind of a pre_hook input's request, read as the SDK reads it. */
 export function requestKindOf(context: unknown, request: Json): KindReading {
   const flat = ["model", "input", "provider"].some((k) => Object.hasOwn(request, k));

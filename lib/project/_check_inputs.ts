@@ -12,6 +12,9 @@
  * - `kinds`: requests and answers beyond chat (the Responses API,
  *   embeddings, model lists), which Bifrost runs the LLM hooks for too
  *   (`docs/abi-request-kinds.md`), in the shapes the local gateway sends.
+ * - `stream`: what a streamed request brings (`docs/abi.md`, Streams):
+ *   post_hook on one `chat.completion.chunk` (a delta without a role, no
+ *   usage), the HTTP post hook after the stream (no bodies).
  * - `malformed`: input Bifrost should never send (not JSON, `{}`, wrong
  *   types, nesting 1000 deep): how the plugin fails, not whether.
  *
@@ -20,6 +23,7 @@
  * @module
  */
 import type { HookName } from "../wasm/abi.ts";
+import type { BifrostChatResponse } from "../host/hook_types.ts";
 import {
   chatResponse,
   httpPostHookInput,
@@ -30,7 +34,7 @@ import {
 } from "../host/input_builders.ts";
 
 /** What a kind of input tells about a plugin. */
-export type CaseKind = "sample" | "go-nulls" | "rich" | "kinds" | "malformed";
+export type CaseKind = "sample" | "go-nulls" | "rich" | "kinds" | "stream" | "malformed";
 
 /** One input for one hook. */
 export interface CheckCase {
@@ -133,6 +137,40 @@ function otherKinds(): CheckCase[] {
       has_error: false,
     }),
   ];
+}
+
+/** What a streamed chat request brings: post_hook once per chunk, the HTTP post hook after the stream. */
+function streamCases(): CheckCase[] {
+  const context = kindContext("chat_completion_stream");
+  const chunk: BifrostChatResponse = {
+    id: "chatcmpl-1",
+    object: "chat.completion.chunk",
+    created: 1_700_000_000,
+    model: "gpt-4o",
+    system_fingerprint: "fp_1",
+    choices: [{ index: 0, delta: { content: "Hel" }, finish_reason: null }],
+  };
+  const after = httpPostHookInput({
+    context,
+    headers: HEADERS,
+    responseHeaders: { "Content-Type": "text/event-stream" },
+  });
+  return [{
+    hook: "post_hook",
+    id: "stream-chunk",
+    label: "a streamed chat chunk",
+    kind: "stream",
+    input: postHookInput({
+      context,
+      response: { chat_response: chunk },
+    }),
+  }, {
+    hook: "http_post_hook",
+    id: "after-stream",
+    label: "after a stream: no bodies",
+    kind: "stream",
+    input: { ...after, request: { ...after.request, body: null }, response: { ...after.response, body: null } },
+  }];
 }
 
 /** `[[[...]]]`, `depth` arrays deep. */
@@ -307,6 +345,7 @@ export function checkCases(): CheckCase[] {
       wrongTypes: { ...httpPost, response: { ...httpPost.response, status_code: "200" } },
     }),
     ...otherKinds(),
+    ...streamCases(),
     ...casesOf("http_stream_chunk_hook", chunk, {
       rich: streamChunkInput({
         chunk: {

@@ -10,7 +10,8 @@
  * - `warning`: it may fail or lose data in Bifrost: a trap or an error on
  *   input Bifrost sends (Go's `null` for nil maps, byte slices and pointers;
  *   fields the seed's types do not name; requests beyond chat: the Responses
- *   API, embeddings, model lists), traps on malformed input (what
+ *   API, embeddings, model lists; a stream's chunks and the HTTP post hook
+ *   after it), traps on malformed input (what
  *   Bifrost does after a trap is not documented), fields a pass-through
  *   drops, memory bounded under some free policies only (Bifrost's policy is
  *   not documented), validation warnings.
@@ -258,7 +259,7 @@ function judgeCases(cases: CaseResult[], add: (s: CheckSeverity, t: CheckFinding
     add("error", "hooks", `${c.hook} ${verb(c)} on ${c.label}: ${brief(c)}`);
   }
   for (
-    const c of cases.filter((c) => (c.kind === "go-nulls" || c.kind === "rich" || c.kind === "kinds") && failed(c))
+    const c of cases.filter((c) => ["go-nulls", "rich", "kinds", "stream"].includes(c.kind) && failed(c))
   ) {
     add("warning", "hooks", `${c.hook} ${verb(c)} on ${c.label}, which Bifrost may send: ${brief(c)}`);
   }

@@ -9,6 +9,7 @@
 //   skip-chunks    stream chunk hook drops chunks whose content contains "you"
 //   end-stream     stream chunk hook ends the stream with an error at the first content chunk
 //   chat-answer    pre hook answers with a chat completion whatever the request's kind
+//   whole-answer   pre hook answers with a whole text answer of the request's kind, even to a stream
 //   chunk-error    post hook turns every streamed chunk whose content contains "you" into a 400 error
 //   warn-chunk     stream chunk hook keeps every chunk but returns an error with it (only logged)
 //   post-error     http post hook returns an error
@@ -69,8 +70,11 @@ class Behaviours extends Plugin {
   }
 
   preHook(input: PreHookInput, output: PreHookOutput): void {
-    if (input.context.getStringValue("test-action") == "chat-answer") {
+    const a = input.context.getStringValue("test-action");
+    if (a == "chat-answer") {
       output.respond(BifrostResponse.textAnswer(RequestKind.Chat, "wrong", input.model, "a chat answer", 1, 1)!);
+    } else if (a == "whole-answer") {
+      output.respond(BifrostResponse.textAnswer(input.requestKind, "whole", input.model, "a whole answer", 1, 1)!);
     }
   }
 

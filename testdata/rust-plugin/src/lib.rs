@@ -3,17 +3,23 @@
 //! `serde_json::from_str(..).unwrap()`, `#[no_mangle] extern "C"` exports).
 //!
 //! - `pre_hook`: marks the context; `mock-model` is answered with a mock
-//!   response, `rate-limited-model` is refused with a 429 `rate_limit` error;
-//!   anything else passes through.
-//! - `post_hook`: appends " (via rust-wasm)" to a response's model and
-//!   " (via rust plugin)" to an error's message.
+//!   response (for a streamed request, as the one `chat.completion.chunk`
+//!   Bifrost streams it as), `rate-limited-model` is refused with a 429
+//!   `rate_limit` error; anything else passes through.
+//! - `post_hook`: appends " (via rust-wasm)" to a response's model (Bifrost
+//!   calls it for every chunk of a stream too) and " (via rust plugin)" to an
+//!   error's message.
 //! - `http_intercept` (and its current name `http_pre_hook`): marks the context.
 //! - `http_post_hook` and `http_stream_chunk_hook` pass everything through:
 //!   with them the plugin has both export profiles, legacy and current, so
 //!   it loads whichever names a Bifrost version calls.
 //!
-//! Input that does not parse panics, and a panic on wasm32 is a trap: that is
-//! what this plugin is for, showing what the toolkit says about such plugins.
+//! Its types read what Bifrost really sends (Go's nulls, missing fields,
+//! stream chunks, the HTTP post hook after a stream without bodies), but
+//! input that does not parse (not JSON, wrong types, nesting deeper than
+//! serde_json's limit) still panics in `.unwrap()`, and a panic on wasm32 is
+//! a trap; and what a hook returns is its types serialised again. That is
+//! what this plugin is for: showing what the toolkit says about such plugins.
 
 mod memory;
 mod types;
@@ -89,21 +95,26 @@ pub extern "C" fn pre_hook(input_ptr: u32, input_len: u32) -> u64 {
     let (_provider, model) = input.get_provider_model();
 
     if model == "mock-model" {
+        let message = ChatMessage {
+            role: Some(ChatMessageRole::Assistant),
+            content: Some(ChatMessageContent::Text("This is a mock response!".to_string())),
+            ..Default::default()
+        };
+        // Bifrost streams a short-circuit as one chunk, as it is: a stream gets a chunk with a delta.
+        let streamed = input.context.is_stream();
+        let mut choice = ResponseChoice { index: 0, finish_reason: Some("stop".to_string()), ..Default::default() };
+        if streamed {
+            choice.delta = Some(message);
+        } else {
+            choice.message = Some(message);
+        }
         let mock_response = BifrostResponse {
             chat_response: Some(BifrostChatResponse {
                 id: format!("mock-{}", input.context.request_id.clone().unwrap_or_default()),
                 model: "mock-model".to_string(),
-                choices: vec![ResponseChoice {
-                    index: 0,
-                    message: Some(ChatMessage {
-                        role: ChatMessageRole::Assistant,
-                        content: Some(ChatMessageContent::Text("This is a mock response!".to_string())),
-                        ..Default::default()
-                    }),
-                    finish_reason: Some("stop".to_string()),
-                    ..Default::default()
-                }],
+                choices: vec![choice],
                 usage: Some(LLMUsage { prompt_tokens: 10, completion_tokens: 15, total_tokens: 25 }),
+                object: streamed.then(|| "chat.completion.chunk".to_string()),
                 ..Default::default()
             }),
         };
