@@ -98,9 +98,12 @@ async function large(plugin: string, sizesOption: unknown, calls: number, json: 
     calls,
     onRow: (r) =>
       console.error(
-        `soak: ${r.hook} under "${r.policy}": ${r.sizes.map((s) => `${s.mbPerSecond.toFixed(0)} MB/s`).join(", ")}${
-          r.error ? ` (${r.error})` : ""
-        }`,
+        `soak: ${r.hook} under "${r.policy}": ${
+          r.sizes.map((s) =>
+            `${s.hookMbPerSecond.toFixed(0)} MB/s in the hook, ${s.mbPerSecond.toFixed(0)} through the host`
+          )
+            .join("; ")
+        }${r.error ? ` (${r.error})` : ""}`,
       ),
   });
   const ok = rows.every((r) => !r.error && r.linear && r.sizes.every((s) => s.flat));
