@@ -121,6 +121,7 @@ function load(wasm: Uint8Array): void {
       freePolicy,
       functionNames: names,
       memoryLimitPages: limits.maxPages,
+      timeHook: false,
     }, () => {});
     policies.set(freePolicy, { runner, startPages: runner.pages, largestInput: 0, high: runner.pages });
   }
