@@ -4,6 +4,7 @@
  * sources. Test support; not exported from mod.ts.
  */
 import { buildPlugin } from "./build.ts";
+import { hasRust, rustPlugin } from "./_test_rust_plugin.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 
@@ -51,8 +52,10 @@ export async function testPlugin(name: TestPluginName): Promise<string> {
   return path;
 }
 
-// `deno task build:test-plugins`: builds every test plugin that is missing or stale, before the tests run in
-// parallel (a build changes the process's working directory for a moment, which a test in another worker would see).
+// `deno task build:test-plugins`: builds every test plugin that is missing or stale, and the Rust plugin where Debian's
+// toolchain is installed, before the tests run in parallel (a build changes the process's working directory for a
+// moment, which a test in another worker would see; several workers would build the Rust plugin at once).
 if (import.meta.main) {
   for (const name of Object.keys(TEST_PLUGINS) as TestPluginName[]) await testPlugin(name);
+  if (hasRust) await rustPlugin();
 }

@@ -94,7 +94,8 @@ export async function buildRustPlugin(): Promise<RustBuild> {
     env: { PATH: `${DEBIAN_PATH}:${Deno.env.get("PATH") ?? ""}`, RUSTC: "/usr/bin/rustc", CARGO_TERM_COLOR: "never" },
   });
   await writeFileAtomic(RUST_PLUGIN_WASM, await Deno.readFile(CARGO_OUTPUT));
-  const tmp = `${RUST_PLUGIN_OPT_WASM}.tmp-${Deno.pid}`;
+  // Unique per build: test workers of one process may build at once (cargo serialises itself on its target dir).
+  const tmp = `${RUST_PLUGIN_OPT_WASM}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
   try {
     await run("wasm-opt", WASM_OPT, ["-O3", RUST_PLUGIN_WASM, "-o", tmp], { cwd: ROOT });
     await Deno.rename(tmp, RUST_PLUGIN_OPT_WASM);
