@@ -176,8 +176,8 @@ Deno.test("init refuses a non-empty directory, a bad name and an SDK that is not
     const refusals: [string[], string][] = [
       [["--sdk", root], `Invalid --sdk "${root}": no bifrost-as toolkit there (assembly/sdk/index.ts is missing)`],
       [
-        ["--sdk", "jsr:@bifrost-as/bifrost-as"],
-        'Invalid --sdk "jsr:@bifrost-as/bifrost-as": expected a toolkit checkout',
+        ["--sdk", "npm:bifrost-as@0.1.0"],
+        'Invalid --sdk "npm:bifrost-as@0.1.0": expected a toolkit checkout',
       ],
       [
         ["--sdk-spec", root],
