@@ -227,6 +227,38 @@ const CASES: Case[] = [
     out: '{"a":["s",2,{"k":"v","k2":"v2"},[1],null,true],"b":[1 ,2]}',
   },
   {
+    name: "arrays: an index out of range reads as missing, with a problem (never another view's data)",
+    doc: '{"o":{"k":"v","k2":{}},"a":[1],"e":[]}',
+    ops: [
+      ["getObject", 0, "o"],
+      ["getArray", 0, "a"],
+      ["kindAt", 0, 5],
+      ["kindAt", 0, -1],
+      ["rawAt", 0, 7],
+      ["stringAt", 0, 1],
+      ["objectAt", 0, 1],
+      ["getArray", 0, "e"],
+      ["kindAt", 1, 0],
+      ["objectAt", 1, 0],
+      ["problems"],
+    ],
+    results: [
+      1,
+      0,
+      0,
+      0,
+      "null",
+      "",
+      -1,
+      1,
+      0,
+      -1,
+      "chunk.doc.a[7]: missing (out of range); chunk.doc.a[1]: missing (expected string); " +
+      "chunk.doc.a[1]: missing (expected object); chunk.doc.e[0]: missing (expected object)",
+    ],
+    out: '{"o":{"k":"v","k2":{}},"a":[1],"e":[]}',
+  },
+  {
     name: "parse and parseArray: valid JSON only",
     doc: "{}",
     ops: [

@@ -60,6 +60,12 @@ export function kindName(kind: JsonKind): string {
   }
 }
 
+/** Records the problem of finding `found` at `path` where a `want` was expected. */
+function mismatch(path: string, want: JsonKind, found: JsonKind): void {
+  if (found == JsonKind.Missing) problem(path + ": missing (expected " + kindName(want) + ")");
+  else problem(path + ": expected " + kindName(want) + ", found " + kindName(found));
+}
+
 /** Encodes text as UTF-8 and checks it is one JSON value; null when it is not. */
 function sourceOf(text: string): ArrayBuffer | null {
   const buf = String.UTF8.encode(text, false, String.UTF8.ErrorMode.REPLACE);
@@ -658,8 +664,7 @@ export class JsonObject extends JsonNode {
     const k = i < 0 ? JsonKind.Missing : this.memberKind(i);
     if (k == want) return i;
     if (optional && (k == JsonKind.Missing || k == JsonKind.Null)) return -1;
-    if (k == JsonKind.Missing) problem(this.childPath(key) + ": missing (expected " + kindName(want) + ")");
-    else problem(this.childPath(key) + ": expected " + kindName(want) + ", found " + kindName(k));
+    mismatch(this.childPath(key), want, k);
     return -1;
   }
 
@@ -790,30 +795,31 @@ export class JsonArray extends JsonNode {
     return this.members();
   }
 
+  /** The kind of element `i`; Missing when `i` is out of range. */
   kindAt(i: i32): JsonKind {
-    this.members();
-    return this.memberKind(i);
+    return <u32>i < <u32>this.members() ? this.memberKind(i) : JsonKind.Missing;
   }
 
+  /** The JSON text of element `i`; "null" (and a problem) when `i` is out of range. */
   rawAt(i: i32): string {
-    this.members();
-    return this.memberText(i);
+    if (<u32>i < <u32>this.members()) return this.memberText(i);
+    problem(this.itemPath(i) + ": missing (out of range)");
+    return "null";
   }
 
+  /** The string at `i`; "" (and a problem) when it is not a string or `i` is out of range. */
   stringAt(i: i32): string {
-    this.members();
-    const k = this.memberKind(i);
+    const k = this.kindAt(i);
     if (k == JsonKind.String) return this.memberString(i);
-    problem(this.itemPath(i) + ": expected string, found " + kindName(k));
+    mismatch(this.itemPath(i), JsonKind.String, k);
     return "";
   }
 
-  /** The object at `i` as a typed view (cached); null (and a problem) if not an object. */
+  /** The object at `i` as a typed view (cached); null (and a problem) if not an object or `i` is out of range. */
   objectAt<T extends JsonObject>(i: i32): T | null {
-    this.members();
-    const k = this.memberKind(i);
+    const k = this.kindAt(i);
     if (k != JsonKind.Object) {
-      problem(this.itemPath(i) + ": expected object, found " + kindName(k));
+      mismatch(this.itemPath(i), JsonKind.Object, k);
       return null;
     }
     return this.childObject<T>(i, null, i);
@@ -862,7 +868,7 @@ export class JsonList<T extends JsonObject> {
     return this.array.length;
   }
 
-  /** The item at `i`; a non-object item is recorded as a problem and read as an empty object. */
+  /** The item at `i`; a non-object item, or none (`i` out of range), is recorded as a problem and read as an empty object. */
   at(i: i32): T {
     const o = this.array.objectAt<T>(i);
     return o !== null ? o : instantiate<T>();
