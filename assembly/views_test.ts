@@ -289,6 +289,28 @@ const CASES: Case[] = [
   },
 ];
 
+const body = "0123456789abcdef".repeat(2 << 16);
+CASES.push({
+  name: "HTTP bodies: base64 at every length of the last group, non-ASCII, and 2 MiB, read back",
+  doc: "{}",
+  ops: [
+    ["setBodyText", 0, ""],
+    ["getString", 0, "body"],
+    ["setBodyText", 0, "a"],
+    ["getString", 0, "body"],
+    ["setBodyText", 0, "ab"],
+    ["getString", 0, "body"],
+    ["setBodyText", 0, "abc"],
+    ["getString", 0, "body"],
+    ["setBodyText", 0, "héllo 🚀"],
+    ["bodyText", 0],
+    ["setBodyText", 0, body],
+    ["problems"],
+  ],
+  results: [null, "", null, "YQ==", null, "YWI=", null, "YWJj", null, "héllo 🚀", null, ""],
+  out: `{"body":"${btoa(body)}"}`,
+});
+
 const wide = `{${Array.from({ length: 600 }, (_, i) => `"k${i}":${i}`).join(",")}}`;
 CASES.push(
   {

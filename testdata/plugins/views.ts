@@ -1,10 +1,18 @@
-// A plugin that runs a script of JsonObject/JsonArray calls, for the SDK's
+// A plugin that runs a script of JsonObject/JsonArray calls (and HTTP body ones), for the SDK's
 // view tests: the stream chunk hook gets {"doc": {...}, "ops": [[op, args...]]},
 // applies each op to views of the doc and answers the chunk
 // {"doc": <the doc view, written back>, "results": [<one JSON value per op>]}.
 // Registers: objects live in `objs` (0 is the doc), arrays in `arrs`; ops that
 // return a view answer its register number (-1 for none).
-import { HTTPStreamChunkInput, HTTPStreamChunkOutput, JsonArray, JsonObject, Plugin, registerPlugin } from "../../assembly/sdk";
+import {
+  HTTPMessage,
+  HTTPStreamChunkInput,
+  HTTPStreamChunkOutput,
+  JsonArray,
+  JsonObject,
+  Plugin,
+  registerPlugin,
+} from "../../assembly/sdk";
 import { JsonKind } from "../../assembly/sdk/json";
 import { hasProblems, problemText, resetProblems } from "../../assembly/sdk/problems";
 import { quoteJsonString } from "../../assembly/sdk/strings";
@@ -95,6 +103,8 @@ class Views extends Plugin {
       else if (name == "json") r = q(o.toJSON());
       else if (name == "isModified") r = flag(o.isModified());
       else if (name == "location") r = q(o.location);
+      else if (name == "setBodyText") o.as<HTTPMessage>().setBodyText(key);
+      else if (name == "bodyText") r = q(o.as<HTTPMessage>().bodyText());
       else if (a !== null) {
         if (name == "length") r = a.length.toString();
         else if (name == "kindAt") r = (<i32>a.kindAt(at)).toString();
