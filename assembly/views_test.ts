@@ -289,6 +289,21 @@ const CASES: Case[] = [
   },
 ];
 
+// Longer than MEASURE_FROM (writer.ts) units: measured exactly before they are written.
+const long = 'a"\\\n\t\u0001\u007fé€🚀\udc00\ud800x/'.repeat(400) + "\ud83d";
+const longRaw = JSON.stringify(["é€🚀 ".repeat(1500)]);
+CASES.push({
+  name: "long strings and raw text: every kind of character, measured before they are written",
+  doc: "{}",
+  ops: [
+    ["setString", 0, "s", long],
+    ["getRaw", 0, "s"],
+    ["setRaw", 0, "r", longRaw],
+  ],
+  results: [null, JSON.stringify(long), null],
+  out: `{"s":${JSON.stringify(long)},"r":${longRaw}}`,
+});
+
 const body = "0123456789abcdef".repeat(2 << 16);
 CASES.push({
   name: "HTTP bodies: base64 at every length of the last group, non-ASCII, and 2 MiB, read back",

@@ -3,6 +3,14 @@
 /** Above this capacity the buffer grows by the room asked for plus an eighth, not by doubling. */
 const DOUBLE_UP_TO: i32 = 16 << 20;
 
+/**
+ * Above this many UTF-16 units a string is measured before it is written:
+ * room for its worst case (3 bytes a unit in UTF-8, 6 as a JSON escape) is
+ * cheap for a short string, but would make the buffer of a long one's output
+ * several times its size, past what one buffer holds, or past i32.
+ */
+export const MEASURE_FROM = 4096;
+
 export class ByteWriter {
   buf: ArrayBuffer;
   len: i32 = 0;
@@ -54,7 +62,7 @@ export class ByteWriter {
   /** Writes `s` as UTF-8 (lone surrogates become U+FFFD, so the output stays valid UTF-8). */
   str(s: string): void {
     const n = s.length;
-    this.ensure(n * 3);
+    this.ensure(n <= MEASURE_FROM ? n * 3 : String.UTF8.byteLength(s));
     const src = changetype<usize>(s);
     const out = this.ptr + <usize>this.len;
     // ASCII (JSON literals, numbers, most text): one byte per unit.
