@@ -119,10 +119,11 @@ export class ToolCall extends JsonObject {
   }
 }
 
-/** One chat message. */
+/** One chat message, or a streamed delta of one. */
 export class ChatMessage extends JsonObject {
+  /** The role; "" when absent (a stream's deltas name it in the first chunk only). */
   get role(): ChatMessageRole {
-    return this.getString("role");
+    return this.getStringOr("role", "");
   }
   set role(v: ChatMessageRole) {
     this.set<string>("role", v);
