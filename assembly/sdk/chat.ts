@@ -45,8 +45,20 @@ export class ChatMessageContent {
   isText: bool = true;
   /** The text when {@link isText}. */
   text: string = "";
-  /** The blocks when not {@link isText}. */
-  blocks: JsonList<ChatContentBlock> = new JsonList<ChatContentBlock>(new JsonArray());
+  private _blocks: JsonList<ChatContentBlock> | null = null;
+
+  /** The blocks when not {@link isText} (empty otherwise: made on first use, so a text content allocates none). */
+  get blocks(): JsonList<ChatContentBlock> {
+    let blocks = this._blocks;
+    if (blocks === null) {
+      blocks = new JsonList<ChatContentBlock>(new JsonArray());
+      this._blocks = blocks;
+    }
+    return blocks;
+  }
+  set blocks(blocks: JsonList<ChatContentBlock>) {
+    this._blocks = blocks;
+  }
 
   static ofText(text: string): ChatMessageContent {
     const c = new ChatMessageContent();
