@@ -38,7 +38,7 @@ export enum JsonKind {
 }
 
 /** The kind of a JSON value from its first byte or character. */
-export function kindOfChar(c: u32): JsonKind {
+function kindOfChar(c: u32): JsonKind {
   if (c == 0x7b) return JsonKind.Object; // {
   if (c == 0x5b) return JsonKind.Array; // [
   if (c == 0x22) return JsonKind.String; // "
@@ -48,7 +48,7 @@ export function kindOfChar(c: u32): JsonKind {
 }
 
 /** Human name of a kind, for error messages. */
-export function kindName(kind: JsonKind): string {
+function kindName(kind: JsonKind): string {
   switch (kind) {
     case JsonKind.Null: return "null";
     case JsonKind.Bool: return "boolean";

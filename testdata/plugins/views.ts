@@ -9,11 +9,11 @@ import {
   HTTPStreamChunkInput,
   HTTPStreamChunkOutput,
   JsonArray,
+  JsonKind,
   JsonObject,
   Plugin,
   registerPlugin,
 } from "../../assembly/sdk";
-import { JsonKind } from "../../assembly/sdk/json";
 import { hasProblems, problemText, resetProblems } from "../../assembly/sdk/problems";
 import { quoteJsonString } from "../../assembly/sdk/strings";
 
