@@ -825,6 +825,16 @@ export class JsonArray extends JsonNode {
     return this.childObject<T>(i, null, i);
   }
 
+  /** The array at `i` (cached); null (and a problem) if not an array or `i` is out of range. */
+  arrayAt(i: i32): JsonArray | null {
+    const k = this.kindAt(i);
+    if (k != JsonKind.Array) {
+      mismatch(this.itemPath(i), JsonKind.Array, k);
+      return null;
+    }
+    return this.childArray(i, null, i);
+  }
+
   pushRaw(raw: string): void {
     this.setEdit(this.addMember(), JsonText.of(TEXT_RAW, raw));
     this._owner._changed = true;

@@ -111,6 +111,7 @@ class Views extends Plugin {
         else if (name == "rawAt") r = q(a.rawAt(at));
         else if (name == "stringAt") r = q(a.stringAt(at));
         else if (name == "objectAt") r = reg<JsonObject>(objs, a.objectAt<JsonObject>(at));
+        else if (name == "arrayAt") r = reg<JsonArray>(arrs, a.arrayAt(at));
         else if (name == "pushRaw") a.pushRaw(op.stringAt(2));
         else if (name == "pushString") a.push<string>(op.stringAt(2));
         else if (name == "pushNumber") a.push<f64>(parseFloat(op.rawAt(2)));
