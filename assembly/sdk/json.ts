@@ -878,7 +878,7 @@ export class JsonList<T extends JsonObject> {
     return this.array.length;
   }
 
-  /** The item at `i`; a non-object item, or none (`i` out of range), is recorded as a problem and read as an empty object. */
+  /** The item at `i`; a non-object item, or none (out of range), is a problem and reads as an empty object. */
   at(i: i32): T {
     const o = this.array.objectAt<T>(i);
     return o !== null ? o : instantiate<T>();

@@ -30,8 +30,8 @@ export class TextCompletionParameters extends JsonObject {
 
 /** The text completion request a pre_hook sees: `input` is the prompt, one string or several. */
 export class TextCompletionRequest extends LLMRequest {
-  /** The prompts: a string input is one prompt; a wrong type is a problem and reads as none. */
-  get prompts(): string[] {
+  /** The prompts, read at each call: a string input is one prompt; a wrong type is a problem and reads as none. */
+  prompts(): string[] {
     const k = this.kind("input");
     if (k == JsonKind.String) return [this.getString("input")];
     if (k == JsonKind.Array) return this.getStringsOrNull("input")!;

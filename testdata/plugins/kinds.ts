@@ -41,7 +41,7 @@ function requestRead(input: PreHookInput): string {
     }
   }
   const text = input.textCompletionRequest;
-  if (text !== null) parts.push(text.prompts.join("|"));
+  if (text !== null) parts.push(text.prompts().join("|"));
   const responses = input.responsesRequest;
   if (responses !== null) {
     const items = responses.input;
