@@ -4,8 +4,9 @@
 // extra_fields, content blocks, tool calls). A json-as @json class drops them
 // on the way back out, so every payload type here is a *view*: an object or
 // array indexed in place over the input's UTF-8 bytes (nothing is copied or
-// decoded up front), with typed getters that decode one value at a time with
-// json-as, and setters that store json-as's output. What a plugin does not
+// decoded up front), with typed getters that decode one value at a time
+// (strings here, numbers with json-as), and setters that keep the value to
+// write (numbers as json-as writes them). What a plugin does not
 // touch is written back byte for byte; an object nobody changed is copied as
 // one span.
 //
