@@ -35,16 +35,19 @@ export class ByteWriter {
   /**
    * Grows the buffer for `n` more bytes. Small buffers double; a large one
    * grows to what is needed plus an eighth, so writing an output the size of a
-   * large input needs about that much memory, not twice it.
+   * large input needs about that much memory, not twice it. The buffer is
+   * reallocated (grown in place when the space after it is free, else moved
+   * and its old space freed at once): a hook's garbage is collected only at
+   * the host's next call, so a copy per step would keep every step's buffer
+   * until then (about 9 times the output for one grown by eighths).
    */
   private grow(n: i32): void {
     const cap = this.buf.byteLength;
     const need = this.len + n;
     let next = cap < DOUBLE_UP_TO ? cap << 1 : cap + (cap >> 3);
     if (next < need) next = need + (need >> 3);
-    const grown = new ArrayBuffer(next);
-    memory.copy(changetype<usize>(grown), this.ptr, <usize>this.len);
-    this.buf = grown;
+    // Nothing else holds `buf` (callers take `ptr` after ensure), so it can move.
+    this.buf = changetype<ArrayBuffer>(__renew(changetype<usize>(this.buf), <usize>next));
   }
 
   byte(b: u8): void {
