@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { PluginHost } from "../lib/host/host.ts";
 import { testPlugin } from "../lib/project/_test_plugins.ts";
 
-type Op = (string | number | boolean)[];
+type Op = (string | number | boolean | null)[];
 
 interface Case {
   name: string;
@@ -144,6 +144,18 @@ const CASES: Case[] = [
       '{"raw":[1]}',
     ],
     out: '{"a":"q\\"é\\n","b":{"keep": [1,2,3]},"c":false,"z":1.5,"y":7,"w":null,"r":{"raw":[1]},"d":"back"}',
+  },
+  {
+    name: "set<string | null>: null is written as null, a string as a string",
+    doc: '{"a":"x","b":null}',
+    ops: [
+      ["setNullable", 0, "a", null],
+      ["setNullable", 0, "b", "y"],
+      ["setNullable", 0, "c", null],
+      ["kind", 0, "a"],
+    ],
+    results: [null, null, null, 1],
+    out: '{"a":null,"b":"y","c":null}',
   },
   {
     name: "child views are cached: edits through a child show in the parent; as() shares edits",

@@ -28,8 +28,7 @@ export class ChatContentBlock extends JsonObject {
     return this.getStringOrNull("text");
   }
   set text(v: string | null) {
-    if (v === null) this.setNull("text");
-    else this.set<string>("text", v);
+    this.set<string | null>("text", v);
   }
 
   static ofText(text: string): ChatContentBlock {

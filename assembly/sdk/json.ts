@@ -631,8 +631,14 @@ export class JsonObject extends JsonNode {
     this.put(key, JsonText.of(TEXT_RAW, raw));
   }
 
-  /** Sets any value json-as can stringify (string, bool, numbers, arrays of them). */
+  /** Sets any value json-as can stringify (string, bool, numbers, arrays of them); a null (nullable T) as null. */
   set<T>(key: string, value: T): void {
+    if (isNullable<T>()) {
+      if (value === null) {
+        this.setNull(key);
+        return;
+      }
+    }
     if (isBoolean<T>()) this.setRaw(key, value ? "true" : "false");
     else if (isString<T>()) this.put(key, JsonText.of(TEXT_STRING, changetype<string>(value)));
     else this.setRaw(key, JSON.stringify<T>(value));

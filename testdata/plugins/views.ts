@@ -87,6 +87,7 @@ class Views extends Plugin {
       else if (name == "getArray") r = reg<JsonArray>(arrs, o.getArray(key));
       else if (name == "getOrCreateArray") r = reg<JsonArray>(arrs, o.getOrCreateArray(key));
       else if (name == "setString") o.set<string>(key, op.stringAt(3));
+      else if (name == "setNullable") o.set<string | null>(key, op.kindAt(3) == JsonKind.Null ? null : op.stringAt(3));
       else if (name == "setNumber") o.set<f64>(key, parseFloat(op.rawAt(3)));
       else if (name == "setInt") o.set<i32>(key, <i32>parseInt(op.rawAt(3)));
       else if (name == "setBool") o.set<bool>(key, op.rawAt(3) == "true");
