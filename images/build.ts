@@ -18,6 +18,7 @@
  */
 import { createHash } from "node:crypto";
 import { runScript, scriptArgs } from "../lib/_script.ts";
+import { MOCK_UPSTREAM_FILES } from "../lib/gateway/_mock_files.ts";
 import { docker, EngineError, engineInfo, imageLabels, lastLines } from "../integration/_engine.ts";
 import { DENO_IMAGE, DEV_GATEWAY_IMAGE, IMAGE_VERSION, INPUTS_LABEL, MOCK_UPSTREAM_IMAGE } from "./names.ts";
 
@@ -157,9 +158,6 @@ async function stageBase(ctx: string): Promise<void> {
   await Deno.mkdir(`${rootfs}/tmp`);
   await Deno.chmod(`${rootfs}/tmp`, 0o1777);
 }
-
-/** The mock upstream's files: the server and what it imports (only `node:` built-ins besides these). */
-const MOCK_UPSTREAM_FILES = ["mock_upstream.ts", "mock_answers.ts", "_openai_stream.ts"] as const;
 
 async function stageMockUpstream(ctx: string): Promise<void> {
   for (const file of MOCK_UPSTREAM_FILES) await copy(`${ROOT}/lib/gateway/${file}`, `${ctx}/${file}`);

@@ -9,9 +9,10 @@
  */
 
 import { RUST_TWIN } from "../lib/bench/native.ts";
+import type { RequestKindName } from "../lib/host/request_kinds.ts";
 
 /** A request kind Bifrost runs a plugin's LLM hooks for. */
-export type PluginKind = "chat" | "text_completion" | "responses" | "embedding" | "list_models";
+export type PluginKind = Exclude<RequestKindName, "unknown">;
 
 /** Every kind, in the order checks meet them. */
 export const PLUGIN_KINDS: readonly PluginKind[] = ["chat", "text_completion", "responses", "embedding", "list_models"];

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { RUNTIME_PACKAGES } from "../../lib/project/init.ts";
+import { MOCK_UPSTREAM_FILES } from "../../lib/gateway/_mock_files.ts";
 import { runCli, spawnCli } from "../_test_helpers.ts";
 
 const TOOLKIT = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
@@ -246,6 +247,19 @@ Deno.test("A project's npm scripts and deno.json tasks are the same commands", a
     for (const name of ["build", "test", "watch", "dev", "e2e", "package"]) assert.ok(pkg.scripts[name], name);
     for (const [name, script] of Object.entries(pkg.scripts as Record<string, string>)) {
       assert.equal(mirrored[name], script.replace(/(^|&& )bifrost-as /g, "$1deno task bifrost-as "), name);
+    }
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("A project's compose.yaml mounts every file the mock upstream runs from", async () => {
+  const root = await Deno.makeTempDir({ prefix: "init-" });
+  try {
+    assert.equal((await runCli(["init", `${root}/p`, "--sdk-spec", "0.1.0"])).code, 0);
+    const compose = await Deno.readTextFile(`${root}/p/compose.yaml`);
+    for (const file of MOCK_UPSTREAM_FILES) {
+      assert.ok(compose.includes(`- ./node_modules/bifrost-as/lib/gateway/${file}:/mock/${file}:ro\n`), file);
     }
   } finally {
     await Deno.remove(root, { recursive: true });

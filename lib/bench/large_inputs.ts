@@ -27,6 +27,7 @@
  */
 import type { HookName } from "../wasm/abi.ts";
 import { FREE_POLICIES, type FreePolicy, PluginHost, type PluginSource } from "../host/host.ts";
+import { readSource } from "../host/_plugin_source.ts";
 import { encodeBase64 } from "../_base64.ts";
 import { prose } from "./inputs.ts";
 
@@ -147,7 +148,7 @@ export interface LargeSoakOptions {
 
 /** Calls each hook with each size, under each policy; see the module documentation. */
 export async function soakLargeInputs(source: PluginSource, options: LargeSoakOptions = {}): Promise<LargeSoakRow[]> {
-  const bytes = source instanceof Uint8Array ? source : await Deno.readFile(source);
+  const { bytes } = await readSource(source);
   const sizes = [...(options.sizesMiB ?? [1, 10, 100])].sort((a, b) => a - b);
   const calls = Math.max(2, options.calls ?? 4);
   const rows: LargeSoakRow[] = [];

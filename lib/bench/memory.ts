@@ -22,6 +22,7 @@
 import type { HookName } from "../wasm/abi.ts";
 import { PluginError, PluginMemoryError } from "../errors.ts";
 import { FREE_POLICIES, type FreePolicy, type HostOptions, PluginHost, type PluginSource } from "../host/host.ts";
+import { readPluginOnce } from "../host/_plugin_source.ts";
 
 /** What to soak. */
 export interface SoakOptions {
@@ -74,8 +75,7 @@ const PAGE = 65536;
 
 /** Soaks `source` under each policy; see the module documentation. */
 export async function soakMemory(source: PluginSource, options: SoakOptions): Promise<SoakResult[]> {
-  const bytes = source instanceof Uint8Array ? source : await Deno.readFile(source);
-  const label = source instanceof Uint8Array ? "(bytes)" : String(source).replace(/^.*\//, "");
+  const { bytes, label } = await readPluginOnce(source);
   const warmupCalls = Math.max(1, Math.floor(options.calls * (options.warmup ?? 0.1)));
   const results: SoakResult[] = [];
   for (const policy of options.policies ?? FREE_POLICIES) {

@@ -9,10 +9,10 @@
  * @module
  */
 import type { BifrostRequest, BifrostResponse, RequestType } from "../host/hook_types.ts";
-import { embeddingInputItems, responsesInputItems } from "../host/request_kinds.ts";
+import { embeddingInputItems, type RequestKindName, responsesInputItems } from "../host/request_kinds.ts";
 
-/** A request kind, by the name the gateway's routes use. */
-export type KindName = "chat" | "text_completion" | "responses" | "embedding" | "list_models";
+/** A request kind the gateway serves: every kind the SDK tells apart. */
+export type KindName = Exclude<RequestKindName, "unknown">;
 
 /** The fields of a Bifrost request a kind fills from the client's body, or why the body does not fit. */
 type Parsed = { input?: unknown; params: Record<string, unknown> } | string;

@@ -1,9 +1,9 @@
 /**
- * OpenAI's streamed forms of a complete answer: the chunks of a chat or
- * text completion, and the event sequence of a Responses API answer
- * (`response.created` ... `response.output_text.delta` ...
- * `response.completed`). The mock upstream streams its answers with these,
- * and the local gateway streams a plugin's short-circuit answer with them.
+ * OpenAI's streamed form of a complete Responses API answer, the event
+ * sequence `response.created` ... `response.output_text.delta` ...
+ * `response.completed`, with which the mock upstream streams its answers,
+ * and the events that end such a stream, which the gateway's provider call
+ * waits for.
  *
  * Imports nothing: the mock upstream's container runs it as it is.
  * Private to the gateway and the mock.
@@ -14,37 +14,6 @@
 type Json = Record<string, unknown>;
 
 const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
-
-/** A chat completion as one `chat.completion.chunk` whose deltas are the messages. */
-export function chatChunkOf(r: Json, created = Math.floor(Date.now() / 1000)): Json {
-  const choices = Array.isArray(r.choices) ? r.choices.filter(isObject) : [];
-  return {
-    id: r.id,
-    object: "chat.completion.chunk",
-    created: r.created ?? created,
-    model: r.model,
-    choices: choices.map((c) => ({ index: c.index, delta: c.message ?? {}, finish_reason: c.finish_reason ?? "stop" })),
-    ...(r.usage ? { usage: r.usage } : {}),
-  };
-}
-
-/** A text completion as one chunk (OpenAI streams text completions as `text_completion` objects too). */
-export function textCompletionChunkOf(r: Json, created = Math.floor(Date.now() / 1000)): Json {
-  const choices = Array.isArray(r.choices) ? r.choices.filter(isObject) : [];
-  return {
-    id: r.id,
-    object: "text_completion",
-    created: r.created ?? created,
-    model: r.model,
-    choices: choices.map((c) => ({
-      index: c.index,
-      text: c.text ?? "",
-      finish_reason: c.finish_reason ?? "stop",
-      logprobs: c.logprobs ?? null,
-    })),
-    ...(r.usage ? { usage: r.usage } : {}),
-  };
-}
 
 /** Event types that end a Responses API stream. */
 export const TERMINAL_RESPONSE_EVENTS: ReadonlySet<string> = new Set([

@@ -10,7 +10,7 @@ import { KINDS, type KindSpec } from "./_kinds.ts";
 
 /** What a method and path lead to. */
 export type RouteMatch =
-  | { kind: KindSpec; method: "GET" | "POST"; integration: boolean }
+  | { kind: KindSpec; integration: boolean }
   | { status: 404 | 405; message: string; allow?: string };
 
 const ENDPOINTS: Record<string, KindSpec> = {
@@ -20,11 +20,6 @@ const ENDPOINTS: Record<string, KindSpec> = {
   "/embeddings": KINDS.embedding,
   "/models": KINDS.list_models,
 };
-
-/** Every path the gateway answers (besides `/health`), for docs and tests. */
-export const ROUTE_PATHS: readonly string[] = Object.keys(ENDPOINTS).flatMap((
-  p,
-) => [`/v1${p}`, `/openai${p}`, `/openai/v1${p}`]);
 
 /**
  * The route of a request.
@@ -47,5 +42,5 @@ export function route(method: string, path: string): RouteMatch {
   if (method !== kind.upstream.method) {
     return { status: 405, message: `Method ${method} is not allowed on ${path}`, allow: kind.upstream.method };
   }
-  return { kind, method: kind.upstream.method, integration: prefix !== "/v1" };
+  return { kind, integration: prefix !== "/v1" };
 }

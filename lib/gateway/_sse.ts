@@ -1,19 +1,21 @@
 /** Server-sent events: reading `data:` payloads and writing them. Private to the gateway. */
+import { LineSplitter } from "../_lines.ts";
 
-/** Yields the `data` of each event of an SSE body, in order. */
+/**
+ * Yields the `data` of each event of an SSE body, in order, in linear time
+ * (a streamed answer's last event may carry the whole answer); a line the
+ * body ends in the middle of is dropped.
+ */
 export async function* sseData(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
   const reader = body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = "";
+  const lines = new LineSplitter();
   let data: string[] = [];
   try {
     while (true) {
       const { value, done } = await reader.read();
       if (done) break;
-      buffer += value;
-      let nl: number;
-      while ((nl = buffer.indexOf("\n")) >= 0) {
-        const line = buffer.slice(0, nl).replace(/\r$/, "");
-        buffer = buffer.slice(nl + 1);
+      for (const raw of lines.push(value)) {
+        const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
         if (line === "") {
           if (data.length) yield data.join("\n");
           data = [];

@@ -263,11 +263,13 @@ class Pipeline {
       idKey: this.idKey,
     };
     if (integration) st.ctx["bifrost-integration-type"] = "openai";
+    const sent = st.http.body;
     const early = await this.#httpPre(st);
     if (early) return early;
     let parsed: Json = {};
     if (kind.upstream.method === "POST") {
-      const result = parseBody(decodeBase64(st.http.body ?? ""));
+      // A body no HTTP pre hook replaced is the one read: not decoded again (up to 100 MiB).
+      const result = parseBody(st.http.body === sent ? body : decodeBase64(st.http.body ?? ""));
       if (!("body" in result)) return gatewayError(result.status, result.message, "invalid_request");
       parsed = result.body;
     }

@@ -1,50 +1,10 @@
 // The gateway's routes besides chat, with hello-world and a plugin that
 // reports what the SDK read (testdata/plugins/kinds.ts), and hostile bodies.
 import assert from "node:assert/strict";
-import { startGateway } from "./gateway.ts";
-import { startMockUpstream } from "./mock_upstream.ts";
-import { testPlugin } from "../project/_test_plugins.ts";
-import type { HookCallEvent } from "./_gateway_plugins.ts";
+import { sseEvents, startTestGateway, type TestGateway } from "./_test_gateway.ts";
+import type { TestPluginName } from "../project/_test_plugins.ts";
 
-async function setup(plugins: ("hello-world" | "kinds" | "behaviours")[] = ["hello-world"]) {
-  const upstream = await startMockUpstream({ port: 0 });
-  const calls: HookCallEvent[] = [];
-  const entries = [];
-  for (const name of plugins) entries.push({ name, path: await testPlugin(name), config: {} });
-  const gateway = await startGateway({
-    plugins: entries,
-    upstreamUrl: upstream.url,
-    port: 0,
-    onHookCall: (c) => calls.push(c),
-  });
-  return {
-    gateway,
-    upstream,
-    calls,
-    /** The hooks called so far, in order, as `plugin:hook`. */
-    hooks: () => calls.map((c) => c.hook),
-    post: (path: string, body: unknown) =>
-      fetch(`${gateway.url}${path}`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: typeof body === "string" ? body : JSON.stringify(body),
-      }),
-    async [Symbol.asyncDispose]() {
-      await gateway.close();
-      await upstream.close();
-    },
-  };
-}
-
-/** The SSE events of a body: `event:` name, if any, and `data:`. */
-function events(text: string): { event?: string; data: string }[] {
-  return text.split("\n\n").filter((e) => e !== "").map((e) => {
-    const lines = e.split("\n");
-    const data = lines.find((l) => l.startsWith("data: "))!.slice(6);
-    const name = lines.find((l) => l.startsWith("event: "))?.slice(7);
-    return name === undefined ? { data } : { event: name, data };
-  });
-}
+const setup = (plugins: TestPluginName[] = ["hello-world"]): Promise<TestGateway> => startTestGateway(plugins);
 
 const SUFFIX = " (via assemblyscript-wasm)";
 
@@ -84,7 +44,7 @@ Deno.test("gateway: a streamed Responses request sends OpenAI's named events thr
   await using s = await setup(["kinds"]);
   const res = await s.post("/openai/v1/responses", { model: "gpt-4o", input: "stream me", stream: true });
   assert.equal(res.status, 200);
-  const list = events(await res.text());
+  const list = sseEvents(await res.text());
   assert.ok(list.every((e) => e.event === JSON.parse(e.data).type), "every event is named by its type");
   assert.equal(list[0]!.event, "response.created");
   assert.equal(list.at(-1)!.event, "response.completed");
@@ -97,7 +57,7 @@ Deno.test("gateway: a streamed Responses request sends OpenAI's named events thr
 
 Deno.test("gateway: the post hook sees each streamed chunk in its kind's field, and hello-world suffixes its model", async () => {
   await using s = await setup(["hello-world", "kinds"]);
-  const list = events(
+  const list = sseEvents(
     await (await s.post("/v1/responses", { model: "openai/gpt-4o", input: "a", stream: true })).text(),
   );
   const posts = s.calls.filter((c) => c.hook === "post_hook" && c.plugin === "kinds").map((c) => JSON.parse(c.input));
@@ -112,7 +72,7 @@ Deno.test("gateway: the post hook sees each streamed chunk in its kind's field, 
   assert.equal(JSON.parse(list[0]!.data).response.model, `gpt-4o${SUFFIX}`);
   const delta = JSON.parse(list.find((e) => e.event === "response.output_text.delta")!.data);
   assert.equal(delta.model, undefined);
-  const text = events(
+  const text = sseEvents(
     await (await s.post("/v1/completions", { model: "openai/gpt-3.5-turbo-instruct", prompt: "a b", stream: true }))
       .text(),
   );
@@ -130,16 +90,16 @@ Deno.test("gateway: a short-circuit of a streamed Responses or text request is s
     headers: { "x-test-action": "whole-answer" },
     body: JSON.stringify({ model: "openai/gpt-4o", input: "x", stream: true }),
   });
-  assert.deepEqual(events(await whole.text()).map((e) => e.data), ["{}", "[DONE]"]);
+  assert.deepEqual(sseEvents(await whole.text()).map((e) => e.data), ["{}", "[DONE]"]);
   // hello-world answers a stream with a response.completed event: it goes out named, and ends the stream.
-  const list = events(
+  const list = sseEvents(
     await (await s.post("/v1/responses", { model: "openai/mock-model", input: "x", stream: true })).text(),
   );
   assert.deepEqual(list.map((e) => e.event), ["response.completed"]);
   const completed = JSON.parse(list[0]!.data);
   assert.equal(completed.response.output[0].content[0].text, "This is a mock response!");
   assert.equal(completed.response.model, `mock-model${SUFFIX}`);
-  const text = events(
+  const text = sseEvents(
     await (await s.post("/v1/completions", { model: "openai/mock-model", prompt: "x", stream: true })).text(),
   );
   assert.equal(JSON.parse(text[0]!.data).choices[0].text, "This is a mock response!");
@@ -161,7 +121,7 @@ Deno.test("gateway: stream_options.include_usage gives a usage chunk on chat and
       stream: true,
       stream_options: { include_usage: true },
     });
-    const chunks = events(await res.text()).slice(0, -1).map((e) => JSON.parse(e.data));
+    const chunks = sseEvents(await res.text()).slice(0, -1).map((e) => JSON.parse(e.data));
     const last = chunks.at(-1)!;
     assert.deepEqual(last.choices, [], path);
     assert.deepEqual(last.usage, { prompt_tokens: 2, completion_tokens: 3, total_tokens: 5 }, path);

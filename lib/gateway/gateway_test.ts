@@ -1,40 +1,14 @@
 import assert from "node:assert/strict";
-import { type Gateway, startGateway } from "./gateway.ts";
-import { type MockUpstream, startMockUpstream } from "./mock_upstream.ts";
-import { testPlugin } from "../project/_test_plugins.ts";
+import { startGateway } from "./gateway.ts";
+import { startMockUpstream } from "./mock_upstream.ts";
+import { testPlugin, type TestPluginName } from "../project/_test_plugins.ts";
+import { startTestGateway, type TestGateway } from "./_test_gateway.ts";
 
-interface Setup {
-  gateway: Gateway;
-  upstream: MockUpstream;
-  logs: string[];
-  [Symbol.asyncDispose](): Promise<void>;
+function setup(plugins: TestPluginName[] = ["behaviours", "hello-world", "trap"]): Promise<TestGateway> {
+  return startTestGateway(plugins);
 }
 
-async function setup(
-  plugins: ("behaviours" | "hello-world" | "trap" | "kinds")[] = ["behaviours", "hello-world", "trap"],
-) {
-  const upstream = await startMockUpstream({ port: 0 });
-  const logs: string[] = [];
-  const entries = [];
-  for (const name of plugins) entries.push({ name, path: await testPlugin(name), enabled: true, config: {} });
-  const gateway = await startGateway({
-    plugins: entries,
-    upstreamUrl: upstream.url,
-    port: 0,
-    onLog: (l) => logs.push(l),
-  });
-  return {
-    gateway,
-    upstream,
-    logs,
-    async [Symbol.asyncDispose]() {
-      await gateway.close();
-      await upstream.close();
-    },
-  } satisfies Setup;
-}
-
-function chat(s: Setup, model: string, opts: { stream?: boolean; action?: string; content?: string } = {}) {
+function chat(s: TestGateway, model: string, opts: { stream?: boolean; action?: string; content?: string } = {}) {
   return fetch(`${s.gateway.url}/v1/chat/completions`, {
     method: "POST",
     headers: { "Content-Type": "application/json", ...(opts.action ? { "x-test-action": opts.action } : {}) },
@@ -118,26 +92,15 @@ Deno.test("startGateway() streams every chunk through the post hook and the chun
 });
 
 Deno.test("startGateway() runs the hooks of each chunk in Bifrost's order: post hooks, then chunk hooks, both reversed", async () => {
-  const upstream = await startMockUpstream({ port: 0 });
-  const calls: string[] = [];
-  const plugins = [];
-  for (const name of ["behaviours", "kinds"] as const) plugins.push({ name, path: await testPlugin(name) });
-  await using gateway = await startGateway({
-    plugins,
-    upstreamUrl: upstream.url,
-    port: 0,
-    onHookCall: (c) => calls.push(`${c.plugin}:${c.hook}`),
+  await using s = await setup(["behaviours", "kinds"]);
+  const res = await s.post("/v1/chat/completions", {
+    model: "openai/gpt-4o",
+    messages: [{ role: "user", content: "a b" }],
+    stream: true,
   });
-  try {
-    const res = await fetch(`${gateway.url}/v1/chat/completions`, {
-      method: "POST",
-      body: JSON.stringify({ model: "openai/gpt-4o", messages: [{ role: "user", content: "a b" }], stream: true }),
-    });
-    // The mock streams a role chunk, one per word of "Echo: a b" and a finish chunk.
-    assert.equal((await res.text()).split("\n\n").filter((e) => e.startsWith("data: {")).length, 5);
-  } finally {
-    await upstream.close();
-  }
+  // The mock streams a role chunk, one per word of "Echo: a b" and a finish chunk.
+  assert.equal((await res.text()).split("\n\n").filter((e) => e.startsWith("data: {")).length, 5);
+  const calls = s.calls.map((c) => `${c.plugin}:${c.hook}`);
   const perChunk = [
     "kinds:post_hook",
     "behaviours:post_hook",

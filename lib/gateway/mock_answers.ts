@@ -105,7 +105,7 @@ export interface MockChatCompletionChunk {
 export function mockCompletion(request: MockChatRequest): MockChatCompletion {
   const content = answerText(request.messages);
   return {
-    id: completionId(request),
+    id: `chatcmpl-mock-${digestOf({ model: request.model, messages: request.messages })}`,
     object: "chat.completion",
     created: MOCK_CREATED,
     model: request.model,
@@ -145,10 +145,11 @@ export function mockCompletionChunks(request: MockChatRequest): MockChatCompleti
     choices: choice,
     ...(withUsage ? { usage: null } : {}),
   });
-  const words = choices[0]!.message.content.match(/\S+\s*/g) ?? [];
   const chunks = [
     chunk([{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }]),
-    ...words.map((word) => chunk([{ index: 0, delta: { content: word }, finish_reason: null }])),
+    ...words(choices[0]!.message.content).map((word) =>
+      chunk([{ index: 0, delta: { content: word }, finish_reason: null }])
+    ),
     chunk([{ index: 0, delta: {}, finish_reason: "stop" }]),
   ];
   if (withUsage) chunks.push({ ...chunk([]), usage });
@@ -193,11 +194,6 @@ function sortedJson(value: unknown): string {
   );
 }
 
-function completionId(request: MockChatRequest): string {
-  const digest = createHash("sha256").update(sortedJson({ model: request.model, messages: request.messages }));
-  return `chatcmpl-mock-${digest.digest("hex").slice(0, 24)}`;
-}
-
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
@@ -208,7 +204,7 @@ function digestOf(value: unknown): string {
 }
 
 /** The words of `text` with their trailing whitespace, so they join back to `text`: a stream's deltas. */
-export function words(text: string): string[] {
+function words(text: string): string[] {
   return text.match(/\S+\s*/g) ?? [];
 }
 

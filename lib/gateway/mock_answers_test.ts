@@ -9,6 +9,7 @@ import {
   requestProblem,
 } from "./mock_answers.ts";
 import { startMockUpstream } from "./mock_upstream.ts";
+import { sseEvents } from "./_test_gateway.ts";
 
 const TIMEOUT_MS = 10_000;
 
@@ -18,16 +19,6 @@ function post(url: string, body: unknown): Promise<Response> {
     headers: { "content-type": "application/json" },
     body: JSON.stringify(body),
     signal: AbortSignal.timeout(TIMEOUT_MS),
-  });
-}
-
-/** The events of an SSE body: the `event:` name (if any) and the parsed `data:`. */
-function events(text: string): { event?: string; data: string }[] {
-  return text.split("\n\n").filter((e) => e !== "").map((e) => {
-    const lines = e.split("\n");
-    const name = lines.find((l) => l.startsWith("event: "))?.slice(7);
-    const data = lines.find((l) => l.startsWith("data: "))!.slice(6);
-    return name === undefined ? { data } : { event: name, data };
   });
 }
 
@@ -127,7 +118,7 @@ Deno.test("startMockUpstream() serves completions, responses and embeddings, str
   const text = await (await post(`${upstream.url}/v1/completions`, { model: "m", prompt: "hey" })).json();
   assert.equal(text.choices[0].text, "Echo: hey");
 
-  const streamedText = events(
+  const streamedText = sseEvents(
     await (await post(`${upstream.url}/v1/completions`, { model: "m", prompt: "hey you", stream: true })).text(),
   );
   assert.equal(streamedText.at(-1)!.data, "[DONE]");
@@ -138,7 +129,7 @@ Deno.test("startMockUpstream() serves completions, responses and embeddings, str
 
   const res = await post(`${upstream.url}/v1/responses`, { model: "m", input: "hi", stream: true });
   assert.match(res.headers.get("content-type")!, /text\/event-stream/);
-  const streamed = events(await res.text());
+  const streamed = sseEvents(await res.text());
   assert.ok(streamed.every((e) => e.event === JSON.parse(e.data).type), "each event is named by its type");
   assert.equal(streamed.at(-1)!.event, "response.completed");
   assert.ok(!streamed.some((e) => e.data === "[DONE]"));
@@ -166,5 +157,5 @@ Deno.test("startMockUpstream() applies magic models and faults to every POST end
   await failed.body?.cancel();
   const cut = await post(`${upstream.url}/v1/responses`, { model: "fail-stream-2", input: "a b c", stream: true });
   const text = await cut.text().catch(() => "cut");
-  assert.ok(text === "cut" || events(text).length <= 2, "the stream is cut after two events");
+  assert.ok(text === "cut" || sseEvents(text).length <= 2, "the stream is cut after two events");
 });

@@ -89,7 +89,7 @@ export interface RecordedRequest {
  * which exclude each other.
  */
 export interface MockFault {
-  /** Only chat requests for this model are affected; every `/v1/` request when omitted. */
+  /** Only requests for this model are affected; every `/v1/` request when omitted. */
   model?: string;
   /** The fault clears itself after affecting this many requests; it stays until cleared when omitted. */
   count?: number;
@@ -104,7 +104,7 @@ export interface MockFault {
   delayMs?: number;
   /** Close the connection without sending a response. */
   drop?: true;
-  /** Stream this many SSE events, then cut the connection. Affects streaming chat requests only. */
+  /** Stream this many SSE events, then cut the connection. Affects streamed requests only. */
   streamErrorAfterChunks?: number;
 }
 
@@ -171,8 +171,6 @@ export function startMockUpstream(options: MockUpstreamOptions = {}): Promise<Mo
     resolve(server);
   });
 }
-
-// ---------------------------------------------------------------------------
 
 // ---------------------------------------------------------------------------
 // Faults
@@ -609,7 +607,7 @@ function methodNotAllowed(req: Request, path: string): Response {
 }
 
 // ---------------------------------------------------------------------------
-// Standalone: deno run -A lib/mock_upstream.ts [--port P] [--host H]
+// Standalone: deno run -A lib/gateway/mock_upstream.ts [--port P] [--host H]
 
 if (import.meta.main) {
   const usage =

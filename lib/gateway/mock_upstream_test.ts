@@ -8,6 +8,7 @@ import {
   REDACTED,
   startMockUpstream,
 } from "./mock_upstream.ts";
+import { MOCK_UPSTREAM_FILES } from "./_mock_files.ts";
 
 /** Bounds every request so a broken server fails the test instead of hanging it. */
 const TIMEOUT_MS = 10_000;
@@ -377,4 +378,39 @@ Deno.test("startMockUpstream() closes when its signal aborts and rejects a port 
   await assert.rejects(startMockUpstream({ signal: controller.signal }), (e: unknown) => {
     return e instanceof DOMException && e.name === "AbortError";
   });
+});
+
+Deno.test("The mock upstream runs from its own files alone, as its image and a project's compose.yaml hold them", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "mock-files-" });
+  try {
+    for (const f of MOCK_UPSTREAM_FILES) await Deno.copyFile(new URL(f, import.meta.url), `${dir}/${f}`);
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--no-config", "--allow-net", "--allow-env", `${dir}/mock_upstream.ts`, "--port", "0"],
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const stderr = new Response(child.stderr).text();
+    const stdout = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    try {
+      let text = "";
+      while (!text.includes("\n")) {
+        const { value, done } = await stdout.read();
+        if (done) assert.fail(`The mock exited before printing its URL: ${await stderr}`);
+        text += value;
+      }
+      const res = await fetch(`${text.split("\n")[0]}/health`, { signal: AbortSignal.timeout(TIMEOUT_MS) });
+      assert.deepEqual(await res.json(), { status: "ok" });
+    } finally {
+      clearTimeout(timer);
+      try {
+        child.kill("SIGTERM");
+      } catch { /* exited already */ }
+      await child.status;
+      await stdout.cancel();
+      await stderr;
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -15,6 +15,7 @@
  * @module
  */
 import type { HookName } from "../wasm/abi.ts";
+import { LineSplitter } from "../_lines.ts";
 import { type RawCall, Runner, type RunnerOptions, type SerializedError, serializeError } from "./_instance.ts";
 
 /** {@link RunnerOptions} as JSON: the (capped) module bytes instead of the compiled module. */
@@ -51,24 +52,14 @@ function fromWire(wire: WireOptions): RunnerOptions {
   return { ...rest, module: new WebAssembly.Module(bytes), functionNames: new Map(functionNames) };
 }
 
-/**
- * The lines of a byte stream (without their newlines). Each chunk is searched once: a line of 100 MiB (a large
- * hook input or output) arrives in thousands of chunks, and re-splitting what came before at every chunk would
- * make it quadratic.
- */
+/** The lines of a byte stream (without their newlines), in linear time (see {@link LineSplitter}). */
 export async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  let pending: string[] = [];
+  const splitter = new LineSplitter();
   for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-    let start = 0;
-    for (let end = chunk.indexOf("\n"); end !== -1; end = chunk.indexOf("\n", start)) {
-      pending.push(chunk.slice(start, end));
-      yield pending.join("");
-      pending = [];
-      start = end + 1;
-    }
-    if (start < chunk.length) pending.push(chunk.slice(start));
+    for (const line of splitter.push(chunk)) yield line;
   }
-  if (pending.length) yield pending.join("");
+  const rest = splitter.rest();
+  if (rest) yield rest;
 }
 
 const encoder = new TextEncoder();

@@ -61,6 +61,7 @@ import { PluginContractError, PluginError, UsageError } from "../errors.ts";
 import type { HookInputOf, HookOutputOf } from "./hook_types.ts";
 import { checkOutput, passThrough } from "./_contract.ts";
 import { type Backend, InlineBackend, type Prepared, ProcessBackend } from "./_backend.ts";
+import { readSource } from "./_plugin_source.ts";
 import { type Finding, validateModule } from "../wasm/validate.ts";
 import { parseWasm, withMemoryMaximum } from "../wasm/wasm_binary.ts";
 
@@ -327,24 +328,6 @@ function parseOrUndefined(text: string): unknown {
 
 function preview(text: string): string {
   return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}...` : text);
-}
-
-/** Reads a source's bytes and a label for messages (the file name). */
-async function readSource(source: PluginSource): Promise<{ bytes: Uint8Array; label: string }> {
-  if (source instanceof Uint8Array) return { bytes: source, label: "(bytes)" };
-  const url = source instanceof URL ? source : /^(file|https?):/.test(source) ? new URL(source) : undefined;
-  const label = url ? decodeURIComponent(url.pathname.split("/").pop() || url.href) : source as string;
-  try {
-    if (url && url.protocol !== "file:") {
-      const res = await fetch(url);
-      if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      return { bytes: new Uint8Array(await res.arrayBuffer()), label };
-    }
-    return { bytes: await Deno.readFile(url ?? source), label };
-  } catch (e) {
-    const reason = e instanceof Deno.errors.NotFound ? "file not found" : (e as Error).message;
-    throw new PluginError(`Cannot load plugin "${label}": ${reason}`, { cause: e });
-  }
 }
 
 /**

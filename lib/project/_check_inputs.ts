@@ -1,5 +1,5 @@
 /**
- * The inputs `checkPlugin` sends each hook, in four kinds:
+ * The inputs `checkPlugin` sends each hook, in six kinds:
  *
  * - `sample`: the seed's shapes, well-formed; a plugin must answer them.
  * - `go-nulls`: what Go's `encoding/json` writes for nil maps, byte slices
@@ -26,10 +26,13 @@ import type { HookName } from "../wasm/abi.ts";
 import type { BifrostChatResponse } from "../host/hook_types.ts";
 import {
   chatResponse,
+  embeddingPreHookInput,
   httpPostHookInput,
   httpPreHookInput,
+  listModelsPreHookInput,
   postHookInput,
   preHookInput,
+  responsesPreHookInput,
   streamChunkInput,
 } from "../host/input_builders.ts";
 
@@ -66,8 +69,10 @@ const CHAT_BODY = { model: "openai/gpt-4o", messages: [{ role: "user", content: 
 const HEADERS = { "Content-Type": "application/json" };
 const TOOL_CALL = { id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } };
 
+const CHECK_CONTEXT = { "request-id": "check-1" };
+
 /** The context Bifrost's HTTP transport gives a request of `type`. */
-const kindContext = (type: string) => ({ "request-id": "check-1", "bifrost-http-request-type": type });
+const kindContext = (type: string) => ({ ...CHECK_CONTEXT, "bifrost-http-request-type": type });
 
 /** Requests and answers of the kinds beyond chat, for the hooks that see them. */
 function otherKinds(): CheckCase[] {
@@ -79,28 +84,27 @@ function otherKinds(): CheckCase[] {
     input,
   });
   return [
-    kind("pre_hook", "responses", "a Responses API request", {
-      context: kindContext("responses"),
-      request: {
-        provider: "openai",
-        model: "gpt-4o",
+    kind(
+      "pre_hook",
+      "responses",
+      "a Responses API request",
+      responsesPreHookInput({
+        context: CHECK_CONTEXT,
         input: [{ type: "message", role: "user", content: [{ type: "input_text", text: "What is 2+2?" }] }],
         params: { instructions: "Be brief" },
-      },
-    }),
-    kind("pre_hook", "embedding", "an embeddings request", {
-      context: kindContext("embedding"),
-      request: {
-        provider: "openai",
-        model: "text-embedding-3-small",
-        input: [[{ type: "text", text: "hello" }], [{ type: "text", text: "world" }]],
+      }),
+    ),
+    kind(
+      "pre_hook",
+      "embedding",
+      "an embeddings request",
+      embeddingPreHookInput({
+        context: CHECK_CONTEXT,
+        input: ["hello", "world"],
         params: { encoding_format: "base64" },
-      },
-    }),
-    kind("pre_hook", "list-models", "a model list request", {
-      context: kindContext("list_models"),
-      request: { provider: "openai" },
-    }),
+      }),
+    ),
+    kind("pre_hook", "list-models", "a model list request", listModelsPreHookInput({ context: CHECK_CONTEXT })),
     kind("post_hook", "responses-answer", "a Responses API answer", {
       context: kindContext("responses"),
       response: {

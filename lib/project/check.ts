@@ -38,6 +38,7 @@ import { HOOK_NAMES, type HookName, type Profile } from "../wasm/abi.ts";
 import { validateModule } from "../wasm/validate.ts";
 import { PluginContractError, PluginError, PluginTimeoutError, PluginTrapError } from "../errors.ts";
 import { checkFreePolicies, PluginHost, type PluginSource, type PolicyReport } from "../host/host.ts";
+import { readPluginOnce } from "../host/_plugin_source.ts";
 import { type CaseKind, checkCases, PASS_THROUGH } from "./_check_inputs.ts";
 import { jsonDifferences } from "./_json_diff.ts";
 
@@ -114,8 +115,7 @@ const SHOWN_PATHS = 8;
 
 /** Runs every check on a plugin; see the module documentation. Throws `PluginError` when it cannot be read. */
 export async function checkPlugin(source: PluginSource, options: CheckOptions = {}): Promise<CheckReport> {
-  const bytes = source instanceof Uint8Array ? source : await readPlugin(source);
-  const label = source instanceof Uint8Array ? "(bytes)" : String(source).replace(/^.*\//, "");
+  const { bytes, label } = await readPluginOnce(source);
   const findings: CheckFinding[] = [];
   const add = (severity: CheckSeverity, topic: CheckFinding["topic"], message: string) =>
     findings.push({ severity, topic, message });
@@ -185,15 +185,6 @@ export async function checkPlugin(source: PluginSource, options: CheckOptions = 
 /** The sample pre_hook input. */
 function preSample(): unknown {
   return checkCases().find((c) => c.hook === "pre_hook" && c.id === "sample")!.input;
-}
-
-async function readPlugin(source: string | URL): Promise<Uint8Array> {
-  try {
-    return await Deno.readFile(source);
-  } catch (e) {
-    const reason = e instanceof Deno.errors.NotFound ? "file not found" : (e as Error).message;
-    throw new PluginError(`Cannot read plugin "${String(source)}": ${reason}`, { cause: e });
-  }
 }
 
 /** Calls one hook with one input: its outcome, and the fields its returned data lacks. */

@@ -54,6 +54,7 @@
 import { HOOK_NAMES, type HookName } from "../wasm/abi.ts";
 import { FixtureError, PluginError } from "../errors.ts";
 import { FREE_POLICIES, type FreePolicy, PluginHost, type PluginSource } from "../host/host.ts";
+import { readPluginOnce } from "../host/_plugin_source.ts";
 import { diffJson, type MatchMode, projectOnto } from "./_json_diff.ts";
 import { parseLossless, prettyJson } from "../_lossless_json.ts";
 import { isFsError, writeFileAtomic } from "../_fs.ts";
@@ -225,8 +226,7 @@ export async function runFixtures(
     const what = options.filter === undefined ? "" : ` matching "${options.filter}"`;
     throw new FixtureError(`No fixtures${what} in "${dir}": add files named ${dir}/<hook>/<case>.json`);
   }
-  const bytes = await readBytes(plugin);
-  const label = plugin instanceof Uint8Array ? "(bytes)" : String(plugin).replace(/^.*\//, "");
+  const { bytes, label } = await readPluginOnce(plugin);
   const hosts = new HostPool(bytes, label, options);
   const results: FixtureResult[] = [...invalid];
   try {
@@ -243,23 +243,6 @@ export async function runFixtures(
     updated: results.filter((r) => r.updated).length,
     policies,
   };
-}
-
-/** The plugin's bytes, read once for every instance. */
-async function readBytes(source: PluginSource): Promise<Uint8Array> {
-  if (source instanceof Uint8Array) return source;
-  const url = source instanceof URL ? source : /^(file|https?):/.test(source) ? new URL(source) : undefined;
-  try {
-    if (url && url.protocol !== "file:") {
-      const res = await fetch(url);
-      if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      return new Uint8Array(await res.arrayBuffer());
-    }
-    return await Deno.readFile(url ?? source);
-  } catch (e) {
-    const reason = e instanceof Deno.errors.NotFound ? "file not found" : (e as Error).message;
-    throw new PluginError(`Cannot load plugin "${String(source)}": ${reason}`, { cause: e });
-  }
 }
 
 /** One instance per (policy, config), loaded on first use; a config the plugin refuses is remembered as its error. */
