@@ -148,9 +148,12 @@ function isNullLiteral(ptr: usize, len: i32): bool {
   return p + 4 <= end && load<u32>(p) == 0x6c6c756e && skipWs(p + 4, end) == end;
 }
 
-/** Finishes a hook call: problems become the error field, then the output is lent. */
-function finish(hook: string, out: HookOutput): u64 {
-  if (hasProblems()) out.fail("invalid " + hook + " input: " + problemText());
+/**
+ * Finishes a hook call: problems become the error field and a pass-through of
+ * `input` (null when it could not be read), then the output is lent.
+ */
+function finish(hook: string, out: HookOutput, input: HookInput | null): u64 {
+  if (hasProblems()) out.fail("invalid " + hook + " input: " + problemText(), input);
   if (outputBuffer === NO_OUTPUT) outputBuffer = new ByteWriter(4096);
   outputBuffer.reset();
   out.writeTo(outputBuffer);
@@ -301,7 +304,7 @@ export function http_pre_hook(ptr: usize, len: i32): u64 {
   const output = new HTTPPreHookOutput();
   const input = begin<HTTPPreHookInput>(ptr, len, output);
   if (input !== null) currentPlugin().httpPreHook(input, output);
-  return finish("http_pre_hook", output);
+  return finish("http_pre_hook", output, input);
 }
 
 export { http_pre_hook as http_intercept };
@@ -312,7 +315,7 @@ export function http_post_hook(ptr: usize, len: i32): u64 {
   const output = new HTTPPostHookOutput();
   const input = begin<HTTPPostHookInput>(ptr, len, output);
   if (input !== null) currentPlugin().httpPostHook(input, output);
-  return finish("http_post_hook", output);
+  return finish("http_post_hook", output, input);
 }
 
 /** Stream chunk hook: the input's chunk passes unless the plugin says otherwise. */
@@ -324,7 +327,7 @@ export function http_stream_chunk_hook(ptr: usize, len: i32): u64 {
     output.chunk = input.chunk;
     currentPlugin().httpStreamChunkHook(input, output);
   }
-  return finish("http_stream_chunk_hook", output);
+  return finish("http_stream_chunk_hook", output, input);
 }
 
 /** LLM pre hook. */
@@ -333,7 +336,7 @@ export function pre_hook(ptr: usize, len: i32): u64 {
   const output = new PreHookOutput();
   const input = begin<PreHookInput>(ptr, len, output);
   if (input !== null) currentPlugin().preHook(input, output);
-  return finish("pre_hook", output);
+  return finish("pre_hook", output, input);
 }
 
 /** LLM post hook: the outcome (response or error) passes unless the plugin changes it. */
@@ -346,7 +349,7 @@ export function post_hook(ptr: usize, len: i32): u64 {
     if (input.hasError) output.error = input.error;
     currentPlugin().postHook(input, output);
   }
-  return finish("post_hook", output);
+  return finish("post_hook", output, input);
 }
 
 /** Releases the plugin's resources. 0 = success. */
