@@ -21,7 +21,8 @@
  *    answers with `short_circuit.response` (the kind's field, e.g.
  *    `responses_response`) or fails with `short_circuit.error` (its
  *    `status_code` is the HTTP status) without calling the provider; a
- *    non-empty request replaces the request.
+ *    non-empty request replaces the request; a non-empty `error` is logged
+ *    as a warning and changes nothing else, as in Bifrost's core.
  * 3. The provider call (the `openai` provider's `network_config.base_url`).
  * 4. LLM post hooks, in reverse order, for every plugin whose pre hook ran,
  *    with the answer in the kind's field: `has_error` with `error` turns the
@@ -97,6 +98,7 @@ import {
   type StreamChunk,
 } from "../host/hook_types.ts";
 import type { HostOptions } from "../host/host.ts";
+import { PRE_HOOK_ERROR_NOTE } from "../host/_contract.ts";
 import { PluginError, PluginInputTooLargeError } from "../errors.ts";
 
 export type { HookCallEvent, HookObserver, PluginEntry } from "./_gateway_plugins.ts";
@@ -312,7 +314,8 @@ class Pipeline {
       if (out instanceof Response) return out;
       ran.push(p);
       mergeContext(st.ctx, out.context, st.idKey);
-      if (out.error) return gatewayError(500, `Plugin "${p.name}" pre_hook: ${out.error}`, "plugin_error");
+      // Bifrost's core logs a pre hook's error and goes on: the plugin counts as run, its request and short-circuit apply.
+      if (out.error) st.log(`warning: plugin "${p.name}" pre_hook: ${out.error} (${PRE_HOOK_ERROR_NOTE})`);
       if (changed(out.request)) request = { ...request, ...out.request } as BifrostRequest;
       if (out.has_short_circuit && out.short_circuit) {
         const sc = out.short_circuit;

@@ -226,6 +226,28 @@ Deno.test("startGateway() answers 500 with the text of an HTTP pre hook error", 
   assert.equal(s.upstream.requests.length, 0);
 });
 
+Deno.test("startGateway() logs a pre hook's error and goes on with the request it returned, as Bifrost's core does", async () => {
+  await using s = await setup();
+  const res = await chat(s, "openai/gpt-4o", { action: "pre-error" });
+  assert.equal(res.status, 200);
+  assert.equal((await res.json()).model, "gpt-4o-mini (via assemblyscript-wasm)");
+  assert.equal((s.upstream.requests[0]!.body as { model: string }).model, "gpt-4o-mini");
+  // The plugin counts as run: its post hook runs too.
+  assert.ok(s.calls.some((c) => c.plugin === "behaviours" && c.hook === "post_hook"), s.hooks().join(", "));
+  const warning = s.logs.find((l) => l.includes("a pre hook error from the behaviours plugin"));
+  assert.match(warning ?? "", /^warning: plugin "behaviours" pre_hook: a pre hook error from the behaviours plugin \(/);
+  assert.match(warning!, /short-circuit/);
+});
+
+Deno.test("startGateway() honours a pre hook's short-circuit that comes with an error", async () => {
+  await using s = await setup();
+  const res = await chat(s, "openai/gpt-4o", { action: "pre-error-reject" });
+  assert.equal(res.status, 403);
+  assert.equal((await res.json()).error.message, "refused by the behaviours plugin");
+  assert.equal(s.upstream.requests.length, 0);
+  assert.ok(s.logs.some((l) => l.includes("a pre hook error from the behaviours plugin")), s.logs.join("\n"));
+});
+
 Deno.test("startGateway() returns an HTTP pre hook's own response", async () => {
   await using s = await setup();
   const res = await chat(s, "openai/gpt-4o", { action: "http-respond" });

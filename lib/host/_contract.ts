@@ -262,6 +262,13 @@ export function describe(v: unknown): string {
   return `${typeof v} ${text.length > 40 ? `${text.slice(0, 40)}...` : text}`;
 }
 
+/**
+ * What a `pre_hook` output's non-empty `error` does in Bifrost, for the gateway's warning and the fixture runner's:
+ * its core logs the error and goes on (`PluginPipeline.RunPreHooks`).
+ */
+export const PRE_HOOK_ERROR_NOTE =
+  "Bifrost only logs a pre_hook error and goes on with the request; to fail the request, short-circuit with an error";
+
 type Rule = (o: Json, r: ContractReport) => void;
 
 const httpPreRules: Rule = (o, r) => {

@@ -416,6 +416,7 @@ export interface PreHookOutput {
   request?: Partial<BifrostRequest> | null;
   short_circuit?: LLMPluginShortCircuit | null;
   has_short_circuit?: boolean;
+  /** Only logged: Bifrost goes on with the request (to fail it, short-circuit with an error). */
   error?: string;
 }
 

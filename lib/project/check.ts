@@ -39,6 +39,7 @@ import { validateModule } from "../wasm/validate.ts";
 import { PluginContractError, PluginError, PluginTimeoutError, PluginTrapError } from "../errors.ts";
 import { checkFreePolicies, PluginHost, type PluginSource, type PolicyReport } from "../host/host.ts";
 import { readPluginOnce } from "../host/_plugin_source.ts";
+import { PRE_HOOK_ERROR_NOTE } from "../host/_contract.ts";
 import { type CaseKind, checkCases, PASS_THROUGH } from "./_check_inputs.ts";
 import { jsonDifferences } from "./_json_diff.ts";
 
@@ -247,7 +248,8 @@ function droppedFields(hook: HookName, input: unknown, output: Record<string, un
 function judgeCases(cases: CaseResult[], add: (s: CheckSeverity, t: CheckFinding["topic"], m: string) => void): void {
   const failed = (c: CaseResult) => c.outcome !== "ok";
   for (const c of cases.filter((c) => c.kind === "sample" && failed(c))) {
-    add("error", "hooks", `${c.hook} ${verb(c)} on ${c.label}: ${brief(c)}`);
+    const note = c.hook === "pre_hook" && c.outcome === "error-output" ? ` (${PRE_HOOK_ERROR_NOTE})` : "";
+    add("error", "hooks", `${c.hook} ${verb(c)} on ${c.label}: ${brief(c)}${note}`);
   }
   for (
     const c of cases.filter((c) => ["go-nulls", "rich", "kinds", "stream"].includes(c.kind) && failed(c))
