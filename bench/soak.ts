@@ -19,7 +19,7 @@ import { UsageError } from "../lib/errors.ts";
 import { formatBenchReport } from "../lib/bench/report.ts";
 import { PluginHost } from "../lib/host/host.ts";
 import { helloWorldPlugin } from "./_plugins.ts";
-import { intOption, runScript, scriptArgs } from "../lib/_script.ts";
+import { intOption, runScript, scriptArgs, sizesOption } from "../lib/_script.ts";
 
 const USAGE = `
 deno task soak [options]
@@ -36,7 +36,8 @@ memory grows at a size, a call fails, or time is not linear in size.
 Options:
   --calls N        Calls per policy (default 1000000; with --large, per size: 4)
   --large          Inputs up to Bifrost's request limit instead of the seed sample
-  --sizes LIST     With --large: sizes in MiB, comma-separated (default 1,10,100)
+  --sizes LIST     With --large: sizes in MiB above 0 and up to 1024, comma-separated
+                   (default 1,10,100)
   --plugin FILE    The plugin (default: build/hello-world.wasm, rebuilt when stale)
   --json           Print the results as JSON
 `;
@@ -51,7 +52,14 @@ async function main(): Promise<number> {
   });
   if (!values) return 0;
   const plugin = typeof values.plugin === "string" ? values.plugin : await helloWorldPlugin();
-  if (values.large) return await large(plugin, values.sizes, intOption(values, "calls", 4, 2), values.json === true);
+  if (values.large) {
+    return await large(
+      plugin,
+      sizesOption(values, "sizes", [1, 10, 100]),
+      intOption(values, "calls", 4, 2),
+      values.json === true,
+    );
+  }
   if (values.sizes !== undefined) throw new UsageError("--sizes goes with --large");
   const calls = intOption(values, "calls", 1_000_000, 2);
   const host = await PluginHost.load(plugin);
@@ -88,11 +96,7 @@ async function main(): Promise<number> {
 }
 
 /** The large-input soak (`--large`). */
-async function large(plugin: string, sizesOption: unknown, calls: number, json: boolean): Promise<number> {
-  const sizes = typeof sizesOption === "string" ? sizesOption.split(",").map((s) => Number(s.trim())) : [1, 10, 100];
-  if (sizes.some((s) => !(s > 0 && s <= 1024))) {
-    throw new UsageError(`Invalid --sizes "${sizesOption}": expected sizes in MiB from 0 to 1024, comma-separated`);
-  }
+async function large(plugin: string, sizes: number[], calls: number, json: boolean): Promise<number> {
   const rows = await soakLargeInputs(plugin, {
     sizesMiB: sizes,
     calls,
