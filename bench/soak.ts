@@ -14,7 +14,7 @@
  */
 import { SEED_PRE_HOOK } from "../lib/bench/inputs.ts";
 import { soakMemory } from "../lib/bench/memory.ts";
-import { formatLargeSoak, soakLargeInputs } from "../lib/bench/large_inputs.ts";
+import { soakLargeInputs } from "../lib/bench/large_inputs.ts";
 import { UsageError } from "../lib/errors.ts";
 import { formatBenchReport } from "../lib/bench/report.ts";
 import { PluginHost } from "../lib/host/host.ts";
@@ -113,7 +113,7 @@ async function large(plugin: string, sizes: number[], calls: number, json: boole
   const ok = rows.every((r) => !r.error && r.linear && r.sizes.every((s) => s.flat));
   if (json) console.log(JSON.stringify({ plugin, calls, sizesMiB: sizes, ok, rows }, null, 2));
   else {
-    console.log(formatLargeSoak(rows));
+    console.log(formatBenchReport({ large: { sizesMiB: sizes, calls, rows } }));
     console.log(
       ok
         ? "Memory flat at every size and time linear in size, under every free policy."
