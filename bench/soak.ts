@@ -24,7 +24,7 @@ import { intOption, runScript, scriptArgs, sizesOption } from "../lib/_script.ts
 const USAGE = `
 deno task soak [options]
 
-Calls pre_hook on the seed sample N times under each free policy (both,
+Calls pre_hook on the request of Bifrost's Rust example N times under each free policy (both,
 input, none, double), each on a fresh instance, and prints the memory bound.
 Exits 1 when memory grows after the warm-up (the first 10% of the calls).
 
@@ -35,7 +35,7 @@ memory grows at a size, a call fails, or time is not linear in size.
 
 Options:
   --calls N        Calls per policy (default 1000000; with --large, per size: 4)
-  --large          Inputs up to Bifrost's request limit instead of the seed sample
+  --large          Inputs up to Bifrost's request limit instead of the Rust example's request
   --sizes LIST     With --large: sizes in MiB above 0 and up to 1024, comma-separated
                    (default 1,10,100)
   --plugin FILE    The plugin (default: build/hello-world.wasm, rebuilt when stale)
@@ -79,7 +79,7 @@ async function main(): Promise<number> {
     console.log(
       formatBenchReport({
         plugin: name,
-        memory: { plugin: { hook: "pre_hook", input: "seed sample", calls, results } },
+        memory: { plugin: { hook: "pre_hook", input: "Rust example's request", calls, results } },
       }),
     );
     console.log(

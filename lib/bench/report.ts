@@ -248,7 +248,7 @@ function hookCostSection(report: BenchReport): string {
     lines.push(
       "",
       `Host floor: ${us(report.hostFloor.medianUs)} µs per call (a hand-built plugin that only returns a fixed ` +
-        "output, seed input): the conformance host's own share of every plugin figure above.",
+        "output, on the Rust example's request): the conformance host's own share of every plugin figure above.",
     );
   }
   const diffs = rows.flatMap((r) => [
@@ -409,8 +409,8 @@ function largeSection(l: LargeSection): string {
 
 /** What `bench/RESULTS.md` says before the measurements: how they were taken and what the names mean. */
 const RESULTS_INTRO = "From a full `deno task bench` on a quiet machine, which writes this file (change " +
-  '`lib/bench/report.ts`, not the file). "Seed sample" is the request (pre_hook) or answer (post_hook) in the ' +
-  "README of Bifrost's Rust example plugin; the baseline is a plugin built the way Bifrost's docs build one " +
+  "`lib/bench/report.ts`, not the file). The Rust example's request and answer are the pre_hook and post_hook " +
+  "inputs in the README of Bifrost's Rust example plugin; the baseline is a plugin built the way Bifrost's docs build one " +
   "(`bench/baseline/`), rust the Rust serde plugin (`testdata/rust-plugin/`).";
 
 /** The whole of `bench/RESULTS.md` for a full run: a heading, how to read it, then {@link formatBenchReport}. */

@@ -96,7 +96,7 @@ export async function runBench(options: RunBenchOptions): Promise<BenchReport> {
 
   if (sections.has("memory")) {
     const input = JSON.stringify(SEED_PRE_HOOK);
-    const what = { hook: "pre_hook", input: "seed sample", calls: preset.calls };
+    const what = { hook: "pre_hook", input: "Rust example's request", calls: preset.calls };
     log(`memory: ${preset.calls.toLocaleString("en-US")} pre_hook calls per free policy`);
     report.memory = {
       plugin: {

@@ -246,7 +246,7 @@ function article(type: string): string {
 }
 
 // With the length a multiple of 4, letters then at most two `=` is exactly padded base64. One character class,
-// no repeated group: linear with no backtracking stack (a grouped pattern overflows V8's stack on 16 MiB bodies).
+// no repeated group: linear with no backtracking stack (a grouped pattern overflows V8's stack on bodies of 16 MiB and more).
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 function isBase64(s: string): boolean {

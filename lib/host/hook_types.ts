@@ -311,7 +311,7 @@ export interface BifrostListModelsResponse {
 
 /**
  * The response envelope: one field per response kind, named like the
- * seed's `chat_response` (the other names are a guess, see
+ * Rust example's `chat_response` (the other names are a guess, see
  * `docs/abi-request-kinds.md`). A streamed chunk travels in the same
  * envelope, once per chunk: a chat chunk (`object: "chat.completion.chunk"`)
  * in `chat_response`, a text completion chunk in `text_completion_response`,

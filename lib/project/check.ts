@@ -9,7 +9,8 @@
  *   own error), or memory grows under every free policy.
  * - `warning`: it may fail or lose data in Bifrost: a trap or an error on
  *   input Bifrost sends (Go's `null` for nil maps, byte slices and pointers;
- *   fields the seed's types do not name; requests beyond chat: the Responses
+ *   fields the types of Bifrost's Rust example do not name; requests beyond
+ *   chat: the Responses
  *   API, embeddings, model lists; a stream's chunks and the HTTP post hook
  *   after it), traps on malformed input (what
  *   Bifrost does after a trap is not documented), fields a pass-through
