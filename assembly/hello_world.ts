@@ -30,7 +30,6 @@ const NAME = "hello-world-wasm-typescript";
 const MOCK_TEXT = "This is a mock response!";
 
 class HelloWorld extends Plugin {
-  config: JsonObject = new JsonObject();
   mockModels: string[] = ["mock-model"];
   rateLimitModels: string[] = ["rate-limited-model"];
 
@@ -39,7 +38,6 @@ class HelloWorld extends Plugin {
   }
 
   init(config: JsonObject): string | null {
-    this.config = config;
     const mock = config.getStringsOrNull("mock_models");
     if (mock !== null) this.mockModels = mock;
     const limited = config.getStringsOrNull("rate_limit_models");

@@ -334,3 +334,23 @@ Deno.test("the SDK tells every answer kind and reads it through the kind's view"
     });
   });
 });
+
+Deno.test("the SDK reads a stream's deltas, which name the role in the first chunk only", async () => {
+  await withPlugin(async (host) => {
+    const chunk = (delta: Json) => ({
+      chat_response: { object: "chat.completion.chunk", model: "c", choices: [{ index: 0, delta }] },
+    });
+    const reads = [];
+    for (const delta of [{ role: "assistant", content: "" }, { content: "He" }, {}]) {
+      const { output } = await host.postHook({
+        context: {},
+        response: chunk(delta) as never,
+        error: {},
+        has_error: false,
+      });
+      assert.equal(output.hook_error, "", JSON.stringify(delta));
+      reads.push((output.context as Json).answer_delta);
+    }
+    assert.deepEqual(reads, ["assistant: ", ": He", ": "]);
+  });
+});

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { PluginHost } from "../lib/host/host.ts";
 import { testPlugin } from "../lib/project/_test_plugins.ts";
 
-type Op = (string | number | boolean)[];
+type Op = (string | number | boolean | null)[];
 
 interface Case {
   name: string;
@@ -146,6 +146,18 @@ const CASES: Case[] = [
     out: '{"a":"q\\"é\\n","b":{"keep": [1,2,3]},"c":false,"z":1.5,"y":7,"w":null,"r":{"raw":[1]},"d":"back"}',
   },
   {
+    name: "set<string | null>: null is written as null, a string as a string",
+    doc: '{"a":"x","b":null}',
+    ops: [
+      ["setNullable", 0, "a", null],
+      ["setNullable", 0, "b", "y"],
+      ["setNullable", 0, "c", null],
+      ["kind", 0, "a"],
+    ],
+    results: [null, null, null, 1],
+    out: '{"a":null,"b":"y","c":null}',
+  },
+  {
     name: "child views are cached: edits through a child show in the parent; as() shares edits",
     doc: '{"o":{"x":1,"y":{"z":2}},"p":{"q":3}}',
     ops: [
@@ -227,6 +239,67 @@ const CASES: Case[] = [
     out: '{"a":["s",2,{"k":"v","k2":"v2"},[1],null,true],"b":[1 ,2]}',
   },
   {
+    name: "arrays: an index out of range reads as missing, with a problem (never another view's data)",
+    doc: '{"o":{"k":"v","k2":{}},"a":[1],"e":[]}',
+    ops: [
+      ["getObject", 0, "o"],
+      ["getArray", 0, "a"],
+      ["kindAt", 0, 5],
+      ["kindAt", 0, -1],
+      ["rawAt", 0, 7],
+      ["stringAt", 0, 1],
+      ["objectAt", 0, 1],
+      ["getArray", 0, "e"],
+      ["kindAt", 1, 0],
+      ["objectAt", 1, 0],
+      ["problems"],
+    ],
+    results: [
+      1,
+      0,
+      0,
+      0,
+      "null",
+      "",
+      -1,
+      1,
+      0,
+      -1,
+      "chunk.doc.a[7]: missing (out of range); chunk.doc.a[1]: missing (expected string); " +
+      "chunk.doc.a[1]: missing (expected object); chunk.doc.e[0]: missing (expected object)",
+    ],
+    out: '{"o":{"k":"v","k2":{}},"a":[1],"e":[]}',
+  },
+  {
+    name: "arrays in arrays: cached child views, edits written back, wrong kinds and out of range are problems",
+    doc: '{"a":[[1,{"k":"v"}],2]}',
+    ops: [
+      ["getArray", 0, "a"],
+      ["arrayAt", 0, 0],
+      ["length", 1],
+      ["objectAt", 1, 1],
+      ["setString", 1, "k2", "v2"],
+      ["arrayLocation", 1],
+      ["arrayAt", 0, 0],
+      ["arrayAt", 0, 1],
+      ["arrayAt", 0, 5],
+      ["problems"],
+    ],
+    results: [
+      0,
+      1,
+      2,
+      1,
+      null,
+      "chunk.doc.a[0]",
+      2,
+      -1,
+      -1,
+      "chunk.doc.a[1]: expected array, found number; chunk.doc.a[5]: missing (expected array)",
+    ],
+    out: '{"a":[[1,{"k":"v","k2":"v2"}],2]}',
+  },
+  {
     name: "parse and parseArray: valid JSON only",
     doc: "{}",
     ops: [
@@ -256,6 +329,43 @@ const CASES: Case[] = [
     out: '{"s":"\\ud83d\\ude80 \\udc00 \\u0001 \\/ 🚀","t":"\\u0001\\u001f\\ud800x"}',
   },
 ];
+
+// Longer than MEASURE_FROM (writer.ts) units: measured exactly before they are written.
+const long = 'a"\\\n\t\u0001\u007fé€🚀\udc00\ud800x/'.repeat(400) + "\ud83d";
+const longRaw = JSON.stringify(["é€🚀 ".repeat(1500)]);
+CASES.push({
+  name: "long strings and raw text: every kind of character, measured before they are written",
+  doc: "{}",
+  ops: [
+    ["setString", 0, "s", long],
+    ["getRaw", 0, "s"],
+    ["setRaw", 0, "r", longRaw],
+  ],
+  results: [null, JSON.stringify(long), null],
+  out: `{"s":${JSON.stringify(long)},"r":${longRaw}}`,
+});
+
+const body = "0123456789abcdef".repeat(2 << 16);
+CASES.push({
+  name: "HTTP bodies: base64 at every length of the last group, non-ASCII, and 2 MiB, read back",
+  doc: "{}",
+  ops: [
+    ["setBodyText", 0, ""],
+    ["getString", 0, "body"],
+    ["setBodyText", 0, "a"],
+    ["getString", 0, "body"],
+    ["setBodyText", 0, "ab"],
+    ["getString", 0, "body"],
+    ["setBodyText", 0, "abc"],
+    ["getString", 0, "body"],
+    ["setBodyText", 0, "héllo 🚀"],
+    ["bodyText", 0],
+    ["setBodyText", 0, body],
+    ["problems"],
+  ],
+  results: [null, "", null, "YQ==", null, "YWI=", null, "YWJj", null, "héllo 🚀", null, ""],
+  out: `{"body":"${btoa(body)}"}`,
+});
 
 const wide = `{${Array.from({ length: 600 }, (_, i) => `"k${i}":${i}`).join(",")}}`;
 CASES.push(

@@ -50,9 +50,9 @@ const MAX_INPUT: i32 = MAX_INPUT_MB < 1 ? 1 << 20 : MAX_INPUT_MB >= 1024 ? LARGE
  */
 const MAX_ALLOC: i32 = LARGEST;
 
-// Buffers lent to the host: the current input and the last output (plus any
-// the host allocated and has not used yet). Kept reachable so the GC leaves
-// them alone.
+// Buffers malloc lent to the host, kept reachable (so the GC leaves them
+// alone) until the host's next call into the plugin, malloc included; a hook
+// keeps the one it reads its input from. (The last output is `outputBuffer`.)
 let held = new StaticArray<ArrayBuffer | null>(8);
 let heldCount = 0;
 let nameBuffer: ArrayBuffer | null = null;

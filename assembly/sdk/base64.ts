@@ -11,26 +11,35 @@ function decodeChar(c: i32): i32 {
   return -1;
 }
 
-/** Encodes bytes as base64 text. */
+/**
+ * Encodes bytes as base64 text, into one string allocated at its final size
+ * (a hook's garbage is only collected at the host's next call, so building it
+ * piece by piece would hold every piece until then).
+ */
 export function encodeBase64(bytes: Uint8Array): string {
-  const n = bytes.length;
-  const parts = new Array<string>();
-  let chunk = "";
-  for (let i = 0; i < n; i += 3) {
-    const b0 = <i32>unchecked(bytes[i]);
-    const b1 = i + 1 < n ? <i32>unchecked(bytes[i + 1]) : 0;
-    const b2 = i + 2 < n ? <i32>unchecked(bytes[i + 2]) : 0;
-    chunk += ALPHABET.charAt(b0 >> 2);
-    chunk += ALPHABET.charAt(((b0 & 3) << 4) | (b1 >> 4));
-    chunk += i + 1 < n ? ALPHABET.charAt(((b1 & 15) << 2) | (b2 >> 6)) : "=";
-    chunk += i + 2 < n ? ALPHABET.charAt(b2 & 63) : "=";
-    if (chunk.length >= 4096) {
-      parts.push(chunk);
-      chunk = "";
-    }
+  const n = <usize>bytes.length;
+  const out = __new(((n + 2) / 3) << 3, idof<String>()); // 4 characters of 2 bytes per 3 bytes
+  const src = bytes.dataStart;
+  const alphabet = changetype<usize>(ALPHABET);
+  let o = out;
+  let i: usize = 0;
+  for (; i + 3 <= n; i += 3) {
+    const v = (<u32>load<u8>(src + i) << 16) | (<u32>load<u8>(src + i + 1) << 8) | <u32>load<u8>(src + i + 2);
+    store<u16>(o, load<u16>(alphabet + ((v >> 18) << 1)));
+    store<u16>(o + 2, load<u16>(alphabet + (((v >> 12) & 63) << 1)));
+    store<u16>(o + 4, load<u16>(alphabet + (((v >> 6) & 63) << 1)));
+    store<u16>(o + 6, load<u16>(alphabet + ((v & 63) << 1)));
+    o += 8;
   }
-  parts.push(chunk);
-  return parts.join("");
+  if (i < n) {
+    const two = i + 1 < n;
+    const v = (<u32>load<u8>(src + i) << 16) | (two ? <u32>load<u8>(src + i + 1) << 8 : 0);
+    store<u16>(o, load<u16>(alphabet + ((v >> 18) << 1)));
+    store<u16>(o + 2, load<u16>(alphabet + (((v >> 12) & 63) << 1)));
+    store<u16>(o + 4, two ? load<u16>(alphabet + (((v >> 6) & 63) << 1)) : 0x3d); // =
+    store<u16>(o + 6, 0x3d);
+  }
+  return changetype<string>(out);
 }
 
 /** Decodes base64 text; null when it is not valid base64. */

@@ -28,8 +28,7 @@ export class ChatContentBlock extends JsonObject {
     return this.getStringOrNull("text");
   }
   set text(v: string | null) {
-    if (v === null) this.setNull("text");
-    else this.set<string>("text", v);
+    this.set<string | null>("text", v);
   }
 
   static ofText(text: string): ChatContentBlock {
@@ -45,8 +44,20 @@ export class ChatMessageContent {
   isText: bool = true;
   /** The text when {@link isText}. */
   text: string = "";
-  /** The blocks when not {@link isText}. */
-  blocks: JsonList<ChatContentBlock> = new JsonList<ChatContentBlock>(new JsonArray());
+  private _blocks: JsonList<ChatContentBlock> | null = null;
+
+  /** The blocks when not {@link isText} (empty otherwise: made on first use, so a text content allocates none). */
+  get blocks(): JsonList<ChatContentBlock> {
+    let blocks = this._blocks;
+    if (blocks === null) {
+      blocks = new JsonList<ChatContentBlock>(new JsonArray());
+      this._blocks = blocks;
+    }
+    return blocks;
+  }
+  set blocks(blocks: JsonList<ChatContentBlock>) {
+    this._blocks = blocks;
+  }
 
   static ofText(text: string): ChatMessageContent {
     const c = new ChatMessageContent();
@@ -119,10 +130,11 @@ export class ToolCall extends JsonObject {
   }
 }
 
-/** One chat message. */
+/** One chat message, or a streamed delta of one. */
 export class ChatMessage extends JsonObject {
+  /** The role; "" when absent (a stream's deltas name it in the first chunk only). */
   get role(): ChatMessageRole {
-    return this.getString("role");
+    return this.getStringOr("role", "");
   }
   set role(v: ChatMessageRole) {
     this.set<string>("role", v);

@@ -1,5 +1,6 @@
 // What every request kind's request and answer have: LLMRequest (provider,
-// model, fallbacks) and LLMAnswer (id, model), and Fallback. Go's request
+// model, fallbacks), LLMAnswer (id, model) and LLMChoice (index,
+// finish_reason), and Fallback. Go's request
 // structs all carry `provider`, `model`, `input`, `params`, `fallbacks`
 // [src]; each kind's class adds its own `input` and `params`.
 import { JsonList, JsonObject } from "./json";
@@ -33,6 +34,22 @@ export class LLMRequest extends JsonObject {
   get fallbacks(): JsonList<Fallback> | null {
     const a = this.getArray("fallbacks");
     return a === null ? null : new JsonList<Fallback>(a);
+  }
+}
+
+/** The fields every kind's choice has (chat, text completion). */
+export class LLMChoice extends JsonObject {
+  get index(): i64 {
+    return this.getIntOr("index", 0);
+  }
+  set index(v: i64) {
+    this.set<i64>("index", v);
+  }
+  get finishReason(): string | null {
+    return this.getStringOrNull("finish_reason");
+  }
+  set finishReason(v: string | null) {
+    this.set<string | null>("finish_reason", v);
   }
 }
 

@@ -49,8 +49,7 @@ export class EmbeddingRequest extends LLMRequest {
       const kind = input.kindAt(i);
       if (kind == JsonKind.String) out.push(input.stringAt(i));
       let parts: JsonArray | null = null;
-      // Re-read from its text: JsonArray hands out child objects, not child arrays (rare path).
-      if (kind == JsonKind.Array) parts = JsonArray.parse(input.rawAt(i));
+      if (kind == JsonKind.Array) parts = input.arrayAt(i);
       else if (kind == JsonKind.Object) {
         const item = input.objectAt<JsonObject>(i)!;
         if (item.kind("content") == JsonKind.Array) parts = item.getArray("content");

@@ -1,7 +1,6 @@
 // The input and output of every hook. Inputs are views of the JSON the host
-// sends; outputs are written with json-as as an ordered map of raw values,
-// so the request/response views inside them stay lossless.
-import { JSON } from "json-as";
+// sends; outputs are written key by key (pre-encoded keys, the views inside
+// them written as views, so they stay lossless).
 import { writeJsonString } from "./strings";
 import { ByteWriter } from "./writer";
 import { BifrostContext } from "./context";
@@ -44,7 +43,7 @@ const K_HOOK_ERROR = utf8(',"hook_error":');
 
 const NO_WRITER = new ByteWriter(0);
 
-/** Writes an output envelope: keys in order (pre-encoded), values from views or json-as. Reused. */
+/** Writes an output envelope: keys in order (pre-encoded), then views, booleans and strings. Reused. */
 class Envelope {
   private w: ByteWriter = NO_WRITER;
   begin(w: ByteWriter): Envelope {
@@ -60,11 +59,14 @@ class Envelope {
     else n.writeTo(this.w);
     return this;
   }
-  value<T>(key: ArrayBuffer, v: T): Envelope {
+  flag(key: ArrayBuffer, b: bool): Envelope {
     this.raw(key);
-    if (isBoolean<T>()) this.raw(v ? TRUE : FALSE);
-    else if (isString<T>()) writeJsonString(this.w, changetype<string>(v));
-    else this.w.str(JSON.stringify<T>(v));
+    this.raw(b ? TRUE : FALSE);
+    return this;
+  }
+  text(key: ArrayBuffer, s: string): Envelope {
+    this.raw(key);
+    writeJsonString(this.w, s);
     return this;
   }
   end(): void {
@@ -86,7 +88,9 @@ export class HookInput extends JsonObject {
   protected required<T extends JsonObject>(key: string): T {
     const o = this.getObject<T>(key);
     if (o !== null) return o;
-    if (this.kind(key) == JsonKind.Missing || this.kind(key) == JsonKind.Null) problem(key + ": missing (expected object)");
+    // getObject recorded any other kind.
+    const k = this.kind(key);
+    if (k == JsonKind.Missing || k == JsonKind.Null) problem(key + ": missing (expected object)");
     return instantiate<T>();
   }
 
@@ -145,8 +149,8 @@ export class HTTPPreHookOutput extends HookOutput {
       .node(K_CONTEXT, this.context)
       .node(K_REQUEST, this.request)
       .node(K_RESPONSE, this.response)
-      .value<bool>(K_HAS_RESPONSE, this.hasResponse)
-      .value<string>(K_ERROR, this.error)
+      .flag(K_HAS_RESPONSE, this.hasResponse)
+      .text(K_ERROR, this.error)
       .end();
   }
 }
@@ -180,7 +184,7 @@ export class HTTPPostHookOutput extends HookOutput {
     envelope.begin(w)
       .node(K_CONTEXT, this.context)
       .node(K_RESPONSE, this.response)
-      .value<string>(K_ERROR, this.error)
+      .text(K_ERROR, this.error)
       .end();
   }
 }
@@ -220,9 +224,9 @@ export class HTTPStreamChunkOutput extends HookOutput {
     envelope.begin(w)
       .node(K_CONTEXT, this.context)
       .node(K_CHUNK, this.chunk)
-      .value<bool>(K_HAS_CHUNK, this.hasChunk && this.chunk !== null)
-      .value<bool>(K_SKIP, this.skip)
-      .value<string>(K_ERROR, this.error)
+      .flag(K_HAS_CHUNK, this.hasChunk && this.chunk !== null)
+      .flag(K_SKIP, this.skip)
+      .text(K_ERROR, this.error)
       .end();
   }
 }
@@ -231,8 +235,9 @@ export class HTTPStreamChunkOutput extends HookOutput {
 
 /**
  * pre_hook's input. `request` is the request as it came (flat, the seed's
- * shape, for every kind from the local gateway); `kind` says which kind it
- * is and the typed getters read it, wherever its fields are (see kinds.ts).
+ * shape, for every kind from the local gateway); `requestKind` says which
+ * kind it is and the typed getters read it, wherever its fields are (see
+ * kinds.ts).
  */
 export class PreHookInput extends HookInput {
   private at: KindedObject | null = null;
@@ -338,8 +343,8 @@ export class PreHookOutput extends HookOutput {
       .node(K_CONTEXT, this.context)
       .node(K_REQUEST, this.request)
       .node(K_SHORT_CIRCUIT, this.shortCircuit)
-      .value<bool>(K_HAS_SHORT_CIRCUIT, this.hasShortCircuit)
-      .value<string>(K_ERROR, this.error)
+      .flag(K_HAS_SHORT_CIRCUIT, this.hasShortCircuit)
+      .text(K_ERROR, this.error)
       .end();
   }
 }
@@ -398,8 +403,8 @@ export class PostHookOutput extends HookOutput {
       .node(K_CONTEXT, this.context)
       .node(K_RESPONSE, this.response)
       .node(K_ERROR, this.error)
-      .value<bool>(K_HAS_ERROR, this.hasError)
-      .value<string>(K_HOOK_ERROR, this.hookError)
+      .flag(K_HAS_ERROR, this.hasError)
+      .text(K_HOOK_ERROR, this.hookError)
       .end();
   }
 }

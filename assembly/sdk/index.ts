@@ -14,7 +14,7 @@ export {
   FunctionCall,
   ToolCall,
 } from "./chat";
-export { Fallback, LLMAnswer, LLMRequest } from "./common";
+export { Fallback, LLMAnswer, LLMChoice, LLMRequest } from "./common";
 export { BifrostChatResponse, BifrostResponse, LLMUsage, ResponseChoice } from "./response";
 export { kindOfRequestType, REQUEST_TYPE_KEY, RequestKind, requestKindName } from "./kinds";
 export {

@@ -4,8 +4,9 @@
 // extra_fields, content blocks, tool calls). A json-as @json class drops them
 // on the way back out, so every payload type here is a *view*: an object or
 // array indexed in place over the input's UTF-8 bytes (nothing is copied or
-// decoded up front), with typed getters that decode one value at a time with
-// json-as, and setters that store json-as's output. What a plugin does not
+// decoded up front), with typed getters that decode one value at a time
+// (strings here, numbers with json-as), and setters that keep the value to
+// write (numbers as json-as writes them). What a plugin does not
 // touch is written back byte for byte; an object nobody changed is copied as
 // one span.
 //
@@ -38,7 +39,7 @@ export enum JsonKind {
 }
 
 /** The kind of a JSON value from its first byte or character. */
-export function kindOfChar(c: u32): JsonKind {
+function kindOfChar(c: u32): JsonKind {
   if (c == 0x7b) return JsonKind.Object; // {
   if (c == 0x5b) return JsonKind.Array; // [
   if (c == 0x22) return JsonKind.String; // "
@@ -48,7 +49,7 @@ export function kindOfChar(c: u32): JsonKind {
 }
 
 /** Human name of a kind, for error messages. */
-export function kindName(kind: JsonKind): string {
+function kindName(kind: JsonKind): string {
   switch (kind) {
     case JsonKind.Null: return "null";
     case JsonKind.Bool: return "boolean";
@@ -58,6 +59,12 @@ export function kindName(kind: JsonKind): string {
     case JsonKind.Object: return "object";
     default: return "nothing";
   }
+}
+
+/** Records the problem of finding `found` at `path` where a `want` was expected. */
+function mismatch(path: string, want: JsonKind, found: JsonKind): void {
+  if (found == JsonKind.Missing) problem(path + ": missing (expected " + kindName(want) + ")");
+  else problem(path + ": expected " + kindName(want) + ", found " + kindName(found));
 }
 
 /** Encodes text as UTF-8 and checks it is one JSON value; null when it is not. */
@@ -624,8 +631,14 @@ export class JsonObject extends JsonNode {
     this.put(key, JsonText.of(TEXT_RAW, raw));
   }
 
-  /** Sets any value json-as can stringify (string, bool, numbers, arrays of them). */
+  /** Sets any value json-as can stringify (string, bool, numbers, arrays of them); a null (nullable T) as null. */
   set<T>(key: string, value: T): void {
+    if (isNullable<T>()) {
+      if (value === null) {
+        this.setNull(key);
+        return;
+      }
+    }
     if (isBoolean<T>()) this.setRaw(key, value ? "true" : "false");
     else if (isString<T>()) this.put(key, JsonText.of(TEXT_STRING, changetype<string>(value)));
     else this.setRaw(key, JSON.stringify<T>(value));
@@ -658,8 +671,7 @@ export class JsonObject extends JsonNode {
     const k = i < 0 ? JsonKind.Missing : this.memberKind(i);
     if (k == want) return i;
     if (optional && (k == JsonKind.Missing || k == JsonKind.Null)) return -1;
-    if (k == JsonKind.Missing) problem(this.childPath(key) + ": missing (expected " + kindName(want) + ")");
-    else problem(this.childPath(key) + ": expected " + kindName(want) + ", found " + kindName(k));
+    mismatch(this.childPath(key), want, k);
     return -1;
   }
 
@@ -790,33 +802,44 @@ export class JsonArray extends JsonNode {
     return this.members();
   }
 
+  /** The kind of element `i`; Missing when `i` is out of range. */
   kindAt(i: i32): JsonKind {
-    this.members();
-    return this.memberKind(i);
+    return <u32>i < <u32>this.members() ? this.memberKind(i) : JsonKind.Missing;
   }
 
+  /** The JSON text of element `i`; "null" (and a problem) when `i` is out of range. */
   rawAt(i: i32): string {
-    this.members();
-    return this.memberText(i);
+    if (<u32>i < <u32>this.members()) return this.memberText(i);
+    problem(this.itemPath(i) + ": missing (out of range)");
+    return "null";
   }
 
+  /** The string at `i`; "" (and a problem) when it is not a string or `i` is out of range. */
   stringAt(i: i32): string {
-    this.members();
-    const k = this.memberKind(i);
+    const k = this.kindAt(i);
     if (k == JsonKind.String) return this.memberString(i);
-    problem(this.itemPath(i) + ": expected string, found " + kindName(k));
+    mismatch(this.itemPath(i), JsonKind.String, k);
     return "";
   }
 
-  /** The object at `i` as a typed view (cached); null (and a problem) if not an object. */
+  /** The object at `i` as a typed view (cached); null (and a problem) if not an object or `i` is out of range. */
   objectAt<T extends JsonObject>(i: i32): T | null {
-    this.members();
-    const k = this.memberKind(i);
+    const k = this.kindAt(i);
     if (k != JsonKind.Object) {
-      problem(this.itemPath(i) + ": expected object, found " + kindName(k));
+      mismatch(this.itemPath(i), JsonKind.Object, k);
       return null;
     }
     return this.childObject<T>(i, null, i);
+  }
+
+  /** The array at `i` (cached); null (and a problem) if not an array or `i` is out of range. */
+  arrayAt(i: i32): JsonArray | null {
+    const k = this.kindAt(i);
+    if (k != JsonKind.Array) {
+      mismatch(this.itemPath(i), JsonKind.Array, k);
+      return null;
+    }
+    return this.childArray(i, null, i);
   }
 
   pushRaw(raw: string): void {
@@ -862,7 +885,7 @@ export class JsonList<T extends JsonObject> {
     return this.array.length;
   }
 
-  /** The item at `i`; a non-object item is recorded as a problem and read as an empty object. */
+  /** The item at `i`; a non-object item, or none (out of range), is a problem and reads as an empty object. */
   at(i: i32): T {
     const o = this.array.objectAt<T>(i);
     return o !== null ? o : instantiate<T>();

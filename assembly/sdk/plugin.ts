@@ -30,7 +30,11 @@ export abstract class Plugin {
   /** HTTP pre hook (exported as http_pre_hook and legacy http_intercept). */
   httpPreHook(input: HTTPPreHookInput, output: HTTPPreHookOutput): void {}
 
-  /** HTTP post hook (not called for streaming responses). */
+  /**
+   * HTTP post hook, once the response is complete. The open-source transport
+   * also calls it after a stream, with the request and the response without
+   * their bodies, and does not apply its changes (docs/abi.md, Streams).
+   */
   httpPostHook(input: HTTPPostHookInput, output: HTTPPostHookOutput): void {}
 
   /** Called once per streamed chunk. */

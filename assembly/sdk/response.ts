@@ -3,7 +3,7 @@
 // (kinds.ts) and wraps the other kinds' answers.
 import { JsonList, JsonObject } from "./json";
 import { ChatMessage } from "./chat";
-import { LLMAnswer } from "./common";
+import { LLMAnswer, LLMChoice } from "./common";
 import { EmbeddingResponse } from "./embedding";
 import {
   detectResponseKind,
@@ -40,13 +40,7 @@ export class LLMUsage extends JsonObject {
 }
 
 /** One choice of a chat response. */
-export class ResponseChoice extends JsonObject {
-  get index(): i64 {
-    return this.getIntOr("index", 0);
-  }
-  set index(v: i64) {
-    this.set<i64>("index", v);
-  }
+export class ResponseChoice extends LLMChoice {
   get message(): ChatMessage | null {
     return this.getObject<ChatMessage>("message");
   }
@@ -59,13 +53,6 @@ export class ResponseChoice extends JsonObject {
   }
   set delta(m: ChatMessage | null) {
     this.setNode("delta", m);
-  }
-  get finishReason(): string | null {
-    return this.getStringOrNull("finish_reason");
-  }
-  set finishReason(v: string | null) {
-    if (v === null) this.setNull("finish_reason");
-    else this.set<string>("finish_reason", v);
   }
 }
 

@@ -45,8 +45,7 @@ export class ResponsesItem extends JsonObject {
     return this.getStringOrNull("role");
   }
   set role(v: string | null) {
-    if (v === null) this.setNull("role");
-    else this.set<string>("role", v);
+    this.set<string | null>("role", v);
   }
 
   /** A message's content: a string, or blocks such as `input_text`/`output_text` (each with `text`). */

@@ -5,7 +5,7 @@
 // are kept under testdata/fuzz/). decodeJsonString and writeJsonString are the
 // only places the SDK turns JSON string text into AssemblyScript strings and
 // back; jsonStringEquals compares without decoding.
-import { ByteWriter } from "./writer";
+import { ByteWriter, MEASURE_FROM } from "./writer";
 
 const HEX = "0123456789abcdef";
 
@@ -167,13 +167,42 @@ function isLow(u: u32): bool {
 }
 
 /**
+ * The exact length in bytes of `s` as {@link writeJsonString} writes it (the
+ * same cases in the same order: the two must agree).
+ */
+function jsonStringLength(s: string): u64 {
+  const n = s.length;
+  const src = changetype<usize>(s);
+  let len: u64 = 2;
+  for (let i = 0; i < n; i++) {
+    const u = <u32>load<u16>(src + (<usize>i << 1));
+    if (u >= 0x20 && u < 0x80) {
+      len += u == 0x22 || u == 0x5c ? 2 : 1;
+    } else if (u < 0x20) {
+      len += u == 0x0a || u == 0x0d || u == 0x09 || u == 0x08 || u == 0x0c ? 2 : 6;
+    } else if (u < 0x800) {
+      len += 2;
+    } else if (isHigh(u) && i + 1 < n && isLow(<u32>load<u16>(src + (<usize>(i + 1) << 1)))) {
+      len += 4;
+      i++;
+    } else if (isHigh(u) || isLow(u)) {
+      len += 6;
+    } else {
+      len += 3;
+    }
+  }
+  return len;
+}
+
+/**
  * Writes `s` as a JSON string in UTF-8: quotes, backslashes and control
  * characters escaped, surrogate pairs as 4-byte UTF-8, lone surrogates as
  * `\uXXXX` escapes (so nothing is lost and the output stays valid UTF-8).
  */
 export function writeJsonString(w: ByteWriter, s: string): void {
   const n = s.length;
-  w.ensure(n * 6 + 2);
+  // Past 1 GiB no buffer holds it: the writer's allocation traps.
+  w.ensure(n <= MEASURE_FROM ? n * 6 + 2 : <i32>min(jsonStringLength(s), <u64>(1 << 30)));
   const src = changetype<usize>(s);
   let o = w.ptr + <usize>w.len;
   const start = o;

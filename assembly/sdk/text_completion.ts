@@ -4,7 +4,7 @@
 // the request flat like chat, and the answer as `text_completion_response`,
 // is a guess (docs/abi-request-kinds.md). Views: unknown fields are kept.
 import { JSON } from "json-as";
-import { LLMAnswer, LLMRequest } from "./common";
+import { LLMAnswer, LLMChoice, LLMRequest } from "./common";
 import { JsonKind, JsonList, JsonObject } from "./json";
 import { problem } from "./problems";
 import { LLMUsage } from "./response";
@@ -30,8 +30,8 @@ export class TextCompletionParameters extends JsonObject {
 
 /** The text completion request a pre_hook sees: `input` is the prompt, one string or several. */
 export class TextCompletionRequest extends LLMRequest {
-  /** The prompts: a string input is one prompt; a wrong type is a problem and reads as none. */
-  get prompts(): string[] {
+  /** The prompts, read at each call: a string input is one prompt; a wrong type is a problem and reads as none. */
+  prompts(): string[] {
     const k = this.kind("input");
     if (k == JsonKind.String) return [this.getString("input")];
     if (k == JsonKind.Array) return this.getStringsOrNull("input")!;
@@ -50,25 +50,12 @@ export class TextCompletionRequest extends LLMRequest {
 }
 
 /** One choice of a text completion: the `text` for one prompt. */
-export class TextCompletionChoice extends JsonObject {
-  get index(): i64 {
-    return this.getIntOr("index", 0);
-  }
-  set index(v: i64) {
-    this.set<i64>("index", v);
-  }
+export class TextCompletionChoice extends LLMChoice {
   get text(): string {
     return this.getStringOr("text", "");
   }
   set text(v: string) {
     this.set<string>("text", v);
-  }
-  get finishReason(): string | null {
-    return this.getStringOrNull("finish_reason");
-  }
-  set finishReason(v: string | null) {
-    if (v === null) this.setNull("finish_reason");
-    else this.set<string>("finish_reason", v);
   }
 }
 

@@ -3,6 +3,14 @@
 /** Above this capacity the buffer grows by the room asked for plus an eighth, not by doubling. */
 const DOUBLE_UP_TO: i32 = 16 << 20;
 
+/**
+ * Above this many UTF-16 units a string is measured before it is written:
+ * room for its worst case (3 bytes a unit in UTF-8, 6 as a JSON escape) is
+ * cheap for a short string, but would make the buffer of a long one's output
+ * several times its size, past what one buffer holds, or past i32.
+ */
+export const MEASURE_FROM = 4096;
+
 export class ByteWriter {
   buf: ArrayBuffer;
   len: i32 = 0;
@@ -27,16 +35,19 @@ export class ByteWriter {
   /**
    * Grows the buffer for `n` more bytes. Small buffers double; a large one
    * grows to what is needed plus an eighth, so writing an output the size of a
-   * large input needs about that much memory, not twice it.
+   * large input needs about that much memory, not twice it. The buffer is
+   * reallocated (grown in place when the space after it is free, else moved
+   * and its old space freed at once): a hook's garbage is collected only at
+   * the host's next call, so a copy per step would keep every step's buffer
+   * until then (about 9 times the output for one grown by eighths).
    */
   private grow(n: i32): void {
     const cap = this.buf.byteLength;
     const need = this.len + n;
     let next = cap < DOUBLE_UP_TO ? cap << 1 : cap + (cap >> 3);
     if (next < need) next = need + (need >> 3);
-    const grown = new ArrayBuffer(next);
-    memory.copy(changetype<usize>(grown), this.ptr, <usize>this.len);
-    this.buf = grown;
+    // Nothing else holds `buf` (callers take `ptr` after ensure), so it can move.
+    this.buf = changetype<ArrayBuffer>(__renew(changetype<usize>(this.buf), <usize>next));
   }
 
   byte(b: u8): void {
@@ -54,7 +65,7 @@ export class ByteWriter {
   /** Writes `s` as UTF-8 (lone surrogates become U+FFFD, so the output stays valid UTF-8). */
   str(s: string): void {
     const n = s.length;
-    this.ensure(n * 3);
+    this.ensure(n <= MEASURE_FROM ? n * 3 : String.UTF8.byteLength(s));
     const src = changetype<usize>(s);
     const out = this.ptr + <usize>this.len;
     // ASCII (JSON literals, numbers, most text): one byte per unit.

@@ -12,8 +12,9 @@
 // view and returns the request (a change written back wherever the fields
 // are). post_hook puts the answer's kind, model and typed read ("text" of a
 // text completion's first choice, a Responses answer's outputText(), the
-// embedding's vector count) into the context, and for model "rename-me"
-// renames the answer's model.
+// embedding's vector count) into the context, and a chat chunk's first delta
+// as "role: text" (`answer_delta`), and for model "rename-me" renames the
+// answer's model.
 import {
   BifrostResponse,
   Plugin,
@@ -40,7 +41,7 @@ function requestRead(input: PreHookInput): string {
     }
   }
   const text = input.textCompletionRequest;
-  if (text !== null) parts.push(text.prompts.join("|"));
+  if (text !== null) parts.push(text.prompts().join("|"));
   const responses = input.responsesRequest;
   if (responses !== null) {
     const items = responses.input;
@@ -78,6 +79,16 @@ function answerRead(response: BifrostResponse): string {
   return "";
 }
 
+/** A chat chunk's first delta as "role: text", or "" when the answer has none. */
+function deltaRead(response: BifrostResponse): string {
+  const chat = response.chatResponse;
+  if (chat === null || !chat.choices.length) return "";
+  const delta = chat.choices.at(0).delta;
+  if (delta === null) return "";
+  const content = delta.content;
+  return delta.role + ": " + (content === null ? "" : content.allText());
+}
+
 class Kinds extends Plugin {
   name(): string {
     return "kinds";
@@ -107,6 +118,7 @@ class Kinds extends Plugin {
     ctx.setValue<string>("answer_kind", requestKindName(response.requestKind));
     ctx.setValue<string>("answer_model", response.model);
     ctx.setValue<string>("answer_read", answerRead(response));
+    ctx.setValue<string>("answer_delta", deltaRead(response));
     if (response.model == "rename-me") {
       response.model = "renamed";
       output.response = response;

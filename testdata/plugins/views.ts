@@ -1,11 +1,19 @@
-// A plugin that runs a script of JsonObject/JsonArray calls, for the SDK's
+// A plugin that runs a script of JsonObject/JsonArray calls (and HTTP body ones), for the SDK's
 // view tests: the stream chunk hook gets {"doc": {...}, "ops": [[op, args...]]},
 // applies each op to views of the doc and answers the chunk
 // {"doc": <the doc view, written back>, "results": [<one JSON value per op>]}.
 // Registers: objects live in `objs` (0 is the doc), arrays in `arrs`; ops that
 // return a view answer its register number (-1 for none).
-import { HTTPStreamChunkInput, HTTPStreamChunkOutput, JsonArray, JsonObject, Plugin, registerPlugin } from "../../assembly/sdk";
-import { JsonKind } from "../../assembly/sdk/json";
+import {
+  HTTPMessage,
+  HTTPStreamChunkInput,
+  HTTPStreamChunkOutput,
+  JsonArray,
+  JsonKind,
+  JsonObject,
+  Plugin,
+  registerPlugin,
+} from "../../assembly/sdk";
 import { hasProblems, problemText, resetProblems } from "../../assembly/sdk/problems";
 import { quoteJsonString } from "../../assembly/sdk/strings";
 
@@ -79,6 +87,7 @@ class Views extends Plugin {
       else if (name == "getArray") r = reg<JsonArray>(arrs, o.getArray(key));
       else if (name == "getOrCreateArray") r = reg<JsonArray>(arrs, o.getOrCreateArray(key));
       else if (name == "setString") o.set<string>(key, op.stringAt(3));
+      else if (name == "setNullable") o.set<string | null>(key, op.kindAt(3) == JsonKind.Null ? null : op.stringAt(3));
       else if (name == "setNumber") o.set<f64>(key, parseFloat(op.rawAt(3)));
       else if (name == "setInt") o.set<i32>(key, <i32>parseInt(op.rawAt(3)));
       else if (name == "setBool") o.set<bool>(key, op.rawAt(3) == "true");
@@ -95,12 +104,15 @@ class Views extends Plugin {
       else if (name == "json") r = q(o.toJSON());
       else if (name == "isModified") r = flag(o.isModified());
       else if (name == "location") r = q(o.location);
+      else if (name == "setBodyText") o.as<HTTPMessage>().setBodyText(key);
+      else if (name == "bodyText") r = q(o.as<HTTPMessage>().bodyText());
       else if (a !== null) {
         if (name == "length") r = a.length.toString();
         else if (name == "kindAt") r = (<i32>a.kindAt(at)).toString();
         else if (name == "rawAt") r = q(a.rawAt(at));
         else if (name == "stringAt") r = q(a.stringAt(at));
         else if (name == "objectAt") r = reg<JsonObject>(objs, a.objectAt<JsonObject>(at));
+        else if (name == "arrayAt") r = reg<JsonArray>(arrs, a.arrayAt(at));
         else if (name == "pushRaw") a.pushRaw(op.stringAt(2));
         else if (name == "pushString") a.push<string>(op.stringAt(2));
         else if (name == "pushNumber") a.push<f64>(parseFloat(op.rawAt(2)));

@@ -110,7 +110,7 @@ pub extern "C" fn pre_hook(input_ptr: u32, input_len: u32) -> u64 {
         }
         let mock_response = BifrostResponse {
             chat_response: Some(BifrostChatResponse {
-                id: format!("mock-{}", input.context.request_id.clone().unwrap_or_default()),
+                id: format!("mock-{}", input.context.request_id.as_deref().unwrap_or_default()),
                 model: "mock-model".to_string(),
                 choices: vec![choice],
                 usage: Some(LLMUsage { prompt_tokens: 10, completion_tokens: 15, total_tokens: 25 }),
@@ -128,10 +128,7 @@ pub extern "C" fn pre_hook(input_ptr: u32, input_len: u32) -> u64 {
         output.short_circuit = Some(LLMPluginShortCircuit {
             response: None,
             error: Some(
-                BifrostError::new("Rate limit exceeded")
-                    .with_type("rate_limit")
-                    .with_code("429")
-                    .with_status(429),
+                BifrostError::new("Rate limit exceeded").with_type("rate_limit").with_code("429").with_status(429),
             ),
         });
         return write_string(&serde_json::to_string(&output).unwrap());
@@ -152,11 +149,13 @@ pub extern "C" fn post_hook(input_ptr: u32, input_len: u32) -> u64 {
     // Handle errors
     if input.has_error {
         output.has_error = true;
-        output.error = input.error.clone();
-        if let Some(mut error) = input.parse_error() {
-            error.error.message = format!("{} (via rust plugin)", error.error.message);
-            output.error = serde_json::to_value(&error).unwrap_or_default();
-        }
+        output.error = match input.parse_error() {
+            Some(mut error) => {
+                error.error.message = format!("{} (via rust plugin)", error.error.message);
+                serde_json::to_value(&error).unwrap_or_default()
+            }
+            None => input.error,
+        };
         return write_string(&serde_json::to_string(&output).unwrap());
     }
 

@@ -14,6 +14,8 @@ pub extern "C" fn malloc(size: u32) -> u32 {
 /// Frees a buffer from `malloc` (or an output): Rust's allocator needs its size.
 #[no_mangle]
 pub extern "C" fn free(ptr: u32, size: u32) {
+    // SAFETY: by the ABI's contract the host frees, once and with its size, only a buffer `malloc` (or
+    // `write_string`) handed out: a Vec's buffer of exactly that capacity.
     unsafe {
         drop(Vec::from_raw_parts(ptr as *mut u8, 0, size as usize));
     }
@@ -21,6 +23,7 @@ pub extern "C" fn free(ptr: u32, size: u32) {
 
 /// Reads the UTF-8 text the host wrote at `ptr`.
 pub fn read_string(ptr: u32, len: u32) -> String {
+    // SAFETY: the host wrote `len` bytes at `ptr`, in a buffer from `malloc`, and does not touch them during the call.
     let bytes = unsafe { std::slice::from_raw_parts(ptr as *const u8, len as usize) };
     String::from_utf8(bytes.to_vec()).unwrap()
 }
@@ -29,8 +32,9 @@ pub fn read_string(ptr: u32, len: u32) -> String {
 pub fn write_string(s: &str) -> u64 {
     let len = s.len() as u32;
     let ptr = malloc(len);
+    // SAFETY: `malloc(len)` returned a fresh buffer of at least `len` bytes, which `s` cannot overlap.
     unsafe {
         std::ptr::copy_nonoverlapping(s.as_ptr(), ptr as *mut u8, s.len());
     }
-    ((ptr as u64) << 32) | len as u64
+    (u64::from(ptr) << 32) | u64::from(len)
 }

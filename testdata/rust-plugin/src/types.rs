@@ -260,10 +260,7 @@ pub struct BifrostError {
 
 impl BifrostError {
     pub fn new(message: &str) -> Self {
-        BifrostError {
-            error: ErrorField { message: message.to_string(), ..Default::default() },
-            ..Default::default()
-        }
+        BifrostError { error: ErrorField { message: message.to_string(), ..Default::default() }, ..Default::default() }
     }
 
     pub fn with_type(mut self, error_type: &str) -> Self {
@@ -381,13 +378,14 @@ pub struct PostHookInput {
     pub has_error: bool,
 }
 
+// Read in place (`&Value` is a deserializer): no copy of the response or error.
 impl PostHookInput {
     pub fn parse_response(&self) -> Option<BifrostResponse> {
-        serde_json::from_value(self.response.clone()).ok()
+        BifrostResponse::deserialize(&self.response).ok()
     }
 
     pub fn parse_error(&self) -> Option<BifrostError> {
-        serde_json::from_value(self.error.clone()).ok()
+        BifrostError::deserialize(&self.error).ok()
     }
 }
 
