@@ -3,7 +3,7 @@
  * what is wrong with what the plugin answered.
  *
  * The model: the SDK accepts an input that is strict UTF-8, one JSON object,
- * at most 512 levels deep and 16 MiB, whose fields the plugin reads have the
+ * at most 512 levels deep and 512 MiB (`MAX_INPUT`), whose fields the plugin reads have the
  * types it reads them as (the context an object; the hook's required object;
  * pre_hook's request wrapper, if any, an object and the provider and model
  * strings; post_hook's has_error a boolean, and along the branch it takes,
@@ -18,9 +18,9 @@
  * name `Object.prototype` members are no fields of Bifrost's Go structs, so
  * the excuse never covers what the contract says about them.
  *
- * Above 64 MiB the SDK's malloc refuses the input buffer (returns 0): the
- * host then cannot deliver the input, which is the documented limit, not a
- * failure.
+ * Above 1 GiB (`MAX_ALLOC`) the SDK's malloc refuses the input buffer
+ * (returns 0): the host then cannot deliver the input, which is the
+ * documented limit, not a failure.
  *
  * @module
  */

@@ -197,7 +197,7 @@ function fixture(name: string): unknown {
   return JSON.parse(Deno.readTextFileSync(new URL(`${name}.json`, FIXTURES)));
 }
 
-/** Sample inputs of each hook: the seed's, the hello-world fixtures, every request kind, and a few shaped to reach every branch. */
+/** Sample inputs of each hook: the Rust example's, the hello-world fixtures, every request kind, and a few shaped to reach every branch. */
 export function corpus(): Record<HookName, unknown[]> {
   const mock = structuredClone(SEED_PRE_HOOK);
   mock.request.model = "mock-model";
@@ -465,7 +465,8 @@ const MUTATORS: Record<string, Mutator> = {
     const first = s.node.k === "arr" ? s.node.items[0] : undefined;
     // A small item only: a huge string repeated 200,000 times is no longer a test of the plugin.
     const item = first && serialize(first).length <= 256 ? first : randomValue(rng, 3);
-    // At most ~20 MB: past the SDK's 16 MiB input limit, short of what the fuzzer's memory cap can hold.
+    // At most ~20 MB: a large input whose size is in its items, not one string (hugeInput grows strings to 100 MiB),
+    // short of what the fuzzer's memory cap can hold. The SDK takes inputs of up to 512 MiB by default.
     const n = Math.min(rng.pick([1000, 20_000, 200_000]), Math.floor(20e6 / (serialize(item).length + 1)));
     s.set({ k: "arr", items: Array.from({ length: n }, () => item) });
     return `huge array (${n}) at ${s.path}`;

@@ -14,7 +14,7 @@ import { intOption, runScript, scriptArgs } from "../lib/_script.ts";
 const USAGE = `
 deno task fuzz [options]
 
-Generates inputs for every hook from the seed's samples and the hello-world
+Generates inputs for every hook from the samples of Bifrost's Rust example and the hello-world
 fixtures, mutated (fields dropped, duplicated, retyped; nulls; deep nesting;
 huge strings and arrays; invalid UTF-8; bad base64; unicode edge cases;
 numbers at the limits; unknown fields), and checks that the plugin does not

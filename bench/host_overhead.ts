@@ -21,7 +21,7 @@ const USAGE = `
 deno run -A bench/host_overhead.ts [options]
 
 Prints the median µs per pre_hook call through PluginHost and directly, and
-their difference, for hello-world (seed sample and a rich input) and for a
+their difference, for hello-world (the Rust example's request and a rich input) and for a
 hand-built plugin that answers a fixed output (the floor).
 
 Options:
@@ -135,8 +135,8 @@ async function main(): Promise<number> {
     },
   });
   const results = [
-    await measure("fixed output", "seed sample", floor, seed, rounds, batch),
-    await measure("hello-world", "seed sample", hello, seed, rounds, batch),
+    await measure("fixed output", "Rust example's request", floor, seed, rounds, batch),
+    await measure("hello-world", "Rust example's request", hello, seed, rounds, batch),
     await measure("hello-world", "pre_hook_rich.json", hello, rich, rounds, batch),
   ];
   if (values.json) {

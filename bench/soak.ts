@@ -14,17 +14,17 @@
  */
 import { SEED_PRE_HOOK } from "../lib/bench/inputs.ts";
 import { soakMemory } from "../lib/bench/memory.ts";
-import { formatLargeSoak, soakLargeInputs } from "../lib/bench/large_inputs.ts";
+import { soakLargeInputs } from "../lib/bench/large_inputs.ts";
 import { UsageError } from "../lib/errors.ts";
 import { formatBenchReport } from "../lib/bench/report.ts";
 import { PluginHost } from "../lib/host/host.ts";
 import { helloWorldPlugin } from "./_plugins.ts";
-import { intOption, runScript, scriptArgs } from "../lib/_script.ts";
+import { intOption, runScript, scriptArgs, sizesOption } from "../lib/_script.ts";
 
 const USAGE = `
 deno task soak [options]
 
-Calls pre_hook on the seed sample N times under each free policy (both,
+Calls pre_hook on the request of Bifrost's Rust example N times under each free policy (both,
 input, none, double), each on a fresh instance, and prints the memory bound.
 Exits 1 when memory grows after the warm-up (the first 10% of the calls).
 
@@ -35,8 +35,9 @@ memory grows at a size, a call fails, or time is not linear in size.
 
 Options:
   --calls N        Calls per policy (default 1000000; with --large, per size: 4)
-  --large          Inputs up to Bifrost's request limit instead of the seed sample
-  --sizes LIST     With --large: sizes in MiB, comma-separated (default 1,10,100)
+  --large          Inputs up to Bifrost's request limit instead of the Rust example's request
+  --sizes LIST     With --large: sizes in MiB above 0 and up to 1024, comma-separated
+                   (default 1,10,100)
   --plugin FILE    The plugin (default: build/hello-world.wasm, rebuilt when stale)
   --json           Print the results as JSON
 `;
@@ -51,7 +52,14 @@ async function main(): Promise<number> {
   });
   if (!values) return 0;
   const plugin = typeof values.plugin === "string" ? values.plugin : await helloWorldPlugin();
-  if (values.large) return await large(plugin, values.sizes, intOption(values, "calls", 4, 2), values.json === true);
+  if (values.large) {
+    return await large(
+      plugin,
+      sizesOption(values, "sizes", [1, 10, 100]),
+      intOption(values, "calls", 4, 2),
+      values.json === true,
+    );
+  }
   if (values.sizes !== undefined) throw new UsageError("--sizes goes with --large");
   const calls = intOption(values, "calls", 1_000_000, 2);
   const host = await PluginHost.load(plugin);
@@ -71,7 +79,7 @@ async function main(): Promise<number> {
     console.log(
       formatBenchReport({
         plugin: name,
-        memory: { plugin: { hook: "pre_hook", input: "seed sample", calls, results } },
+        memory: { plugin: { hook: "pre_hook", input: "Rust example's request", calls, results } },
       }),
     );
     console.log(
@@ -88,11 +96,7 @@ async function main(): Promise<number> {
 }
 
 /** The large-input soak (`--large`). */
-async function large(plugin: string, sizesOption: unknown, calls: number, json: boolean): Promise<number> {
-  const sizes = typeof sizesOption === "string" ? sizesOption.split(",").map((s) => Number(s.trim())) : [1, 10, 100];
-  if (sizes.some((s) => !(s > 0 && s <= 1024))) {
-    throw new UsageError(`Invalid --sizes "${sizesOption}": expected sizes in MiB from 0 to 1024, comma-separated`);
-  }
+async function large(plugin: string, sizes: number[], calls: number, json: boolean): Promise<number> {
   const rows = await soakLargeInputs(plugin, {
     sizesMiB: sizes,
     calls,
@@ -109,7 +113,7 @@ async function large(plugin: string, sizesOption: unknown, calls: number, json: 
   const ok = rows.every((r) => !r.error && r.linear && r.sizes.every((s) => s.flat));
   if (json) console.log(JSON.stringify({ plugin, calls, sizesMiB: sizes, ok, rows }, null, 2));
   else {
-    console.log(formatLargeSoak(rows));
+    console.log(formatBenchReport({ large: { sizesMiB: sizes, calls, rows } }));
     console.log(
       ok
         ? "Memory flat at every size and time linear in size, under every free policy."

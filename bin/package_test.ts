@@ -54,11 +54,13 @@ Deno.test("npm pack ships the SDK, the library, the CLI and what they read, with
       "schemas/bifrost-config.schema.json",
       "schemas/SOURCE.md",
       "docs/abi.md",
+      "docs/abi-request-kinds.md",
       "integration/healthcheck.ts",
     ]
   ) assert.ok(files.includes(f), `${f} is not packed`);
   const unwanted = files.filter((f) =>
-    /_test\.ts$|(^|\/)_test_[^/]*$|^testdata\/|^fixtures\/|^bench\/|^images\/|^node_modules\/|deno\.lock$/.test(f) ||
+    /_test\.ts$|(^|\/)_test_[^/]*$|^testdata\/|^fixtures\/|^bench\/(?!RESULTS\.md$)|^images\/|^node_modules\/|deno\.lock$/
+      .test(f) ||
     (f.startsWith("assembly/") && !f.startsWith("assembly/sdk/"))
   );
   assert.deepEqual(unwanted, []);
@@ -76,6 +78,23 @@ Deno.test("npm pack ships the SDK, the library, the CLI and what they read, with
     for (const ref of refs) if (!files.includes(ref)) missing.push(`${file} -> ${ref}`);
   }
   assert.deepEqual(missing, []);
+
+  // Every repository file a packed Markdown file links to (a relative link, or a folder) is packed too.
+  const dangling: string[] = [];
+  for (const file of files.filter((f) => f.endsWith(".md"))) {
+    const text = await Deno.readTextFile(`${ROOT}/${file}`);
+    const links = [
+      ...text.matchAll(/\]\(<?([^)\s>]+)>?(?:\s+"[^"]*")?\)/g),
+      ...text.matchAll(/^\s*\[[^\]]+\]:\s*<?([^\s>]+)/gm),
+    ];
+    for (const [, link] of links) {
+      const target = link!.split("#")[0]!;
+      if (target === "" || /^[a-z][a-z0-9+.-]*:/i.test(target)) continue;
+      const path = normalize(join(dirname(file), target)).replace(/\/$/, "");
+      if (!files.includes(path) && !files.some((f) => f.startsWith(`${path}/`))) dangling.push(`${file} -> ${link}`);
+    }
+  }
+  assert.deepEqual(dangling, [], "a packed Markdown file links a file the package does not hold");
 
   // What generated projects name inside node_modules/bifrost-as is packed.
   const templates = await Deno.readTextFile(`${ROOT}/lib/project/_project_templates.ts`);

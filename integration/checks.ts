@@ -268,17 +268,17 @@ export const CHECKS: Check[] = [
       "openai client: rate-limited-model raises RateLimitError (429), an upstream failure an APIError with its status",
     async run(e, plugin) {
       const openai = client(e);
-      const limited = await openai.chat.completions.create({
+      const limited = await rejection(openai.chat.completions.create({
         model: "openai/rate-limited-model",
         messages: [{ role: "user", content: "hi" }],
-      }).then(() => undefined, (err: unknown) => err);
+      }));
       assert.ok(limited instanceof OpenAI.RateLimitError, `expected a RateLimitError, got ${limited}`);
       assert.equal(limited.status, 429);
       assert.match(limited.message, /Rate limit exceeded/);
-      const failed = await openai.chat.completions.create({
+      const failed = await rejection(openai.chat.completions.create({
         model: "openai/fail-503",
         messages: [{ role: "user", content: "hi" }],
-      }).then(() => undefined, (err: unknown) => err);
+      }));
       assert.ok(failed instanceof OpenAI.APIError, `expected an APIError, got ${failed}`);
       assert.equal(failed.status, 503);
       assert.ok(failed.message.endsWith(plugin.errorSuffix), failed.message);
@@ -389,8 +389,7 @@ export const CHECKS: Check[] = [
       assert.equal(mock.model, `mock-model${plugin.modelSuffix}`);
       const answer = await openai.responses.create({ model: "openai/gpt-4o", input: "hi" });
       assert.equal(answer.model, `gpt-4o${plugin.modelSuffix}`);
-      const limited = await openai.responses.create({ model: "openai/rate-limited-model", input: "hi" })
-        .then(() => undefined, (err: unknown) => err);
+      const limited = await rejection(openai.responses.create({ model: "openai/rate-limited-model", input: "hi" }));
       assert.ok(limited instanceof OpenAI.RateLimitError, `expected a RateLimitError, got ${limited}`);
       assert.equal((await upstreamRequests(e, "/v1/responses")).length, 1, "only gpt-4o reaches the upstream");
     },

@@ -64,6 +64,17 @@ export function intOption(values: ScriptValues, name: string, fallback: number, 
   return n;
 }
 
+/** A list of sizes in MiB (`1,10,100`), each above 0 and at most 1024, or `fallback` when absent. */
+export function sizesOption(values: ScriptValues, name: string, fallback: readonly number[]): number[] {
+  const raw = values[name];
+  if (raw === undefined) return [...fallback];
+  const sizes = typeof raw === "string" ? raw.split(",").map((s) => Number(s.trim())) : [NaN];
+  if (sizes.some((s) => !(s > 0 && s <= 1024))) {
+    throw new UsageError(`Invalid --${name} "${raw}": expected sizes in MiB above 0 and up to 1024, comma-separated`);
+  }
+  return sizes;
+}
+
 /** Runs a script's main and sets the exit code from its result or error. */
 export async function runScript(main: () => Promise<number>): Promise<void> {
   try {

@@ -26,7 +26,7 @@ Deno.test("cli bench --quick --json measures every input, memory per policy and 
   ]);
   assert.equal(report.size?.plugin, (await Deno.stat(plugin)).size);
   assert.equal(report.gateway, undefined);
-  assert.match(r.stderr, /^bench: hook cost: pre_hook, seed sample$/m);
+  assert.match(r.stderr, /^bench: hook cost: pre_hook, Rust example's request$/m);
 });
 
 Deno.test("cli bench prints tables, with the baseline's columns when given one", async () => {
@@ -63,7 +63,7 @@ Deno.test({
       assert.ok(row.rust!.medianUs > 0 && row.pluginVsRust === row.plugin.medianUs / row.rust!.medianUs);
       assert.equal(row.rustVsNative, row.rust!.medianUs / row.native.medianUs);
     }
-    // The seed's post hook writes every unset Option as null: the first difference from hello-world's answer.
+    // The Rust example's post hook writes every unset Option as null: the first difference from hello-world's answer.
     assert.match(report.hookCosts!.find((c) => c.input === "post_seed")!.rustDiff!, /: unexpected \(null\)$/);
     const memory = report.memory!.rust!.results;
     assert.deepEqual(memory.map((m) => [m.policy, m.flat]), [

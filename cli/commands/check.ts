@@ -12,9 +12,13 @@ Bifrost would load:
 - the ABI (as 'bifrost-as validate');
 - each exported hook on a well-formed input, on inputs Bifrost sends that
   typed plugins often mishandle (Go's null for nil maps, byte slices and
-  pointers; fields the seed's types do not name) and on malformed input (not
-  JSON, {}, wrong types, nesting 1000 deep): whether it answers, answers
-  with its error field, traps or breaks the output contract;
+  pointers; fields the types of Bifrost's Rust example do not name), on
+  requests and answers beyond chat (a Responses API request and answer, an
+  embeddings request and answer, a model list request), on what a stream
+  brings (post_hook on one chat.completion.chunk, the HTTP post hook after
+  the stream, without bodies) and on malformed input (not JSON, {}, wrong
+  types, nesting 1000 deep): whether it answers, answers with its error
+  field, traps or breaks the output contract;
 - input fields a hook drops from the request, response, error or chunk it
   returns (the returned value replaces the input's in Bifrost);
 - memory under every free policy (both, input, none, double), as

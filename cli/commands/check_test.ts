@@ -9,6 +9,9 @@ Deno.test("check exits 0 for hello-world and 1 for the docs-style baseline, whos
   assert.equal(ok.code, 0, ok.stdout + ok.stderr);
   assert.match(ok.stdout, /^hello-world\.wasm: "hello-world-wasm-typescript", valid \(profiles legacy, current\)$/m);
   assert.match(ok.stdout, /^0 errors, 0 warnings$/m);
+  // Every input is described in the plugin author's terms.
+  assert.match(ok.stdout, /ok +sample +a well-formed input \(the shape in Bifrost's Rust example\)$/m);
+  assert.ok(!/seed/i.test(ok.stdout), ok.stdout);
 
   const baseline = await runCli(["check", await baselinePlugin(), "--calls", "100", "--json"]);
   assert.equal(baseline.code, 1, baseline.stderr);
@@ -40,4 +43,21 @@ Deno.test("check: a missing file or a file that is not wasm is a usage error", a
   const notWasm = await runCli(["check", new URL(import.meta.url).pathname]);
   assert.equal(notWasm.code, 2);
   assert.match(notWasm.stderr, /^error: .*not a WebAssembly module/);
+});
+
+Deno.test("check --help lists every kind of probe it runs, in a plugin author's terms", async () => {
+  const help = await runCli(["check", "--help"]);
+  assert.equal(help.code, 0, help.stderr);
+  for (const probe of ["Go's null", "Responses API", "embeddings", "model list", "chat.completion.chunk", "after"]) {
+    assert.ok(help.stdout.includes(probe), `${probe} is not in:\n${help.stdout}`);
+  }
+  assert.ok(!/seed/i.test(help.stdout), help.stdout);
+  const bench = await runCli(["bench", "--help"]);
+  assert.ok(bench.stdout.includes("Bifrost's Rust example") && !/seed/i.test(bench.stdout), bench.stdout);
+  const fuzz = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("../../bench/fuzz.ts", import.meta.url).pathname, "--help"],
+    stdout: "piped",
+  }).output();
+  const fuzzHelp = new TextDecoder().decode(fuzz.stdout);
+  assert.ok(fuzzHelp.includes("samples of Bifrost's Rust example") && !/seed's/.test(fuzzHelp), fuzzHelp);
 });

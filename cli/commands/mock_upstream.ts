@@ -12,9 +12,11 @@ POST /v1/embeddings (deterministic vectors, floats or base64), GET
 /v1/models and GET /health. Requests are
 recorded (GET/DELETE /__mock/requests) and faults injected over HTTP
 (POST/DELETE /__mock/fault, e.g. {"status":500,"count":1}, {"drop":true},
-{"delayMs":2000}, {"streamErrorAfterChunks":2}, optionally with "model").
-Models fail-<status>, fail-drop, slow-<ms> and fail-stream-<n> fault without
-setup. Prints the base URL (without /v1) on stdout, then runs until
+{"delayMs":2000}, {"streamErrorAfterChunks":2}, {"streamIntervalMs":50},
+optionally with "model"). Models fail-<status>, fail-drop, slow-<ms>,
+fail-stream-<n> and slow-stream-<ms> fault without setup. A recorded
+streamed request tells how far its stream went ("stream": events, sent,
+ended). Prints the base URL (without /v1) on stdout, then runs until
 SIGINT/SIGTERM.`,
   options: {
     port: { type: "string", arg: "PORT", description: "Port to listen on, 0 for a free one", default: "8081" },

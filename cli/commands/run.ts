@@ -39,7 +39,7 @@ const CHAT_RESPONSE: BifrostChatResponse = {
   usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 },
 };
 
-/** What each hook gets when no --input is given: the seed's example shapes. */
+/** What each hook gets when no --input is given: the shapes of Bifrost's Rust example. */
 const SAMPLE_INPUTS: { [H in HookName]: HookInputOf<H> } = {
   http_intercept: { context: CONTEXT, request: HTTP_REQUEST },
   http_pre_hook: { context: CONTEXT, request: HTTP_REQUEST },

@@ -1,6 +1,6 @@
 /**
- * The benchmark's hook inputs, built deterministically: the seed's samples
- * (the README of Bifrost's Rust example plugin), a 20-message conversation
+ * The benchmark's hook inputs, built deterministically: the request and
+ * answer in the README of Bifrost's Rust example plugin, a 20-message conversation
  * of about 1 KB per message, a request with one ~100 KB message, and a
  * response with ~50 KB of content.
  *
@@ -80,7 +80,7 @@ export function prose(bytes: number, salt = 0): string {
   return out;
 }
 
-/** The seed's pre_hook input. */
+/** The pre_hook input of Bifrost's Rust example (its README's request). */
 export const SEED_PRE_HOOK = {
   context: { request_id: "abc-123" },
   request: {
@@ -91,7 +91,7 @@ export const SEED_PRE_HOOK = {
   },
 };
 
-/** The seed's post_hook input. */
+/** The post_hook input of Bifrost's Rust example (its README's answer). */
 export const SEED_POST_HOOK = {
   context: { request_id: "abc-123", plugin_processed: true },
   response: {
@@ -113,7 +113,7 @@ const TYPE_KEY = "bifrost-http-request-type";
  * local gateway sends (flat, with the request type in the context) and in
  * the other shapes the SDK reads (wrapped under `chat_request` or Go's
  * `TextCompletionRequest`, a `RequestType` field, shape only, flat answers):
- * the fuzzer's corpus for the kinds besides the seed's chat.
+ * the fuzzer's corpus for the kinds besides the Rust example's chat.
  */
 export const KIND_SAMPLES = {
   pre_hook: [
@@ -281,7 +281,7 @@ function response(contentBytes: number) {
 
 /** Every benchmark input, in table order. */
 export const BENCH_INPUTS: readonly BenchInput[] = [
-  { id: "pre_seed", hook: "pre_hook", label: "pre_hook, seed sample", text: JSON.stringify(SEED_PRE_HOOK) },
+  { id: "pre_seed", hook: "pre_hook", label: "pre_hook, Rust example's request", text: JSON.stringify(SEED_PRE_HOOK) },
   {
     id: "pre_20x1k",
     hook: "pre_hook",
@@ -294,7 +294,12 @@ export const BENCH_INPUTS: readonly BenchInput[] = [
     label: "pre_hook, one 100 KB message",
     text: JSON.stringify(conversation(1, 100 * 1024)),
   },
-  { id: "post_seed", hook: "post_hook", label: "post_hook, seed sample", text: JSON.stringify(SEED_POST_HOOK) },
+  {
+    id: "post_seed",
+    hook: "post_hook",
+    label: "post_hook, Rust example's answer",
+    text: JSON.stringify(SEED_POST_HOOK),
+  },
   {
     id: "post_50k",
     hook: "post_hook",

@@ -50,7 +50,7 @@ export interface TwinOptions {
   errorSuffix?: string;
 }
 
-/** The Rust serde plugin (`testdata/rust-plugin/`, Bifrost's Rust example): its name and the seed's suffixes. */
+/** The Rust serde plugin (`testdata/rust-plugin/`, Bifrost's Rust example): its name and the example's suffixes. */
 export const RUST_TWIN: Required<TwinOptions> = {
   name: "hello-world-wasm-rust",
   modelSuffix: " (via rust-wasm)",

@@ -19,6 +19,7 @@ import type { GatewayRow } from "./gateway_load.ts";
 import { type CostSummary, type HookCostRow, RIVALS } from "./hook_cost.ts";
 import { TARGET_INPUTS } from "./inputs.ts";
 import type { SoakResult } from "./memory.ts";
+import { formatLargeSoak, type LargeSoakRow } from "./large_inputs.ts";
 
 /** Where the numbers were measured. */
 export interface Machine {
@@ -49,6 +50,14 @@ export interface MemorySection {
   results: SoakResult[];
 }
 
+/** The large-input soak: inputs up to Bifrost's request limit, per hook and free policy. */
+export interface LargeSection {
+  sizesMiB: number[];
+  /** Calls per size. */
+  calls: number;
+  rows: LargeSoakRow[];
+}
+
 /** Everything a benchmark run measured; absent sections were not run. */
 export interface BenchReport {
   date?: string;
@@ -66,6 +75,7 @@ export interface BenchReport {
   /** Bytes: `rust` is the Rust plugin as measured (after wasm-opt), `rustRaw` its plain cargo build. */
   size?: { plugin: number; baseline?: number; rust?: number; rustRaw?: number };
   gateway?: { durationMs: number; rows: GatewayRow[] };
+  large?: LargeSection;
   build?: BuildTimes;
 }
 
@@ -192,6 +202,7 @@ export function formatBenchReport(report: BenchReport): string {
     out.push("### Size (release .wasm)\n\n" + table(["", "bytes"], rows));
   }
   if (report.gateway) out.push(gatewaySection(report.gateway));
+  if (report.large) out.push(largeSection(report.large));
   if (report.build) out.push(buildSection(report.build));
   if (report.machine) out.push(machineSection(report.machine, report.date));
   return out.join("\n\n") + "\n";
@@ -237,7 +248,7 @@ function hookCostSection(report: BenchReport): string {
     lines.push(
       "",
       `Host floor: ${us(report.hostFloor.medianUs)} µs per call (a hand-built plugin that only returns a fixed ` +
-        "output, seed input): the conformance host's own share of every plugin figure above.",
+        "output, on the Rust example's request): the conformance host's own share of every plugin figure above.",
     );
   }
   const diffs = rows.flatMap((r) => [
@@ -333,6 +344,78 @@ function gatewaySection(g: { durationMs: number; rows: GatewayRow[] }): string {
       ]
       : []),
   ].join("\n");
+}
+
+/** "1, 10 and 100 MiB". */
+function sizeList(sizes: readonly number[]): string {
+  const all = sizes.map(String);
+  return `${all.length > 1 ? `${all.slice(0, -1).join(", ")} and ` : ""}${all.at(-1)} MiB`;
+}
+
+function largeSection(l: LargeSection): string {
+  const sizes = [...l.sizesMiB].sort((a, b) => a - b);
+  const [largest, next] = [sizes.at(-1), sizes.at(-2) ?? sizes.at(-1)];
+  const rows = l.rows;
+  const where = (r: LargeSoakRow) => `${r.hook} under "${r.policy}"`;
+  const notLinear = rows.filter((r) => !r.error && !r.linear);
+  const grows = rows.filter((r) => !r.error && !r.sizes.every((s) => s.flat));
+  const failed = rows.filter((r) => r.error);
+  const bullets: string[] = [];
+  bullets.push(
+    notLinear.length
+      ? `Not linear: the plugin's own MB/s at ${largest} MiB is under half of it at ${next} MiB for ` +
+        `${notLinear.map(where).join(", ")}.`
+      : `Linear: the plugin's own MB/s holds from ${sizes[0]} to ${largest} MiB.`,
+  );
+  // Through the host, a post_hook pays for reading its output into a JS string, more per byte as strings grow.
+  const falls = rows.some((r) =>
+    r.hook === "post_hook" && r.sizes.length > 1 && r.sizes.at(-1)!.mbPerSecond < r.sizes[0]!.mbPerSecond * 0.75
+  );
+  if (falls) {
+    bullets[0] += " A post_hook's figures through the host fall with size because reading its output into a JS " +
+      "string (V8's UTF-8 decoder, on text that is not ASCII) costs more than the hook, and more per byte for large " +
+      "strings: that is the conformance host's cost, not the plugin's.";
+  }
+  const multiples = rows.flatMap((r) => r.sizes.at(-1) ? [r.sizes.at(-1)!.memoryMultiple] : []);
+  bullets.push(
+    grows.length
+      ? `Memory grows from call to call at one size for ${grows.map(where).join(", ")}.`
+      : `Memory: flat from call to call at every size under every free policy, at ${
+        Math.max(...multiples).toFixed(1)
+      } times the largest input (the SDK reserves room for an input and an output of its size at once; without ` +
+        "that, the allocator doubled memory on the second call of a size, to 8 times the input).",
+  );
+  if (failed.length) bullets.push(`Failed: ${failed.map((r) => `${where(r)}: ${r.error}`).join("; ")}.`);
+  bullets.push(
+    "A 100 MiB chat request (an image inline) passes through `bifrost-as dev` with hello-world in a few seconds " +
+      "(`lib/gateway/large_body_test.ts`), and 100 MiB + 1 byte gets 413.",
+  );
+  return [
+    "### Large inputs",
+    "",
+    `Inputs of ${sizeList(sizes)} (a pre_hook request with one long message, a post_hook response with long ` +
+    "content, an HTTP pre hook whose body is such a request base64-encoded), " +
+    `${l.calls} calls per size, each hook and free policy on a fresh instance, sizes in ascending order ` +
+    "(`deno task soak --large` runs this section alone). MB/s of input from the fastest call, in the hook export " +
+    "alone (the plugin's work) and through the host (malloc, input copy, hook, frees, output read); memory in pages " +
+    "after the last call, against the largest input; linear: the hook's MB/s at " +
+    `${largest} MiB is at least half of it at ${next} MiB.`,
+    "",
+    formatLargeSoak(rows),
+    "",
+    ...bullets.map((b) => `- ${b}`),
+  ].join("\n");
+}
+
+/** What `bench/RESULTS.md` says before the measurements: how they were taken and what the names mean. */
+const RESULTS_INTRO = "From a full `deno task bench` on a quiet machine, which writes this file (change " +
+  "`lib/bench/report.ts`, not the file). The Rust example's request and answer are the pre_hook and post_hook " +
+  "inputs in the README of Bifrost's Rust example plugin; the baseline is a plugin built the way Bifrost's docs build one " +
+  "(`bench/baseline/`), rust the Rust serde plugin (`testdata/rust-plugin/`).";
+
+/** The whole of `bench/RESULTS.md` for a full run: a heading, how to read it, then {@link formatBenchReport}. */
+export function formatResultsFile(report: BenchReport): string {
+  return `## Benchmark results\n\n${RESULTS_INTRO}\n\n${formatBenchReport(report)}`;
 }
 
 function buildSection(b: BuildTimes): string {

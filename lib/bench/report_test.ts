@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import type { CostSummary, HookCostRow } from "./hook_cost.ts";
 import type { SoakResult } from "./memory.ts";
-import { type BenchReport, checkTargets, formatBenchReport, machineInfo } from "./report.ts";
+import type { LargeSoakRow } from "./large_inputs.ts";
+import { type BenchReport, checkTargets, formatBenchReport, formatResultsFile, machineInfo } from "./report.ts";
 
 const cost = (medianUs: number): CostSummary => ({
   minUs: medianUs * 0.9,
@@ -167,4 +168,79 @@ Deno.test("the Rust plugin gets its columns, ratios, targets (at or below it, si
     /\| rust \(cargo build --release, then wasm-opt -O3\) \| 270,000 \|\n\| rust \(cargo build --release\) \| 350,000 \|/,
   );
   assert.match(formatBenchReport({ rustUnavailable: "no cargo" }), /^The Rust plugin was not measured: no cargo\.$/m);
+});
+
+/** A large-input row: MB/s in the hook and through the host per size (1, 10, 100 MiB), memory 2.6x at the end. */
+function largeRow(hook: LargeSoakRow["hook"], hookMbs: number[], hostMbs: number[], flat = true): LargeSoakRow {
+  return {
+    hook,
+    policy: "both",
+    pagesAtLoad: 20,
+    sizes: [1, 10, 100].map((mib, i) => ({
+      inputBytes: mib * 1048576,
+      calls: 4,
+      bestUs: 1,
+      mbPerSecond: hostMbs[i]!,
+      bestHookUs: 1,
+      hookMbPerSecond: hookMbs[i]!,
+      pagesAfterFirst: 4168,
+      pagesAtEnd: i === 2 && !flat ? 8336 : 4168,
+      memoryMultiple: 2.6 * (i === 2 && !flat ? 2 : 1) * 100 / mib,
+      flat: i < 2 || flat,
+    })),
+    linear: hookMbs[2]! >= hookMbs[1]! / 2,
+  };
+}
+
+Deno.test("formatResultsFile() writes all of RESULTS.md: heading, how to read it, each section with its notes", () => {
+  const large = {
+    sizesMiB: [1, 10, 100],
+    calls: 4,
+    rows: [
+      largeRow("pre_hook", [3900, 3800, 3820], [3400, 3100, 3000]),
+      largeRow("post_hook", [3300, 3000, 3030], [790, 700, 300]),
+    ],
+  };
+  const text = formatResultsFile({ ...REPORT, large });
+  assert.match(
+    text,
+    /^## Benchmark results\n\nFrom a full `deno task bench` on a quiet machine, which writes this file/,
+  );
+  assert.match(text, /the baseline is a plugin built the way Bifrost's docs build one \(`bench\/baseline\/`\)/);
+  const section = text.slice(text.indexOf("### Large inputs"), text.indexOf("### Build"));
+  assert.match(
+    section,
+    /^### Large inputs\n\nInputs of 1, 10 and 100 MiB \(a pre_hook request .*\), 4 calls per size,/,
+  );
+  assert.match(section, /linear: the hook's MB\/s at 100 MiB is at least half of it at 10 MiB\./);
+  assert.match(
+    section,
+    /\| pre_hook \| both \| 3900 \/ 3400 \| 3800 \/ 3100 \| 3820 \/ 3000 \| 20 to 4168 \| 2\.60x \| yes \| yes \|/,
+  );
+  assert.match(
+    section,
+    /^- Linear: the plugin's own MB\/s holds from 1 to 100 MiB\. A post_hook's figures through the host fall/m,
+  );
+  assert.match(
+    section,
+    /^- Memory: flat from call to call at every size under every free policy, at 2\.6 times the largest input/m,
+  );
+  assert.match(section, /^- A 100 MiB chat request \(an image inline\) passes through `bifrost-as dev`/m);
+  assert.ok(text.indexOf("### Large inputs") > text.indexOf("### Gateway"));
+});
+
+Deno.test("the large-input notes say what does not hold, and leave out what the numbers do not show", () => {
+  const large = {
+    sizesMiB: [1, 10, 100],
+    calls: 2,
+    rows: [largeRow("pre_hook", [3900, 3800, 1000], [3400, 3100, 900], false)],
+  };
+  const text = formatBenchReport({ large });
+  assert.match(
+    text,
+    /^- Not linear: the plugin's own MB\/s at 100 MiB is under half of it at 10 MiB for pre_hook under "both"\.$/m,
+  );
+  assert.match(text, /^- Memory grows from call to call at one size for pre_hook under "both"\.$/m);
+  assert.ok(!text.includes("A post_hook's figures"), text);
+  assert.match(text, /Inputs of 1, 10 and 100 MiB .*, 2 calls per size/);
 });

@@ -1,9 +1,9 @@
 /**
  * One benchmark run of a plugin (and optionally its rivals: the docs-style
  * baseline and the Rust serde plugin): hook cost against the native floor,
- * the host's own floor, memory under every free policy, size and gateway
- * load, each section optional. Shared by `bifrost-as bench` and
- * `deno task bench`.
+ * the host's own floor, memory under every free policy, size, gateway
+ * load and inputs up to Bifrost's request limit, each section optional.
+ * Shared by `bifrost-as bench` and `deno task bench`.
  *
  * @module
  */
@@ -12,14 +12,15 @@ import { benchGateway } from "./gateway_load.ts";
 import { benchHookCosts, measureHostFloor, type MeasureOptions } from "./hook_cost.ts";
 import { BENCH_INPUTS, SEED_PRE_HOOK } from "./inputs.ts";
 import { soakMemory } from "./memory.ts";
+import { soakLargeInputs } from "./large_inputs.ts";
 import { type BenchReport, machineInfo } from "./report.ts";
 import type { TwinOptions } from "./native.ts";
 
 /** The parts of a run. */
-export type BenchSection = "cost" | "memory" | "size" | "gateway";
+export type BenchSection = "cost" | "memory" | "size" | "gateway" | "large";
 
 /** Every section, in report order. */
-export const BENCH_SECTIONS: readonly BenchSection[] = ["cost", "memory", "size", "gateway"];
+export const BENCH_SECTIONS: readonly BenchSection[] = ["cost", "memory", "size", "gateway", "large"];
 
 /** How much to measure: a full run takes minutes, a quick one well under one. */
 export interface BenchPreset {
@@ -28,18 +29,22 @@ export interface BenchPreset {
   calls: number;
   /** Measured seconds per gateway run. */
   gatewaySeconds: number;
+  /** The large-input soak: sizes in MiB and calls per size. */
+  large: { sizesMiB: number[]; calls: number };
 }
 
 export const FULL: BenchPreset = {
   cost: { rounds: 100, roundMs: 5, warmupMs: 200 },
   calls: 1_000_000,
   gatewaySeconds: 5,
+  large: { sizesMiB: [1, 10, 100], calls: 4 },
 };
 
 export const QUICK: BenchPreset = {
   cost: { rounds: 15, roundMs: 2, warmupMs: 50 },
   calls: 20_000,
   gatewaySeconds: 1,
+  large: { sizesMiB: [1, 2], calls: 2 },
 };
 
 /** Options of {@link runBench}. */
@@ -91,7 +96,7 @@ export async function runBench(options: RunBenchOptions): Promise<BenchReport> {
 
   if (sections.has("memory")) {
     const input = JSON.stringify(SEED_PRE_HOOK);
-    const what = { hook: "pre_hook", input: "seed sample", calls: preset.calls };
+    const what = { hook: "pre_hook", input: "Rust example's request", calls: preset.calls };
     log(`memory: ${preset.calls.toLocaleString("en-US")} pre_hook calls per free policy`);
     report.memory = {
       plugin: {
@@ -139,6 +144,19 @@ export async function runBench(options: RunBenchOptions): Promise<BenchReport> {
         plugin: options.plugin,
         durationMs: preset.gatewaySeconds * 1000,
         warmupMs: Math.min(500, preset.gatewaySeconds * 200),
+      }),
+    };
+  }
+
+  if (sections.has("large")) {
+    const { sizesMiB, calls } = preset.large;
+    log(`large inputs: ${sizesMiB.join(", ")} MiB, ${calls} calls per size, hook and free policy`);
+    report.large = {
+      ...preset.large,
+      rows: await soakLargeInputs(options.plugin, {
+        sizesMiB,
+        calls,
+        onRow: (r) => log(`large inputs: ${r.hook} under "${r.policy}"${r.error ? `: ${r.error}` : ""}`),
       }),
     };
   }

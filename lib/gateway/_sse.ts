@@ -4,15 +4,18 @@ import { LineSplitter } from "../_lines.ts";
 /**
  * Yields the `data` of each event of an SSE body, in order, in linear time
  * (a streamed answer's last event may carry the whole answer); a line the
- * body ends in the middle of is dropped.
+ * body ends in the middle of is dropped. Stopping early (`return()`, a
+ * `break` out of `for await`) cancels the body, which ends its request.
  */
 export async function* sseData(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
   const reader = body.pipeThrough(new TextDecoderStream()).getReader();
   const lines = new LineSplitter();
   let data: string[] = [];
+  let ended = false;
   try {
     while (true) {
       const { value, done } = await reader.read();
+      ended = done;
       if (done) break;
       for (const raw of lines.push(value)) {
         const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
@@ -26,6 +29,7 @@ export async function* sseData(body: ReadableStream<Uint8Array>): AsyncGenerator
     }
     if (data.length) yield data.join("\n");
   } finally {
+    if (!ended) await reader.cancel().catch(() => {});
     reader.releaseLock();
   }
 }

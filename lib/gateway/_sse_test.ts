@@ -30,3 +30,16 @@ Deno.test("sseData() reads one event of 100 MiB that arrives in 64 KiB chunks", 
   const [data] = await all(body("data: ", ...Array.from({ length: 1600 }, () => chunk), "\n\n"));
   assert.equal(data!.length, 1600 << 16);
 });
+
+Deno.test("sseData() cancels the body when its reader stops early", async () => {
+  let cancelled = false;
+  let pulls = 0;
+  const endless = new ReadableStream<Uint8Array>({
+    pull: (c) => c.enqueue(encoder.encode(`data: ${pulls++}\n\n`)),
+    cancel: () => {
+      cancelled = true;
+    },
+  });
+  for await (const data of sseData(endless)) if (data === "2") break;
+  assert.equal(cancelled, true);
+});

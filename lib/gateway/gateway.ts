@@ -21,7 +21,8 @@
  *    answers with `short_circuit.response` (the kind's field, e.g.
  *    `responses_response`) or fails with `short_circuit.error` (its
  *    `status_code` is the HTTP status) without calling the provider; a
- *    non-empty request replaces the request.
+ *    non-empty request replaces the request; a non-empty `error` is logged
+ *    as a warning and changes nothing else, as in Bifrost's core.
  * 3. The provider call (the `openai` provider's `network_config.base_url`).
  * 4. LLM post hooks, in reverse order, for every plugin whose pre hook ran,
  *    with the answer in the kind's field: `has_error` with `error` turns the
@@ -40,7 +41,10 @@
  * run, in reverse order, on the status and headers (their changes are not
  * applied; an error becomes an `error` event before `[DONE]`). A
  * short-circuit (or an error before the first chunk) goes through the post
- * hooks once and is streamed as one chunk (an error answers in JSON).
+ * hooks once and is streamed as one chunk (an error answers in JSON). The
+ * upstream is read only as fast as the client takes the chunks; a client
+ * that goes away aborts the upstream request, the post hooks see Bifrost's
+ * cancellation error once and the HTTP post hooks run, their errors logged.
  *
  * Context values a plugin returns are merged into the request context, which
  * starts as `{"request-id": <uuid>, "bifrost-http-request-type": <type>}`
@@ -97,6 +101,7 @@ import {
   type StreamChunk,
 } from "../host/hook_types.ts";
 import type { HostOptions } from "../host/host.ts";
+import { PRE_HOOK_ERROR_NOTE } from "../host/_contract.ts";
 import { PluginError, PluginInputTooLargeError } from "../errors.ts";
 
 export type { HookCallEvent, HookObserver, PluginEntry } from "./_gateway_plugins.ts";
@@ -136,6 +141,8 @@ export interface Gateway extends AsyncDisposable {
   port: number;
   /** The loaded plugins, in order, by the names they register under. */
   plugins: string[];
+  /** Answers one request in-process, as the server does for each request it receives. */
+  handle(request: Request): Promise<Response>;
   /** Reloads every plugin from its `.wasm`. */
   reload(): Promise<void>;
   close(): Promise<void>;
@@ -312,7 +319,8 @@ class Pipeline {
       if (out instanceof Response) return out;
       ran.push(p);
       mergeContext(st.ctx, out.context, st.idKey);
-      if (out.error) return gatewayError(500, `Plugin "${p.name}" pre_hook: ${out.error}`, "plugin_error");
+      // Bifrost's core logs a pre hook's error and goes on: the plugin counts as run, its request and short-circuit apply.
+      if (out.error) st.log(`warning: plugin "${p.name}" pre_hook: ${out.error} (${PRE_HOOK_ERROR_NOTE})`);
       if (changed(out.request)) request = { ...request, ...out.request } as BifrostRequest;
       if (out.has_short_circuit && out.short_circuit) {
         const sc = out.short_circuit;
@@ -403,14 +411,24 @@ class Pipeline {
    * the chunk hooks in reverse order, and the HTTP post hooks once the
    * stream has ended. Failures before the first chunk answer in JSON with
    * their status, as for a plain request.
+   *
+   * The body is pulled: an upstream chunk is read and hooked only when the
+   * client has taken the one before (Bifrost's transport hands its writer
+   * one event at a time), so a slow client holds the upstream back instead
+   * of piling chunks up here. When the client goes away (or the stream ends
+   * early) the upstream request is aborted, no chunk hook runs again, the
+   * LLM post hooks run once on Bifrost's cancellation error (when the
+   * upstream had not finished) and the HTTP post hooks once, their errors
+   * only logged.
    */
   async #stream(st: RequestState, request: BifrostRequest): Promise<Response> {
     const pre = await this.#llmPre(st, request, true);
     if (pre instanceof Response) return pre;
     const streamKey = st.kind.streamKey ?? st.kind.responseKey;
+    const upstream = new AbortController();
     let chunks: AsyncIterable<Json | BifrostError> | Iterable<Json>;
     let perChunk = true;
-    const started = pre.outcome ?? await streamProvider(this.target, st.kind, pre.request);
+    const started = pre.outcome ?? await streamProvider(this.target, st.kind, pre.request, upstream.signal);
     if ("ok" in started && started.ok) {
       chunks = started.chunks;
     } else {
@@ -427,53 +445,94 @@ class Pipeline {
     const events = st.kind.streamEnd === "terminal-event";
     const postHooks = (outcome: Outcome) => this.#llmPost(st, pre.ran, outcome, [streamKey]);
     const chunkHooks = (chunk: Json) => this.#chunkHooks(st, chunkHooked, chunk);
-    const httpPostHooks = (onError?: (error: string) => void) => this.#httpPostAfterStream(st, onError);
-    const body = new ReadableStream<Uint8Array>({
-      async start(controller) {
-        // Bifrost's handler names an event when the chunk is a Responses event or an error of such a stream,
-        // and sends [DONE] after the stream unless the last chunk was one of those.
-        let lastNamed = false;
-        const send = (chunk: Json, error: boolean) => {
-          const name = events && (error || typeof chunk.type === "string")
-            ? (error ? "error" : String(chunk.type))
-            : undefined;
-          lastNamed = name !== undefined;
-          controller.enqueue(sseEvent(JSON.stringify(chunk), name));
-        };
-        try {
-          for await (const item of chunks) {
-            let outcome: Outcome = isStreamError(item) ? { error: item } : { response: { [streamKey]: item } };
-            if (perChunk) {
-              const post = await postHooks(outcome);
-              if (post instanceof Response) {
-                // A plugin that fails mid-stream ends it, as the chunk hooks' errors do.
-                controller.enqueue(sseEvent(await post.text(), "error"));
-                await httpPostHooks();
-                controller.close();
-                return;
-              }
-              outcome = post;
-            }
-            const chunk = outcome.error ? errorBody(outcome.error) : outcome.response![streamKey] as Json;
-            const hooked = await chunkHooks(chunk);
-            if ("end" in hooked) {
-              controller.enqueue(sseEvent(JSON.stringify({ error: hooked.end }), "error"));
-              await httpPostHooks();
-              controller.close();
-              return;
-            }
-            if (hooked.chunk) send(hooked.chunk, outcome.error !== undefined);
-            // The provider stops after an error of its own; a post hook's error chunk does not end the stream.
-            if (isStreamError(item)) break;
+    // Bifrost runs the HTTP post hooks of a stream once: before [DONE], or after the stream broke off.
+    let httpPostRan = false;
+    const httpPostHooks = (onError?: (error: string) => void) => {
+      if (httpPostRan) return Promise.resolve();
+      httpPostRan = true;
+      return this.#httpPostAfterStream(st, onError);
+    };
+    let gone = false;
+    let upstreamEnded = !perChunk;
+
+    async function* sse(): AsyncGenerator<Uint8Array> {
+      // Bifrost's handler names an event when the chunk is a Responses event or an error of such a stream,
+      // and sends [DONE] after the stream unless the last chunk was one of those.
+      let lastNamed = false;
+      const event = (chunk: Json, error: boolean) => {
+        const name = events && (error || typeof chunk.type === "string")
+          ? (error ? "error" : String(chunk.type))
+          : undefined;
+        lastNamed = name !== undefined;
+        return sseEvent(JSON.stringify(chunk), name);
+      };
+      for await (const item of chunks) {
+        if (gone) return;
+        let outcome: Outcome = isStreamError(item) ? { error: item } : { response: { [streamKey]: item } };
+        if (perChunk) {
+          const post = await postHooks(outcome);
+          if (gone) return;
+          if (post instanceof Response) {
+            // A plugin that fails mid-stream ends it, as the chunk hooks' errors do.
+            yield sseEvent(await post.text(), "error");
+            return;
           }
-          await httpPostHooks((error) => {
-            controller.enqueue(sseEvent(JSON.stringify({ error }), "error"));
-          });
-          if (!lastNamed) controller.enqueue(sseEvent("[DONE]"));
-          controller.close();
+          outcome = post;
+        }
+        const chunk = outcome.error ? errorBody(outcome.error) : outcome.response![streamKey] as Json;
+        const hooked = await chunkHooks(chunk);
+        if (gone) return;
+        if ("end" in hooked) {
+          yield sseEvent(JSON.stringify({ error: hooked.end }), "error");
+          return;
+        }
+        if (hooked.chunk) yield event(hooked.chunk, outcome.error !== undefined);
+        // The provider stops after an error of its own; a post hook's error chunk does not end the stream.
+        if (isStreamError(item)) break;
+      }
+      upstreamEnded = true;
+      const errors: Uint8Array[] = [];
+      await httpPostHooks((error) => errors.push(sseEvent(JSON.stringify({ error }), "error")));
+      yield* errors;
+      if (!lastNamed) yield sseEvent("[DONE]");
+    }
+
+    // What Bifrost does when a stream stops before the upstream's end (the client went away, or a hook ended it):
+    // it cancels the request's context, which closes the upstream body, and the provider's reader runs the post
+    // hooks once on a cancellation error; the HTTP post hooks run if they have not, their errors only logged.
+    const stop = async () => {
+      upstream.abort();
+      if (!upstreamEnded) {
+        upstreamEnded = true;
+        const post = await postHooks({ error: CANCELLED });
+        if (post instanceof Response) st.log(`warning: a post hook failed on the cancellation of a stream`);
+      }
+      await httpPostHooks();
+    };
+    const it = sse();
+    let pulling: Promise<unknown> = Promise.resolve();
+    const body = new ReadableStream<Uint8Array>({
+      pull: async (controller) => {
+        const step = it.next();
+        pulling = step.catch(() => {});
+        try {
+          const next = await step;
+          if (gone) return;
+          if (next.done) {
+            controller.close();
+            await stop();
+          } else controller.enqueue(next.value);
         } catch (e) {
           controller.error(e);
+          await stop();
         }
+      },
+      cancel: async () => {
+        gone = true;
+        upstream.abort();
+        await pulling;
+        await it.return(undefined);
+        await stop();
       },
     });
     return new Response(body, { headers: STREAM_HEADERS });
@@ -553,6 +612,12 @@ class Pipeline {
   }
 }
 
+/** The error Bifrost's providers pass through the post hooks when a stream's client goes away (`HandleStreamCancellation`). */
+const CANCELLED: BifrostError = {
+  error: { message: "Request cancelled: client disconnected", type: "request_cancelled" },
+  status_code: 499,
+};
+
 /** The headers of a streamed answer. */
 const STREAM_HEADERS: Record<string, string> = {
   "Content-Type": "text/event-stream",
@@ -617,6 +682,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     url: `http://${options.hostname ?? "127.0.0.1"}:${port}`,
     port,
     plugins: plugins.map((p) => p.name),
+    handle: (request) => pipeline.handle(request),
     async reload() {
       await Promise.all(plugins.map((p) => p.reload(log)));
     },

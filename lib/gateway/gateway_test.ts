@@ -3,6 +3,7 @@ import { startGateway } from "./gateway.ts";
 import { startMockUpstream } from "./mock_upstream.ts";
 import { testPlugin, type TestPluginName } from "../project/_test_plugins.ts";
 import { startTestGateway, type TestGateway } from "./_test_gateway.ts";
+import type { HookCallEvent } from "./_gateway_plugins.ts";
 
 function setup(plugins: TestPluginName[] = ["behaviours", "hello-world", "trap"]): Promise<TestGateway> {
   return startTestGateway(plugins);
@@ -181,6 +182,74 @@ Deno.test("startGateway() runs the HTTP post hooks after a stream; an error arri
   );
 });
 
+/** Waits for `done()` to hold, polling, for at most 5 s. */
+async function waitFor(done: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!done()) {
+    if (Date.now() > deadline) assert.fail(`Not within 5 s: ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+function isCancellation(c: HookCallEvent): boolean {
+  return c.hook === "post_hook" && JSON.parse(c.input).error?.error?.type === "request_cancelled";
+}
+
+Deno.test("startGateway() hooks a stream's chunks only as fast as its client takes them", async () => {
+  await using s = await setup(["hello-world"]);
+  const content = Array.from({ length: 300 }, (_, i) => `w${i}`).join(" ");
+  const res = await s.gateway.handle(
+    new Request(`${s.gateway.url}/v1/chat/completions`, {
+      method: "POST",
+      body: JSON.stringify({ model: "openai/gpt-4o", messages: [{ role: "user", content }], stream: true }),
+    }),
+  );
+  const reader = res.body!.getReader();
+  const hooked = () => s.calls.filter((c) => c.hook === "post_hook").length;
+  for (let read = 1; read <= 20; read++) {
+    assert.equal((await reader.read()).done, false);
+    // A slow client: the gateway has all the time it needs to run ahead, and takes one chunk ahead at most.
+    await new Promise((r) => setTimeout(r, 5));
+    assert.ok(hooked() <= read + 1, `${hooked()} chunks hooked when the client had read ${read}`);
+  }
+  const before = s.calls.length;
+  await reader.cancel();
+  // Cancelling ends the hooking: the cancellation error through the post hook, the HTTP post hook, nothing more.
+  const after = s.calls.slice(before).map((c) => isCancellation(c) ? "cancelled" : c.hook);
+  assert.deepEqual(after.slice(-2), ["cancelled", "http_post_hook"]);
+  assert.ok(after.length <= 4, after.join(", "));
+});
+
+Deno.test("startGateway() cancels the upstream when a stream's client goes away, and stops hooking its chunks", async () => {
+  await using s = await setup(["behaviours", "hello-world"]);
+  const client = new AbortController();
+  const content = Array.from({ length: 100 }, (_, i) => `w${i}`).join(" ");
+  const res = await fetch(`${s.gateway.url}/v1/chat/completions`, {
+    method: "POST",
+    body: JSON.stringify({ model: "openai/slow-stream-20", messages: [{ role: "user", content }], stream: true }),
+    signal: client.signal,
+  });
+  const reader = res.body!.getReader();
+  await reader.read();
+  await reader.read();
+  client.abort();
+  const stream = s.upstream.requests[0]!.stream!;
+  await waitFor(() => stream.ended !== null, "the upstream's stream ends");
+  assert.equal(stream.ended, "cancelled", "the gateway aborts its upstream request");
+  assert.ok(stream.sent < stream.events, `the upstream sent ${stream.sent} of ${stream.events} events`);
+  // As in Bifrost: the post hooks see the cancellation error once, the HTTP post hooks run once, errors only logged.
+  await waitFor(() => s.hooks().includes("http_post_hook"), "the HTTP post hooks run");
+  const calls = s.calls.map((c) => `${c.plugin}:${isCancellation(c) ? "cancelled" : c.hook}`);
+  const last = calls.lastIndexOf("behaviours:http_stream_chunk_hook");
+  assert.deepEqual(calls.slice(last + 1), [
+    "hello-world:cancelled",
+    "behaviours:cancelled",
+    "hello-world:http_post_hook",
+    "behaviours:http_post_hook",
+  ]);
+  assert.ok(calls.filter((c) => c === "behaviours:http_stream_chunk_hook").length <= 4, calls.join("\n"));
+});
+
 Deno.test("startGateway() streams a short-circuit answer as one chunk, as it is, after the post hooks", async () => {
   await using s = await setup(["hello-world", "behaviours"]);
   const events = await sse(await chat(s, "openai/gpt-4o", { stream: true, action: "whole-answer" }));
@@ -224,6 +293,28 @@ Deno.test("startGateway() answers 500 with the text of an HTTP pre hook error", 
   assert.equal(res.status, 500);
   assert.equal((await res.json()).error.message, "blocked by the behaviours plugin");
   assert.equal(s.upstream.requests.length, 0);
+});
+
+Deno.test("startGateway() logs a pre hook's error and goes on with the request it returned, as Bifrost's core does", async () => {
+  await using s = await setup();
+  const res = await chat(s, "openai/gpt-4o", { action: "pre-error" });
+  assert.equal(res.status, 200);
+  assert.equal((await res.json()).model, "gpt-4o-mini (via assemblyscript-wasm)");
+  assert.equal((s.upstream.requests[0]!.body as { model: string }).model, "gpt-4o-mini");
+  // The plugin counts as run: its post hook runs too.
+  assert.ok(s.calls.some((c) => c.plugin === "behaviours" && c.hook === "post_hook"), s.hooks().join(", "));
+  const warning = s.logs.find((l) => l.includes("a pre hook error from the behaviours plugin"));
+  assert.match(warning ?? "", /^warning: plugin "behaviours" pre_hook: a pre hook error from the behaviours plugin \(/);
+  assert.match(warning!, /short-circuit/);
+});
+
+Deno.test("startGateway() honours a pre hook's short-circuit that comes with an error", async () => {
+  await using s = await setup();
+  const res = await chat(s, "openai/gpt-4o", { action: "pre-error-reject" });
+  assert.equal(res.status, 403);
+  assert.equal((await res.json()).error.message, "refused by the behaviours plugin");
+  assert.equal(s.upstream.requests.length, 0);
+  assert.ok(s.logs.some((l) => l.includes("a pre hook error from the behaviours plugin")), s.logs.join("\n"));
 });
 
 Deno.test("startGateway() returns an HTTP pre hook's own response", async () => {

@@ -41,6 +41,11 @@
  * | `fail-drop` | the connection is closed without a response |
  * | `slow-<ms>`, e.g. `slow-250` | answered normally after `ms` milliseconds (at most 600000) |
  * | `fail-stream-<n>`, e.g. `fail-stream-2` | a streamed answer is cut after `n` SSE events (non-streamed: answered normally) |
+ * | `slow-stream-<ms>`, e.g. `slow-stream-20` | a streamed answer waits `ms` before each SSE event after the first |
+ *
+ * A streamed answer is recorded with its request as {@link RecordedStream}:
+ * how many events the client has taken and how the stream ended, so a test
+ * sees whether its client cancelled the stream or read it to the end.
  *
  * @module
  */
@@ -81,12 +86,29 @@ export interface RecordedRequest {
   body: unknown;
   /** When it arrived, ISO 8601. */
   time: string;
+  /** A streamed answer's progress, updated as it goes; absent for a JSON answer. */
+  stream?: RecordedStream;
+}
+
+/** How far a streamed answer went. */
+export interface RecordedStream {
+  /** The SSE events the answer has. */
+  events: number;
+  /** The events the server has taken to send (at most one ahead of what it wrote). */
+  sent: number;
+  /**
+   * `done`: every event was sent; `cut`: the mock cut it (a fault, or the mock
+   * closing); `cancelled`: the client went away first; `null`: still going.
+   */
+  ended: "done" | "cut" | "cancelled" | null;
 }
 
 /**
- * A fault to inject. At least one of `status`, `delayMs`, `drop` and
- * `streamErrorAfterChunks` is required; `delayMs` combines with the others,
- * which exclude each other.
+ * A fault to inject. At least one of `status`, `delayMs`, `drop`,
+ * `streamErrorAfterChunks` and `streamIntervalMs` is required; `delayMs` and
+ * `streamIntervalMs` combine with the others, which exclude each other. A
+ * fault with `streamErrorAfterChunks` or `streamIntervalMs` affects streamed
+ * requests only.
  */
 export interface MockFault {
   /** Only requests for this model are affected; every `/v1/` request when omitted. */
@@ -106,6 +128,8 @@ export interface MockFault {
   drop?: true;
   /** Stream this many SSE events, then cut the connection. Affects streamed requests only. */
   streamErrorAfterChunks?: number;
+  /** Wait this long (0-600000 ms) before each SSE event after the first. Affects streamed requests only. */
+  streamIntervalMs?: number;
 }
 
 /** Where to listen. */
@@ -175,7 +199,16 @@ export function startMockUpstream(options: MockUpstreamOptions = {}): Promise<Mo
 // ---------------------------------------------------------------------------
 // Faults
 
-const FAULT_KEYS = new Set(["model", "count", "status", "body", "delayMs", "drop", "streamErrorAfterChunks"]);
+const FAULT_KEYS = new Set([
+  "model",
+  "count",
+  "status",
+  "body",
+  "delayMs",
+  "drop",
+  "streamErrorAfterChunks",
+  "streamIntervalMs",
+]);
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -192,7 +225,7 @@ function parseFault(input: unknown): MockFault {
   if (unknown !== undefined) {
     throw new TypeError(`Invalid fault: unknown field "${unknown}" (known: ${[...FAULT_KEYS].join(", ")})`);
   }
-  const { model, count, status, body, delayMs, drop, streamErrorAfterChunks } = input;
+  const { model, count, status, body, delayMs, drop, streamErrorAfterChunks, streamIntervalMs } = input;
   const bad = (field: string, expected: string) =>
     new TypeError(`Invalid fault field "${field}" ${JSON.stringify(input[field])}: expected ${expected}`);
   const fault: MockFault = {};
@@ -226,10 +259,18 @@ function parseFault(input: unknown): MockFault {
     }
     fault.streamErrorAfterChunks = streamErrorAfterChunks;
   }
+  if (streamIntervalMs !== undefined) {
+    if (!isIntIn(streamIntervalMs, 0, MAX_DELAY_MS)) {
+      throw bad("streamIntervalMs", `an integer from 0 to ${MAX_DELAY_MS}`);
+    }
+    fault.streamIntervalMs = streamIntervalMs;
+  }
   const actions = (["status", "drop", "streamErrorAfterChunks"] as const).filter((k) => fault[k] !== undefined);
   if (actions.length > 1) throw new TypeError(`Invalid fault: "${actions[0]}" and "${actions[1]}" exclude each other`);
-  if (actions.length === 0 && fault.delayMs === undefined) {
-    throw new TypeError(`Invalid fault: expected one of "status", "delayMs", "drop", "streamErrorAfterChunks"`);
+  if (actions.length === 0 && fault.delayMs === undefined && fault.streamIntervalMs === undefined) {
+    throw new TypeError(
+      `Invalid fault: expected one of "status", "delayMs", "drop", "streamErrorAfterChunks", "streamIntervalMs"`,
+    );
   }
   return fault;
 }
@@ -239,6 +280,7 @@ const MAGIC_MODELS: [RegExp, (n: number) => MockFault | undefined][] = [
   [/^fail-(\d{3})$/, (n) => isIntIn(n, 400, 599) ? { status: n } : undefined],
   [/^slow-(\d{1,6})$/, (n) => isIntIn(n, 0, MAX_DELAY_MS) ? { delayMs: n } : undefined],
   [/^fail-stream-(\d{1,6})$/, (n) => ({ streamErrorAfterChunks: n })],
+  [/^slow-stream-(\d{1,6})$/, (n) => isIntIn(n, 0, MAX_DELAY_MS) ? { streamIntervalMs: n } : undefined],
 ];
 
 /** The fault a magic model name asks for (see the module docs), or `undefined`. */
@@ -453,15 +495,17 @@ class MockUpstreamServer implements MockUpstream {
     closeQuietly(link.inner);
   }
 
-  #record(req: Request, url: URL, body: unknown): void {
-    this.#requests.push({
+  #record(req: Request, url: URL, body: unknown): RecordedRequest {
+    const record: RecordedRequest = {
       method: req.method,
       path: url.pathname + url.search,
       headers: redactHeaders(req.headers),
       body,
       time: new Date().toISOString(),
-    });
+    };
+    this.#requests.push(record);
     if (this.#requests.length > MAX_RECORDED) this.#requests.splice(0, this.#requests.length - MAX_RECORDED);
+    return record;
   }
 
   /** The injected fault if it applies to this request, counting it down. */
@@ -469,7 +513,8 @@ class MockUpstreamServer implements MockUpstream {
     const fault = this.#fault;
     if (!fault) return undefined;
     if (fault.spec.model !== undefined && fault.spec.model !== model) return undefined;
-    if (fault.spec.streamErrorAfterChunks !== undefined && !streaming) return undefined;
+    const streamOnly = fault.spec.streamErrorAfterChunks !== undefined || fault.spec.streamIntervalMs !== undefined;
+    if (streamOnly && !streaming) return undefined;
     if (fault.remaining !== undefined && --fault.remaining <= 0) this.#fault = undefined;
     return fault.spec;
   }
@@ -522,7 +567,7 @@ class MockUpstreamServer implements MockUpstream {
     } catch (e) {
       jsonError = (e as Error).message;
     }
-    this.#record(req, url, body);
+    const record = this.#record(req, url, body);
 
     const endpoint = ENDPOINTS[path];
     if (endpoint && endpoint.method === "POST") {
@@ -536,7 +581,7 @@ class MockUpstreamServer implements MockUpstream {
       const faulted = fault && await this.#applyFault(fault, info);
       if (faulted) return faulted;
       if (!streaming) return jsonResponse(200, endpoint.answer(request));
-      return this.#stream(endpoint.stream!(request), fault?.streamErrorAfterChunks);
+      return this.#stream(endpoint.stream!(request), record, fault);
     }
     if (endpoint) {
       if (req.method !== "GET") return methodNotAllowed(req, path);
@@ -553,17 +598,33 @@ class MockUpstreamServer implements MockUpstream {
     return openAiError(404, `Unknown endpoint "${req.method} ${path}"`, "unknown_url");
   }
 
-  /** Streams SSE events, cut after `cutAfter` of them when asked. */
-  #stream(events: string[], cutAfter: number | undefined): Response {
-    let sent = 0;
+  /** Streams SSE events as the client takes them, paced and cut as the fault asks; `record.stream` follows it. */
+  #stream(events: string[], record: RecordedRequest, fault: MockFault | undefined): Response {
+    const stream: RecordedStream = { events: events.length, sent: 0, ended: null };
+    record.stream = stream;
+    const cutAfter = fault?.streamErrorAfterChunks;
+    const interval = fault?.streamIntervalMs ?? 0;
+    const cut = (controller: ReadableStreamDefaultController<Uint8Array>, why: string) => {
+      // Erroring the body makes Deno close the connection after what was
+      // already sent, without the final empty chunk: the client sees a cut.
+      stream.ended ??= "cut";
+      controller.error(new Error(why));
+    };
     const body = new ReadableStream<Uint8Array>({
-      pull(controller) {
-        // Erroring the body makes Deno close the connection after what was
-        // already sent, without the final empty chunk: the client sees a cut.
-        if (cutAfter !== undefined && sent >= cutAfter) return controller.error(new Error("Injected stream cut"));
-        const event = events[sent++];
-        if (event === undefined) return controller.close();
+      pull: async (controller) => {
+        if (cutAfter !== undefined && stream.sent >= cutAfter) return cut(controller, "Injected stream cut");
+        const event = events[stream.sent];
+        if (event === undefined) {
+          stream.ended = "done";
+          return controller.close();
+        }
+        if (interval > 0 && stream.sent > 0 && !await this.#delay(interval)) return cut(controller, "Mock closing");
+        if (stream.ended) return;
+        stream.sent++;
         controller.enqueue(encoder.encode(event));
+      },
+      cancel: () => {
+        stream.ended ??= "cancelled";
       },
     });
     return new Response(body, {

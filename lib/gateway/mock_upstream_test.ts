@@ -279,6 +279,35 @@ Deno.test("setFault() with streamErrorAfterChunks cuts the stream after that man
   assert.deepEqual(sseData(text), expected);
 });
 
+Deno.test("startMockUpstream() records how far each stream went: done, cut, or cancelled by its client", async () => {
+  await using upstream = await startMockUpstream();
+  await (await chat(upstream, { ...hello, stream: true })).text();
+  const events = mockCompletionChunks(hello).length + 1;
+  assert.deepEqual(upstream.requests[0]!.stream, { events, sent: events, ended: "done" });
+  await (await chat(upstream, hello)).json();
+  assert.equal(upstream.requests.at(-1)!.stream, undefined, "a JSON answer has no stream");
+
+  await readUntilCut(await chat(upstream, { ...hello, model: "fail-stream-1", stream: true }));
+  assert.deepEqual(upstream.requests.at(-1)!.stream, { events, sent: 1, ended: "cut" });
+
+  // slow-stream-<ms> paces the events: the client reads one, goes away, and the mock stops there.
+  const client = new AbortController();
+  const started = performance.now();
+  const res = await fetch(`${upstream.url}/v1/chat/completions`, {
+    method: "POST",
+    body: JSON.stringify({ ...hello, model: "slow-stream-100", stream: true }),
+    signal: client.signal,
+  });
+  const reader = res.body!.getReader();
+  await reader.read();
+  client.abort();
+  const stream = upstream.requests.at(-1)!.stream!;
+  while (stream.ended === null && performance.now() - started < 5000) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(stream.ended, "cancelled");
+  assert.ok(stream.sent < events, `sent ${stream.sent} of ${events}`);
+  assert.deepEqual((await (await get(upstream, "/__mock/requests")).json()).at(-1).stream, stream);
+});
+
 Deno.test("startMockUpstream() turns magic model names into faults", async () => {
   await using upstream = await startMockUpstream();
   const failed = await chat(upstream, { ...hello, model: "fail-503" });
@@ -331,7 +360,11 @@ Deno.test("startMockUpstream() sets and clears faults over HTTP", async () => {
 Deno.test("setFault() rejects an invalid fault with a clear message", async () => {
   await using upstream = await startMockUpstream();
   const cases: [unknown, string][] = [
-    [{}, `Invalid fault: expected one of "status", "delayMs", "drop", "streamErrorAfterChunks"`],
+    [{}, `Invalid fault: expected one of "status", "delayMs", "drop", "streamErrorAfterChunks", "streamIntervalMs"`],
+    [
+      { streamIntervalMs: 600001 },
+      `Invalid fault field "streamIntervalMs" 600001: expected an integer from 0 to 600000`,
+    ],
     [{ status: 99 }, `Invalid fault field "status" 99: expected an integer from 200 to 599`],
     [{ status: 500, drop: true }, `Invalid fault: "status" and "drop" exclude each other`],
     [{ drop: false }, `Invalid fault field "drop" false: expected true`],

@@ -246,7 +246,7 @@ function article(type: string): string {
 }
 
 // With the length a multiple of 4, letters then at most two `=` is exactly padded base64. One character class,
-// no repeated group: linear with no backtracking stack (a grouped pattern overflows V8's stack on 16 MiB bodies).
+// no repeated group: linear with no backtracking stack (a grouped pattern overflows V8's stack on bodies of 16 MiB and more).
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 function isBase64(s: string): boolean {
@@ -261,6 +261,13 @@ export function describe(v: unknown): string {
   const text = JSON.stringify(v) ?? String(v);
   return `${typeof v} ${text.length > 40 ? `${text.slice(0, 40)}...` : text}`;
 }
+
+/**
+ * What a `pre_hook` output's non-empty `error` does in Bifrost, for the gateway's warning and the fixture runner's:
+ * its core logs the error and goes on (`PluginPipeline.RunPreHooks`).
+ */
+export const PRE_HOOK_ERROR_NOTE =
+  "Bifrost only logs a pre_hook error and goes on with the request; to fail the request, short-circuit with an error";
 
 type Rule = (o: Json, r: ContractReport) => void;
 

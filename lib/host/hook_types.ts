@@ -311,7 +311,7 @@ export interface BifrostListModelsResponse {
 
 /**
  * The response envelope: one field per response kind, named like the
- * seed's `chat_response` (the other names are a guess, see
+ * Rust example's `chat_response` (the other names are a guess, see
  * `docs/abi-request-kinds.md`). A streamed chunk travels in the same
  * envelope, once per chunk: a chat chunk (`object: "chat.completion.chunk"`)
  * in `chat_response`, a text completion chunk in `text_completion_response`,
@@ -416,6 +416,7 @@ export interface PreHookOutput {
   request?: Partial<BifrostRequest> | null;
   short_circuit?: LLMPluginShortCircuit | null;
   has_short_circuit?: boolean;
+  /** Only logged: Bifrost goes on with the request (to fail it, short-circuit with an error). */
   error?: string;
 }
 

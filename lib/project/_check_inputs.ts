@@ -1,12 +1,13 @@
 /**
  * The inputs `checkPlugin` sends each hook, in six kinds:
  *
- * - `sample`: the seed's shapes, well-formed; a plugin must answer them.
+ * - `sample`: the shapes of Bifrost's Rust example, well-formed; a plugin
+ *   must answer them.
  * - `go-nulls`: what Go's `encoding/json` writes for nil maps, byte slices
  *   and pointers (`null`), which Bifrost sends for a request without a body
  *   or query, an assistant message that only calls tools, a response without
  *   usage.
- * - `rich`: fields the seed's types do not name (provider parameters,
+ * - `rich`: fields the types of Bifrost's Rust example do not name (provider parameters,
  *   content blocks, `extra_fields`, logprobs, usage details, error details),
  *   which a pass-through must not drop.
  * - `kinds`: requests and answers beyond chat (the Responses API,
@@ -199,7 +200,7 @@ function casesOf(
   const cases: CheckCase[] = [{
     hook,
     id: "sample",
-    label: "a well-formed input (the seed's shape)",
+    label: "a well-formed input (the shape in Bifrost's Rust example)",
     kind: "sample",
     input: sample,
   }];
@@ -214,7 +215,13 @@ function casesOf(
     });
   }
   if (more.rich) {
-    cases.push({ hook, id: "rich", label: "fields the seed's types do not name", kind: "rich", input: more.rich });
+    cases.push({
+      hook,
+      id: "rich",
+      label: "fields the types of Bifrost's Rust example do not name",
+      kind: "rich",
+      input: more.rich,
+    });
   }
   cases.push(
     { hook, id: "not-json", label: "not JSON", kind: "malformed", input: text.slice(0, Math.floor(text.length / 2)) },
@@ -328,7 +335,7 @@ export function checkCases(): CheckCase[] {
     }).concat([{
       hook: "post_hook",
       id: "rich-error",
-      label: "an error with fields the seed's types do not name",
+      label: "an error with fields the types of Bifrost's Rust example do not name",
       kind: "rich",
       input: postHookInput({
         error: {

@@ -9,7 +9,8 @@
  *   own error), or memory grows under every free policy.
  * - `warning`: it may fail or lose data in Bifrost: a trap or an error on
  *   input Bifrost sends (Go's `null` for nil maps, byte slices and pointers;
- *   fields the seed's types do not name; requests beyond chat: the Responses
+ *   fields the types of Bifrost's Rust example do not name; requests beyond
+ *   chat: the Responses
  *   API, embeddings, model lists; a stream's chunks and the HTTP post hook
  *   after it), traps on malformed input (what
  *   Bifrost does after a trap is not documented), fields a pass-through
@@ -39,6 +40,7 @@ import { validateModule } from "../wasm/validate.ts";
 import { PluginContractError, PluginError, PluginTimeoutError, PluginTrapError } from "../errors.ts";
 import { checkFreePolicies, PluginHost, type PluginSource, type PolicyReport } from "../host/host.ts";
 import { readPluginOnce } from "../host/_plugin_source.ts";
+import { PRE_HOOK_ERROR_NOTE } from "../host/_contract.ts";
 import { type CaseKind, checkCases, PASS_THROUGH } from "./_check_inputs.ts";
 import { jsonDifferences } from "./_json_diff.ts";
 
@@ -247,7 +249,8 @@ function droppedFields(hook: HookName, input: unknown, output: Record<string, un
 function judgeCases(cases: CaseResult[], add: (s: CheckSeverity, t: CheckFinding["topic"], m: string) => void): void {
   const failed = (c: CaseResult) => c.outcome !== "ok";
   for (const c of cases.filter((c) => c.kind === "sample" && failed(c))) {
-    add("error", "hooks", `${c.hook} ${verb(c)} on ${c.label}: ${brief(c)}`);
+    const note = c.hook === "pre_hook" && c.outcome === "error-output" ? ` (${PRE_HOOK_ERROR_NOTE})` : "";
+    add("error", "hooks", `${c.hook} ${verb(c)} on ${c.label}: ${brief(c)}${note}`);
   }
   for (
     const c of cases.filter((c) => ["go-nulls", "rich", "kinds", "stream"].includes(c.kind) && failed(c))

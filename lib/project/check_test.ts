@@ -120,4 +120,13 @@ Deno.test("check: a hook that breaks its contract on the sample is an error; a m
   });
   const traps = await checkPlugin(trapsOnAll, { timeoutMs: 0, calls: 20 });
   assert.ok(findings(traps, "error").some((e) => /^pre_hook traps on a well-formed input/.test(e)));
+
+  const errs = abiModule({ outputs: { pre_hook: '{"context":{},"has_short_circuit":false,"error":"blocked"}' } });
+  const blocked = await checkPlugin(errs, { timeoutMs: 0, calls: 20 });
+  assert.ok(
+    findings(blocked, "error").some((e) =>
+      /^pre_hook answers an error on a well-formed input.*: blocked \(Bifrost only logs a pre_hook error /.test(e)
+    ),
+    findings(blocked, "error").join("\n"),
+  );
 });

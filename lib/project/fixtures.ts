@@ -25,6 +25,9 @@
  * - `update` rewrites each failing `expect` from the output under the first
  *   policy (a partial one keeps only the keys it names), atomically; a
  *   fixture without `expect` gets one. Numbers are kept as written.
+ * - A fixture whose `pre_hook` answers a JSON input with a non-empty `error`
+ *   and no short-circuit gets a warning: Bifrost only logs that error and
+ *   goes on with the request, so it blocks nothing.
  *
  * @example
  * ```ts
@@ -58,6 +61,7 @@ import { readPluginOnce } from "../host/_plugin_source.ts";
 import { diffJson, type MatchMode, projectOnto } from "./_json_diff.ts";
 import { parseLossless, prettyJson } from "../_lossless_json.ts";
 import { isFsError, writeFileAtomic } from "../_fs.ts";
+import { PRE_HOOK_ERROR_NOTE } from "../host/_contract.ts";
 
 /** How a fixture's output is compared: `exact`, or `partial` (objects may have more keys). */
 export type FixtureMatch = MatchMode;
@@ -100,6 +104,8 @@ export interface FixtureResult {
   updated: boolean;
   match: FixtureMatch;
   problems: FixtureProblem[];
+  /** What passes here but may not do in Bifrost what the fixture suggests (a pre_hook `error` that blocks nothing). */
+  warnings?: string[];
 }
 
 /** The outcome of {@link runFixtures}. */
@@ -316,7 +322,24 @@ async function runCase(
     byText.set(key, problem);
   });
   const problems = [...byText.values()];
-  return { name: c.name, path: c.path, status: problems.length ? "failed" : "passed", updated, match, problems };
+  const warnings = first && "output" in first ? outputWarnings(c, first.output) : [];
+  return {
+    name: c.name,
+    path: c.path,
+    status: problems.length ? "failed" : "passed",
+    updated,
+    match,
+    problems,
+    ...(warnings.length ? { warnings } : {}),
+  };
+}
+
+/** A pre_hook that answers well-formed input with an error and no short-circuit, likely meaning to block it. */
+function outputWarnings(c: FixtureCase, output: unknown): string[] {
+  if (c.hook !== "pre_hook" || typeof c.fixture.input !== "object" || c.fixture.input === null) return [];
+  const o = output as { error?: unknown; has_short_circuit?: unknown } | null;
+  if (typeof o?.error !== "string" || o.error === "" || o.has_short_circuit === true) return [];
+  return [`pre_hook answers with error ${JSON.stringify(o.error)}: ${PRE_HOOK_ERROR_NOTE} (output.reject(...))`];
 }
 
 async function callOnce(hosts: HostPool, policy: FreePolicy, c: FixtureCase, input: string): Promise<Outcome> {
@@ -353,7 +376,7 @@ export function formatFixtureReport(
   const rel = (p: string) => p.startsWith(`${cwd}/`) ? p.slice(cwd.length + 1) : p;
   const lines: string[] = [];
   for (const r of report.results) {
-    if (options.failuresOnly && r.status === "passed" && !r.updated) continue;
+    if (options.failuresOnly && r.status === "passed" && !r.updated && !r.warnings) continue;
     if (r.status === "invalid") {
       lines.push(`INVALID ${rel(r.path)}: ${r.problems[0]?.lines[0]}`);
       continue;
@@ -366,6 +389,7 @@ export function formatFixtureReport(
         : `under free ${p.policies.length === 1 ? "policy" : "policies"} ${p.policies.join(", ")}`;
       lines.push(`          ${under}:`, ...p.lines.map((l) => `          ${l}`));
     }
+    for (const w of r.warnings ?? []) lines.push(`          warning: ${w}`);
   }
   const n = report.results.length;
   const updated = report.updated ? `, ${report.updated} updated` : "";

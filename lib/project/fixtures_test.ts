@@ -167,3 +167,33 @@ Deno.test("runFixtures() turns a plugin's errors into failures and sends a strin
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("runFixtures() warns when a pre_hook answers with an error that Bifrost would only log", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(`${dir}/pre_hook`);
+    const input = { context: {}, request: { provider: "openai", model: "gpt-3.5-turbo", input: [] } };
+    await Deno.writeTextFile(`${dir}/pre_hook/blocked.json`, JSON.stringify({ input, expect: {}, match: "partial" }));
+    await Deno.writeTextFile(
+      `${dir}/pre_hook/raw.json`,
+      JSON.stringify({ input: "not json", expect: {}, match: "partial" }),
+    );
+    const plugin = abiModule({
+      name: "blocker",
+      outputs: { pre_hook: '{"context":{},"has_short_circuit":false,"error":"gpt-3.5 is blocked"}' },
+    });
+    const report = await runFixtures(plugin, dir);
+    assert.equal(report.failed, 0, formatFixtureReport(report));
+    const blocked = report.results.find((r) => r.name === "pre_hook/blocked")!;
+    assert.deepEqual(blocked.warnings, [
+      'pre_hook answers with error "gpt-3.5 is blocked": Bifrost only logs a pre_hook error and goes on with the ' +
+      "request; to fail the request, short-circuit with an error (output.reject(...))",
+    ]);
+    // Malformed input is what the error field is for: no warning.
+    assert.equal(report.results.find((r) => r.name === "pre_hook/raw")!.warnings, undefined);
+    const text = formatFixtureReport(report, { failuresOnly: true });
+    assert.match(text, /^ok {6}pre_hook\/blocked\n {10}warning: pre_hook answers with error "gpt-3\.5 is blocked": /);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

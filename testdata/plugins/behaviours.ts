@@ -10,6 +10,8 @@
 //   end-stream     stream chunk hook ends the stream with an error at the first content chunk
 //   chat-answer    pre hook answers with a chat completion whatever the request's kind
 //   whole-answer   pre hook answers with a whole text answer of the request's kind, even to a stream
+//   pre-error      pre hook returns an error and changes the model to gpt-4o-mini (Bifrost logs the error, goes on)
+//   pre-error-reject  pre hook returns an error and short-circuits with a 403 error
 //   chunk-error    post hook turns every streamed chunk whose content contains "you" into a 400 error
 //   warn-chunk     stream chunk hook keeps every chunk but returns an error with it (only logged)
 //   post-error     http post hook returns an error
@@ -75,6 +77,13 @@ class Behaviours extends Plugin {
       output.respond(BifrostResponse.textAnswer(RequestKind.Chat, "wrong", input.model, "a chat answer", 1, 1)!);
     } else if (a == "whole-answer") {
       output.respond(BifrostResponse.textAnswer(input.requestKind, "whole", input.model, "a whole answer", 1, 1)!);
+    } else if (a == "pre-error" || a == "pre-error-reject") {
+      output.error = "a pre hook error from the behaviours plugin";
+      input.chatRequest!.model = "gpt-4o-mini";
+      output.request = input.request;
+      if (a == "pre-error-reject") {
+        output.reject(BifrostError.new("refused by the behaviours plugin").withType("refused").withStatus(403));
+      }
     }
   }
 
