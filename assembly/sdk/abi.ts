@@ -3,11 +3,15 @@
 // registered Plugin. A plugin's entry file does `export * from "./sdk/abi"`.
 //
 // Memory ownership. Bifrost does not document whether it frees the input
-// buffer, the output buffer, both, neither, or frees twice. So the SDK owns
-// every buffer it hands out and keeps it alive until the host's next call into
-// the plugin (malloc or a hook), then lets the garbage collector have it;
-// `free` releases early and ignores pointers it does not hold (double frees).
-// Memory therefore stays bounded under every host policy.
+// buffer, the output buffer, both, neither, or frees twice, nor that it
+// mallocs once per call. So the SDK owns every buffer it hands out: a buffer
+// from malloc stays valid until the host frees it or, once the host has passed
+// it to a call (init or a hook), until the host's next call into the plugin
+// begins; then the garbage collector has it. A host may thus malloc several
+// inputs before calling a hook on any. An output stays valid until the host's
+// next call. `free` releases early and ignores pointers it does not hold
+// (double frees). Memory therefore stays bounded under every host policy (a
+// buffer the host neither frees nor passes stays its own, as with any malloc).
 import { BifrostContext } from "./context";
 import { JsonObject } from "./json";
 import { currentTape, MAX_DEPTH, ScanError, skipWs, validateJson } from "./scan";
@@ -50,35 +54,52 @@ const MAX_INPUT: i32 = MAX_INPUT_MB < 1 ? 1 << 20 : MAX_INPUT_MB >= 1024 ? LARGE
  */
 const MAX_ALLOC: i32 = LARGEST;
 
-// Buffers malloc lent to the host, kept reachable (so the GC leaves them
-// alone) until the host's next call into the plugin, malloc included; a hook
-// keeps the one it reads its input from. (The last output is `outputBuffer`.)
-let held = new StaticArray<ArrayBuffer | null>(8);
-let heldCount = 0;
+// Buffers malloc lent to the host and the host has not passed to a call yet,
+// kept reachable (so the GC leaves them alone) until it frees them or passes
+// them; then `inUse` keeps the last call's input until the host's next call.
+// (The last output is `outputBuffer`.)
+let lent = new StaticArray<ArrayBuffer | null>(8);
+let lentCount = 0;
+let inUse: ArrayBuffer | null = null;
 let nameBuffer: ArrayBuffer | null = null;
 let lastError: ArrayBuffer = new ArrayBuffer(0);
 
-function hold(buf: ArrayBuffer): usize {
-  const n = heldCount;
-  if (n == held.length) {
+function lend(buf: ArrayBuffer): usize {
+  const n = lentCount;
+  if (n == lent.length) {
     const grown = new StaticArray<ArrayBuffer | null>(n << 1);
-    for (let i = 0; i < n; i++) unchecked((grown[i] = unchecked(held[i])));
-    held = grown;
+    for (let i = 0; i < n; i++) unchecked((grown[i] = unchecked(lent[i])));
+    lent = grown;
   }
-  unchecked((held[n] = buf));
-  heldCount = n + 1;
+  unchecked((lent[n] = buf));
+  lentCount = n + 1;
   return changetype<usize>(buf);
 }
 
-/** Releases every lent buffer except the one at `keep`. */
-function releaseExcept(keep: usize): void {
-  let n = 0;
-  for (let i = 0, k = heldCount; i < k; i++) {
-    const b = unchecked(held[i]);
-    unchecked((held[i] = null));
-    if (changetype<usize>(b) == keep) unchecked((held[n++] = b));
+/** True when `ptr` is in `buf` (or is its start, for an empty one). */
+@inline
+function holds(buf: ArrayBuffer, ptr: usize): bool {
+  const start = changetype<usize>(buf);
+  return ptr == start || ptr - start < <usize>buf.byteLength;
+}
+
+/** Takes lent buffer `i` off the lent list. */
+function unlend(i: i32): ArrayBuffer {
+  const b = unchecked(lent[i])!;
+  const last = lentCount - 1;
+  unchecked((lent[i] = unchecked(lent[last])));
+  unchecked((lent[last] = null));
+  lentCount = last;
+  return b;
+}
+
+/** Takes the lent buffer that holds `ptr` off the lent list; null when none does. */
+function takeLent(ptr: usize): ArrayBuffer | null {
+  // The newest first: the host most likely passes the buffer it got last.
+  for (let i = lentCount - 1; i >= 0; i--) {
+    if (holds(unchecked(lent[i])!, ptr)) return unlend(i);
   }
-  heldCount = n;
+  return null;
 }
 
 @inline
@@ -87,12 +108,10 @@ function pack(ptr: usize, len: i32): u64 {
 }
 
 
-/** The lent buffer that starts at `ptr`, or a copy of [ptr, ptr+len) when the host wrote elsewhere. */
+/** The call's input buffer when it starts at `ptr`, or a copy of [ptr, ptr+len) when the host wrote elsewhere. */
 function inputBuffer(ptr: usize, len: i32): ArrayBuffer {
-  for (let i = heldCount - 1; i >= 0; i--) {
-    const b = unchecked(held[i]);
-    if (changetype<usize>(b) == ptr && b!.byteLength >= len) return b!;
-  }
+  const b = inUse;
+  if (b !== null && changetype<usize>(b) == ptr && b.byteLength >= len) return b;
   const copy = new ArrayBuffer(len);
   memory.copy(changetype<usize>(copy), ptr, <usize>len);
   return copy;
@@ -148,9 +167,12 @@ function isNullLiteral(ptr: usize, len: i32): bool {
   return p + 4 <= end && load<u32>(p) == 0x6c6c756e && skipWs(p + 4, end) == end;
 }
 
-/** Finishes a hook call: problems become the error field, then the output is lent. */
-function finish(hook: string, out: HookOutput): u64 {
-  if (hasProblems()) out.fail("invalid " + hook + " input: " + problemText());
+/**
+ * Finishes a hook call: problems become the error field and a pass-through of
+ * `input` (null when it could not be read), then the output is lent.
+ */
+function finish(hook: string, out: HookOutput, input: HookInput | null): u64 {
+  if (hasProblems()) out.fail("invalid " + hook + " input: " + problemText(), input);
   if (outputBuffer === NO_OUTPUT) outputBuffer = new ByteWriter(4096);
   outputBuffer.reset();
   out.writeTo(outputBuffer);
@@ -185,12 +207,16 @@ let callsSinceCollect = 0;
 let bytesSinceCollect: usize = 0;
 
 /**
- * Starts a call from the host: buffers lent before it are released (except
- * `keep`, the input it names), and garbage is collected when due. Must be the
- * first thing an export does.
+ * Starts a call from the host: the last call's input is released, the lent
+ * buffer holding `keep` (the input this call names, 0 for none) becomes this
+ * call's, and garbage is collected when due. Must be the first thing an
+ * export does.
  */
 function enter(keep: usize, inputBytes: usize): void {
-  releaseExcept(keep);
+  let input = inUse;
+  if (input !== null && (keep == 0 || !holds(input, keep))) input = null;
+  if (input === null && keep != 0) input = takeLent(keep);
+  inUse = input;
   bytesSinceCollect += inputBytes;
   const lent = outputBuffer.buf.byteLength;
   if (lent > KEEP_OUTPUT_BUFFER) {
@@ -211,7 +237,7 @@ export function malloc(size: i32): usize {
   enter(0, size > 0 ? <usize>size : 0);
   if (size < 0 || size > MAX_ALLOC) return 0;
   if (size >= RESERVE_FROM) reserve(size);
-  return hold(new ArrayBuffer(size));
+  return lend(new ArrayBuffer(size));
 }
 
 // Large inputs. The allocator grows memory by at least its current size each
@@ -234,11 +260,14 @@ function reserve(size: i32): void {
 
 /** Releases a buffer early. Unknown pointers and double frees are ignored. */
 export function free(ptr: usize, size: i32): void {
-  for (let i = 0, n = heldCount; i < n; i++) {
-    if (changetype<usize>(unchecked(held[i])) == ptr) {
-      unchecked((held[i] = unchecked(held[n - 1])));
-      unchecked((held[n - 1] = null));
-      heldCount = n - 1;
+  const input = inUse;
+  if (input !== null && changetype<usize>(input) == ptr) {
+    inUse = null;
+    return;
+  }
+  for (let i = lentCount - 1; i >= 0; i--) {
+    if (changetype<usize>(unchecked(lent[i])) == ptr) {
+      unlend(i);
       return;
     }
   }
@@ -301,7 +330,7 @@ export function http_pre_hook(ptr: usize, len: i32): u64 {
   const output = new HTTPPreHookOutput();
   const input = begin<HTTPPreHookInput>(ptr, len, output);
   if (input !== null) currentPlugin().httpPreHook(input, output);
-  return finish("http_pre_hook", output);
+  return finish("http_pre_hook", output, input);
 }
 
 export { http_pre_hook as http_intercept };
@@ -312,7 +341,7 @@ export function http_post_hook(ptr: usize, len: i32): u64 {
   const output = new HTTPPostHookOutput();
   const input = begin<HTTPPostHookInput>(ptr, len, output);
   if (input !== null) currentPlugin().httpPostHook(input, output);
-  return finish("http_post_hook", output);
+  return finish("http_post_hook", output, input);
 }
 
 /** Stream chunk hook: the input's chunk passes unless the plugin says otherwise. */
@@ -324,7 +353,7 @@ export function http_stream_chunk_hook(ptr: usize, len: i32): u64 {
     output.chunk = input.chunk;
     currentPlugin().httpStreamChunkHook(input, output);
   }
-  return finish("http_stream_chunk_hook", output);
+  return finish("http_stream_chunk_hook", output, input);
 }
 
 /** LLM pre hook. */
@@ -333,7 +362,7 @@ export function pre_hook(ptr: usize, len: i32): u64 {
   const output = new PreHookOutput();
   const input = begin<PreHookInput>(ptr, len, output);
   if (input !== null) currentPlugin().preHook(input, output);
-  return finish("pre_hook", output);
+  return finish("pre_hook", output, input);
 }
 
 /** LLM post hook: the outcome (response or error) passes unless the plugin changes it. */
@@ -346,7 +375,7 @@ export function post_hook(ptr: usize, len: i32): u64 {
     if (input.hasError) output.error = input.error;
     currentPlugin().postHook(input, output);
   }
-  return finish("post_hook", output);
+  return finish("post_hook", output, input);
 }
 
 /** Releases the plugin's resources. 0 = success. */

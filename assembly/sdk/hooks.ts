@@ -77,6 +77,16 @@ class Envelope {
 
 const envelope = new Envelope();
 
+/**
+ * A new view of `input` as the host sent it: a plugin's edits live in the
+ * views it changed, never in the input's bytes, which the SDK keeps until the
+ * host's next call. Indexes the input again: for the failure path only.
+ */
+function asSent<T extends HookInput>(input: HookInput): T {
+  const o = input._owner;
+  return JsonObject.over<T>(o._src!, o._start, o._end, o._tape)!;
+}
+
 /** Fields every hook input has. */
 export class HookInput extends JsonObject {
   /** The request context (empty when the input had none). */
@@ -106,8 +116,14 @@ export abstract class HookOutput {
   context!: BifrostContext;
   /** Writes the output JSON. */
   abstract writeTo(w: ByteWriter): void;
-  /** Turns this output into a pass-through that reports `message`. */
-  abstract fail(message: string): void;
+  /**
+   * Turns this output into a pass-through of the input that reports
+   * `message`: what the hook set is dropped, and what passes through (the
+   * context, a chunk, an error) is read again from `input` as the host sent
+   * it, since the hook may have changed those views in place. `input` is null
+   * when it could not be read, and the output holds nothing of it yet.
+   */
+  abstract fail(message: string, input: HookInput | null): void;
 }
 
 // ---- HTTP pre hook (http_pre_hook, legacy http_intercept) ----
@@ -137,7 +153,8 @@ export class HTTPPreHookOutput extends HookOutput {
     this.hasResponse = true;
   }
 
-  fail(message: string): void {
+  fail(message: string, input: HookInput | null): void {
+    if (input !== null) this.context = asSent<HTTPPreHookInput>(input).context;
     this.request = null;
     this.response = null;
     this.hasResponse = false;
@@ -175,7 +192,8 @@ export class HTTPPostHookOutput extends HookOutput {
   response: HTTPResponse | null = null;
   error: string = "";
 
-  fail(message: string): void {
+  fail(message: string, input: HookInput | null): void {
+    if (input !== null) this.context = asSent<HTTPPostHookInput>(input).context;
     this.response = null;
     this.error = message;
   }
@@ -214,7 +232,13 @@ export class HTTPStreamChunkOutput extends HookOutput {
   /** Non-empty without a chunk: ends the stream. */
   error: string = "";
 
-  fail(message: string): void {
+  fail(message: string, input: HookInput | null): void {
+    if (input !== null) {
+      const sent = asSent<HTTPStreamChunkInput>(input);
+      this.context = sent.context;
+      this.chunk = sent.chunk;
+    }
+    // Without a chunk (an input without one), the error ends the stream.
     this.hasChunk = this.chunk !== null;
     this.skip = false;
     this.error = message;
@@ -331,7 +355,8 @@ export class PreHookOutput extends HookOutput {
     this.hasShortCircuit = true;
   }
 
-  fail(message: string): void {
+  fail(message: string, input: HookInput | null): void {
+    if (input !== null) this.context = asSent<PreHookInput>(input).context;
     this.request = null;
     this.shortCircuit = null;
     this.hasShortCircuit = false;
@@ -393,7 +418,13 @@ export class PostHookOutput extends HookOutput {
   /** Logged by the gateway as a warning; changes nothing for the client. */
   hookError: string = "";
 
-  fail(message: string): void {
+  fail(message: string, input: HookInput | null): void {
+    if (input !== null) {
+      const sent = asSent<PostHookInput>(input);
+      this.context = sent.context;
+      this.hasError = sent.hasError;
+      this.error = sent.hasError ? sent.error : null;
+    }
     this.response = null;
     this.hookError = message;
   }

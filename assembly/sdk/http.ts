@@ -1,5 +1,5 @@
 // HTTP transport types: HTTPRequest and HTTPResponse, bodies base64 (Go []byte).
-import { decodeBase64, encodeBase64 } from "./base64";
+import { decodeBase64, decodeBase64Utf8, decodeBase64Utf8Text, encodeBase64Json } from "./base64";
 import { JsonKind, JsonObject } from "./json";
 import { problem } from "./problems";
 
@@ -28,7 +28,12 @@ export class StringMap extends JsonObject {
   }
 }
 
-/** Shared by requests and responses: headers and a base64 body. */
+/**
+ * Shared by requests and responses: headers and a base64 body. A body is
+ * decoded from the input's UTF-8 and encoded into UTF-8, never through a
+ * string of its base64 (2 bytes a character): reading or setting one takes
+ * memory for its bytes, plus a string for the text methods.
+ */
 export class HTTPMessage extends JsonObject {
   /** Headers (created empty when the input had none). */
   get headers(): StringMap {
@@ -54,26 +59,42 @@ export class HTTPMessage extends JsonObject {
     this.set<string>("body", base64);
   }
 
-  /** The decoded body; null (and a problem) when it is not valid base64. */
+  /** The decoded body (empty when absent); null (and a problem) when it is not valid base64. */
   bodyBytes(): Uint8Array | null {
-    const b = this.body;
-    const bytes = decodeBase64(b);
+    const i = this.stringMember("body");
+    if (i < 0) return new Uint8Array(0);
+    const utf8 = this.memberUtf8(i);
+    // From the input's UTF-8; a body held as a string, or with JSON escapes, from its decoded string.
+    let bytes = utf8 != 0 ? decodeBase64Utf8(<usize>(utf8 >>> 32), <usize>(<u32>utf8)) : null;
+    if (bytes === null) bytes = decodeBase64(this.memberString(i));
     if (bytes === null) problem(this.childPath("body") + ": not valid base64");
     return bytes;
   }
 
   /** The decoded body as UTF-8 text ("" when absent or not base64). */
   bodyText(): string {
+    const i = this.stringMember("body");
+    if (i < 0) return "";
+    const utf8 = this.memberUtf8(i);
+    if (utf8 != 0) {
+      const text = decodeBase64Utf8Text(<usize>(utf8 >>> 32), <usize>(<u32>utf8));
+      if (text !== null) return text;
+    }
     const bytes = this.bodyBytes();
     return bytes === null ? "" : String.UTF8.decode(bytes.buffer);
   }
 
   setBodyBytes(bytes: Uint8Array): void {
-    this.body = encodeBase64(bytes);
+    this.setUtf8String("body", encodeBase64Json(bytes.dataStart, <usize>bytes.length));
   }
 
   setBodyText(text: string): void {
-    this.setBodyBytes(Uint8Array.wrap(String.UTF8.encode(text)));
+    // Through a block freed at once, not an array kept as garbage until the host's next call.
+    const n = <usize>String.UTF8.byteLength(text);
+    const utf8 = heap.alloc(n);
+    String.UTF8.encodeUnsafe(changetype<usize>(text), text.length, utf8);
+    this.setUtf8String("body", encodeBase64Json(utf8, n));
+    heap.free(utf8);
   }
 }
 

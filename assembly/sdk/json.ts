@@ -82,6 +82,8 @@ const TEXT_RAW: u8 = 1;
 const TEXT_STRING: u8 = 2;
 /** JsonText holding a view (an added member whose value is a view). */
 const TEXT_NODE: u8 = 3;
+/** JsonText holding a JSON string's text as UTF-8, quotes included (a large value without a UTF-16 copy). */
+const TEXT_UTF8: u8 = 4;
 
 // Spans: four i32 per member.
 const KS = 0; // key body start (after the quote); ADDED for a member the plugin added
@@ -319,7 +321,7 @@ export abstract class JsonNode {
     }
     const k = v._textKind;
     if (k == VIEW) return v._keyed ? JsonKind.Object : JsonKind.Array;
-    if (k == TEXT_STRING) return JsonKind.String;
+    if (k == TEXT_STRING || k == TEXT_UTF8) return JsonKind.String;
     return kindOfChar(changetype<JsonText>(v).text.charCodeAt(0));
   }
 
@@ -333,6 +335,7 @@ export abstract class JsonNode {
     }
     const k = v._textKind;
     if (k == VIEW) return v.toJSON();
+    if (k == TEXT_UTF8) return String.UTF8.decode(changetype<JsonText>(v).utf8!);
     const text = changetype<JsonText>(v).text;
     return k == TEXT_STRING ? quoteJsonString(text) : text;
   }
@@ -345,11 +348,35 @@ export abstract class JsonNode {
       const vs = spanAt(o._at, i, VS);
       return decodeJsonString(changetype<usize>(o._src) + <usize>vs + 1, <usize>(spanAt(o._at, i, VE) - vs - 2));
     }
-    const text = changetype<JsonText>(v).text;
-    if (v._textKind == TEXT_STRING) return text;
+    const t = changetype<JsonText>(v);
+    if (v._textKind == TEXT_STRING) return t.text;
     // JSON text the plugin set: decode it.
-    const bytes = String.UTF8.encode(text);
+    const bytes = v._textKind == TEXT_UTF8 ? t.utf8! : String.UTF8.encode(t.text);
     return decodeJsonString(changetype<usize>(bytes) + 1, <usize>bytes.byteLength - 2);
+  }
+
+  /**
+   * Where the body of member `i`, a string, lies when it is held as UTF-8
+   * (the source's, or set so): the address and length of its JSON text
+   * between the quotes, escapes undecoded, packed as `ptr << 32 | len`; 0 when
+   * it is held as a string. Reads a large value (base64) without a UTF-16
+   * copy; the bytes live as long as this view.
+   */
+  protected memberUtf8(i: i32): u64 {
+    const v = this.valueAt(i);
+    let p: usize;
+    let n: i32;
+    if (v === null) {
+      const o = this._owner;
+      const vs = spanAt(o._at, i, VS);
+      p = changetype<usize>(o._src) + <usize>vs;
+      n = spanAt(o._at, i, VE) - vs;
+    } else if (v._textKind == TEXT_UTF8) {
+      const bytes = changetype<JsonText>(v).utf8!;
+      p = changetype<usize>(bytes);
+      n = bytes.byteLength;
+    } else return 0;
+    return ((<u64>(p + 1)) << 32) | <u64>(<u32>(n - 2));
   }
 
   /** Writes the source bytes as they came when nothing under this value changed; false otherwise. */
@@ -432,12 +459,15 @@ function grownEdits(edits: StaticArray<JsonNode | null>, members: i32): StaticAr
 }
 
 /**
- * A value the plugin set: JSON text, a string (written quoted), or, for a
+ * A value the plugin set: JSON text, a string (written quoted), a string's
+ * JSON text as UTF-8 (for large ones: half the memory of a string), or, for a
  * member the plugin added, the member's key with its value (text or a view).
  * Internal to the views; never handed to a plugin.
  */
 class JsonText extends JsonNode {
   text: string = "";
+  /** TEXT_UTF8's JSON text. */
+  utf8: ArrayBuffer | null = null;
   node: JsonNode | null = null;
   /** The key of a member the plugin added. */
   name: string | null = null;
@@ -459,6 +489,7 @@ class JsonText extends JsonNode {
       const t = changetype<JsonText>(v);
       this._textKind = t._textKind;
       this.text = t.text;
+      this.utf8 = t.utf8;
       this.node = t.node;
     }
   }
@@ -471,6 +502,7 @@ class JsonText extends JsonNode {
     const k = this._textKind;
     if (k == TEXT_NODE) this.node!.writeTo(w);
     else if (k == TEXT_STRING) writeJsonString(w, this.text);
+    else if (k == TEXT_UTF8) w.bytes(changetype<usize>(this.utf8), this.utf8!.byteLength);
     else w.str(this.text);
   }
 }
@@ -631,6 +663,14 @@ export class JsonObject extends JsonNode {
     this.put(key, JsonText.of(TEXT_RAW, raw));
   }
 
+  /** Sets a string from its JSON text in UTF-8, quotes included (the caller vouches that it is one). */
+  protected setUtf8String(key: string, json: ArrayBuffer): void {
+    const t = new JsonText();
+    t._textKind = TEXT_UTF8;
+    t.utf8 = json;
+    this.put(key, t);
+  }
+
   /** Sets any value json-as can stringify (string, bool, numbers, arrays of them); a null (nullable T) as null. */
   set<T>(key: string, value: T): void {
     if (isNullable<T>()) {
@@ -673,6 +713,11 @@ export class JsonObject extends JsonNode {
     if (optional && (k == JsonKind.Missing || k == JsonKind.Null)) return -1;
     mismatch(this.childPath(key), want, k);
     return -1;
+  }
+
+  /** The member holding a string at `key`, or -1 (with a problem unless it is absent or null). */
+  protected stringMember(key: string): i32 {
+    return this.expect(key, JsonKind.String, true);
   }
 
   /** A required string. */

@@ -24,6 +24,7 @@ export const TEST_PLUGINS = {
   behaviours: { entry: "testdata/plugins/behaviours.ts", out: "build/behaviours.wasm" },
   kinds: { entry: "testdata/plugins/kinds.ts", out: "build/kinds.wasm" },
   views: { entry: "testdata/plugins/views.ts", out: "build/views.wasm" },
+  failing: { entry: "testdata/plugins/failing.ts", out: "build/failing.wasm" },
 } as const satisfies Record<string, TestPluginBuild>;
 
 export type TestPluginName = keyof typeof TEST_PLUGINS;

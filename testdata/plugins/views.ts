@@ -106,6 +106,25 @@ class Views extends Plugin {
       else if (name == "location") r = q(o.location);
       else if (name == "setBodyText") o.as<HTTPMessage>().setBodyText(key);
       else if (name == "bodyText") r = q(o.as<HTTPMessage>().bodyText());
+      else if (name == "bodyBytes") {
+        const bytes = o.as<HTTPMessage>().bodyBytes();
+        r = bytes === null ? "null" : "[" + bytes.join(",") + "]";
+      } else if (name == "bodyLength") {
+        const bytes = o.as<HTTPMessage>().bodyBytes();
+        r = bytes === null ? "-1" : bytes.length.toString();
+      } else if (name == "bodyTextLength") r = o.as<HTTPMessage>().bodyText().length.toString();
+      else if (name == "setBodyBytes") {
+        const bytes = JsonArray.parse(op.stringAt(3));
+        const out = new Uint8Array(bytes === null ? 0 : bytes.length);
+        for (let j = 0; j < out.length; j++) out[j] = <u8>parseInt(bytes!.rawAt(j));
+        o.as<HTTPMessage>().setBodyBytes(out);
+      } else if (name == "copyBody") {
+        const m = o.as<HTTPMessage>();
+        m.setBodyBytes(m.bodyBytes()!);
+      } else if (name == "copyBodyText") {
+        const m = o.as<HTTPMessage>();
+        m.setBodyText(m.bodyText());
+      }
       else if (a !== null) {
         if (name == "length") r = a.length.toString();
         else if (name == "kindAt") r = (<i32>a.kindAt(at)).toString();
