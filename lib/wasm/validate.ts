@@ -472,11 +472,11 @@ export function formatReport(report: ValidationReport, options: FormatOptions = 
         : "Memory: none",
     );
     lines.push("", report.imports.length ? "Imports:" : "Imports: none");
-    for (const i of report.imports) {
+    const importNames = report.imports.map((i) => `${i.module}.${i.name}`);
+    const width = Math.max(40, ...importNames.map((n) => n.length + 2));
+    for (const [n, i] of report.imports.entries()) {
       lines.push(
-        `  ${`${i.module}.${i.name}`.padEnd(40)}${(i.loadable ? "ok" : "unresolvable").padEnd(14)}${
-          i.signature ?? i.kind
-        }`,
+        `  ${importNames[n]!.padEnd(width)}${(i.loadable ? "ok" : "unresolvable").padEnd(14)}${i.signature ?? i.kind}`,
       );
     }
   }

@@ -396,6 +396,18 @@ Deno.test("formatReport() prints exports, memory, imports and findings; brief ke
   assert.match(formatReport(validateModule(abiModule())), /^module: valid for profile "any"/);
 });
 
+Deno.test("formatReport() keeps the import columns apart for a name longer than the column", () => {
+  const r = validateModule(abiModule({
+    imports: [
+      fn("wasi_snapshot_preview1", "environ_sizes_get", ["i32", "i32"], ["i32"]),
+      fn("wasi_snapshot_preview1", "proc_exit", ["i32"]),
+    ],
+  }));
+  const rows = formatReport(r).split("\n").filter((l) => l.startsWith("  wasi_snapshot_preview1."));
+  assert.deepEqual(rows.map((l) => l.indexOf(" ok ")), [43, 43], rows.join("\n"));
+  assert.match(rows[0]!, /^ {2}wasi_snapshot_preview1\.environ_sizes_get {2}ok +\(i32, i32\) -> i32$/);
+});
+
 Deno.test("validateModule() only ever throws AbiError on corrupted modules", () => {
   const bytes = abiModule({ imports: [fn("env", "abort", ["i32", "i32", "i32", "i32"])] });
   let seed = 99;
