@@ -4,7 +4,10 @@
  * Debian's toolchain only, as the example's README builds it: `cargo build
  * --release` for `wasm32-unknown-unknown` (`build/rust-plugin.wasm`), then
  * binaryen's `wasm-opt -O3` (`build/rust-plugin.opt.wasm`, its "build
- * optimized"). Cargo reads `testdata/rust-plugin/.cargo/config.toml`: crates
+ * optimized"); and the same sources for `wasm32-wasi`
+ * (`build/rust-plugin-wasi.wasm`), a plugin with WASI imports, the C
+ * library's `malloc` and one-parameter `free`, and a log line from `init`, as
+ * a TinyGo plugin has (Debian packages no TinyGo). Cargo reads `testdata/rust-plugin/.cargo/config.toml`: crates
  * from Debian's vendored registry, offline, linked by `wasm-ld`. Test
  * support, and the Rust row of `deno task bench`; not exported from mod.ts.
  *
@@ -24,6 +27,8 @@ export const RUST_PLUGIN_DIR = `${ROOT}/testdata/rust-plugin`;
 export const RUST_PLUGIN_WASM = `${ROOT}/build/rust-plugin.wasm`;
 /** The same after `wasm-opt -O3`. */
 export const RUST_PLUGIN_OPT_WASM = `${ROOT}/build/rust-plugin.opt.wasm`;
+/** The same sources built for `wasm32-wasi`. */
+export const RUST_PLUGIN_WASI_WASM = `${ROOT}/build/rust-plugin-wasi.wasm`;
 /** The name the Rust plugin registers under (its `get_name`). */
 export const RUST_PLUGIN_NAME = RUST_TWIN.name;
 
@@ -31,7 +36,7 @@ export const RUST_PLUGIN_NAME = RUST_TWIN.name;
 export const NO_RUST = "needs Debian's Rust toolchain for wasm32: run scripts/install-rust-toolchain.sh";
 
 const TARGET_DIR = `${ROOT}/build/rust-plugin-target`;
-const CARGO_OUTPUT = `${TARGET_DIR}/wasm32-unknown-unknown/release/hello_world_wasm_rust.wasm`;
+const cargoOutput = (target: string) => `${TARGET_DIR}/${target}/release/hello_world_wasm_rust.wasm`;
 const WASM_OPT = `${ROOT}/node_modules/.bin/wasm-opt`;
 /** Debian's tools, found before rustup's (whose toolchain has no wasm32 target). */
 const DEBIAN_PATH = "/usr/bin:/bin";
@@ -41,6 +46,7 @@ const REQUIRED: [string, string][] = [
   ["/usr/bin/cargo", "cargo"],
   ["/usr/bin/rustc", "rustc"],
   ["/usr/lib/rustlib/wasm32-unknown-unknown/lib", "libstd-rust-dev-wasm32"],
+  ["/usr/lib/rustlib/wasm32-wasi/lib", "libstd-rust-dev-wasm32"],
   ["/usr/bin/wasm-ld", "lld"],
   ["/usr/share/cargo/registry", "librust-serde-json-dev"],
 ];
@@ -77,11 +83,14 @@ export interface RustBuild {
   /** `build/rust-plugin.opt.wasm` and its size. */
   optimizedPath: string;
   optimizedBytes: number;
+  /** `build/rust-plugin-wasi.wasm` and its size. */
+  wasiPath: string;
+  wasiBytes: number;
   durationMs: number;
 }
 
 /**
- * Builds the Rust plugin and its wasm-opt'd variant. Throws
+ * Builds the Rust plugin, its wasm-opt'd variant and its WASI build. Throws
  * {@link BuildError} with the compiler's output when cargo or wasm-opt
  * fail, or with {@link NO_RUST} when the toolchain is missing.
  */
@@ -89,11 +98,27 @@ export async function buildRustPlugin(): Promise<RustBuild> {
   const missing = rustToolchainMissing();
   if (missing) throw new BuildError(`Cannot build the Rust plugin: ${missing}`);
   const started = performance.now();
-  await run("cargo", "/usr/bin/cargo", ["build", "--release", "--quiet", "--target-dir", TARGET_DIR], {
-    cwd: RUST_PLUGIN_DIR,
-    env: { PATH: `${DEBIAN_PATH}:${Deno.env.get("PATH") ?? ""}`, RUSTC: "/usr/bin/rustc", CARGO_TERM_COLOR: "never" },
-  });
-  await writeFileAtomic(RUST_PLUGIN_WASM, await Deno.readFile(CARGO_OUTPUT));
+  // Debian's cargo (1.65) builds one --target per run.
+  for (
+    const [target, out] of [["wasm32-unknown-unknown", RUST_PLUGIN_WASM], [
+      "wasm32-wasi",
+      RUST_PLUGIN_WASI_WASM,
+    ]] as const
+  ) {
+    await run("cargo", "/usr/bin/cargo", [
+      "build",
+      "--release",
+      "--quiet",
+      "--target",
+      target,
+      "--target-dir",
+      TARGET_DIR,
+    ], {
+      cwd: RUST_PLUGIN_DIR,
+      env: { PATH: `${DEBIAN_PATH}:${Deno.env.get("PATH") ?? ""}`, RUSTC: "/usr/bin/rustc", CARGO_TERM_COLOR: "never" },
+    });
+    await writeFileAtomic(out, await Deno.readFile(cargoOutput(target)));
+  }
   // Unique per build: test workers of one process may build at once (cargo serialises itself on its target dir).
   const tmp = `${RUST_PLUGIN_OPT_WASM}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
   try {
@@ -107,6 +132,8 @@ export async function buildRustPlugin(): Promise<RustBuild> {
     bytes: (await Deno.stat(RUST_PLUGIN_WASM)).size,
     optimizedPath: RUST_PLUGIN_OPT_WASM,
     optimizedBytes: (await Deno.stat(RUST_PLUGIN_OPT_WASM)).size,
+    wasiPath: RUST_PLUGIN_WASI_WASM,
+    wasiBytes: (await Deno.stat(RUST_PLUGIN_WASI_WASM)).size,
     durationMs: performance.now() - started,
   };
 }
@@ -137,17 +164,19 @@ async function newestSource(dir = RUST_PLUGIN_DIR): Promise<number> {
   return newest;
 }
 
+const VARIANTS = { raw: RUST_PLUGIN_WASM, optimized: RUST_PLUGIN_OPT_WASM, wasi: RUST_PLUGIN_WASI_WASM };
+
 /**
- * The path of the Rust plugin's `.wasm` (`optimized`: the wasm-opt'd one),
- * building both first when missing or older than their sources.
+ * The path of the Rust plugin's `.wasm` (`optimized`: the wasm-opt'd one,
+ * `wasi`: the `wasm32-wasi` build), building all three first when one is
+ * missing or older than their sources.
  */
-export async function rustPlugin(variant: "raw" | "optimized" = "raw"): Promise<string> {
-  const path = variant === "raw" ? RUST_PLUGIN_WASM : RUST_PLUGIN_OPT_WASM;
+export async function rustPlugin(variant: keyof typeof VARIANTS = "raw"): Promise<string> {
   const built = await Promise.all(
-    [RUST_PLUGIN_WASM, RUST_PLUGIN_OPT_WASM].map((p) => Deno.stat(p).then((s) => s.mtime?.getTime() ?? 0, () => 0)),
+    Object.values(VARIANTS).map((p) => Deno.stat(p).then((s) => s.mtime?.getTime() ?? 0, () => 0)),
   );
   if (Math.min(...built) < await newestSource()) await buildRustPlugin();
-  return path;
+  return VARIANTS[variant];
 }
 
 if (import.meta.main) {
@@ -155,8 +184,8 @@ if (import.meta.main) {
     const b = await buildRustPlugin();
     const kb = (n: number) => `${(n / 1000).toFixed(1)} KB`;
     console.log(
-      `Built ${b.path} (${kb(b.bytes)}) and ${b.optimizedPath} (${kb(b.optimizedBytes)}, wasm-opt -O3) ` +
-        `in ${(b.durationMs / 1000).toFixed(1)}s`,
+      `Built ${b.path} (${kb(b.bytes)}), ${b.optimizedPath} (${kb(b.optimizedBytes)}, wasm-opt -O3) ` +
+        `and ${b.wasiPath} (${kb(b.wasiBytes)}, wasm32-wasi) in ${(b.durationMs / 1000).toFixed(1)}s`,
     );
     return 0;
   });

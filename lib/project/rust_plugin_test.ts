@@ -85,3 +85,54 @@ Deno.test(
     }
   },
 );
+
+// The wasm32-wasi build: what a TinyGo plugin brings (WASI imports, the C library's malloc and free(ptr), stderr logs).
+
+Deno.test(
+  {
+    name: `the Rust plugin's WASI build imports only WASI preview 1, frees with one parameter, logs from init${suffix}`,
+    ignore,
+  },
+  async () => {
+    const path = await rustPlugin("wasi");
+    const report = await validateFile(path);
+    assert.equal(report.valid, true);
+    assert.deepEqual(report.profiles, ["legacy", "current"]);
+    assert.ok(report.imports.length > 0);
+    for (const i of report.imports) {
+      assert.deepEqual([i.module, i.loadable, i.code], ["wasi_snapshot_preview1", true, "import-wasi"], i.name);
+    }
+    assert.ok(report.imports.some((i) => i.name === "fd_write"));
+    assert.equal(report.exports.find((e) => e.name === "free")!.found, "(i32) -> ()");
+    const logs: string[] = [];
+    const config = { greeting: "hi" };
+    const host = await PluginHost.load(path, { config, onLog: (l) => logs.push(l) });
+    try {
+      assert.equal(host.name, RUST_PLUGIN_NAME);
+      assert.deepEqual(logs, [`${RUST_PLUGIN_NAME}: init with ${JSON.stringify(config).length} bytes of config`]);
+      assert.equal((await host.preHook(PRE)).output.context.plugin_processed, true);
+    } finally {
+      host.close();
+    }
+  },
+);
+
+Deno.test(
+  {
+    name:
+      `the Rust plugin's WASI build passes the same fixtures, and traps in the C library's free on a double free${suffix}`,
+    ignore,
+  },
+  async () => {
+    const path = await rustPlugin("wasi");
+    const report = await runFixtures(path, FIXTURES, { policies: ["both", "input", "none"], timeoutMs: 0 });
+    assert.equal(report.failed, 0, JSON.stringify(report.results.filter((r) => r.status !== "passed"), null, 1));
+    assert.ok(report.passed >= 10);
+    const free = await checkFreePolicies(path, "pre_hook", PRE, { calls: 200 });
+    assert.deepEqual(free.boundedUnder, ["both"]);
+    assert.match(
+      free.results[3]!.error!,
+      /trapped in pre_hook \(in free\): memory access out of bounds in function "dlfree"/,
+    );
+  },
+);

@@ -24,6 +24,7 @@
 mod memory;
 mod types;
 
+#[cfg(not(target_os = "wasi"))]
 pub use memory::{free, malloc};
 use memory::{read_string, write_string};
 use types::*;
@@ -38,6 +39,9 @@ pub extern "C" fn get_name() -> u64 {
 #[no_mangle]
 pub extern "C" fn init(config_ptr: u32, config_len: u32) -> i32 {
     let config = read_string(config_ptr, config_len);
+    // A WASI build can write to stderr, as a TinyGo plugin does with fmt: the host keeps it as the plugin's log.
+    #[cfg(target_os = "wasi")]
+    eprintln!("{PLUGIN_NAME}: init with {} bytes of config", config.len());
     match serde_json::from_str::<serde_json::Value>(&config) {
         Ok(_) => 0,
         Err(_) => 1,
