@@ -1,5 +1,5 @@
 #!/bin/sh
-# Installs Debian's Rust toolchain for wasm32-unknown-unknown, what the Rust
+# Installs Debian's Rust toolchain for wasm32-unknown-unknown and wasm32-wasi, what the Rust
 # test plugin (testdata/rust-plugin/) builds with: rustc and cargo, the
 # standard library for wasm32 (libstd-rust-dev-wasm32), lld (wasm-ld), and
 # serde, serde_derive and serde_json from Debian's vendored crate registry
