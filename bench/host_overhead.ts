@@ -10,11 +10,11 @@
  *
  * @module
  */
-import { EXPORT_SIGNATURES, unpackPtrLen } from "../lib/wasm/abi.ts";
+import { EXPORT_SIGNATURES, unpackPtrLen } from "../lib/abi/abi.ts";
 import { SEED_PRE_HOOK } from "../lib/bench/inputs.ts";
 import { PluginHost } from "../lib/host/host.ts";
-import { abiModule, i64Const } from "../lib/wasm/_wasm_builder.ts";
-import { helloWorldPlugin } from "./_plugins.ts";
+import { abiModule, i64Const } from "../testing/wasm_builder.ts";
+import { helloWorldPlugin } from "../testing/bench_plugins.ts";
 import { intOption, runScript, scriptArgs } from "../lib/_script.ts";
 
 const USAGE = `

@@ -18,7 +18,7 @@ import { soakLargeInputs } from "../lib/bench/large_inputs.ts";
 import { UsageError } from "../lib/errors.ts";
 import { formatBenchReport } from "../lib/bench/report.ts";
 import { PluginHost } from "../lib/host/host.ts";
-import { helloWorldPlugin } from "./_plugins.ts";
+import { helloWorldPlugin } from "../testing/bench_plugins.ts";
 import { intOption, runScript, scriptArgs, sizesOption } from "../lib/_script.ts";
 
 const USAGE = `

@@ -1,18 +1,18 @@
 /**
  * The fuzzer: runs generated cases against a plugin in a worker (see
- * `_fuzz_worker.ts`), stops and names a call that hangs, groups failures by
+ * `_worker.ts`), stops and names a call that hangs, groups failures by
  * what failed, minimises one case of each group and saves it as a
- * regression fixture under `testdata/fuzz/` that `fuzz_regressions_test.ts`
+ * regression fixture under `testdata/fuzz/` that `regressions_test.ts`
  * replays.
  *
  * @module
  */
-import type { HookName } from "../lib/wasm/abi.ts";
+import type { HookName } from "../lib/abi/abi.ts";
 import { decodeBase64, encodeBase64 } from "../lib/_base64.ts";
-import { FREE_POLICIES, type FreePolicy } from "../lib/host/host.ts";
-import type { Failure, Oracle } from "./_fuzz_oracle.ts";
-import type { CaseFailure, FuzzReply, FuzzRequest, RunStats, WorkerLimits } from "./_fuzz_worker.ts";
-import { emptyStats, PROGRESS_CASE, PROGRESS_DONE, PROGRESS_INPUT_KIB, PROGRESS_SLOTS } from "./_fuzz_worker.ts";
+import { FREE_POLICIES, type FreePolicy } from "../lib/abi/free_policy.ts";
+import type { Failure, Oracle } from "./_oracle.ts";
+import type { CaseFailure, FuzzReply, FuzzRequest, RunStats, WorkerLimits } from "./_worker.ts";
+import { emptyStats, PROGRESS_CASE, PROGRESS_DONE, PROGRESS_INPUT_KIB, PROGRESS_SLOTS } from "./_worker.ts";
 import { minimizeBytes, minimizeTree } from "./_minimize.ts";
 import { generateCase, serialize } from "./_mutate.ts";
 
@@ -46,7 +46,7 @@ export class FuzzTarget {
   }
 
   async #spawn(): Promise<void> {
-    this.#worker = new Worker(new URL("./_fuzz_worker.ts", import.meta.url), { type: "module" });
+    this.#worker = new Worker(new URL("./_worker.ts", import.meta.url), { type: "module" });
     this.#worker.onmessage = (e: MessageEvent<FuzzReply>) => {
       if (e.data.type === "failure") return this.#onFailure?.(e.data.failure);
       const w = this.#waiting;

@@ -13,7 +13,7 @@
  *
  * @module
  */
-import type { HookName } from "../lib/wasm/abi.ts";
+import type { HookName } from "../lib/abi/abi.ts";
 import { KIND_SAMPLES, SEED_POST_HOOK, SEED_PRE_HOOK } from "../lib/bench/inputs.ts";
 
 // ---- PRNG ----

@@ -8,7 +8,7 @@
  * pre_hook's request wrapper, if any, an object and the provider and model
  * strings; post_hook's has_error a boolean, and along the branch it takes,
  * the error, error.error and its message, or the response, its wrapper (of
- * any kind, `../lib/host/request_kinds.ts`) and its model). null and missing
+ * any kind, `../lib/abi/request_kinds.ts`) and its model). null and missing
  * are always fine. Everything else passes through untouched. An accepted input must
  * produce exactly hello-world's answer (`helloWorldOutput`, JSON-equal as Go
  * sees it); a refused one a pass-through output whose error field says why.
@@ -24,12 +24,12 @@
  *
  * @module
  */
-import type { HookName } from "../lib/wasm/abi.ts";
-import { jsonDiff } from "../lib/bench/json_diff.ts";
+import type { HookName } from "../lib/abi/abi.ts";
+import { jsonDiff } from "../lib/json_diff.ts";
 import { helloWorldOutput } from "../lib/bench/native.ts";
-import { checkOutput } from "../lib/host/_contract.ts";
+import { checkOutput } from "../lib/abi/contract.ts";
 import { jsonDepth } from "../lib/_json_depth.ts";
-import { requestKindOf, responseKindOf } from "../lib/host/request_kinds.ts";
+import { requestKindOf, responseKindOf } from "../lib/abi/request_kinds.ts";
 
 /** Which oracle a failure comes from. */
 export type Oracle =

@@ -7,16 +7,16 @@
  * call it writes the case number into shared memory, which is how the main
  * thread sees a call that hangs and names it after terminating the worker.
  *
- * Private to `_fuzz.ts`.
+ * Private to `_campaign.ts`.
  *
  * @module
  */
-import type { HookName } from "../lib/wasm/abi.ts";
+import type { HookName } from "../lib/abi/abi.ts";
 import { PluginContractError, PluginInputTooLargeError, PluginMemoryError, PluginTrapError } from "../lib/errors.ts";
-import { FREE_POLICIES, type FreePolicy } from "../lib/host/host.ts";
+import { FREE_POLICIES, type FreePolicy } from "../lib/abi/free_policy.ts";
 import { type RawCall, Runner } from "../lib/host/_instance.ts";
 import { parseWasm, withMemoryMaximum } from "../lib/wasm/wasm_binary.ts";
-import { expectation, type Failure, judge, MAX_ALLOC } from "./_fuzz_oracle.ts";
+import { expectation, type Failure, judge, MAX_ALLOC } from "./_oracle.ts";
 import { type FuzzCase, generateCase } from "./_mutate.ts";
 
 /** Limits the worker judges calls against. */

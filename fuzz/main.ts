@@ -1,14 +1,14 @@
 /**
  * `deno task fuzz [--iterations N] [--seed S]`: structure-aware fuzzing of
  * every hook of hello-world (or `--plugin`), judged by the oracles in
- * `_fuzz_oracle.ts`. Each distinct failure is minimised and saved under
+ * `_oracle.ts`. Each distinct failure is minimised and saved under
  * testdata/fuzz/ as a regression fixture the normal tests replay. Exits 1
  * when anything failed.
  *
  * @module
  */
-import { fuzz, type FuzzReport } from "./_fuzz.ts";
-import { helloWorldPlugin } from "./_plugins.ts";
+import { fuzz, type FuzzReport } from "./_campaign.ts";
+import { helloWorldPlugin } from "../testing/bench_plugins.ts";
 import { intOption, runScript, scriptArgs } from "../lib/_script.ts";
 
 const USAGE = `

@@ -1,8 +1,8 @@
 // Replays every fuzz regression fixture (testdata/fuzz/*.json) through the same oracles that found it.
 // A fixture of a bug not fixed yet fails here, on purpose: its "note" says what is wrong and where.
 import assert from "node:assert/strict";
-import { testPlugin } from "../lib/project/_test_plugins.ts";
-import { DEFAULT_LIMITS, FIXTURE_DIR, FuzzTarget, loadFixture } from "./_fuzz.ts";
+import { testPlugin } from "../testing/plugins.ts";
+import { DEFAULT_LIMITS, FIXTURE_DIR, FuzzTarget, loadFixture } from "./_campaign.ts";
 
 const files = [...Deno.readDirSync(FIXTURE_DIR)]
   .filter((e) => e.isFile && e.name.endsWith(".json"))

@@ -1,9 +1,9 @@
 // A short fuzzing pass inside `deno test`: 300 cases of a fixed seed, nothing saved. Failures of a bug
-// that already has a regression fixture are left to fuzz_regressions_test.ts (which fails until it is
+// that already has a regression fixture are left to regressions_test.ts (which fails until it is
 // fixed); anything else fails here.
 import assert from "node:assert/strict";
-import { testPlugin } from "../lib/project/_test_plugins.ts";
-import { FIXTURE_DIR, fuzz, loadFixture, signature } from "./_fuzz.ts";
+import { testPlugin } from "../testing/plugins.ts";
+import { FIXTURE_DIR, fuzz, loadFixture, signature } from "./_campaign.ts";
 
 async function knownBugs(): Promise<Set<string>> {
   const known = new Set<string>();

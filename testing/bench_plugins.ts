@@ -1,12 +1,12 @@
 /**
  * The two plugins `deno task bench` compares, built when missing or older
  * than their sources: hello-world (through lib/project/_test_plugins.ts) and the
- * baseline under `bench/baseline/` (its own asconfig.json: --runtime stub).
+ * baseline under `testdata/plugins/baseline/` (its own asconfig.json: --runtime stub).
  *
  * @module
  */
 import { buildPlugin } from "../lib/project/build.ts";
-import { testPlugin } from "../lib/project/_test_plugins.ts";
+import { testPlugin } from "./plugins.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const BASELINE_DIR = `${ROOT}/bench/baseline`;

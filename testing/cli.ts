@@ -7,7 +7,7 @@ export interface CliResult {
   code: number;
 }
 
-const MAIN = new URL("./main.ts", import.meta.url).pathname;
+const MAIN = new URL("../cli/main.ts", import.meta.url).pathname;
 
 /** Runs `bifrost-as ...args` and returns its output and exit code. */
 export async function runCli(

@@ -5,10 +5,10 @@
  *
  * @module
  */
-import { type Gateway, startGateway } from "./gateway.ts";
-import type { HookCallEvent } from "./_gateway_plugins.ts";
-import { type MockUpstream, startMockUpstream } from "./mock_upstream.ts";
-import { testPlugin, type TestPluginName } from "../project/_test_plugins.ts";
+import { type Gateway, startGateway } from "../lib/gateway/gateway.ts";
+import type { HookCallEvent } from "../lib/gateway/_gateway_plugins.ts";
+import { type MockUpstream, startMockUpstream } from "../lib/mock/mock_upstream.ts";
+import { testPlugin, type TestPluginName } from "./plugins.ts";
 
 /** A gateway of test plugins and its mock upstream; `await using` closes both. */
 export interface TestGateway extends AsyncDisposable {

@@ -1,9 +1,9 @@
 /** Test-only: small images to build on. */
-import { sha256Digest } from "./digest.ts";
-import { gzip } from "./_gzip.ts";
-import { createTar } from "./_tar.ts";
-import { createImage, type Image } from "./image.ts";
-import { MediaType } from "./media_types.ts";
+import { sha256Digest } from "../lib/oci/digest.ts";
+import { gzip } from "../lib/oci/_gzip.ts";
+import { createTar } from "../lib/oci/_tar.ts";
+import { createImage, type Image } from "../lib/oci/image.ts";
+import { MediaType } from "../lib/oci/media_types.ts";
 
 const enc = new TextEncoder();
 

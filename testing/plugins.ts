@@ -3,10 +3,10 @@
  * `testdata/plugins/`, built on demand when missing or older than their
  * sources. Test support; not exported from mod.ts.
  */
-import { buildPlugin } from "./build.ts";
-import { hasRust, rustPlugin } from "./_test_rust_plugin.ts";
+import { buildPlugin } from "../lib/project/build.ts";
+import { hasRust, rustPlugin } from "./rust_plugin.ts";
 
-const ROOT = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
+const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 
 /** How a test plugin is built. */
 interface TestPluginBuild {

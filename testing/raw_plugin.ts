@@ -1,7 +1,7 @@
 // A minimal, synchronous harness over the built hello-world .wasm for the
 // plugin's own tests: it talks to the exports directly so these tests pin the
 // plugin's behaviour independently of the conformance host.
-import { unpackPtrLen } from "../lib/wasm/abi.ts";
+import { unpackPtrLen } from "../lib/abi/abi.ts";
 
 const WASM = new URL("../build/hello-world.wasm", import.meta.url);
 let module: WebAssembly.Module | undefined;

@@ -15,12 +15,12 @@
  *
  * @module
  */
-import { BuildError } from "../errors.ts";
-import { writeFileAtomic } from "../_fs.ts";
-import { runScript } from "../_script.ts";
-import { RUST_TWIN } from "../bench/native.ts";
+import { BuildError } from "../lib/errors.ts";
+import { writeFileAtomic } from "../lib/_fs.ts";
+import { runScript } from "../lib/_script.ts";
+import { RUST_TWIN } from "../lib/bench/native.ts";
 
-const ROOT = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
+const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 /** The Rust plugin's sources. */
 export const RUST_PLUGIN_DIR = `${ROOT}/testdata/rust-plugin`;
 /** `cargo build --release` output. */

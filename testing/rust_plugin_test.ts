@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { checkFreePolicies, PluginHost } from "../host/host.ts";
-import { PluginTrapError } from "../errors.ts";
-import { validateFile } from "../wasm/validate.ts";
-import { runFixtures } from "./fixtures.ts";
-import { hasRust, NO_RUST, RUST_PLUGIN_DIR, RUST_PLUGIN_NAME, rustPlugin } from "./_test_rust_plugin.ts";
+import { checkFreePolicies, PluginHost } from "../lib/host/host.ts";
+import { PluginTrapError } from "../lib/errors.ts";
+import { validateFile } from "../lib/wasm/validate.ts";
+import { runFixtures } from "../lib/project/fixtures.ts";
+import { hasRust, NO_RUST, RUST_PLUGIN_DIR, RUST_PLUGIN_NAME, rustPlugin } from "./rust_plugin.ts";
 
 const ignore = !hasRust;
 const suffix = ignore ? ` (ignored: ${NO_RUST})` : "";

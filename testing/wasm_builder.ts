@@ -4,8 +4,8 @@
  * Not re-exported from `mod.ts`.
  *
  * ```ts
- * import { i64Const, WasmBuilder } from "./_wasm_builder.ts";
- * import { parseWasm } from "./wasm_binary.ts";
+ * import { i64Const, WasmBuilder } from "./wasm_builder.ts";
+ * import { parseWasm } from "../lib/wasm/wasm_binary.ts";
  * import assert from "node:assert/strict";
  * const bytes = new WasmBuilder()
  *   .memory(1, 2)
@@ -28,8 +28,8 @@ import {
   PROFILES,
   type Signature,
   type ValType,
-} from "./abi.ts";
-import { sleb128 as sleb, uleb128 as uleb } from "./wasm_binary.ts";
+} from "../lib/abi/abi.ts";
+import { sleb128 as sleb, uleb128 as uleb } from "../lib/wasm/wasm_binary.ts";
 
 // ---------------------------------------------------------------------------
 // Encoding primitives
@@ -482,7 +482,7 @@ function mallocBody(heap: number): Body {
  * memory and no data: `malloc` returns 0 and outputs point nowhere.
  *
  * ```ts
- * import { abiModule, op } from "./_wasm_builder.ts";
+ * import { abiModule, op } from "./wasm_builder.ts";
  * import assert from "node:assert/strict";
  * const bytes = abiModule({ funcs: { pre_hook: { params: ["i32", "i32"], results: ["i64"], body: [op.unreachable] } } });
  * const { instance } = await WebAssembly.instantiate(bytes as BufferSource);

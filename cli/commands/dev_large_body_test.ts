@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { startGateway } from "./gateway.ts";
-import { startDev } from "./dev.ts";
-import { writeBifrostConfig } from "./bifrost_config.ts";
-import { startMockUpstream } from "./mock_upstream.ts";
-import { testPlugin } from "../project/_test_plugins.ts";
-import { spawnCli } from "../../cli/_test_helpers.ts";
+import { startGateway } from "../../lib/gateway/gateway.ts";
+import { startDev } from "../../lib/gateway/dev.ts";
+import { writeBifrostConfig } from "../../lib/config/bifrost_config.ts";
+import { startMockUpstream } from "../../lib/mock/mock_upstream.ts";
+import { testPlugin } from "../../testing/plugins.ts";
+import { spawnCli } from "../../testing/cli.ts";
 
 const MIB = 1024 * 1024;
 const encoder = new TextEncoder();

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { RUNTIME_PACKAGES } from "../../lib/project/init.ts";
-import { MOCK_UPSTREAM_FILES } from "../../lib/gateway/_mock_files.ts";
-import { runCli, spawnCli } from "../_test_helpers.ts";
+import { MOCK_UPSTREAM_FILES } from "../../lib/mock/files.ts";
+import { runCli, spawnCli } from "../../testing/cli.ts";
 
 const TOOLKIT = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 const BUILD = ["--entry", "assembly/my_plugin.ts", "--out", "build/my-plugin.wasm"];

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { HookName } from "../wasm/abi.ts";
+import type { HookName } from "./abi.ts";
 
 /** A field's expected type. Objects are open: keys they do not name pass unchecked. */
 type Spec =

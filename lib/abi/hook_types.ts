@@ -24,7 +24,7 @@
  *
  * @module
  */
-import type { HookName } from "../wasm/abi.ts";
+import type { HookName } from "./abi.ts";
 
 /** The request context: string keys, any JSON values. Values a plugin adds are merged into it. */
 export interface BifrostContext {

@@ -14,12 +14,13 @@
  *
  * @module
  */
-import { EXPORT_SIGNATURES, type HookName } from "../wasm/abi.ts";
+import { EXPORT_SIGNATURES, type HookName } from "../abi/abi.ts";
 import { PluginTrapError } from "../errors.ts";
-import { type HostOptions, PluginHost, type PluginSource } from "../host/host.ts";
-import { abiModule, i32Const } from "../wasm/_wasm_builder.ts";
+import type { HostOptions, PluginSource } from "../host/types.ts";
+import { PluginHost } from "../host/host.ts";
+import { abiModule, i32Const } from "../../testing/wasm_builder.ts";
 import type { BenchInput } from "./inputs.ts";
-import { jsonDiff } from "./json_diff.ts";
+import { jsonDiff } from "../json_diff.ts";
 import { helloWorldOutput, nativeHook, type TwinOptions } from "./native.ts";
 
 /** Per-call cost over the rounds, in µs. */

@@ -25,8 +25,10 @@
  *
  * @module
  */
-import type { HookName } from "../wasm/abi.ts";
-import { FREE_POLICIES, type FreePolicy, PluginHost, type PluginSource } from "../host/host.ts";
+import type { HookName } from "../abi/abi.ts";
+import { FREE_POLICIES, type FreePolicy } from "../abi/free_policy.ts";
+import { PluginHost } from "../host/host.ts";
+import type { PluginSource } from "../host/types.ts";
 import { readSource } from "../host/_plugin_source.ts";
 import { encodeBase64 } from "../_base64.ts";
 import { prose } from "./inputs.ts";

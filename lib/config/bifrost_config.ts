@@ -12,7 +12,7 @@ import { isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { writeFileAtomic } from "../_fs.ts";
 import { ConfigError } from "../errors.ts";
-import { MOCK_MODELS } from "./mock_upstream.ts";
+import { MOCK_MODELS } from "../mock/mock_upstream.ts";
 
 /** Where a plugin runs relative to Bifrost's built-in plugins (DB-backed setups only). */
 export type PluginPlacement = "pre_builtin" | "post_builtin" | "builtin";

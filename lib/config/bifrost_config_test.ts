@@ -9,7 +9,7 @@ import {
   writeBifrostConfig,
 } from "./bifrost_config.ts";
 import { ConfigError } from "../errors.ts";
-import { MOCK_MODELS } from "./mock_upstream.ts";
+import { MOCK_MODELS } from "../mock/mock_upstream.ts";
 
 async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "bifrost_config_test_" });

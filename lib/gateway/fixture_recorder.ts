@@ -40,7 +40,7 @@ import type { HookCallEvent } from "./gateway.ts";
 import { writeFileAtomic } from "../_fs.ts";
 import { parseLossless, prettyJson } from "../_lossless_json.ts";
 import { redactSecrets } from "./_redact.ts";
-import { responseKindOf } from "../host/request_kinds.ts";
+import { responseKindOf } from "../abi/request_kinds.ts";
 
 /** Options of {@link FixtureRecorder}. */
 export interface FixtureRecorderOptions {

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { FixtureRecorder } from "./fixture_recorder.ts";
 import { formatFixtureReport, runFixtures } from "../project/fixtures.ts";
 import { startGateway } from "./gateway.ts";
-import { startMockUpstream } from "./mock_upstream.ts";
-import { testPlugin } from "../project/_test_plugins.ts";
+import { startMockUpstream } from "../mock/mock_upstream.ts";
+import { testPlugin } from "../../testing/plugins.ts";
 
 Deno.test("A gateway's recorded hook calls replay as passing fixtures, with secrets redacted", async () => {
   const dir = await Deno.makeTempDir();

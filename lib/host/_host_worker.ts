@@ -14,7 +14,7 @@
  *
  * @module
  */
-import type { HookName } from "../wasm/abi.ts";
+import type { HookName } from "../abi/abi.ts";
 import { LineSplitter } from "../_lines.ts";
 import { type RawCall, Runner, type RunnerOptions, type SerializedError, serializeError } from "./_instance.ts";
 

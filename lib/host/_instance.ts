@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { unpackPtrLen } from "../wasm/abi.ts";
+import { unpackPtrLen } from "../abi/abi.ts";
 import {
   PluginContractError,
   PluginError,
@@ -22,7 +22,8 @@ import {
 } from "../errors.ts";
 import { createWasi, ProcExit, type WasiShim } from "./_wasi.ts";
 import { demangle } from "../wasm/_demangle.ts";
-import type { CallStats, FreePolicy } from "./host.ts";
+import type { FreePolicy } from "../abi/free_policy.ts";
+import type { CallStats } from "./types.ts";
 
 /** Everything needed to (re-)instantiate a plugin. */
 export interface RunnerOptions {

@@ -6,7 +6,7 @@
  * @module
  */
 import { PluginError } from "../errors.ts";
-import type { PluginSource } from "./host.ts";
+import type { PluginSource } from "./types.ts";
 
 /**
  * A source's bytes and a label for messages: a URL's file name, a path as

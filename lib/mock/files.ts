@@ -8,5 +8,5 @@
  * @module
  */
 
-/** File names under `lib/gateway/`, the server first. */
-export const MOCK_UPSTREAM_FILES: readonly string[] = ["mock_upstream.ts", "mock_answers.ts", "_openai_stream.ts"];
+/** File names under `lib/mock/`, the server first. */
+export const MOCK_UPSTREAM_FILES: readonly string[] = ["mock_upstream.ts", "mock_answers.ts", "openai_stream.ts"];

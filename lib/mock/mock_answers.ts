@@ -4,13 +4,13 @@
  * embeddings (JSON and streamed), and the model list; and which requests it
  * answers at all.
  *
- * Imports only `node:` built-ins and `./_openai_stream.ts`: the mock's
+ * Imports only `node:` built-ins and `./openai_stream.ts`: the mock's
  * container runs these files as they are.
  *
  * @module
  */
 import { createHash } from "node:crypto";
-import { responsesEvents } from "./_openai_stream.ts";
+import { responsesEvents } from "./openai_stream.ts";
 
 /** The `created` timestamp of every answer: 2025-01-01T00:00:00Z. */
 export const MOCK_CREATED = 1_735_689_600;

@@ -8,7 +8,7 @@
  * the mock also runs on its own in a stock Deno container:
  *
  * ```sh
- * deno run -A lib/gateway/mock_upstream.ts --port 8081 --host 0.0.0.0
+ * deno run -A lib/mock/mock_upstream.ts --port 8081 --host 0.0.0.0
  * ```
  *
  * ## Endpoints
@@ -668,7 +668,7 @@ function methodNotAllowed(req: Request, path: string): Response {
 }
 
 // ---------------------------------------------------------------------------
-// Standalone: deno run -A lib/gateway/mock_upstream.ts [--port P] [--host H]
+// Standalone: deno run -A lib/mock/mock_upstream.ts [--port P] [--host H]
 
 if (import.meta.main) {
   const usage =

@@ -8,7 +8,7 @@ import {
   REDACTED,
   startMockUpstream,
 } from "./mock_upstream.ts";
-import { MOCK_UPSTREAM_FILES } from "./_mock_files.ts";
+import { MOCK_UPSTREAM_FILES } from "./files.ts";
 
 /** Bounds every request so a broken server fails the test instead of hanging it. */
 const TIMEOUT_MS = 10_000;

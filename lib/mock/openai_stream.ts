@@ -32,7 +32,7 @@ export const TERMINAL_RESPONSE_EVENTS: ReadonlySet<string> = new Set([
  *
  * @example
  * ```ts
- * import { responsesEvents } from "./_openai_stream.ts";
+ * import { responsesEvents } from "./openai_stream.ts";
  * import assert from "node:assert/strict";
  *
  * const answer = {

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import type { BifrostPluginJson } from "../gateway/bifrost_config.ts";
+import type { BifrostPluginJson } from "../config/bifrost_config.ts";
 import { ConfigError, RegistryError, UsageError } from "../errors.ts";
 import { sha256Digest } from "./digest.ts";
 import { gzip } from "./_gzip.ts";

@@ -5,7 +5,7 @@ import { createTar } from "./_tar.ts";
 import { createImage } from "./image.ts";
 import { MediaType } from "./media_types.ts";
 import { packagePlugin } from "./package.ts";
-import { baseImage } from "./_test_images.ts";
+import { baseImage } from "../../testing/oci_images.ts";
 import { extractPlugin } from "./pull.ts";
 
 const WASM = await Deno.readFile(new URL("../../build/hello-world.wasm", import.meta.url));

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { abiModule, op } from "../wasm/_wasm_builder.ts";
-import { EXPORT_SIGNATURES } from "../wasm/abi.ts";
-import { baselinePlugin } from "../../bench/_plugins.ts";
+import { abiModule, op } from "../../testing/wasm_builder.ts";
+import { EXPORT_SIGNATURES } from "../abi/abi.ts";
+import { baselinePlugin } from "../../testing/bench_plugins.ts";
 import { checkPlugin, type CheckReport, formatCheckReport } from "./check.ts";
-import { hasRust, NO_RUST, rustPlugin } from "./_test_rust_plugin.ts";
-import { testPlugin } from "./_test_plugins.ts";
+import { hasRust, NO_RUST, rustPlugin } from "../../testing/rust_plugin.ts";
+import { testPlugin } from "../../testing/plugins.ts";
 
 /** The findings of one severity, as text. */
 const findings = (r: CheckReport, severity: string) =>

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { HookName, ValType } from "./abi.ts";
+import type { HookName, ValType } from "../abi/abi.ts";
 import { buildPlugin, DEFAULT_OUT } from "../project/build.ts";
 import { AbiError, UsageError } from "../errors.ts";
 import {
@@ -11,7 +11,14 @@ import {
   validateModule,
   type ValidationReport,
 } from "./validate.ts";
-import { abiModule, type AbiModuleOptions, i32Const, i64Const, type ImportDesc, WasmBuilder } from "./_wasm_builder.ts";
+import {
+  abiModule,
+  type AbiModuleOptions,
+  i32Const,
+  i64Const,
+  type ImportDesc,
+  WasmBuilder,
+} from "../../testing/wasm_builder.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const PROFILES: ProfileOption[] = ["legacy", "current", "any"];
