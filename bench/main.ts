@@ -13,7 +13,7 @@ import { formatBenchReport, formatResultsFile } from "../lib/bench/report.ts";
 import { BENCH_SECTIONS, type BenchSection, FULL, QUICK, runBench } from "../lib/bench/run.ts";
 import { UsageError } from "../lib/errors.ts";
 import { measureBuildTimes } from "./_build_times.ts";
-import { baselinePlugin, helloWorldPlugin } from "../testing/bench_plugins.ts";
+import { testPlugin } from "../testing/plugins.ts";
 import { rustPlugin, rustToolchainMissing } from "../testing/rust_plugin.ts";
 import { RUST_TWIN } from "../lib/bench/native.ts";
 import { intOption, runScript, scriptArgs, sizesOption } from "../lib/_script.ts";
@@ -75,7 +75,7 @@ async function main(): Promise<number> {
   const progress = (line: string) => console.error(`bench: ${line}`);
 
   progress("building hello-world, the baseline and the Rust plugin when stale");
-  const [plugin, baseline] = [await helloWorldPlugin(), await baselinePlugin()];
+  const [plugin, baseline] = [await testPlugin("hello-world"), await testPlugin("baseline")];
   const rustUnavailable = rustToolchainMissing();
   if (rustUnavailable) progress(`the Rust plugin is left out: ${rustUnavailable}`);
   const rust = rustUnavailable === undefined

@@ -18,7 +18,7 @@ import { soakLargeInputs } from "../lib/bench/large_inputs.ts";
 import { UsageError } from "../lib/errors.ts";
 import { formatBenchReport } from "../lib/bench/report.ts";
 import { PluginHost } from "../lib/host/host.ts";
-import { helloWorldPlugin } from "../testing/bench_plugins.ts";
+import { testPlugin } from "../testing/plugins.ts";
 import { intOption, runScript, scriptArgs, sizesOption } from "../lib/_script.ts";
 
 const USAGE = `
@@ -51,7 +51,7 @@ async function main(): Promise<number> {
     json: { type: "boolean" },
   });
   if (!values) return 0;
-  const plugin = typeof values.plugin === "string" ? values.plugin : await helloWorldPlugin();
+  const plugin = typeof values.plugin === "string" ? values.plugin : await testPlugin("hello-world");
   if (values.large) {
     return await large(
       plugin,

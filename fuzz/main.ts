@@ -8,7 +8,7 @@
  * @module
  */
 import { fuzz, type FuzzReport } from "./_campaign.ts";
-import { helloWorldPlugin } from "../testing/bench_plugins.ts";
+import { testPlugin } from "../testing/plugins.ts";
 import { intOption, runScript, scriptArgs } from "../lib/_script.ts";
 
 const USAGE = `
@@ -45,7 +45,7 @@ async function main(): Promise<number> {
     json: { type: "boolean" },
   });
   if (!values) return 0;
-  const plugin = typeof values.plugin === "string" ? values.plugin : await helloWorldPlugin();
+  const plugin = typeof values.plugin === "string" ? values.plugin : await testPlugin("hello-world");
   const report = await fuzz({
     wasm: await Deno.readFile(plugin),
     seed: intOption(values, "seed", 1, 0),

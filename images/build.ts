@@ -19,7 +19,7 @@
 import { createHash } from "node:crypto";
 import { runScript, scriptArgs } from "../lib/_script.ts";
 import { MOCK_UPSTREAM_FILES } from "../lib/mock/files.ts";
-import { docker, EngineError, engineInfo, imageLabels, lastLines } from "../integration/_engine.ts";
+import { docker, EngineError, engineInfo, imageLabels, lastLines } from "./engine.ts";
 import { DENO_IMAGE, DEV_GATEWAY_IMAGE, IMAGE_VERSION, INPUTS_LABEL, MOCK_UPSTREAM_IMAGE } from "./names.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");

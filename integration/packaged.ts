@@ -32,7 +32,7 @@ import {
   imageExists,
   imageLabels,
   lastLines,
-} from "./_engine.ts";
+} from "../images/engine.ts";
 import { COMPOSE_UPSTREAM, type RunningTarget, UNDER_TEST_FILE } from "./targets.ts";
 
 /** How long the two containers may take to answer `/health`. */

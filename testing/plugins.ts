@@ -1,17 +1,26 @@
 /**
- * The plugins tests run: hello-world and the purpose-built ones under
- * `testdata/plugins/`, built on demand when missing or older than their
- * sources. Test support; not exported from mod.ts.
+ * The plugins tests, the benchmark and the fuzzer run: hello-world, the
+ * purpose-built ones under `testdata/plugins/`, and the docs-style baseline
+ * (`testdata/plugins/baseline/`, its own asconfig.json: --runtime stub).
+ * {@link testPlugin} hands out a plugin's `.wasm`, building it first when it
+ * is missing or older than its sources. The build runs in a child process
+ * (`build_plugins.ts`), so a test of a lower layer does not import the
+ * project layer that builds, and a build's change of working directory is
+ * never seen by a test running beside it.
+ *
+ * @module
  */
-import { buildPlugin } from "../lib/project/build.ts";
-import { hasRust, rustPlugin } from "./rust_plugin.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 
 /** How a test plugin is built. */
-interface TestPluginBuild {
+export interface TestPluginBuild {
+  /** The entry file, from `dir` (or the repository's root). */
   entry: string;
+  /** The output, from the repository's root. */
   out: string;
+  /** A folder with its own `asconfig.json` to build in; its sources alone decide when it is stale. */
+  dir?: string;
   /** `buildPlugin`'s input limit. */
   maxInputMb?: number;
 }
@@ -25,38 +34,50 @@ export const TEST_PLUGINS = {
   kinds: { entry: "testdata/plugins/kinds.ts", out: "build/kinds.wasm" },
   views: { entry: "testdata/plugins/views.ts", out: "build/views.wasm" },
   failing: { entry: "testdata/plugins/failing.ts", out: "build/failing.wasm" },
+  baseline: { entry: "plugin.ts", out: "build/baseline.wasm", dir: "testdata/plugins/baseline" },
 } as const satisfies Record<string, TestPluginBuild>;
 
+/** A plugin {@link testPlugin} knows. */
 export type TestPluginName = keyof typeof TEST_PLUGINS;
 
-async function newestSource(entry: string): Promise<number> {
-  let newest = (await Deno.stat(`${ROOT}/${entry}`)).mtime?.getTime() ?? 0;
-  const walk = async (dir: string) => {
-    for await (const e of Deno.readDir(dir)) {
-      const p = `${dir}/${e.name}`;
-      if (e.isDirectory) await walk(p);
-      else if (e.name.endsWith(".ts")) newest = Math.max(newest, (await Deno.stat(p)).mtime?.getTime() ?? 0);
-    }
-  };
-  await walk(`${ROOT}/assembly/sdk`);
+/** The build of a test plugin, by name. */
+export function testPluginBuild(name: TestPluginName): TestPluginBuild {
+  return TEST_PLUGINS[name];
+}
+
+async function newestMtime(dir: string, newest = 0): Promise<number> {
+  for await (const e of Deno.readDir(dir)) {
+    const p = `${dir}/${e.name}`;
+    if (e.isDirectory) newest = await newestMtime(p, newest);
+    else if (/\.(ts|json)$/.test(e.name)) newest = Math.max(newest, (await Deno.stat(p)).mtime?.getTime() ?? 0);
+  }
   return newest;
 }
 
-/** The path of a test plugin's `.wasm`, building it first when it is missing or stale. */
-export async function testPlugin(name: TestPluginName): Promise<string> {
-  const { entry, out, maxInputMb }: TestPluginBuild = TEST_PLUGINS[name];
-  const path = `${ROOT}/${out}`;
-  const built = await Deno.stat(path).then((s) => s.mtime?.getTime() ?? 0, () => 0);
-  if (built < await newestSource(entry)) {
-    await buildPlugin({ entry, out, cwd: ROOT, ...(maxInputMb === undefined ? {} : { maxInputMb }) });
-  }
-  return path;
+/** When a test plugin's sources last changed: its own folder's, or its entry's and the SDK's. */
+async function newestSource(build: TestPluginBuild): Promise<number> {
+  if (build.dir !== undefined) return await newestMtime(`${ROOT}/${build.dir}`);
+  const entry = (await Deno.stat(`${ROOT}/${build.entry}`)).mtime?.getTime() ?? 0;
+  return Math.max(entry, await newestMtime(`${ROOT}/assembly/sdk`));
 }
 
-// `deno task build:test-plugins`: builds every test plugin that is missing or stale, and the Rust plugin where Debian's
-// toolchain is installed, before the tests run in parallel (a build changes the process's working directory for a
-// moment, which a test in another worker would see; several workers would build the Rust plugin at once).
-if (import.meta.main) {
-  for (const name of Object.keys(TEST_PLUGINS) as TestPluginName[]) await testPlugin(name);
-  if (hasRust) await rustPlugin();
+/** Whether a test plugin's `.wasm` is missing or older than its sources. */
+export async function isStale(name: TestPluginName): Promise<boolean> {
+  const build: TestPluginBuild = TEST_PLUGINS[name];
+  const built = await Deno.stat(`${ROOT}/${build.out}`).then((s) => s.mtime?.getTime() ?? 0, () => 0);
+  return built < await newestSource(build);
+}
+
+/** The path of a test plugin's `.wasm`, building it first (in a child process) when it is missing or stale. */
+export async function testPlugin(name: TestPluginName): Promise<string> {
+  if (await isStale(name)) {
+    const script = new URL("./build_plugins.ts", import.meta.url).pathname;
+    const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", script, name],
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    if (code !== 0) throw new Error(`Cannot build test plugin "${name}": ${new TextDecoder().decode(stderr).trim()}`);
+  }
+  return `${ROOT}/${TEST_PLUGINS[name].out}`;
 }

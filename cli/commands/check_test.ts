@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
-import { baselinePlugin } from "../../testing/bench_plugins.ts";
-import { hasRust, NO_RUST, rustPlugin } from "../../testing/rust_plugin.ts";
 import { testPlugin } from "../../testing/plugins.ts";
+import { hasRust, NO_RUST, rustPlugin } from "../../testing/rust_plugin.ts";
 import { runCli } from "../../testing/cli.ts";
 
 Deno.test("check exits 0 for hello-world and 1 for the docs-style baseline, whose memory grows under every policy", async () => {
@@ -13,7 +12,7 @@ Deno.test("check exits 0 for hello-world and 1 for the docs-style baseline, whos
   assert.match(ok.stdout, /ok +sample +a well-formed input \(the shape in Bifrost's Rust example\)$/m);
   assert.ok(!/seed/i.test(ok.stdout), ok.stdout);
 
-  const baseline = await runCli(["check", await baselinePlugin(), "--calls", "100", "--json"]);
+  const baseline = await runCli(["check", await testPlugin("baseline"), "--calls", "100", "--json"]);
   assert.equal(baseline.code, 1, baseline.stderr);
   const report = JSON.parse(baseline.stdout);
   assert.equal(report.name, "hello-world-baseline");
