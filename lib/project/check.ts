@@ -43,7 +43,7 @@ import type { PluginSource } from "../host/types.ts";
 import { readPluginOnce } from "../host/_plugin_source.ts";
 import { PRE_HOOK_ERROR_NOTE } from "../abi/contract.ts";
 import { type CaseKind, checkCases, PASS_THROUGH } from "./_check_inputs.ts";
-import { jsonDifferences } from "./_json_diff.ts";
+import { jsonDifferences } from "../json_diff.ts";
 
 export type { CaseKind } from "./_check_inputs.ts";
 

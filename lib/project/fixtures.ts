@@ -60,7 +60,7 @@ import { FREE_POLICIES, type FreePolicy } from "../abi/free_policy.ts";
 import { PluginHost } from "../host/host.ts";
 import type { PluginSource } from "../host/types.ts";
 import { readPluginOnce } from "../host/_plugin_source.ts";
-import { diffJson, type MatchMode, projectOnto } from "./_json_diff.ts";
+import { diffJson, type MatchMode, projectOnto } from "../json_diff.ts";
 import { parseLossless, prettyJson } from "../_lossless_json.ts";
 import { isFsError, writeFileAtomic } from "../_fs.ts";
 import { PRE_HOOK_ERROR_NOTE } from "../abi/contract.ts";
