@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { PluginHost } from "../lib/host/host.ts";
 import { testPlugin } from "../testing/plugins.ts";
-import { encodeBase64 } from "../lib/_base64.ts";
+import { encodeBase64 } from "../lib/internal/base64.ts";
 
 type Op = (string | number | boolean | null)[];
 

@@ -15,7 +15,7 @@ import { SEED_PRE_HOOK } from "../lib/bench/inputs.ts";
 import { PluginHost } from "../lib/host/host.ts";
 import { abiModule, i64Const } from "../testing/wasm_builder.ts";
 import { testPlugin } from "../testing/plugins.ts";
-import { intOption, runScript, scriptArgs } from "../lib/_script.ts";
+import { intOption, runScript, scriptArgs } from "../lib/internal/script.ts";
 
 const USAGE = `
 deno run -A bench/host_overhead.ts [options]

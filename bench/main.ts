@@ -16,7 +16,7 @@ import { measureBuildTimes } from "./_build_times.ts";
 import { testPlugin } from "../testing/plugins.ts";
 import { rustPlugin, rustToolchainMissing } from "../testing/rust_plugin.ts";
 import { RUST_TWIN } from "../lib/bench/native.ts";
-import { intOption, runScript, scriptArgs, sizesOption } from "../lib/_script.ts";
+import { intOption, runScript, scriptArgs, sizesOption } from "../lib/internal/script.ts";
 
 const SECTIONS = [...BENCH_SECTIONS, "build"] as const;
 type Section = typeof SECTIONS[number];

@@ -19,7 +19,7 @@ import { UsageError } from "../lib/errors.ts";
 import { formatBenchReport } from "../lib/bench/report.ts";
 import { PluginHost } from "../lib/host/host.ts";
 import { testPlugin } from "../testing/plugins.ts";
-import { intOption, runScript, scriptArgs, sizesOption } from "../lib/_script.ts";
+import { intOption, runScript, scriptArgs, sizesOption } from "../lib/internal/script.ts";
 
 const USAGE = `
 deno task soak [options]

@@ -8,7 +8,7 @@
  * @module
  */
 import type { HookName } from "../lib/abi/abi.ts";
-import { decodeBase64, encodeBase64 } from "../lib/_base64.ts";
+import { decodeBase64, encodeBase64 } from "../lib/internal/base64.ts";
 import { FREE_POLICIES, type FreePolicy } from "../lib/abi/free_policy.ts";
 import type { Failure, Oracle } from "./_oracle.ts";
 import type { CaseFailure, FuzzReply, FuzzRequest, RunStats, WorkerLimits } from "./_worker.ts";

@@ -25,10 +25,10 @@
  * @module
  */
 import type { HookName } from "../lib/abi/abi.ts";
-import { jsonDiff } from "../lib/json_diff.ts";
+import { jsonDiff } from "../lib/internal/json_diff.ts";
 import { helloWorldOutput } from "../lib/bench/native.ts";
 import { checkOutput } from "../lib/abi/contract.ts";
-import { jsonDepth } from "../lib/_json_depth.ts";
+import { jsonDepth } from "../lib/internal/json_depth.ts";
 import { requestKindOf, responseKindOf } from "../lib/abi/request_kinds.ts";
 
 /** Which oracle a failure comes from. */

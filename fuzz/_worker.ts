@@ -14,7 +14,7 @@
 import type { HookName } from "../lib/abi/abi.ts";
 import { PluginContractError, PluginInputTooLargeError, PluginMemoryError, PluginTrapError } from "../lib/errors.ts";
 import { FREE_POLICIES, type FreePolicy } from "../lib/abi/free_policy.ts";
-import { type RawCall, Runner } from "../lib/host/_instance.ts";
+import { type RawCall, Runner } from "../lib/host/instance.ts";
 import { parseWasm, withMemoryMaximum } from "../lib/wasm/wasm_binary.ts";
 import { expectation, type Failure, judge, MAX_ALLOC } from "./_oracle.ts";
 import { type FuzzCase, generateCase } from "./_mutate.ts";

@@ -9,7 +9,7 @@
  */
 import { fuzz, type FuzzReport } from "./_campaign.ts";
 import { testPlugin } from "../testing/plugins.ts";
-import { intOption, runScript, scriptArgs } from "../lib/_script.ts";
+import { intOption, runScript, scriptArgs } from "../lib/internal/script.ts";
 
 const USAGE = `
 deno task fuzz [options]

@@ -17,7 +17,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { runScript, scriptArgs } from "../lib/_script.ts";
+import { runScript, scriptArgs } from "../lib/internal/script.ts";
 import { MOCK_UPSTREAM_FILES } from "../lib/mock/files.ts";
 import { docker, EngineError, engineInfo, imageLabels, lastLines } from "./engine.ts";
 import { DENO_IMAGE, DEV_GATEWAY_IMAGE, IMAGE_VERSION, INPUTS_LABEL, MOCK_UPSTREAM_IMAGE } from "./names.ts";

@@ -10,6 +10,8 @@ import type { HookCallEvent } from "../lib/gateway/gateway.ts";
 import { type MockUpstream, startMockUpstream } from "../lib/mock/mock_upstream.ts";
 import { testPlugin, type TestPluginName } from "./plugins.ts";
 
+export { sseEvents } from "./sse.ts";
+
 /** A gateway of test plugins and its mock upstream; `await using` closes both. */
 export interface TestGateway extends AsyncDisposable {
   gateway: Gateway;
@@ -61,14 +63,4 @@ export async function startTestGateway(plugins: readonly TestPluginName[]): Prom
       await upstream.close();
     },
   };
-}
-
-/** The events of an SSE body: the `event:` name, if any, and the `data:`. */
-export function sseEvents(text: string): { event?: string; data: string }[] {
-  return text.split("\n\n").filter((e) => e !== "").map((e) => {
-    const lines = e.split("\n");
-    const name = lines.find((l) => l.startsWith("event: "))?.slice(7);
-    const data = lines.find((l) => l.startsWith("data: "))!.slice(6);
-    return name === undefined ? { data } : { event: name, data };
-  });
 }

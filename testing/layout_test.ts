@@ -20,7 +20,7 @@ const ROOT = normalize(new URL("..", import.meta.url).pathname).replace(/\/$/, "
 
 /** The layers, lowest first: a file imports only from its own layer and those before it. */
 const LAYERS: readonly (readonly string[])[] = [
-  ["lib/*.ts"], // errors and small helpers
+  ["lib/*.ts", "lib/internal/"], // the errors, and helpers shared inside the library
   ["lib/abi/", "lib/mock/"], // the ABI; the mock upstream, which runs on its own
   ["lib/wasm/", "lib/config/"],
   ["lib/host/"],

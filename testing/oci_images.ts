@@ -1,7 +1,7 @@
 /** Test-only: small images to build on. */
 import { sha256Digest } from "../lib/oci/digest.ts";
-import { gzip } from "../lib/oci/_gzip.ts";
-import { createTar } from "../lib/oci/_tar.ts";
+import { gzip } from "../lib/oci/gzip.ts";
+import { createTar } from "../lib/oci/tar.ts";
 import { createImage, type Image } from "../lib/oci/image.ts";
 import { MediaType } from "../lib/oci/media_types.ts";
 

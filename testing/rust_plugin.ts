@@ -16,8 +16,8 @@
  * @module
  */
 import { BuildError } from "../lib/errors.ts";
-import { writeFileAtomic } from "../lib/_fs.ts";
-import { runScript } from "../lib/_script.ts";
+import { writeFileAtomic } from "../lib/internal/fs.ts";
+import { runScript } from "../lib/internal/script.ts";
 import { RUST_TWIN } from "../lib/bench/native.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");

@@ -20,7 +20,7 @@ import type { HostOptions, PluginSource } from "../host/types.ts";
 import { PluginHost } from "../host/host.ts";
 import { i32Const, i64Const, op, WasmBuilder } from "../wasm/wasm_writer.ts";
 import type { BenchInput } from "./inputs.ts";
-import { jsonDiff } from "../json_diff.ts";
+import { jsonDiff } from "../internal/json_diff.ts";
 import { helloWorldOutput, nativeHook, type TwinOptions } from "./native.ts";
 
 /** Per-call cost over the rounds, in µs. */

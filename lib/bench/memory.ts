@@ -24,7 +24,7 @@ import { PluginError, PluginMemoryError } from "../errors.ts";
 import { FREE_POLICIES, type FreePolicy } from "../abi/free_policy.ts";
 import type { HostOptions, PluginSource } from "../host/types.ts";
 import { PluginHost } from "../host/host.ts";
-import { readPluginOnce } from "../host/_plugin_source.ts";
+import { readPluginOnce } from "../host/plugin_source.ts";
 
 /** What to soak. */
 export interface SoakOptions {

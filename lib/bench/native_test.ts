@@ -4,7 +4,7 @@ import type { HookName } from "../abi/abi.ts";
 import { PluginHost } from "../host/host.ts";
 import { testPlugin } from "../../testing/plugins.ts";
 import { BENCH_INPUTS } from "./inputs.ts";
-import { jsonDiff } from "../json_diff.ts";
+import { jsonDiff } from "../internal/json_diff.ts";
 import { helloWorldOutput, nativeHook } from "./native.ts";
 
 const fixture = (name: string) =>

@@ -10,7 +10,7 @@
 import { Ajv2019, type ErrorObject, type ValidateFunction } from "ajv/dist/2019.js";
 import { isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { writeFileAtomic } from "../_fs.ts";
+import { writeFileAtomic } from "../internal/fs.ts";
 import { ConfigError } from "../errors.ts";
 import { MOCK_MODELS } from "../mock/mock_upstream.ts";
 

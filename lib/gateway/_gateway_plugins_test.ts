@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { startGateway } from "./gateway.ts";
 import { startMockUpstream } from "../mock/mock_upstream.ts";
-import { writeFileAtomic } from "../_fs.ts";
+import { writeFileAtomic } from "../internal/fs.ts";
 import { abiModule } from "../../testing/wasm_builder.ts";
 
 /** A plugin whose pre hook answers every request with a response naming `model`. */

@@ -78,7 +78,7 @@
  *
  * @module
  */
-import { decodeBase64, encodeBase64 } from "../_base64.ts";
+import { decodeBase64, encodeBase64 } from "../internal/base64.ts";
 import { buildRequest } from "./_bifrost_request.ts";
 import { type HookObserver, LoadedPlugin, type PluginEntry } from "./_gateway_plugins.ts";
 import type { KindSpec } from "./_kinds.ts";

@@ -61,7 +61,7 @@ import { PluginContractError, PluginError } from "../errors.ts";
 import type { HookInputOf, HookOutputOf } from "../abi/hook_types.ts";
 import { checkOutput, passThrough } from "../abi/contract.ts";
 import { type Backend, InlineBackend, type Prepared, ProcessBackend } from "./_backend.ts";
-import { readSource } from "./_plugin_source.ts";
+import { readSource } from "./plugin_source.ts";
 import { FREE_POLICIES, type FreePolicy } from "../abi/free_policy.ts";
 import type { HookCall, HostOptions, PluginSource } from "./types.ts";
 import { type Finding, validateModule } from "../wasm/validate.ts";

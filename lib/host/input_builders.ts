@@ -20,7 +20,7 @@
  *
  * @module
  */
-import { encodeBase64 } from "../_base64.ts";
+import { encodeBase64 } from "../internal/base64.ts";
 import type {
   BifrostChatRequest,
   BifrostChatResponse,

@@ -21,7 +21,7 @@ import {
   type TrapKind,
 } from "../errors.ts";
 import { createWasi, ProcExit, type WasiShim } from "./_wasi.ts";
-import { demangle } from "../wasm/_demangle.ts";
+import { demangle } from "../wasm/demangle.ts";
 import type { FreePolicy } from "../abi/free_policy.ts";
 import type { CallStats } from "./types.ts";
 

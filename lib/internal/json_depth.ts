@@ -9,7 +9,7 @@
  *
  * @example
  * ```ts
- * import { jsonDepth } from "./_json_depth.ts";
+ * import { jsonDepth } from "./json_depth.ts";
  * import assert from "node:assert/strict";
  *
  * assert.equal(jsonDepth('{"a":[1,{"b":"[[["}]}'), 3);

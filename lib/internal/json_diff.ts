@@ -30,7 +30,7 @@
  *
  * @module
  */
-import { isRawNumber, numberText, sameNumber } from "./_lossless_json.ts";
+import { isRawNumber, numberText, sameNumber } from "./lossless_json.ts";
 
 /**
  * `exact`: the values are equal. `partial`: every key the expectation

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { diffJson, jsonDiff, projectOnto } from "./json_diff.ts";
-import { parseLossless } from "./_lossless_json.ts";
+import { parseLossless } from "./lossless_json.ts";
 
 Deno.test("jsonDiff() ignores key order and compares nested values", () => {
   assert.equal(jsonDiff({ a: 1, b: [true, null] }, { b: [true, null], a: 1 }), undefined);

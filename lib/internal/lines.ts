@@ -7,7 +7,7 @@
  *
  * @example
  * ```ts
- * import { LineSplitter } from "./_lines.ts";
+ * import { LineSplitter } from "./lines.ts";
  * import assert from "node:assert/strict";
  *
  * const lines = new LineSplitter();

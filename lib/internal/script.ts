@@ -7,7 +7,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { BifrostAsError, UsageError } from "./errors.ts";
+import { BifrostAsError, UsageError } from "../errors.ts";
 
 /** Option declarations as parseArgs takes them. */
 export type ScriptOptions = Record<string, { type: "string" | "boolean"; short?: string }>;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { UsageError } from "./errors.ts";
-import { sizesOption } from "./_script.ts";
+import { UsageError } from "../errors.ts";
+import { sizesOption } from "./script.ts";
 
 Deno.test("sizesOption() reads sizes in MiB and refuses 0 and what is over 1024 with the range it takes", () => {
   assert.deepEqual(sizesOption({}, "sizes", [1, 10]), [1, 10]);

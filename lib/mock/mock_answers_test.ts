@@ -9,7 +9,7 @@ import {
   requestProblem,
 } from "./mock_answers.ts";
 import { startMockUpstream } from "./mock_upstream.ts";
-import { sseEvents } from "../../testing/gateway.ts";
+import { sseEvents } from "../../testing/sse.ts";
 
 const TIMEOUT_MS = 10_000;
 

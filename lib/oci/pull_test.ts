@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { RegistryError } from "../errors.ts";
-import { gzip } from "./_gzip.ts";
-import { createTar } from "./_tar.ts";
+import { gzip } from "./gzip.ts";
+import { createTar } from "./tar.ts";
 import { createImage } from "./image.ts";
 import { MediaType } from "./media_types.ts";
 import { packagePlugin } from "./package.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { RegistryError } from "../errors.ts";
-import { createTar, readTar } from "./_tar.ts";
+import { createTar, readTar } from "./tar.ts";
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 

@@ -2,7 +2,7 @@
  * The files of a new plugin project (`bifrost-as init`). Private to
  * `./init.ts`, which decides names and which bifrost-as the project uses.
  */
-import { PACKAGE_NAME, SDK_DIR } from "./_toolkit.ts";
+import { PACKAGE_NAME, SDK_DIR } from "./toolkit.ts";
 
 /** What the templates need to know. */
 export interface ProjectNames {

@@ -59,10 +59,10 @@ import { FixtureError, PluginError } from "../errors.ts";
 import { FREE_POLICIES, type FreePolicy } from "../abi/free_policy.ts";
 import { PluginHost } from "../host/host.ts";
 import type { PluginSource } from "../host/types.ts";
-import { readPluginOnce } from "../host/_plugin_source.ts";
-import { diffJson, type MatchMode, projectOnto } from "../json_diff.ts";
-import { parseLossless, prettyJson } from "../_lossless_json.ts";
-import { isFsError, writeFileAtomic } from "../_fs.ts";
+import { readPluginOnce } from "../host/plugin_source.ts";
+import { diffJson, type MatchMode, projectOnto } from "../internal/json_diff.ts";
+import { parseLossless, prettyJson } from "../internal/lossless_json.ts";
+import { isFsError, writeFileAtomic } from "../internal/fs.ts";
 import { PRE_HOOK_ERROR_NOTE } from "../abi/contract.ts";
 
 /** How a fixture's output is compared: `exact`, or `partial` (objects may have more keys). */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { FixtureRecorder } from "./fixture_recorder.ts";
-import { formatFixtureReport, runFixtures } from "../project/fixtures.ts";
-import { startGateway } from "./gateway.ts";
+import { FixtureRecorder } from "../gateway/fixture_recorder.ts";
+import { formatFixtureReport, runFixtures } from "./fixtures.ts";
+import { startGateway } from "../gateway/gateway.ts";
 import { startMockUpstream } from "../mock/mock_upstream.ts";
 import { testPlugin } from "../../testing/plugins.ts";
 

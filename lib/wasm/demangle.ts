@@ -7,7 +7,7 @@
  *
  * @example
  * ```ts
- * import { demangle } from "./_demangle.ts";
+ * import { demangle } from "./demangle.ts";
  * import assert from "node:assert/strict";
  *
  * assert.equal(demangle("_ZN4core6result13unwrap_failed17h0123456789abcdefE"), "core::result::unwrap_failed");
