@@ -8,14 +8,11 @@
  * ```ts
  * import { startMockUpstream } from "./mod.ts";
  * import assert from "node:assert/strict";
- * const mock = await startMockUpstream({ port: 0 });
- * try {
- *   const res = await fetch(`${mock.url}/models`);
- *   assert.equal(res.status, 200);
- *   await res.body?.cancel();
- * } finally {
- *   await mock.close();
- * }
+ *
+ * await using upstream = await startMockUpstream();
+ * const res = await fetch(`${upstream.url}/v1/models`);
+ * assert.equal(res.status, 200);
+ * assert.ok((await res.json()).data.length > 0);
  * ```
  *
  * @module
