@@ -15,7 +15,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { BifrostAsError, UsageError } from "../lib/errors.ts";
+import { AbiError, BifrostAsError, InputError, RegistryError, UsageError } from "../lib/errors.ts";
 
 /** One option of a command, as `node:util` parseArgs understands it. */
 export interface OptionSpec {
@@ -61,6 +61,12 @@ export interface Command {
   positionals?: PositionalSpec[];
   options: Record<string, OptionSpec>;
   examples?: string[];
+  /**
+   * The flag that sets each library field this command passes on, for
+   * {@link asUsage}: `{ sdkSpec: "--sdk-spec" }`, or with a hint after the
+   * flag, `{ force: "--force writes anyway" }`.
+   */
+  fields?: Record<string, string>;
   /** Returns the exit code (0 when omitted) or throws a typed error. */
   run(input: CommandInput): Promise<number | void>;
 }
@@ -213,13 +219,49 @@ export async function runCommand(cmd: Command, args: string[], options: RunOptio
     listening = true;
     return (await cmd.run(input)) ?? 0;
   } catch (e) {
-    return reportError(e, io);
+    return reportError(asUsage(e, cmd.fields), io);
   } finally {
     if (listening) {
       Deno.removeSignalListener("SIGINT", onSignal);
       Deno.removeSignalListener("SIGTERM", onSignal);
     }
   }
+}
+
+/**
+ * What the library threw, in the command line's words: an {@link InputError}
+ * becomes a {@link UsageError} naming the flag that sets its field (`Invalid
+ * sdkSpec "x"` reads `Invalid --sdk-spec "x"`; any other message gets the
+ * flag after it), and an {@link AbiError}, a file given that is no module,
+ * a {@link UsageError} too. A {@link RegistryError} that names the option
+ * that would help gets its flag after it. Anything else is returned as it is.
+ *
+ * @example
+ * ```ts
+ * import { asUsage } from "./command.ts";
+ * import { InputError, UsageError } from "../lib/errors.ts";
+ * import assert from "node:assert/strict";
+ * const e = asUsage(new InputError('Invalid sdkSpec "x": expected a version', "sdkSpec"), { sdkSpec: "--sdk-spec" });
+ * assert.ok(e instanceof UsageError);
+ * assert.equal(e.message, 'Invalid --sdk-spec "x": expected a version');
+ * ```
+ */
+export function asUsage(e: unknown, fields: Record<string, string> = {}): unknown {
+  if (e instanceof InputError) {
+    const flag = fields[e.field];
+    const named = `Invalid ${e.field} `;
+    let message = e.message;
+    if (flag !== undefined && message.startsWith(named)) {
+      message = `Invalid ${flag.split(" ")[0]} ${message.slice(named.length)}`;
+    } else if (flag !== undefined) message = `${message} (${flag})`;
+    return new UsageError(message, { cause: e });
+  }
+  if (e instanceof AbiError) return new UsageError(e.message, { cause: e });
+  if (e instanceof RegistryError && e.field !== undefined && fields[e.field] !== undefined) {
+    const { status, reference, field } = e;
+    return new RegistryError(`${e.message} (${fields[e.field]})`, { status, reference, field, cause: e });
+  }
+  return e;
 }
 
 /** Writes what a command threw as one line and returns the exit code it means. */

@@ -1,4 +1,3 @@
-import { AbiError, UsageError } from "../../lib/errors.ts";
 import { checkPlugin, formatCheckReport } from "../../lib/project/check.ts";
 import { type Command, flag, intOption, printJson, requireFile } from "../command.ts";
 import { hostOptionSpecs, pluginConfigOption, timeoutOption } from "../host_options.ts";
@@ -50,18 +49,11 @@ warning), 0 otherwise, 2 for usage errors.`,
     const calls = intOption(input, "calls", 2);
     const timeoutMs = timeoutOption(input);
     await requireFile(path);
-    let report;
-    try {
-      report = await checkPlugin(path, {
-        timeoutMs,
-        ...(config === undefined ? {} : { config }),
-        ...(calls === undefined ? {} : { calls }),
-      });
-    } catch (e) {
-      // Not a module at all: the wrong file was given, not a plugin to fix.
-      if (e instanceof AbiError) throw new UsageError(e.message, { cause: e });
-      throw e;
-    }
+    const report = await checkPlugin(path, {
+      timeoutMs,
+      ...(config === undefined ? {} : { config }),
+      ...(calls === undefined ? {} : { calls }),
+    });
     if (flag(input, "json")) printJson(input.io, report);
     else input.io.out(formatCheckReport(report));
     return report.errors > 0 || (flag(input, "strict") && report.warnings > 0) ? 1 : 0;

@@ -55,6 +55,7 @@ key-like strings (sk-..., Bearer ..., cloud and chat-service keys, JWTs).`,
     `curl localhost:8080/v1/chat/completions -d '{"model":"openai/mock-model","messages":[{"role":"user","content":"hi"}]}'`,
     "bifrost-as dev --plugin build/my-plugin.wasm --record fixtures/recorded",
   ],
+  fields: { upstreamUrl: "--upstream" },
   async run(input) {
     const { io } = input;
     const listenPort = intOption(input, "port", 0, 65535)!;

@@ -170,7 +170,7 @@ Deno.test("init refuses a non-empty directory, a bad name and an SDK that is not
     assert.equal(badName.code, 2);
     assert.equal(
       badName.stderr.trim(),
-      'error: Invalid plugin name "My Plugin": use lower-case letters, digits and single - or _ between words, or give --name',
+      'error: Invalid plugin name "My Plugin": use lower-case letters, digits and single - or _ between words (--name)',
     );
     assert.equal((await runCli(["init", `${root}/x`, "--name", "index"])).code, 2);
 

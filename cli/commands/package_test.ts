@@ -76,7 +76,7 @@ Deno.test("cli package reports bad input in one line with exit 2", async () => {
       ],
       [
         ["package", WASM_PATH, "--format", "bifrost", "--out", dir],
-        "The bifrost format needs a base image: pass --base REF or set BIFROST_IMAGE",
+        "The bifrost format needs a base image: give one or set BIFROST_IMAGE (--base REF)",
       ],
       [["package", WASM_PATH, "--with-config", "--out", dir], "--with-config only applies to --format bifrost"],
       [["package", WASM_PATH, "--out", dir, "--tag", "r.example/a:1"], "Pass either --tag or --out, not both"],

@@ -5,7 +5,7 @@ import { pluginEntry } from "../../lib/oci/package.ts";
 import { pullPlugin } from "../../lib/oci/pull.ts";
 import { parseReference } from "../../lib/oci/reference.ts";
 import { type Command, flag, printJson, str } from "../command.ts";
-import { clientOptions, CREDENTIALS_HELP, REGISTRY_OPTIONS } from "./_oci.ts";
+import { clientOptions, CREDENTIALS_HELP, REGISTRY_FIELDS, REGISTRY_OPTIONS } from "./_oci.ts";
 
 export const pull: Command = {
   name: "pull",
@@ -30,6 +30,7 @@ ${CREDENTIALS_HELP}`,
     "bifrost-as pull ghcr.io/acme/hello-world@sha256:<digest> --out /app/plugins/hello-world.wasm",
     "bifrost-as pull 127.0.0.1:5000/plugins/hello-world:dev --json",
   ],
+  fields: REGISTRY_FIELDS,
   async run(input) {
     const { io } = input;
     const target = parseReference(input.positionals[0]!);

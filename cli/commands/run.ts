@@ -1,5 +1,5 @@
 import { HOOK_NAMES, type HookName } from "../../lib/abi/abi.ts";
-import { AbiError, UsageError } from "../../lib/errors.ts";
+import { UsageError } from "../../lib/errors.ts";
 import type { CallStats, HookCall, HostOptions } from "../../lib/host/types.ts";
 import { checkFreePolicies, PluginHost } from "../../lib/host/host.ts";
 import type { BifrostChatResponse, HookInputOf } from "../../lib/abi/hook_types.ts";
@@ -184,14 +184,8 @@ async function hostOptions(input: CommandInput): Promise<HostOptions> {
   };
 }
 
-async function load(path: string, options: HostOptions): Promise<PluginHost> {
-  try {
-    return await PluginHost.load(path, options);
-  } catch (e) {
-    // Not a module at all: the wrong file was given, not a plugin to fix.
-    if (e instanceof AbiError) throw new UsageError(e.message, { cause: e });
-    throw e;
-  }
+function load(path: string, options: HostOptions): Promise<PluginHost> {
+  return PluginHost.load(path, options);
 }
 
 interface Timing {

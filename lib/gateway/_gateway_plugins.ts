@@ -13,7 +13,7 @@ import { dirname, resolve } from "node:path";
 import type { HookName } from "../abi/abi.ts";
 import type { HookCall, HostOptions } from "../host/types.ts";
 import { PluginHost } from "../host/host.ts";
-import type { HookCallEvent, HookObserver, PluginEntry } from "./types.ts";
+import type { HookObserver, PluginEntry } from "./types.ts";
 
 /** A loaded plugin: calls go through {@link LoadedPlugin.call}, one at a time. */
 export class LoadedPlugin {

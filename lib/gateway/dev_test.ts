@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { writeBifrostConfig } from "../config/bifrost_config.ts";
 import { startDev } from "./dev.ts";
-import { ConfigError, UsageError } from "../errors.ts";
+import { ConfigError, InputError } from "../errors.ts";
 import { startMockUpstream } from "../mock/mock_upstream.ts";
 import { testPlugin } from "../../testing/plugins.ts";
 
@@ -55,7 +55,7 @@ Deno.test("startDev() listens on the given hostname", async () => {
 Deno.test("startDev() refuses useConfigUpstream together with an upstream URL", async () => {
   await assert.rejects(
     startDev({ configPath: "unused.json", upstreamUrl: "http://127.0.0.1:9", useConfigUpstream: true }),
-    UsageError,
+    InputError,
   );
 });
 

@@ -1,16 +1,16 @@
 /** Reads a plugin's `get_name()` without a host. Private to lib/oci. */
 import { unpackPtrLen } from "../abi/abi.ts";
-import { UsageError } from "../errors.ts";
+import { InputError } from "../errors.ts";
 
 /**
  * Instantiates `wasm` with imported functions stubbed to throw (naming a
  * plugin should need none of them; `init` is deliberately not called, so a
  * plugin needing real config still packages), runs `_initialize` when
  * exported, calls `get_name()` and decodes the UTF-8 name it points at.
- * Throws a {@link UsageError} naming `label` when that does not work.
+ * Throws an {@link InputError} naming `label` when that does not work.
  */
 export function readPluginName(wasm: Uint8Array, label: string): string {
-  const fail = (why: string) => new UsageError(`Cannot read the plugin name of "${label}": ${why}`);
+  const fail = (why: string) => new InputError(`Cannot read the plugin name of "${label}": ${why}`, "wasm");
   let exports: WebAssembly.Exports;
   try {
     const module = new WebAssembly.Module(wasm as BufferSource);

@@ -13,7 +13,7 @@
  * @module
  */
 import type { BifrostPluginJson } from "../config/bifrost_config.ts";
-import { ConfigError, RegistryError, UsageError } from "../errors.ts";
+import { ConfigError, InputError, RegistryError } from "../errors.ts";
 import { sha256Digest } from "./digest.ts";
 import { gzip } from "./gzip.ts";
 import { findFile } from "./_layers.ts";
@@ -186,15 +186,16 @@ export async function packagePlugin(wasm: Uint8Array, options: PackageOptions = 
   const label = options.label ?? "plugin";
   const format = options.format ?? "artifact";
   if (!PACKAGE_FORMATS.includes(format)) {
-    throw new UsageError(`Unknown package format "${format}": expected ${PACKAGE_FORMATS.join(", ")}`);
+    throw new InputError(`Unknown package format "${format}": expected ${PACKAGE_FORMATS.join(", ")}`, "format");
   }
   if (!WebAssembly.validate(wasm as BufferSource)) {
-    throw new UsageError(`Cannot package "${label}": it is not a valid WebAssembly module`);
+    throw new InputError(`Cannot package "${label}": it is not a valid WebAssembly module`, "wasm");
   }
   const name = options.name ?? readPluginName(wasm, label);
   if (!isPluginName(name)) {
-    throw new UsageError(
+    throw new InputError(
       `Cannot package plugin "${name}": its name must be letters, digits, ".", "_" or "-" to serve as a file name`,
+      "name",
     );
   }
   const created = options.created ?? new Date();
@@ -314,7 +315,7 @@ interface ImageConfigJson {
 async function bifrost(ctx: FormatContext): Promise<Built> {
   const { base } = ctx.options;
   if (!base) {
-    throw new UsageError(`The bifrost format needs a base image: pass --base REF or set ${BIFROST_IMAGE_ENV}`);
+    throw new InputError(`The bifrost format needs a base image: give one or set ${BIFROST_IMAGE_ENV}`, "base");
   }
   const baseName = ctx.options.baseName ?? base.digest;
   const where = `base image "${baseName}"`;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { validateBifrostConfig } from "../config/bifrost_config.ts";
-import { UsageError } from "../errors.ts";
+import { InputError } from "../errors.ts";
 import { sha256Digest } from "./digest.ts";
 import { gunzip } from "./gzip.ts";
 import { readTar } from "./tar.ts";
@@ -157,12 +157,12 @@ Deno.test("packagePlugin() refuses what it cannot package, with usage errors", a
       /^Cannot read the plugin name of "empty.wasm": export "get_name" or "memory" is missing$/,
     ],
     [WASM, { name: "../evil" }, /^Cannot package plugin "..\/evil": its name must be letters/],
-    [WASM, { format: "bifrost" }, /^The bifrost format needs a base image: pass --base REF or set BIFROST_IMAGE$/],
+    [WASM, { format: "bifrost" }, /^The bifrost format needs a base image: give one or set BIFROST_IMAGE$/],
     [WASM, { format: "zip" as "artifact" }, /^Unknown package format "zip"/],
   ];
   for (const [wasm, options, message] of cases) {
     await assert.rejects(packagePlugin(wasm, options), (e) => {
-      assert.ok(e instanceof UsageError, String(e));
+      assert.ok(e instanceof InputError, String(e));
       assert.match(e.message, message);
       return true;
     });

@@ -175,7 +175,8 @@ export class RegistryClient {
         // A TLS failure will not heal with a retry; the usual cause is a registry that speaks plain HTTP.
         if (target.protocol === "https:" && /certificate|InvalidContentType|handshake|\btls\b/i.test(reason)) {
           throw new RegistryError(
-            `Cannot reach "${target.host}" over HTTPS: ${reason} (for a registry that speaks plain HTTP, pass --plain-http)`,
+            `Cannot reach "${target.host}" over HTTPS: ${reason}; a registry that speaks plain HTTP needs plainHttp`,
+            { reference: this.registry, field: "plainHttp" },
           );
         }
         throw new TransientError(`cannot reach "${target.host}": ${reason}`);
@@ -188,7 +189,10 @@ export class RegistryClient {
           if (await this.#auth.challenge(res.headers.get("WWW-Authenticate"), options.scope, signal)) continue;
         }
         const who = await this.#auth.identity();
-        throw new RegistryError(`Authentication failed for "${this.registry}": the registry refused ${who}`);
+        throw new RegistryError(`Authentication failed for "${this.registry}": the registry refused ${who}`, {
+          status: res.status,
+          reference: this.registry,
+        });
       }
       if ([301, 302, 303, 307, 308].includes(res.status) && (method === "GET" || method === "HEAD")) {
         await res.body?.cancel();
@@ -239,13 +243,14 @@ export class RegistryClient {
     }
   }
 
-  /** Throws a {@link RegistryError} for an unexpected answer. */
+  /** Throws a {@link RegistryError} for an unexpected answer, with its status and the registry. */
   async #fail(res: Response, what: string): Promise<never> {
     const detail = await errorDetail(res);
+    const fields = { status: res.status, reference: this.registry };
     if (res.status === 403) {
-      throw new RegistryError(`${what}: access denied to ${await this.#auth.identity()}${detail}`);
+      throw new RegistryError(`${what}: access denied to ${await this.#auth.identity()}${detail}`, fields);
     }
-    throw new RegistryError(`${what}: the registry answered ${res.status}${detail}`);
+    throw new RegistryError(`${what}: the registry answered ${res.status}${detail}`, fields);
   }
 
   /**
@@ -359,7 +364,10 @@ export class RegistryClient {
       });
       if (res.status === 404) {
         await res.body?.cancel();
-        throw new RegistryError(`Blob "${descriptor.digest}" not found in ${this.#where(repository)}`);
+        throw new RegistryError(`Blob "${descriptor.digest}" not found in ${this.#where(repository)}`, {
+          status: 404,
+          reference: `${this.registry}/${repository}@${descriptor.digest}`,
+        });
       }
       if (!res.ok) return this.#fail(res, what);
       const length = res.headers.get("Content-Length");
@@ -406,7 +414,10 @@ export class RegistryClient {
       });
       if (res.status === 404) {
         await res.body?.cancel();
-        throw new RegistryError(`Manifest "${reference}" not found in ${this.#where(repository)}`);
+        throw new RegistryError(`Manifest "${reference}" not found in ${this.#where(repository)}`, {
+          status: 404,
+          reference: `${this.registry}/${repository}${reference.startsWith("sha256:") ? "@" : ":"}${reference}`,
+        });
       }
       if (!res.ok) return this.#fail(res, what);
       if (Number(res.headers.get("Content-Length") ?? 0) > MAX_MANIFEST_BYTES) {

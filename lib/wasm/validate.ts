@@ -20,7 +20,7 @@ import {
   WASI_FUNCTIONS,
   WASI_MODULE,
 } from "../abi/abi.ts";
-import { UsageError } from "../errors.ts";
+import { InputError } from "../errors.ts";
 import { type ExternKind, parseWasm, type WasmInfo, type WasmMemory } from "./wasm_binary.ts";
 
 /** The profile a module is checked against; `any` accepts either. */
@@ -30,7 +30,7 @@ export type ProfileOption = Profile | "any";
 export const PROFILE_OPTIONS: readonly ProfileOption[] = [...Object.keys(PROFILES) as Profile[], "any"];
 
 /**
- * Checks a profile name, e.g. from the command line. Throws `UsageError`
+ * Checks a profile name, e.g. from the command line. Throws `InputError`
  * for anything but {@link PROFILE_OPTIONS}.
  *
  * @example
@@ -43,7 +43,7 @@ export const PROFILE_OPTIONS: readonly ProfileOption[] = [...Object.keys(PROFILE
  */
 export function parseProfile(value: string): ProfileOption {
   const found = PROFILE_OPTIONS.find((p) => p === value);
-  if (!found) throw new UsageError(`Unknown profile "${value}": expected ${PROFILE_OPTIONS.join(", ")}`);
+  if (!found) throw new InputError(`Unknown profile "${value}": expected ${PROFILE_OPTIONS.join(", ")}`, "profile");
   return found;
 }
 
@@ -343,7 +343,7 @@ function compileProblem(bytes: Uint8Array): string | undefined {
 /**
  * Checks a module against the plugin ABI and reports every finding.
  * Throws `AbiError` when the bytes are not a readable module, and
- * `UsageError` for an unknown profile.
+ * `InputError` for an unknown profile.
  *
  * @example
  * ```ts
@@ -388,7 +388,7 @@ export function validateModule(bytes: Uint8Array, options: ValidateOptions = {})
 }
 
 /**
- * Reads and validates a `.wasm` file. Throws `UsageError` when the
+ * Reads and validates a `.wasm` file. Throws `InputError` when the
  * file cannot be read and `AbiError` when it is not a module.
  *
  * @example
@@ -413,7 +413,7 @@ export async function validateFile(
       : e instanceof Deno.errors.IsADirectory
       ? "it is a directory"
       : (e as Error).message;
-    throw new UsageError(`Cannot read "${path}": ${why}`, { cause: e });
+    throw new InputError(`Cannot read "${path}": ${why}`, "path", { cause: e });
   }
   return validateModule(bytes, { ...options, source: path });
 }
