@@ -187,7 +187,10 @@ Deno.test("init refuses a non-empty directory, a bad name and an SDK that is not
       [["--sdk-spec", `${root}/keep.txt`], `Invalid --sdk-spec "${root}/keep.txt": a file must be a tarball`],
       [["--sdk-spec", "^0.1.0"], 'Invalid --sdk-spec "^0.1.0": expected an exact version (e.g. 0.1.0), a bifrost-as'],
       [["--sdk-spec", "https://example.com/b.tgz"], 'Invalid --sdk-spec "https://example.com/b.tgz": expected an'],
-      [["--sdk-spec", "0.1.0", "--sdk", TOOLKIT], "Give either --sdk (a checkout to link) or --sdk-spec"],
+      [
+        ["--sdk-spec", "0.1.0", "--sdk", TOOLKIT],
+        "Give either an SDK checkout to link or the SDK spec package.json names, not both (--sdk-spec)",
+      ],
     ];
     for (const [args, message] of refusals) {
       const r = await runCli(["init", `${root}/y`, ...args]);

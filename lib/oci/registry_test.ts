@@ -518,8 +518,10 @@ Deno.test("RegistryClient stops at a TLS failure and names plainHttp", async () 
     assert.ok(e instanceof RegistryError);
     assert.equal(
       e.message,
-      `Cannot reach "10.0.0.5:5000" over HTTPS: received corrupt message of type InvalidContentType ; a registry that speaks plain HTTP needs plainHttp`,
+      `Cannot reach "10.0.0.5:5000" over HTTPS: received corrupt message of type InvalidContentType; a registry that speaks plain HTTP needs plainHttp`,
     );
+    assert.equal(e.field, "plainHttp");
+    assert.equal(e.reference, "10.0.0.5:5000");
     return true;
   });
   assert.equal(calls, 1);
