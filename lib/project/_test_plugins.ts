@@ -25,6 +25,7 @@ export const TEST_PLUGINS = {
   kinds: { entry: "testdata/plugins/kinds.ts", out: "build/kinds.wasm" },
   views: { entry: "testdata/plugins/views.ts", out: "build/views.wasm" },
   failing: { entry: "testdata/plugins/failing.ts", out: "build/failing.wasm" },
+  passthrough: { entry: "testdata/plugins/passthrough.ts", out: "build/passthrough.wasm" },
 } as const satisfies Record<string, TestPluginBuild>;
 
 export type TestPluginName = keyof typeof TEST_PLUGINS;
