@@ -265,8 +265,8 @@ class Instance {
     if (ptr === 0 || ptr + bytes.length > memory.length) {
       const size = memory.length;
       const what = `malloc(${bytes.length}) returned ${ptr}${ptr ? `, outside its ${size}-byte memory` : ""}`;
-      const limit = this.opts.memoryLimitPages;
-      if (limit !== undefined && this.pages >= limit) {
+      const limit = this.opts.memoryLimitPages ?? WASM32_MAX_PAGES;
+      if (this.pages >= limit) {
         throw new PluginMemoryError(
           `${this.#who()} ran out of memory in ${hook}: ${what} at its ${limit}-page limit`,
           hook,
@@ -315,6 +315,11 @@ class Instance {
 }
 
 const MIB = 1 << 20;
+
+/** The most pages a wasm32 memory can have (4 GiB): the limit of a module with no maximum and no host cap. */
+const WASM32_MAX_PAGES = 65536;
+/** Near the wasm32 ceiling, a trap is taken for a failed allocation: within the SDK's largest input (1 GiB) of it. */
+const CEILING_MARGIN_PAGES = 16384;
 
 /** A size for messages: MiB with bytes, or bytes alone when small. */
 function size(bytes: number): string {
@@ -371,13 +376,19 @@ function trapError(
   const [, kind, text] = TRAP_KINDS.find(([re]) => re.test(message)) ?? [/./, "other", message];
   const fn = trappedFunction(e as Error, opts.functionNames);
   const where = `${PHASE_TEXT[phase]}: ${text}${fn ? ` in function "${fn}"` : ""}`;
-  const limit = opts.memoryLimitPages;
+  const limit = opts.memoryLimitPages ?? WASM32_MAX_PAGES;
   const pages = instance?.pages;
-  // A failed memory.grow is invisible to the host: judge by memory at its limit, or a request that cannot fit under it.
-  if (limit !== undefined && pages !== undefined && pages + Math.ceil(wanted / 65536) >= limit) {
+  // A failed memory.grow is invisible to the host: judge by memory at its limit, or a request that cannot fit under
+  // it; at the wasm32 ceiling (no cap, no maximum), by memory near it, where a plugin's next allocation cannot fit.
+  const margin = opts.memoryLimitPages === undefined ? CEILING_MARGIN_PAGES : 0;
+  if (pages !== undefined && pages + Math.ceil(wanted / 65536) + margin >= limit) {
     const at = pages >= limit ? "at" : `${pages} pages, near`;
+    const ceiling = limit === WASM32_MAX_PAGES ? ": 4 GiB, the most a wasm32 module can have" : "";
+    const bare = `${PHASE_TEXT[phase]}: ${kind === "unreachable" ? "unreachable executed" : text}${
+      fn ? ` in function "${fn}"` : ""
+    }`;
     return new PluginMemoryError(
-      `${who} ran out of memory in ${hook}${where} (its memory is ${at} the ${limit}-page limit)`,
+      `${who} ran out of memory in ${hook}${bare} (its memory is ${at} the ${limit}-page limit${ceiling})`,
       hook,
       fn,
       limit,

@@ -811,3 +811,27 @@ Deno.test("The host worker's line reader splits lines across chunks and reads a 
   const [line] = await all(stream(...Array.from({ length: 1600 }, () => long), "\n"));
   assert.equal(line!.length, 1600 << 16);
 });
+
+Deno.test("PluginHost reports a plugin that reaches the 4 GiB wasm32 ceiling as out of memory, with the pages", async () => {
+  // No cap and no maximum: memory.grow fails only at 65536 pages (nothing is touched, so nothing is committed).
+  const growToCeiling: Body = [
+    op.loop,
+    i32Const(4096),
+    op.memory_grow,
+    i32Const(-1),
+    op.i32_ne,
+    [op.br_if, 0],
+    op.end,
+    op.unreachable,
+  ];
+  await withHost(abiModule({ funcs: { pre_hook: hook(growToCeiling) } }), {}, async (host) => {
+    const e = await host.preHook(PRE_INPUT).catch((e) => e);
+    assert.ok(e instanceof PluginMemoryError, String(e));
+    assert.equal(e.limitPages, 65536);
+    assert.match(
+      e.message,
+      /^Plugin "test-plugin" ran out of memory in pre_hook: unreachable executed .*\(its memory is 6\d{4} pages, near the 65536-page limit: 4 GiB, the most a wasm32 module can have\)$/,
+    );
+    assert.doesNotMatch(e.message, /Rust panic/);
+  });
+});
