@@ -3,6 +3,7 @@ import { AbiError, UsageError } from "../../lib/errors.ts";
 import {
   type CallStats,
   checkFreePolicies,
+  formatPolicyResult,
   FREE_POLICIES,
   type HookCall,
   type HostOptions,
@@ -256,8 +257,7 @@ async function checkFree(
   if (flag(input, "json")) printJson(input.io, report);
   else {
     for (const r of report.results) {
-      const pages = `${r.pagesAfterWarmup} -> ${r.pagesAtEnd} pages`;
-      const verdict = r.error ? `fails: ${r.error}` : r.bounded ? `bounded (${pages})` : `grows (${pages})`;
+      const verdict = formatPolicyResult(r);
       input.io.out(`${r.policy.padEnd(7)} ${verdict}`);
     }
     for (const f of report.flags) input.io.err(f);

@@ -127,12 +127,9 @@ class Instance {
     const init = this.exports.init as ((ptr: number, len: number) => number) | undefined;
     if (typeof init === "function") {
       const config = encoder.encode(opts.config);
-      const code = this.#guard("init", "call", () => {
-        const ptr = this.#write(config, "init");
-        const r = init(ptr, config.length);
-        this.#release(ptr, config.length, "input");
-        return r;
-      });
+      const ptr = this.#guard("init", "malloc", () => this.#write(config, "init"), config.length);
+      const code = this.#guard("init", "call", () => init(ptr, config.length));
+      this.#guard("init", "free", () => this.#release(ptr, config.length, "input"));
       if (code !== 0) {
         const lastError = this.exports.last_error;
         const reason = typeof lastError === "function"
@@ -282,7 +279,30 @@ class Instance {
 
   /** Frees a buffer as the policy says (`free` gets the size when it takes two parameters). */
   #release(ptr: number, len: number, buffer: "input" | "output"): void {
-    for (let i = this.#frees[buffer]; i > 0; i--) this.#free(ptr, len);
+    const n = this.#frees[buffer];
+    this.#freeing = buffer;
+    for (let i = 1; i <= n; i++) {
+      this.#freeNth = i;
+      this.#free(ptr, len);
+    }
+  }
+
+  /** The buffer being freed and which free of it this is, for a trap there. */
+  #freeing: "input" | "output" = "input";
+  #freeNth = 1;
+
+  /** Which free of which buffer trapped, e.g. `the host's second free of init's config buffer (...)`. */
+  freeStep(hook: string): string {
+    const owner = hook === "init" ? "init's config buffer" : `the ${hook} ${this.#freeing} buffer`;
+    const probe = this.#freeNth === 2 && this.opts.freePolicy === "double"
+      ? ' (free policy "double", a probe: Bifrost does not free a buffer twice)'
+      : "";
+    return `the host's ${this.#freeNth === 2 ? "second " : ""}free of ${owner}${probe}`;
+  }
+
+  /** The name from get_name, once known. */
+  get knownName(): string | undefined {
+    return this.#name;
   }
 
   /** Reads packed ptr/len as strict UTF-8, checking it lies inside memory. */
@@ -367,7 +387,9 @@ function trapError(
   instance: Instance | undefined,
   wanted = 0,
 ): PluginTrapError {
-  const who = `Plugin "${instance?.name ?? opts.label}"`;
+  // A trap while loading comes before get_name: ask a fresh instance for the name, to name the plugin.
+  const name = instance?.knownName ?? (hook === "init" ? probeName(opts) : undefined) ?? opts.label;
+  const who = `Plugin "${name}"`;
   const cause = { cause: e };
   if (e instanceof ProcExit) {
     return new PluginTrapError(`${who} called proc_exit(${e.code}) in ${hook}`, hook, "proc_exit", "proc_exit", cause);
@@ -396,8 +418,34 @@ function trapError(
     );
   }
   // A trap while instantiating leaves no memory to look at; a limit is the likely culprit.
-  const limited = instance === undefined && limit !== undefined ? ` (its memory is limited to ${limit} pages)` : "";
+  const limited = instance === undefined && opts.memoryLimitPages !== undefined
+    ? ` (its memory is limited to ${limit} pages)`
+    : "";
+  if (phase === "free" && instance !== undefined) {
+    const step = instance.freeStep(hook);
+    return new PluginTrapError(
+      `${who} trapped in free, ${step}: ${text}${fn ? ` in function "${fn}"` : ""}`,
+      "free",
+      kind,
+      fn,
+      cause,
+    );
+  }
   return new PluginTrapError(`${who} trapped in ${hook}${where}${limited}`, hook, kind, fn, cause);
+}
+
+/** The plugin's name from `get_name` on a fresh instance (no `init`), or `undefined` when that fails too. */
+function probeName(opts: RunnerOptions): string | undefined {
+  try {
+    const instance = new WebAssembly.Instance(opts.module, createWasi(() => {}).imports);
+    const getName = instance.exports.get_name as () => bigint;
+    const memory = instance.exports.memory as WebAssembly.Memory;
+    const { ptr, len } = unpackPtrLen(getName());
+    const name = utf8.decode(new Uint8Array(memory.buffer, ptr, len));
+    return name === "" ? undefined : name;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

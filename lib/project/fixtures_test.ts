@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { FixtureError } from "../errors.ts";
 import { formatFixtureReport, loadFixtures, runFixtures } from "./fixtures.ts";
 import { testPlugin } from "./_test_plugins.ts";
-import { abiModule } from "../wasm/_wasm_builder.ts";
+import { abiModule, DEFAULT_OUTPUTS, TRAP_ON_DOUBLE_FREE } from "../wasm/_wasm_builder.ts";
 
 const ROOT_FIXTURES = new URL("../../fixtures", import.meta.url).pathname;
 
@@ -193,6 +193,36 @@ Deno.test("runFixtures() warns when a pre_hook answers with an error that Bifros
     assert.equal(report.results.find((r) => r.name === "pre_hook/raw")!.warnings, undefined);
     const text = formatFixtureReport(report, { failuresOnly: true });
     assert.match(text, /^ok {6}pre_hook\/blocked\n {10}warning: pre_hook answers with error "gpt-3\.5 is blocked": /);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("runFixtures() counts a failure only under the double free policy as a warning: a probe, not a failure", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(`${dir}/pre_hook`);
+    await Deno.writeTextFile(
+      `${dir}/pre_hook/ok.json`,
+      JSON.stringify({
+        input: { context: {}, request: { provider: "openai", model: "gpt-4o", input: [] } },
+        expect: JSON.parse(DEFAULT_OUTPUTS.pre_hook),
+      }),
+    );
+    const plugin = abiModule({ funcs: { free: TRAP_ON_DOUBLE_FREE } });
+    const report = await runFixtures(plugin, dir, { timeoutMs: 0 });
+    const text = formatFixtureReport(report, { cwd: dir });
+    assert.equal(report.failed, 0, text);
+    assert.equal(report.passed, 1, text);
+    assert.equal(report.probeWarnings, 1, text);
+    assert.match(
+      text,
+      /^ok {6}pre_hook\/ok\n {10}warning: fails under the "double" free policy only: Plugin "test-plugin" trapped in free, the host's second free of init's config buffer \(free policy "double", a probe: Bifrost does not free a buffer twice\)/m,
+    );
+    assert.match(text, /1 passed, 0 failed; 1 fails only under the "double" probe \(a warning\)$/);
+    // Asked for alone, the probe's failures are failures.
+    const only = await runFixtures(plugin, dir, { timeoutMs: 0, policies: ["double"] });
+    assert.equal(only.failed, 1);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
