@@ -190,8 +190,46 @@ async function listFixtureFiles(
   return out;
 }
 
-/** Checks a fixture file's text; returns the fixture or what is wrong with it. */
-function parseFixture(text: string): Fixture | string {
+/** What a JSON value is, for messages: `a number`, `an array`, `null`. */
+function kindOf(v: unknown): string {
+  return v === null ? "null" : Array.isArray(v) ? "an array" : typeof v === "object" ? "an object" : `a ${typeof v}`;
+}
+
+/**
+ * Whether a parsed JSON file is meant as a fixture rather than a hook's
+ * input: an object with `input` whose keys are all fixture keys.
+ */
+export function looksLikeFixture(value: unknown): boolean {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const keys = Object.keys(value);
+  return keys.includes("input") && keys.every((k) => FIXTURE_KEYS.includes(k));
+}
+
+/** The text a fixture sends to its hook: a string input as is, else its JSON. */
+export function fixtureInputText(fixture: Fixture): string {
+  return typeof fixture.input === "string" ? fixture.input : JSON.stringify(fixture.input);
+}
+
+/** The diff lines of `output` against the fixture's `expect` (empty when it matches; `undefined` without one). */
+export function diffAgainstExpect(fixture: Fixture, output: unknown): string[] | undefined {
+  return fixture.expect === undefined ? undefined : diffJson(fixture.expect, output, fixture.match ?? "exact");
+}
+
+/**
+ * Checks a fixture file's text; returns the fixture or what is wrong with it.
+ *
+ * @example
+ * ```ts
+ * import { parseFixture } from "./fixtures.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(
+ *   parseFixture('{"input": 42, "expect": {}}'),
+ *   `"input" must be the hook's input object (or a string, sent as is), found a number`,
+ * );
+ * ```
+ */
+export function parseFixture(text: string): Fixture | string {
   let value: unknown;
   try {
     value = parseLossless(text);
@@ -205,6 +243,9 @@ function parseFixture(text: string): Fixture | string {
   const unknown = Object.keys(o).find((k) => !FIXTURE_KEYS.includes(k));
   if (unknown !== undefined) return `Unknown key "${unknown}": expected ${FIXTURE_KEYS.join(", ")}`;
   if (!("input" in o)) return `Missing "input": the hook's input`;
+  if (typeof o.input !== "string" && (typeof o.input !== "object" || o.input === null || Array.isArray(o.input))) {
+    return `"input" must be the hook's input object (or a string, sent as is), found ${kindOf(o.input)}`;
+  }
   if (o.match !== undefined && o.match !== "exact" && o.match !== "partial") {
     return `Invalid "match" ${JSON.stringify(o.match)}: expected "exact" or "partial"`;
   }
@@ -296,7 +337,7 @@ async function runCase(
   update: boolean,
 ): Promise<FixtureResult> {
   const match = c.fixture.match ?? "exact";
-  const input = typeof c.fixture.input === "string" ? c.fixture.input : JSON.stringify(c.fixture.input);
+  const input = fixtureInputText(c.fixture);
   const outcomes: Outcome[] = [];
   for (const policy of policies) outcomes.push(await callOnce(hosts, policy, c, input));
 

@@ -61,7 +61,10 @@ Deno.test(
     const [input, none, double] = report.results.slice(1);
     assert.ok(!input!.bounded && input!.pagesAtEnd > input!.pagesAfterWarmup, "the unfreed output leaks");
     assert.ok(!none!.bounded && none!.pagesAtEnd > none!.pagesAfterWarmup);
-    assert.match(double!.error!, /trapped in free, the host's second free of init's config buffer .* "dlmalloc::dlmalloc::Dlmalloc<A>::free"/);
+    assert.match(
+      double!.error!,
+      /trapped in free, the host's second free of init's config buffer .* "dlmalloc::dlmalloc::Dlmalloc<A>::free"/,
+    );
     assert.match(report.flags[0]!, /^Memory stays bounded only under the "both" free policy/);
   },
 );
