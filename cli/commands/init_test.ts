@@ -69,6 +69,24 @@ Deno.test({
         );
       });
 
+      await t.step(
+        "the plugin reads the model of every request shape: a chat_request wrapper is blocked too",
+        async () => {
+          const input = {
+            context: {},
+            request: {
+              chat_request: { provider: "openai", model: "blocked-model", input: [{ role: "user", content: "Hi" }] },
+            },
+          };
+          const r = await runCli(["run", "build/my-plugin.wasm", "pre_hook", "-i", "-"], {
+            cwd: dir,
+            stdin: JSON.stringify(input),
+          });
+          assert.equal(r.code, 0, r.stdout + r.stderr);
+          assert.equal(JSON.parse(r.stdout).short_circuit?.error?.status_code, 403, r.stdout);
+        },
+      );
+
       await t.step("a broken fixture fails with a diff, and --update repairs it", async () => {
         const path = `${dir}/fixtures/pre_hook/blocked.json`;
         const good = await Deno.readTextFile(path);
@@ -120,7 +138,7 @@ Deno.test({
           const good = await Deno.readTextFile(source);
           await Deno.writeTextFile(
             source,
-            good.replace("const model = input.request.model;", "const model = input.request.modle;"),
+            good.replace("const model = input.model;", "const model = input.modle;"),
           );
           const broken = await linesUntil(watch, /Build failed/);
           assert.match(

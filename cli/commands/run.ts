@@ -165,7 +165,7 @@ errors.`,
       const timing = repeat === undefined ? undefined : summarise(durations, elapsedMs, first.stats, last.stats);
       const carried = carriedError(hook, first.output);
       const diff = fixture
-        ? diffAgainstExpect(fixture, first.returnedZero ? first.output : parseLossless(first.raw))
+        ? diffAgainstExpect(fixture, first.returnedZero ? first.output : parseLossless(first.raw), hook)
         : undefined;
       if (flag(input, "json")) {
         printJson(io, {
@@ -233,7 +233,7 @@ async function readInput(input: CommandInput, hook: HookName): Promise<{ text: s
   if (!looksLikeFixture(value)) return { text };
   const fixture = parseFixture(text);
   if (typeof fixture === "string") throw new UsageError(`Invalid fixture ${name}: ${fixture}`);
-  return { text: fixtureInputText(fixture), fixture };
+  return { text: fixtureInputText(fixture, hook), fixture };
 }
 
 async function hostOptions(input: CommandInput, fixtureConfig?: unknown): Promise<HostOptions> {

@@ -14,8 +14,10 @@ conformance host under each free policy (both, input, none, double).
 
 A fixture is fixtures/<hook>/<case>.json: {"input": ..., "config"?: ...,
 "expect": ..., "match"?: "exact" | "partial"}. "partial" ignores object keys
-"expect" does not name. A failure prints a diff: "- path: expected" and
-"+ path: actual" lines. --update rewrites failing (or missing) expectations
+"expect" does not name. An HTTP hook's request or response may give its
+body as "body_text" or "body_json" instead of base64 "body". A failure
+prints a diff: "- path: expected" and "+ path: actual" lines, bodies
+decoded. --update rewrites failing (or missing) expectations
 from the plugin's output. Exits 1 when a fixture fails.
 
 "double" (every buffer freed twice) is a probe: Bifrost does not free a

@@ -5,9 +5,12 @@
  * @module
  */
 import { dirname, relative, resolve } from "node:path";
-import { BuildError } from "../errors.ts";
+import { BuildError, PluginError } from "../errors.ts";
 import { writeFileAtomic } from "../_fs.ts";
 import { SDK_DIR } from "./_toolkit.ts";
+import { parseWasm } from "../wasm/wasm_binary.ts";
+import { REQUIRED_EXPORTS } from "../wasm/abi.ts";
+import { PluginHost } from "../host/host.ts";
 
 /** Options of {@link buildPlugin}. */
 export interface BuildOptions {
@@ -106,9 +109,43 @@ export async function buildPlugin(options: BuildOptions = {}): Promise<BuildResu
   } finally {
     Deno.chdir(prevCwd);
   }
+  await checkPluginEntry(wasm, entry);
   const path = out.startsWith("/") ? out : `${cwd}/${out}`;
   await writeFileAtomic(path, wasm);
   return { path, bytes: wasm, durationMs: performance.now() - started, warnings: compilerWarnings(stderr) };
+}
+
+/** The line that exports the ABI from an SDK plugin's entry. */
+export const ABI_EXPORT_LINE = 'export * from "bifrost-as/assembly/sdk/abi";';
+
+/**
+ * The two mistakes that compile cleanly: an entry that exports none of the
+ * ABI (the `export * from ".../sdk/abi"` line left out), and one that never
+ * registers its plugin (the SDK's `init` then refuses, naming the fix).
+ */
+async function checkPluginEntry(wasm: Uint8Array, entry: string): Promise<void> {
+  let exported: Set<string>;
+  try {
+    exported = new Set(parseWasm(wasm).exports.map((e) => e.name));
+  } catch {
+    return; // validation reports a module it cannot read
+  }
+  const functions = REQUIRED_EXPORTS.filter((name) => name !== "memory");
+  if (functions.every((name) => !exported.has(name)) && !exported.has("init")) {
+    throw new BuildError(
+      `Cannot build "${entry}": it exports none of the functions Bifrost calls (${
+        [...functions.slice(0, 3), "init", ...functions.slice(3)].join(", ")
+      }, ...): add this line to the entry file:\n  ${ABI_EXPORT_LINE}`,
+    );
+  }
+  if (!exported.has("init") || !exported.has("last_error")) return; // not the SDK's ABI: nothing to ask
+  try {
+    (await PluginHost.load(wasm, { label: entry })).close();
+  } catch (e) {
+    if (!(e instanceof PluginError)) throw e;
+    const registered = e.message.match(/no plugin is registered: .*$/);
+    if (registered) throw new BuildError(`Cannot build "${entry}": ${registered[0]}`);
+  }
 }
 
 /**

@@ -26,3 +26,44 @@ Deno.test("buildPlugin() names the config asconfig.json extends when it is missi
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+/** Builds `source` as the entry of a throwaway file inside the toolkit (so `../assembly/sdk` resolves). */
+async function buildEntry(source: string): Promise<unknown> {
+  const root = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
+  const dir = await Deno.makeTempDir({ dir: `${root}/build`, prefix: "entry-" });
+  const name = dir.slice(root.length + 1);
+  try {
+    await Deno.writeTextFile(`${dir}/plugin.ts`, source);
+    return await buildPlugin({ cwd: root, entry: `${name}/plugin.ts`, out: `${name}/plugin.wasm` }).catch((e) => e);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+const PLUGIN = `import { Plugin, registerPlugin } from "../../assembly/sdk";
+export * from "../../assembly/sdk/abi";
+class P extends Plugin {
+  name(): string {
+    return "p";
+  }
+}
+registerPlugin(new P());
+`;
+
+Deno.test("buildPlugin() refuses an entry that never calls registerPlugin, with the fix", async () => {
+  const e = await buildEntry(PLUGIN.replace("registerPlugin(new P());\n", ""));
+  assert.ok(e instanceof BuildError, String(e));
+  assert.match(
+    e.message,
+    /: no plugin is registered: end the entry file with registerPlugin\(new YourPlugin\(\)\); \(it builds, but every call would fail\)$/,
+  );
+});
+
+Deno.test("buildPlugin() names the missing ABI export line as the fix when the entry exports none of the ABI", async () => {
+  const e = await buildEntry(PLUGIN.replace('export * from "../../assembly/sdk/abi";\n', ""));
+  assert.ok(e instanceof BuildError, String(e));
+  assert.match(
+    e.message,
+    /: it exports none of the functions Bifrost calls \(malloc, free, get_name, init, pre_hook, post_hook, \.\.\.\): add this line to the entry file:\n {2}export \* from "bifrost-as\/assembly\/sdk\/abi";$/,
+  );
+});

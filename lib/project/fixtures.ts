@@ -16,6 +16,10 @@
  * ```
  *
  * - `input`: the hook's input; a string is sent as is (to try malformed input).
+ *   An HTTP hook's `request` or `response` may give its body as `body_text`
+ *   or `body_json` instead of base64 `body`; in `expect` too, where the
+ *   output's body is then compared decoded (diffs of a base64 `body` show it
+ *   decoded, as `body_text`, whenever it is UTF-8).
  * - `config`: the plugin's `init` config, `{}` when omitted.
  * - `expect`: the hook's output; `match` says how it is compared: `exact`
  *   (the default) or `partial` (objects may have keys `expect` does not name).
@@ -61,6 +65,7 @@ import { readPluginOnce } from "../host/_plugin_source.ts";
 import { diffJson, type MatchMode, projectOnto } from "./_json_diff.ts";
 import { parseLossless, prettyJson } from "../_lossless_json.ts";
 import { isFsError, writeFileAtomic } from "../_fs.ts";
+import { decodeBase64, encodeBase64 } from "../_base64.ts";
 import { PRE_HOOK_ERROR_NOTE } from "../host/_contract.ts";
 
 /** How a fixture's output is compared: `exact`, or `partial` (objects may have more keys). */
@@ -205,14 +210,101 @@ export function looksLikeFixture(value: unknown): boolean {
   return keys.includes("input") && keys.every((k) => FIXTURE_KEYS.includes(k));
 }
 
-/** The text a fixture sends to its hook: a string input as is, else its JSON. */
-export function fixtureInputText(fixture: Fixture): string {
-  return typeof fixture.input === "string" ? fixture.input : JSON.stringify(fixture.input);
+/** The HTTP objects of a hook's input and output, whose `body` is base64: `request`, `response`. */
+const HTTP_OBJECTS = ["request", "response"] as const;
+const HTTP_HOOKS: readonly HookName[] = ["http_intercept", "http_pre_hook", "http_post_hook", "http_stream_chunk_hook"];
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+const utf8 = new TextEncoder();
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * A copy of an HTTP hook's input or output whose HTTP objects (`request`,
+ * `response`) are copies too, to rewrite their bodies; other values shared.
+ */
+function withHttpCopies(hook: HookName, value: unknown): { value: unknown; http: Record<string, unknown>[] } {
+  if (!HTTP_HOOKS.includes(hook) || !isRecord(value)) return { value, http: [] };
+  const copy: Record<string, unknown> = { ...value };
+  const http: Record<string, unknown>[] = [];
+  for (const k of HTTP_OBJECTS) {
+    const o = copy[k];
+    if (isRecord(o)) http.push(copy[k] = { ...o });
+  }
+  return { value: copy, http };
+}
+
+/**
+ * The text a fixture sends to its hook: a string input as is, else its
+ * JSON, where an HTTP hook's `request` or `response` may give its body as
+ * `body_text` (sent as the base64 of its UTF-8) or `body_json` (of its JSON).
+ */
+export function fixtureInputText(fixture: Pick<Fixture, "input">, hook: HookName): string {
+  if (typeof fixture.input === "string") return fixture.input;
+  const { value: input, http } = withHttpCopies(hook, fixture.input);
+  for (const o of http) {
+    if ("body_text" in o) o.body = encodeBase64(utf8.encode(String(o.body_text)));
+    else if ("body_json" in o) o.body = encodeBase64(utf8.encode(JSON.stringify(o.body_json)));
+    delete o.body_text;
+    delete o.body_json;
+  }
+  return JSON.stringify(input);
+}
+
+/** A base64 body's text, when it is base64 of valid UTF-8. */
+function decodedBody(body: unknown): string | undefined {
+  if (typeof body !== "string") return undefined;
+  try {
+    return strictUtf8.decode(decodeBase64(body));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `expect` and `output` with HTTP bodies compared as text or JSON: where
+ * `expect` gives `body_json`, the output's body is parsed as JSON; where it
+ * gives `body_text` or a base64 `body`, both are decoded to `body_text`
+ * (when they are UTF-8), so a diff shows what the body says.
+ */
+function decodeBodies(hook: HookName, expect: unknown, output: unknown): [unknown, unknown] {
+  const e = withHttpCopies(hook, expect).value, o = withHttpCopies(hook, output).value;
+  if (!HTTP_HOOKS.includes(hook) || !isRecord(e) || !isRecord(o)) return [e, o];
+  for (const key of HTTP_OBJECTS) {
+    const want = e[key], got = o[key];
+    if (!isRecord(want) || !isRecord(got) || typeof got.body !== "string") continue;
+    const text = decodedBody(got.body);
+    if (text === undefined) continue;
+    if ("body_json" in want) {
+      try {
+        got.body_json = JSON.parse(text);
+      } catch {
+        got.body_text = text;
+      }
+      delete got.body;
+    } else if ("body_text" in want || (typeof want.body === "string" && decodedBody(want.body) !== undefined)) {
+      if (typeof want.body === "string") {
+        want.body_text = decodedBody(want.body);
+        delete want.body;
+      }
+      got.body_text = text;
+      delete got.body;
+    }
+  }
+  return [e, o];
+}
+
+/** The diff lines of an output against an expectation, HTTP bodies decoded (see {@link decodeBodies}). */
+function compareOutput(hook: HookName, expect: unknown, output: unknown, match: FixtureMatch): string[] {
+  const [e, o] = decodeBodies(hook, expect, output);
+  return diffJson(e, o, match);
 }
 
 /** The diff lines of `output` against the fixture's `expect` (empty when it matches; `undefined` without one). */
-export function diffAgainstExpect(fixture: Fixture, output: unknown): string[] | undefined {
-  return fixture.expect === undefined ? undefined : diffJson(fixture.expect, output, fixture.match ?? "exact");
+export function diffAgainstExpect(fixture: Fixture, output: unknown, hook: HookName): string[] | undefined {
+  return fixture.expect === undefined
+    ? undefined
+    : compareOutput(hook, fixture.expect, output, fixture.match ?? "exact");
 }
 
 /**
@@ -337,14 +429,15 @@ async function runCase(
   update: boolean,
 ): Promise<FixtureResult> {
   const match = c.fixture.match ?? "exact";
-  const input = fixtureInputText(c.fixture);
+  const input = fixtureInputText(c.fixture, c.hook);
   const outcomes: Outcome[] = [];
   for (const policy of policies) outcomes.push(await callOnce(hosts, policy, c, input));
 
   let expect = c.fixture.expect;
   let updated = false;
   const first = outcomes[0];
-  const stale = expect === undefined || outcomes.some((o) => "error" in o || diffJson(expect, o.output, match).length);
+  const stale = expect === undefined ||
+    outcomes.some((o) => "error" in o || compareOutput(c.hook, expect, o.output, match).length);
   if (update && stale && first && "output" in first) {
     const next = expect === undefined || match === "exact" ? first.output : projectOnto(expect, first.output);
     if (expect === undefined || diffJson(expect, next, "exact").length) {
@@ -360,7 +453,7 @@ async function runCase(
       ? [o.error]
       : expect === undefined
       ? [`Missing "expect": run with --update to record the output`]
-      : diffJson(expect, o.output, match);
+      : compareOutput(c.hook, expect, o.output, match);
     if (lines.length === 0) return;
     const key = lines.join("\n");
     const problem = byText.get(key) ?? { policies: [], lines };
