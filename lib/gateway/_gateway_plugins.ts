@@ -9,6 +9,7 @@
  * microseconds, so a queue per plugin costs little and keeps the plugin's
  * view of the world the one it has in Bifrost.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { dirname, resolve } from "node:path";
 import type { HookName } from "../wasm/abi.ts";
 import { type HookCall, type HostOptions, PluginHost } from "../host/host.ts";
@@ -33,6 +34,17 @@ export interface HookCallEvent {
   /** The output's JSON text, as the plugin wrote it. */
   output: string;
 }
+
+/** What one request ran, gathered while it is handled (for `dev`'s request log). */
+export interface RequestTrace {
+  /** `plugin:hook` for every hook call, in call order. */
+  hooks: string[];
+  /** Which plugin's hook answered instead of the provider, e.g. `guard pre_hook: error 403`. */
+  shortCircuit?: string;
+}
+
+/** The trace of the request being handled, where the gateway traces requests. */
+export const requestTrace: AsyncLocalStorage<RequestTrace> = new AsyncLocalStorage<RequestTrace>();
 
 /** Sees every successful hook call; must not throw (what it throws is ignored). */
 export type HookObserver = (call: HookCallEvent) => void;
@@ -77,6 +89,7 @@ export class LoadedPlugin {
   call(hook: HookName, input: unknown): Promise<HookCall<unknown>> {
     // Serialised now: the gateway goes on changing the objects it passed (the context above all).
     const text = typeof input === "string" ? input : JSON.stringify(input);
+    requestTrace.getStore()?.hooks.push(`${this.entry.name}:${hook}`);
     const run = this.#queue.then(() => this.#host.call(hook, text));
     this.#queue = run.catch(() => {});
     if (!this.observer) return run;
