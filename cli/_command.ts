@@ -159,3 +159,34 @@ export function intOption(
   }
   return n;
 }
+
+/** The toolkit's own default paths, which a plugin project's help and defaults replace with its own. */
+const TOOLKIT_ENTRY = "assembly/hello_world.ts";
+const TOOLKIT_STEM = "build/hello-world";
+
+/**
+ * `cmd` as seen from a plugin project: its description, option defaults and
+ * examples name the project's entry and output instead of the toolkit's
+ * hello-world, and examples that use the toolkit's own files (`testdata/`,
+ * the Rust test plugin) are left out. In the toolkit, `cmd` unchanged.
+ */
+export function localiseCommand(cmd: Command, paths: { entry: string; out: string; toolkit: boolean }): Command {
+  if (paths.toolkit) return cmd;
+  const stem = paths.out.replace(/\.wasm$/, "");
+  const local = (text: string) => text.replaceAll(TOOLKIT_ENTRY, paths.entry).replaceAll(TOOLKIT_STEM, stem);
+  const options = Object.fromEntries(
+    Object.entries(cmd.options).map(([name, o]) => [name, {
+      ...o,
+      description: local(o.description),
+      ...(typeof o.default === "string" ? { default: local(o.default) } : {}),
+    }]),
+  );
+  return {
+    ...cmd,
+    ...(cmd.description ? { description: local(cmd.description) } : {}),
+    options,
+    ...(cmd.examples
+      ? { examples: cmd.examples.filter((e) => !/testdata\/|rust-plugin|build\/e2e\//.test(e)).map(local) }
+      : {}),
+  };
+}

@@ -6,16 +6,17 @@
  */
 import { parseArgs } from "node:util";
 import { BifrostAsError, UsageError } from "../lib/errors.ts";
-import { type Command, type CommandInput, formatHelp, type Io } from "./_command.ts";
+import { type Command, type CommandInput, formatHelp, type Io, localiseCommand } from "./_command.ts";
+import { projectPaths } from "../lib/project/build.ts";
 import { commands } from "./commands/index.ts";
 import { TOOLKIT_VERSION } from "../lib/project/_toolkit.ts";
 
-function topHelp(): string {
+function topHelp(inToolkit: boolean): string {
   const width = Math.max(...commands.map((c) => c.name.length)) + 2;
   return [
     "bifrost-as: write Bifrost gateway plugins in AssemblyScript, prove them, ship them",
     "",
-    "Usage: bifrost-as <command> [options]    (from this repo: deno task cli <command>)",
+    `Usage: bifrost-as <command> [options]${inToolkit ? "    (from this repo: deno task cli <command>)" : ""}`,
     "",
     "Commands:",
     ...commands.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
@@ -64,15 +65,17 @@ function parse(cmd: Command, args: string[], io: Io, signal: AbortSignal): Comma
 /** Runs the CLI on `args` and returns the exit code. */
 export async function main(args: string[], io: Io = defaultIo): Promise<number> {
   const [name, ...rest] = args;
+  const paths = await projectPaths();
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
-    io.out(topHelp());
+    io.out(topHelp(paths.toolkit));
     return name === undefined ? 2 : 0;
   }
   if (name === "--version" || name === "-V") {
     io.out(TOOLKIT_VERSION);
     return 0;
   }
-  const cmd = commands.find((c) => c.name === name);
+  const found = commands.find((c) => c.name === name);
+  const cmd = found && localiseCommand(found, paths);
   const controller = new AbortController();
   const onSignal = () => controller.abort();
   try {

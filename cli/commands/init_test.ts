@@ -313,3 +313,28 @@ Deno.test("The toolkit builds with the SDK's compiler settings, as generated pro
   assert.equal(own.options, undefined, "compiler options belong in asconfig.sdk.json");
   for (const target of ["release", "debug"]) assert.deepEqual(Object.keys(own.targets[target]), ["outFile"]);
 });
+
+Deno.test("In a plugin project, build's defaults and the help's examples are the project's, not the toolkit's", async () => {
+  const root = await Deno.makeTempDir({ prefix: "init-defaults-" });
+  const dir = `${root}/my-plugin`;
+  try {
+    assert.equal((await runCli(["init", dir, "--sdk", TOOLKIT])).code, 0);
+    for (const command of ["build", "test", "watch", "run"]) {
+      const help = await runCli([command, "--help"], { cwd: dir });
+      assert.doesNotMatch(help.stdout, /hello_world|hello-world|testdata\//, `${command} --help:\n${help.stdout}`);
+    }
+    const build = (await runCli(["build", "--help"], { cwd: dir })).stdout;
+    assert.match(build, /--entry FILE +Plugin entry file \(default: assembly\/my_plugin\.ts\)/);
+    assert.match(build, /default: build\/my-plugin\[\.debug\]\.wasm/);
+    const top = await runCli(["--help"], { cwd: dir });
+    assert.doesNotMatch(top.stdout, /from this repo/);
+    assert.match((await runCli(["--help"], { cwd: TOOLKIT })).stdout, /from this repo: deno task cli/);
+
+    const built = await runCli(["build"], { cwd: dir });
+    assert.equal(built.code, 0, built.stderr);
+    assert.match(built.stderr, /^Compiling assembly\/my_plugin\.ts\.\.\.$/m);
+    assert.match(built.stdout, /^Built .*\/my-plugin\/build\/my-plugin\.wasm \(/m);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});

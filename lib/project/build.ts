@@ -4,10 +4,10 @@
  *
  * @module
  */
-import { dirname, relative, resolve } from "node:path";
+import { basename, dirname, relative, resolve } from "node:path";
 import { BuildError, PluginError } from "../errors.ts";
 import { writeFileAtomic } from "../_fs.ts";
-import { SDK_DIR } from "./_toolkit.ts";
+import { isToolkit, SDK_DIR } from "./_toolkit.ts";
 import { parseWasm } from "../wasm/wasm_binary.ts";
 import { REQUIRED_EXPORTS } from "../wasm/abi.ts";
 import { PluginHost } from "../host/host.ts";
@@ -46,6 +46,47 @@ export interface BuildResult {
 export const DEFAULT_ENTRY = "assembly/hello_world.ts";
 export const DEFAULT_OUT = "build/hello-world.wasm";
 export const DEFAULT_DEBUG_OUT = "build/hello-world.debug.wasm";
+
+/** A project's default entry and output, and whether it is the toolkit itself. */
+export interface ProjectPaths {
+  entry: string;
+  out: string;
+  /** `cwd` is a checkout of the toolkit (its own `assembly/sdk/`): the defaults are hello-world's. */
+  toolkit: boolean;
+}
+
+/**
+ * The defaults of the project in `cwd`: in a plugin project, the entry and
+ * output its `build` script names (as `init` writes it), else its
+ * `asconfig.json`'s release `outFile` and its one `assembly/*.ts` file; in
+ * the toolkit, hello-world's.
+ */
+export async function projectPaths(cwd: string = Deno.cwd()): Promise<ProjectPaths> {
+  if (await isToolkit(cwd)) return { entry: DEFAULT_ENTRY, out: DEFAULT_OUT, toolkit: true };
+  const read = async (file: string) => {
+    try {
+      return JSON.parse(await Deno.readTextFile(`${cwd}/${file}`));
+    } catch {
+      return undefined;
+    }
+  };
+  const script = String((await read("package.json"))?.scripts?.build ?? "");
+  let entry = script.match(/--entry\s+(\S+)/)?.[1];
+  let out = script.match(/--out\s+(\S+)/)?.[1];
+  out ??= (await read("asconfig.json"))?.targets?.release?.outFile;
+  if (entry === undefined) {
+    const sources: string[] = [];
+    try {
+      for await (const e of Deno.readDir(`${cwd}/assembly`)) {
+        if (e.isFile && e.name.endsWith(".ts") && e.name !== "index.ts") sources.push(`assembly/${e.name}`);
+      }
+    } catch { /* no assembly/ */ }
+    if (sources.length === 1) entry = sources[0];
+  }
+  entry ??= DEFAULT_ENTRY;
+  out ??= `build/${basename(entry, ".ts").replace(/_/g, "-")}.wasm`;
+  return { entry, out: typeof out === "string" ? out : DEFAULT_OUT, toolkit: false };
+}
 
 /** Compiles `entry` to `out` and returns the bytes. Throws {@link BuildError} on compile errors. */
 export async function buildPlugin(options: BuildOptions = {}): Promise<BuildResult> {
