@@ -144,7 +144,9 @@ export async function buildPlugin(options: BuildOptions = {}): Promise<BuildResu
     });
     if (result.error || !wasm) {
       throw new BuildError(
-        `Cannot build "${entry}": ${formatCompilerErrors(stderr) || result.error?.message || "no output"}`,
+        `Cannot build "${entry}": ${formatCompilerErrors(stderr) || result.error?.message || "no output"}${
+          compileHints(stderr)
+        }`,
       );
     }
   } finally {
@@ -153,7 +155,8 @@ export async function buildPlugin(options: BuildOptions = {}): Promise<BuildResu
   await checkPluginEntry(wasm, entry);
   const path = out.startsWith("/") ? out : `${cwd}/${out}`;
   await writeFileAtomic(path, wasm);
-  return { path, bytes: wasm, durationMs: performance.now() - started, warnings: compilerWarnings(stderr) };
+  const warnings = [...compilerWarnings(stderr), ...await regExpWarnings(cwd, entry)];
+  return { path, bytes: wasm, durationMs: performance.now() - started, warnings };
 }
 
 /** The line that exports the ABI from an SDK plugin's entry. */
@@ -219,6 +222,56 @@ export function formatCompilerErrors(stderr: string): string {
     const where = b.match(/in (\S+\(\d+,\d+\))/)?.[1] ?? "";
     return `${b.split("\n")[0]}${where ? ` at ${where}` : ""}`;
   }).join("\n");
+}
+
+/** Hints for the compile errors AssemblyScript words badly for newcomers, each on its own line after the errors. */
+const COMPILE_HINTS: [RegExp, string][] = [
+  [
+    /Not implemented: Regular expressions|Cannot find name 'RegExp'/,
+    "AssemblyScript has no working RegExp (a /.../ literal does not compile; new RegExp(...) compiles but traps " +
+    "when called): scan the text with string methods (indexOf, includes, startsWith, charCodeAt) instead; " +
+    "docs/recipes.md has a tested scanner that redacts keys in any text",
+  ],
+  [
+    /Not implemented: Closures/,
+    "AssemblyScript has no closures: a function passed as a value (to some, map, filter, forEach, sort, ...) " +
+    "cannot use the variables around it; write a for loop instead, or keep what it needs in a class field or a " +
+    "top-level variable",
+  ],
+];
+
+function compileHints(stderr: string): string {
+  return COMPILE_HINTS.filter(([re]) => re.test(stderr)).map(([, hint]) => `\nhint: ${hint}`).join("");
+}
+
+/** `new RegExp(...)` compiles, then traps when called: where the entry's folder uses it. */
+async function regExpWarnings(cwd: string, entry: string): Promise<string[]> {
+  const warnings: string[] = [];
+  const walk = async (dir: string, depth: number): Promise<void> => {
+    let entries: Deno.DirEntry[];
+    try {
+      entries = await Array.fromAsync(Deno.readDir(resolve(cwd, dir)));
+    } catch {
+      return;
+    }
+    for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      const path = dir === "." ? e.name : `${dir}/${e.name}`;
+      if (e.isDirectory && depth < 4 && e.name !== "node_modules" && e.name !== "sdk") await walk(path, depth + 1);
+      if (!e.isFile || !e.name.endsWith(".ts")) continue;
+      const lines = (await Deno.readTextFile(resolve(cwd, path))).split("\n");
+      lines.forEach((line, i) => {
+        const col = line.search(/\bnew RegExp\s*\(/);
+        if (col >= 0 && !/^\s*(\/\/|\*)/.test(line)) {
+          warnings.push(
+            `WARNING ${path}(${i + 1},${col + 1}): new RegExp(...) compiles but traps when called (AssemblyScript's ` +
+              "RegExp is a stub): scan with string methods instead (docs/recipes.md)",
+          );
+        }
+      });
+    }
+  };
+  await walk(dirname(entry), 0);
+  return warnings;
 }
 
 function compilerWarnings(stderr: string): string[] {

@@ -67,3 +67,36 @@ Deno.test("buildPlugin() names the missing ABI export line as the fix when the e
     /: it exports none of the functions Bifrost calls \(malloc, free, get_name, init, pre_hook, post_hook, \.\.\.\): add this line to the entry file:\n {2}export \* from "bifrost-as\/assembly\/sdk\/abi";$/,
   );
 });
+
+Deno.test("build explains the compile errors AssemblyScript words badly: regular expressions and closures", async () => {
+  const regex = await buildEntry(
+    PLUGIN.replace(
+      "class P extends Plugin {",
+      "export function secret(s: string): bool {\n  return /sk-[a-z]+/.test(s);\n}\nclass P extends Plugin {",
+    ),
+  );
+  assert.ok(regex instanceof BuildError, String(regex));
+  assert.match(regex.message, /AS100: Not implemented: Regular expressions/);
+  assert.match(regex.message, /\nhint: AssemblyScript has no working RegExp .* docs\/recipes\.md/);
+  const closure = await buildEntry(
+    PLUGIN.replace(
+      "class P extends Plugin {",
+      'export function any(s: string): bool {\n  const words = ["a"];\n  return words.some((w) => s.includes(w));\n}\nclass P extends Plugin {',
+    ),
+  );
+  assert.ok(closure instanceof BuildError, String(closure));
+  assert.match(closure.message, /\nhint: AssemblyScript has no closures: .*for loop/);
+});
+
+Deno.test("build warns that new RegExp(...) compiles but traps when called", async () => {
+  const built = await buildEntry(
+    PLUGIN.replace(
+      "class P extends Plugin {",
+      'export function secret(s: string): bool {\n  return new RegExp("sk-").test(s);\n}\nclass P extends Plugin {',
+    ),
+  ) as { warnings: string[] };
+  assert.ok(
+    built.warnings.some((w) => /RegExp.* compiles but traps when called/.test(w)),
+    JSON.stringify(built.warnings),
+  );
+});
