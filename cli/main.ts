@@ -9,7 +9,7 @@ import { BifrostAsError, UsageError } from "../lib/errors.ts";
 import { type Command, type CommandInput, formatHelp, type Io, localiseCommand } from "./_command.ts";
 import { projectPaths } from "../lib/project/build.ts";
 import { commands } from "./commands/index.ts";
-import { TOOLKIT_VERSION } from "../lib/project/_toolkit.ts";
+import { TOOLKIT_VERSION } from "../lib/project/toolkit.ts";
 
 function topHelp(inToolkit: boolean): string {
   const width = Math.max(...commands.map((c) => c.name.length)) + 2;

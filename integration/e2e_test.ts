@@ -2,7 +2,7 @@
 // plugin under test and must say which expectations it applied, and hold the
 // plugin to those alone, never to behaviours guessed from its name.
 import assert from "node:assert/strict";
-import { testPlugin } from "../lib/project/_test_plugins.ts";
+import { testPlugin } from "../testing/plugins.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 

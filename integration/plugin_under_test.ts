@@ -29,7 +29,7 @@
  * @module
  */
 
-import type { RequestKindName } from "../lib/host/request_kinds.ts";
+import type { RequestKindName } from "../lib/abi/request_kinds.ts";
 import { UsageError } from "../lib/errors.ts";
 
 /** A request kind Bifrost runs a plugin's LLM hooks for. */

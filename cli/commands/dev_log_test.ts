@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { testPlugin } from "../../lib/project/_test_plugins.ts";
-import { spawnCli } from "../_test_helpers.ts";
+import { testPlugin } from "../../testing/plugins.ts";
+import { spawnCli } from "../../testing/cli.ts";
 
 /** Runs `dev` with `args`, sends a chat for each model, stops it and returns its stderr. */
 async function devLog(args: string[], models: string[]): Promise<string> {

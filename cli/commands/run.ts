@@ -1,16 +1,9 @@
-import { HOOK_NAMES, type HookName } from "../../lib/wasm/abi.ts";
+import { HOOK_NAMES, type HookName } from "../../lib/abi/abi.ts";
 import { AbiError, UsageError } from "../../lib/errors.ts";
-import {
-  type CallStats,
-  checkFreePolicies,
-  formatPolicyResult,
-  FREE_POLICIES,
-  type HookCall,
-  type HostOptions,
-  parseFreePolicy,
-  PluginHost,
-} from "../../lib/host/host.ts";
-import type { BifrostChatResponse, HookInputOf } from "../../lib/host/hook_types.ts";
+import type { CallStats, HookCall, HostOptions } from "../../lib/host/types.ts";
+import { checkFreePolicies, formatPolicyResult, PluginHost } from "../../lib/host/host.ts";
+import { FREE_POLICIES, parseFreePolicy } from "../../lib/abi/free_policy.ts";
+import type { BifrostChatResponse, HookInputOf } from "../../lib/abi/hook_types.ts";
 import {
   diffAgainstExpect,
   type Fixture,
@@ -18,7 +11,7 @@ import {
   looksLikeFixture,
   parseFixture,
 } from "../../lib/project/fixtures.ts";
-import { parseLossless } from "../../lib/_lossless_json.ts";
+import { parseLossless } from "../../lib/internal/lossless_json.ts";
 import {
   type Command,
   type CommandInput,

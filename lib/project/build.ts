@@ -6,10 +6,10 @@
  */
 import { basename, dirname, relative, resolve } from "node:path";
 import { BuildError, PluginError } from "../errors.ts";
-import { writeFileAtomic } from "../_fs.ts";
-import { isToolkit, SDK_DIR } from "./_toolkit.ts";
+import { writeFileAtomic } from "../internal/fs.ts";
+import { isToolkit, SDK_DIR } from "./toolkit.ts";
 import { parseWasm } from "../wasm/wasm_binary.ts";
-import { REQUIRED_EXPORTS } from "../wasm/abi.ts";
+import { REQUIRED_EXPORTS } from "../abi/abi.ts";
 import { PluginHost } from "../host/host.ts";
 
 /** Options of {@link buildPlugin}. */

