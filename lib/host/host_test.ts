@@ -841,7 +841,7 @@ Deno.test("PluginHost reports a plugin that reaches the 4 GiB wasm32 ceiling as 
 
 Deno.test("PluginHost names the step and the plugin when the host's second free of init's config buffer traps", async () => {
   const bytes = abiModule({ funcs: { free: TRAP_ON_DOUBLE_FREE } });
-  await withHost(bytes, { freePolicy: "both" }, async (host) => assert.equal(host.name, "test-plugin"));
+  await withHost(bytes, { freePolicy: "both" }, (host) => Promise.resolve(assert.equal(host.name, "test-plugin")));
   const e = await PluginHost.load(bytes, { freePolicy: "double" }).catch((e) => e);
   assert.ok(e instanceof PluginTrapError, String(e));
   assert.equal(e.hook, "free");
