@@ -184,7 +184,7 @@ async function checkPluginEntry(wasm: Uint8Array, entry: string): Promise<void> 
   }
   if (!exported.has("init") || !exported.has("last_error")) return; // not the SDK's ABI: nothing to ask
   try {
-    (await PluginHost.load(wasm, { label: entry })).close();
+    (await PluginHost.load(wasm, { label: entry, timeoutMs: 10_000 })).close();
   } catch (e) {
     if (!(e instanceof PluginError)) throw e;
     const registered = e.message.match(/no plugin is registered: .*$/);
