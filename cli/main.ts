@@ -4,11 +4,10 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
-import { BifrostAsError, UsageError } from "../lib/errors.ts";
-import { type Command, type CommandInput, formatHelp, type Io, localiseCommand } from "./_command.ts";
-import { projectPaths } from "../lib/project/build.ts";
-import { commands } from "./commands/index.ts";
+import { UsageError } from "../lib/errors.ts";
+import { type Command, consoleIo, didYouMean, type Io, reportError, runCommand } from "./command.ts";
+import { type ProjectPaths, projectPaths } from "../lib/project/build.ts";
+import { commands } from "./commands/all.ts";
 import { TOOLKIT_VERSION } from "../lib/project/toolkit.ts";
 
 function topHelp(inToolkit: boolean): string {
@@ -25,45 +24,8 @@ function topHelp(inToolkit: boolean): string {
   ].join("\n");
 }
 
-function parse(cmd: Command, args: string[], io: Io, signal: AbortSignal): CommandInput | null {
-  const options: Record<string, { type: "string" | "boolean"; short?: string; multiple?: boolean }> = {
-    help: { type: "boolean", short: "h" },
-  };
-  for (const [name, o] of Object.entries(cmd.options)) {
-    options[name] = { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) };
-  }
-  let parsed;
-  try {
-    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
-  } catch (e) {
-    const first = (e as Error).message.split(/\.\s/)[0]!.replace(/\.$/, "");
-    throw new UsageError(`${first}: see 'bifrost-as ${cmd.name} --help'`);
-  }
-  if (parsed.values.help) {
-    io.out(formatHelp(cmd));
-    return null;
-  }
-  const specs = cmd.positionals ?? [];
-  const required = specs.filter((p) => !p.optional).length;
-  const variadic = specs.some((p) => p.variadic);
-  if (parsed.positionals.length < required) {
-    const missing = specs[parsed.positionals.length]!;
-    throw new UsageError(`Missing argument <${missing.name}>: see 'bifrost-as ${cmd.name} --help'`);
-  }
-  if (!variadic && parsed.positionals.length > specs.length) {
-    throw new UsageError(
-      `Unexpected argument "${parsed.positionals[specs.length]}": see 'bifrost-as ${cmd.name} --help'`,
-    );
-  }
-  const values: CommandInput["values"] = {};
-  for (const [name, o] of Object.entries(cmd.options)) {
-    values[name] = (parsed.values as Record<string, string | boolean | string[] | undefined>)[name] ?? o.default;
-  }
-  return { values, positionals: parsed.positionals, io, signal };
-}
-
 /** Runs the CLI on `args` and returns the exit code. */
-export async function main(args: string[], io: Io = defaultIo): Promise<number> {
+export async function main(args: string[], io: Io = consoleIo): Promise<number> {
   const [name, ...rest] = args;
   const paths = await projectPaths();
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
@@ -74,41 +36,45 @@ export async function main(args: string[], io: Io = defaultIo): Promise<number> 
     io.out(TOOLKIT_VERSION);
     return 0;
   }
-  const found = commands.find((c) => c.name === name);
-  const cmd = found && localiseCommand(found, paths);
-  const controller = new AbortController();
-  const onSignal = () => controller.abort();
-  try {
-    if (!cmd) throw new UsageError(`Unknown command "${name}": run 'bifrost-as --help' for the list`);
-    const input = parse(cmd, rest, io, controller.signal);
-    if (!input) return 0;
-    Deno.addSignalListener("SIGINT", onSignal);
-    Deno.addSignalListener("SIGTERM", onSignal);
-    return (await cmd.run(input)) ?? 0;
-  } catch (e) {
-    if (e instanceof BifrostAsError) {
-      io.err(`error: ${e.message}`);
-      return e.exitCode;
-    }
-    if (e instanceof Deno.errors.BrokenPipe) return 1;
-    // A bug of ours, not bad input: one line, the stack only when asked for.
-    const detail = Deno.env.get("BIFROST_AS_DEBUG") && e instanceof Error
-      ? e.stack
-      : String(e instanceof Error ? e.message : e);
-    io.err(`error: unexpected failure (please report it; BIFROST_AS_DEBUG=1 shows the stack): ${detail}`);
-    return 1;
-  } finally {
-    try {
-      Deno.removeSignalListener("SIGINT", onSignal);
-      Deno.removeSignalListener("SIGTERM", onSignal);
-    } catch { /* never added */ }
+  const cmd = commands.find((c) => c.name === name);
+  if (!cmd) {
+    const hint = didYouMean(name, commands.map((c) => c.name), (c) => `'${c}'`);
+    return reportError(new UsageError(`Unknown command "${name}"${hint}: run 'bifrost-as --help' for the list`), io);
   }
+  return await runCommand(localiseCommand(cmd, paths), rest, { io, program: "bifrost-as" });
 }
 
-const defaultIo: Io = {
-  out: (t) => console.log(t),
-  err: (t) => console.error(t),
-};
+/** The toolkit's own default paths, which a plugin project's help and defaults replace with its own. */
+const TOOLKIT_ENTRY = "assembly/hello_world.ts";
+const TOOLKIT_STEM = "build/hello-world";
+
+/**
+ * `cmd` as seen from a plugin project: its description, option defaults and
+ * examples name the project's entry and output instead of the toolkit's
+ * hello-world, and examples that use the toolkit's own files (`testdata/`,
+ * the Rust test plugin, `build/e2e/`) are left out. In the toolkit, `cmd`
+ * unchanged.
+ */
+export function localiseCommand(cmd: Command, paths: ProjectPaths): Command {
+  if (paths.toolkit) return cmd;
+  const stem = paths.out.replace(/\.wasm$/, "");
+  const local = (text: string) => text.replaceAll(TOOLKIT_ENTRY, paths.entry).replaceAll(TOOLKIT_STEM, stem);
+  const options = Object.fromEntries(
+    Object.entries(cmd.options).map(([name, o]) => [name, {
+      ...o,
+      description: local(o.description),
+      ...(typeof o.default === "string" ? { default: local(o.default) } : {}),
+    }]),
+  );
+  return {
+    ...cmd,
+    ...(cmd.description ? { description: local(cmd.description) } : {}),
+    options,
+    ...(cmd.examples
+      ? { examples: cmd.examples.filter((e) => !/testdata\/|rust-plugin|build\/e2e\//.test(e)).map(local) }
+      : {}),
+  };
+}
 
 if (import.meta.main) {
   Deno.exitCode = await main(Deno.args);

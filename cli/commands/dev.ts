@@ -3,8 +3,8 @@ import { gatewayInputs, startDev } from "../../lib/gateway/dev.ts";
 import { formatRequestLine } from "../../lib/gateway/gateway.ts";
 import { FixtureRecorder } from "../../lib/gateway/fixture_recorder.ts";
 import { UsageError } from "../../lib/errors.ts";
-import { FREE_POLICIES, parseFreePolicy } from "../../lib/abi/free_policy.ts";
-import { type Command, flag, intOption, str } from "../_command.ts";
+import { type Command, flag, intOption, str } from "../command.ts";
+import { freePolicyOption, hostOptionSpecs } from "../host_options.ts";
 
 export const dev: Command = {
   name: "dev",
@@ -49,12 +49,7 @@ status, latency, the hooks that ran (by plugin) and any short-circuit, e.g.
       type: "boolean",
       description: "Call the config's openai base_url, as Bifrost does, instead of a mock",
     },
-    "free-policy": {
-      type: "string",
-      arg: "P",
-      description: `How the host frees buffers: ${FREE_POLICIES.join(", ")}`,
-      default: "both",
-    },
+    ...hostOptionSpecs("free-policy"),
     "no-watch": { type: "boolean", description: "Do not reload plugins when their .wasm changes" },
     record: { type: "string", arg: "DIR", description: "Save every hook call as a fixture in DIR, secrets redacted" },
     quiet: { type: "boolean", short: "q", description: "Do not log a line per request" },
@@ -70,7 +65,7 @@ status, latency, the hooks that ran (by plugin) and any short-circuit, e.g.
   async run(input) {
     const { io } = input;
     const listenPort = intOption(input, "port", 0, 65535)!;
-    const policy = parseFreePolicy(str(input, "free-policy")!);
+    const policy = freePolicyOption(input);
     let configPath = str(input, "config");
     const plugin = str(input, "plugin");
     if (!configPath === !plugin) throw new UsageError("Give exactly one of --config FILE or --plugin FILE");

@@ -1,8 +1,8 @@
 import { buildPlugin, DEFAULT_ENTRY, DEFAULT_OUT } from "../../lib/project/build.ts";
 import { formatFixtureReport, runFixtures } from "../../lib/project/fixtures.ts";
 import { formatReport, validateModule } from "../../lib/wasm/validate.ts";
-import { FREE_POLICIES, parseFreePolicies } from "../../lib/abi/free_policy.ts";
-import { type Command, flag, intOption, printJson, str } from "../_command.ts";
+import { type Command, flag, printJson, str } from "../command.ts";
+import { freePoliciesOption, hostOptionSpecs, timeoutOption } from "../host_options.ts";
 
 export const test: Command = {
   name: "test",
@@ -23,8 +23,8 @@ from the plugin's output. Exits 1 when a fixture fails.
 "double" (every buffer freed twice) is a probe: Bifrost does not free a
 buffer twice (its own Rust example would crash), so a fixture that fails
 under "double" alone passes with a warning, and the summary counts those.
---free-policy narrows the policies: the summary names the policies that ran,
-and with "double" alone its failures are failures.`,
+--free-policy narrows the policies (default: all four): the summary names
+the policies that ran, and with "double" alone its failures are failures.`,
   options: {
     entry: { type: "string", arg: "FILE", description: "Plugin entry file", default: DEFAULT_ENTRY },
     out: { type: "string", arg: "FILE", description: "Where the build goes", default: DEFAULT_OUT },
@@ -32,17 +32,7 @@ and with "double" alone its failures are failures.`,
     fixtures: { type: "string", arg: "DIR", description: "Fixtures directory", default: "fixtures" },
     update: { type: "boolean", short: "u", description: "Rewrite failing expectations from the output" },
     filter: { type: "string", arg: "TEXT", description: "Only fixtures whose name (hook/case) contains TEXT" },
-    "free-policy": {
-      type: "string",
-      arg: "LIST",
-      description: `Free policies to run under, comma-separated (default: all of ${FREE_POLICIES.join(", ")})`,
-    },
-    timeout: {
-      type: "string",
-      arg: "MS",
-      description: "Time budget per hook call (0: no budget, in-thread)",
-      default: "10000",
-    },
+    ...hostOptionSpecs("free-policy", "timeout"),
     json: { type: "boolean", description: "Print the report as JSON" },
   },
   examples: [
@@ -55,7 +45,7 @@ and with "double" alone its failures are failures.`,
   async run(input) {
     const { io } = input;
     const json = flag(input, "json");
-    const timeoutMs = intOption(input, "timeout", 0, 3_600_000)!;
+    const timeoutMs = timeoutOption(input);
     let plugin = str(input, "plugin");
     if (plugin === undefined) {
       const entry = str(input, "entry")!;
@@ -70,12 +60,12 @@ and with "double" alone its failures are failures.`,
       plugin = built.path;
     }
     const filter = str(input, "filter");
-    const policies = str(input, "free-policy");
+    const policies = freePoliciesOption(input);
     const report = await runFixtures(plugin, str(input, "fixtures")!, {
       update: flag(input, "update"),
       timeoutMs,
       ...(filter !== undefined ? { filter } : {}),
-      ...(policies !== undefined ? { policies: [...new Set(parseFreePolicies(policies))] } : {}),
+      ...(policies !== undefined ? { policies } : {}),
     });
     if (json) printJson(io, report);
     else io.out(formatFixtureReport(report));
