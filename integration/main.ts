@@ -20,8 +20,8 @@ import {
   parseExpectationsFile,
   parseKinds,
   PLUGIN_KINDS,
-  pluginUnderTest as expectationsOf,
   type PluginUnderTest,
+  pluginUnderTest as expectationsOf,
   type StatedExpectations,
 } from "./plugin_under_test.ts";
 import { composeAvailability, DEFAULT_DENO_IMAGE, startCompose } from "./compose.ts";
