@@ -80,7 +80,8 @@
  */
 import { decodeBase64, encodeBase64 } from "../internal/base64.ts";
 import { buildRequest } from "./_bifrost_request.ts";
-import { type HookObserver, LoadedPlugin, type PluginEntry } from "./_gateway_plugins.ts";
+import { LoadedPlugin } from "./_gateway_plugins.ts";
+import type { HookObserver, PluginEntry } from "./types.ts";
 import type { KindSpec } from "./_kinds.ts";
 import { callProvider, isStreamError, type ProviderTarget, streamProvider } from "./_provider.ts";
 import { MAX_BODY_BYTES, parseBody, readBody } from "./_request_body.ts";
@@ -104,23 +105,7 @@ import type { HostOptions } from "../host/types.ts";
 import { PRE_HOOK_ERROR_NOTE } from "../abi/contract.ts";
 import { PluginError, PluginInputTooLargeError } from "../errors.ts";
 import { type RequestTrace, requestTrace } from "./_gateway_plugins.ts";
-
-export type { HookCallEvent, HookObserver, PluginEntry } from "./_gateway_plugins.ts";
-
-/** One request as the gateway answered it (`dev` logs one line each, as `wrangler dev` does). */
-export interface RequestLogEvent {
-  method: string;
-  path: string;
-  status: number;
-  /** From the request's arrival to the response's headers (a stream's chunks come after). */
-  ms: number;
-  /** `plugin:hook` for every hook called so far, in order. */
-  hooks: string[];
-  /** Which plugin's hook answered instead of the provider, e.g. `guard pre_hook: error 403`. */
-  shortCircuit?: string;
-  /** The answer is a stream (SSE). */
-  stream: boolean;
-}
+import type { RequestLogEvent } from "./types.ts";
 
 /**
  * One line for a {@link RequestLogEvent}.

@@ -10,6 +10,7 @@
  *
  * @module
  */
-export * from "./gateway.ts";
-export * from "./dev.ts";
-export * from "./fixture_recorder.ts";
+export type { HookCallEvent, HookObserver, PluginEntry, RequestLogEvent } from "./types.ts";
+export { formatRequestLine, type Gateway, type GatewayOptions, startGateway } from "./gateway.ts";
+export { BIFROST_APP_DIR, type Dev, type DevOptions, gatewayInputs, resolvePluginPath, startDev } from "./dev.ts";
+export { FixtureRecorder, type FixtureRecorderOptions } from "./fixture_recorder.ts";
