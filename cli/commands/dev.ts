@@ -1,5 +1,6 @@
 import { readBifrostConfig, writeBifrostConfig } from "../../lib/config/bifrost_config.ts";
 import { gatewayInputs, startDev } from "../../lib/gateway/dev.ts";
+import { formatRequestLine } from "../../lib/gateway/gateway.ts";
 import { FixtureRecorder } from "../../lib/gateway/fixture_recorder.ts";
 import { UsageError } from "../../lib/errors.ts";
 import { type Command, flag, intOption, str } from "../command.ts";
@@ -28,7 +29,12 @@ plugin's config and output, match "exact") in DIR/<hook>/NNNN-<model>.json,
 or DIR/<plugin>/<hook>/... with several plugins, so real traffic becomes
 regression tests for 'bifrost-as test'. Secrets are redacted: Authorization,
 api-key and x-api-key headers, cookie, password and token fields, and
-key-like strings (sk-..., Bearer ..., cloud and chat-service keys, JWTs).`,
+key-like strings (sk-..., Bearer ..., cloud and chat-service keys, JWTs).
+
+Each request is logged to stderr once answered, one line: method, path,
+status, latency, the hooks that ran (by plugin) and any short-circuit, e.g.
+"POST /v1/chat/completions 429 1.3 ms · hooks: guard (http_pre_hook, pre_hook)
+· short-circuit: guard pre_hook: error 429". --quiet silences these lines.`,
   options: {
     config: { type: "string", arg: "FILE", description: "Bifrost config.json" },
     plugin: {
@@ -46,6 +52,7 @@ key-like strings (sk-..., Bearer ..., cloud and chat-service keys, JWTs).`,
     ...hostOptionSpecs("free-policy"),
     "no-watch": { type: "boolean", description: "Do not reload plugins when their .wasm changes" },
     record: { type: "string", arg: "DIR", description: "Save every hook call as a fixture in DIR, secrets redacted" },
+    quiet: { type: "boolean", short: "q", description: "Do not log a line per request" },
     json: { type: "boolean", description: "Print {url, upstream, plugins} as one JSON line" },
   },
   examples: [
@@ -95,6 +102,7 @@ key-like strings (sk-..., Bearer ..., cloud and chat-service keys, JWTs).`,
       watch: !flag(input, "no-watch"),
       host: { freePolicy: policy },
       onLog: (line) => io.err(line),
+      ...(flag(input, "quiet") ? {} : { onRequest: (e) => io.err(formatRequestLine(e)) }),
       ...(upstream ? { upstreamUrl: upstream } : {}),
       ...(recorder ? { onHookCall: recorder.record } : {}),
     });

@@ -14,13 +14,17 @@ conformance host under each free policy (both, input, none, double).
 
 A fixture is fixtures/<hook>/<case>.json: {"input": ..., "config"?: ...,
 "expect": ..., "match"?: "exact" | "partial"}. "partial" ignores object keys
-"expect" does not name. A failure prints a diff: "- path: expected" and
-"+ path: actual" lines. --update rewrites failing (or missing) expectations
+"expect" does not name. An HTTP hook's request or response may give its
+body as "body_text" or "body_json" instead of base64 "body". A failure
+prints a diff: "- path: expected" and "+ path: actual" lines, bodies
+decoded. --update rewrites failing (or missing) expectations
 from the plugin's output. Exits 1 when a fixture fails.
 
---free-policy narrows the policies (default: all four), for a plugin known to need one (a Rust
-plugin's free(ptr, size) traps on a double free): the summary names the
-policies that ran, and 'bifrost-as check' reports the others.`,
+"double" (every buffer freed twice) is a probe: Bifrost does not free a
+buffer twice (its own Rust example would crash), so a fixture that fails
+under "double" alone passes with a warning, and the summary counts those.
+--free-policy narrows the policies (default: all four): the summary names
+the policies that ran, and with "double" alone its failures are failures.`,
   options: {
     entry: { type: "string", arg: "FILE", description: "Plugin entry file", default: DEFAULT_ENTRY },
     out: { type: "string", arg: "FILE", description: "Where the build goes", default: DEFAULT_OUT },

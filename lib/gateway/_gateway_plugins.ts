@@ -9,11 +9,23 @@
  * microseconds, so a queue per plugin costs little and keeps the plugin's
  * view of the world the one it has in Bifrost.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { dirname, resolve } from "node:path";
 import type { HookName } from "../abi/abi.ts";
 import type { HookCall, HostOptions } from "../host/types.ts";
 import { PluginHost } from "../host/host.ts";
 import type { HookObserver, PluginEntry } from "./types.ts";
+
+/** What one request ran, gathered while it is handled (for `dev`'s request log). */
+export interface RequestTrace {
+  /** `plugin:hook` for every hook call, in call order. */
+  hooks: string[];
+  /** Which plugin's hook answered instead of the provider, e.g. `guard pre_hook: error 403`. */
+  shortCircuit?: string;
+}
+
+/** The trace of the request being handled, where the gateway traces requests. */
+export const requestTrace: AsyncLocalStorage<RequestTrace> = new AsyncLocalStorage<RequestTrace>();
 
 /** A loaded plugin: calls go through {@link LoadedPlugin.call}, one at a time. */
 export class LoadedPlugin {
@@ -55,6 +67,7 @@ export class LoadedPlugin {
   call(hook: HookName, input: unknown): Promise<HookCall<unknown>> {
     // Serialised now: the gateway goes on changing the objects it passed (the context above all).
     const text = typeof input === "string" ? input : JSON.stringify(input);
+    requestTrace.getStore()?.hooks.push(`${this.entry.name}:${hook}`);
     const run = this.#queue.then(() => this.#host.call(hook, text));
     this.#queue = run.catch(() => {});
     if (!this.observer) return run;

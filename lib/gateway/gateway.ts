@@ -104,6 +104,44 @@ import {
 import type { HostOptions } from "../host/types.ts";
 import { PRE_HOOK_ERROR_NOTE } from "../abi/contract.ts";
 import { PluginError, PluginInputTooLargeError } from "../errors.ts";
+import { type RequestTrace, requestTrace } from "./_gateway_plugins.ts";
+import type { RequestLogEvent } from "./types.ts";
+
+/**
+ * One line for a {@link RequestLogEvent}.
+ *
+ * @example
+ * ```ts
+ * import { formatRequestLine } from "./gateway.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(
+ *   formatRequestLine({
+ *     method: "POST",
+ *     path: "/v1/chat/completions",
+ *     status: 403,
+ *     ms: 1.234,
+ *     hooks: ["guard:http_pre_hook", "guard:pre_hook", "log:pre_hook"],
+ *     shortCircuit: "guard pre_hook: error 403",
+ *     stream: false,
+ *   }),
+ *   "POST /v1/chat/completions 403 1.2 ms · hooks: guard (http_pre_hook, pre_hook), log (pre_hook) · short-circuit: guard pre_hook: error 403",
+ * );
+ * ```
+ */
+export function formatRequestLine(e: RequestLogEvent): string {
+  const byPlugin = new Map<string, string[]>();
+  for (const h of e.hooks) {
+    const at = h.lastIndexOf(":");
+    const plugin = h.slice(0, at);
+    byPlugin.set(plugin, [...(byPlugin.get(plugin) ?? []), h.slice(at + 1)]);
+  }
+  const hooks = byPlugin.size ? [...byPlugin].map(([p, hs]) => `${p} (${hs.join(", ")})`).join(", ") : "none";
+  const ms = e.ms < 10 ? Math.round(e.ms * 10) / 10 : Math.round(e.ms);
+  return `${e.method} ${e.path} ${e.status} ${ms} ms${e.stream ? " (stream)" : ""} · hooks: ${hooks}${
+    e.shortCircuit ? ` · short-circuit: ${e.shortCircuit}` : ""
+  }`;
+}
 
 /** Options of {@link startGateway}. */
 export interface GatewayOptions {
@@ -127,6 +165,8 @@ export interface GatewayOptions {
   onLog?: (line: string) => void;
   /** Sees every successful hook call: its input and the plugin's output (`dev --record` saves them as fixtures). */
   onHookCall?: HookObserver;
+  /** Sees every request once its response starts: method, path, status, latency, hooks run, short-circuit. */
+  onRequest?: (event: RequestLogEvent) => void;
   /**
    * The largest request body, in bytes: larger ones get 413, as Bifrost answers past its
    * `client.max_request_body_size_mb`. Default 100 MiB, Bifrost's default.
@@ -145,6 +185,12 @@ export interface Gateway extends AsyncDisposable {
   /** Reloads every plugin from its `.wasm`. */
   reload(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Notes in the request's trace (when traced) that a plugin answered instead of the provider. */
+function noteShortCircuit(what: string): void {
+  const trace = requestTrace.getStore();
+  if (trace) trace.shortCircuit = what;
 }
 
 /** A Bifrost-shaped error answer. */
@@ -294,7 +340,10 @@ class Pipeline {
       if (out instanceof Response) return out;
       mergeContext(st.ctx, out.context, st.idKey);
       if (out.error) return gatewayError(500, out.error, "plugin_error");
-      if (out.has_response && out.response) return toHttpResponse(out.response);
+      if (out.has_response && out.response) {
+        noteShortCircuit(`${p.entry.name} ${hook}: response ${out.response.status_code}`);
+        return toHttpResponse(out.response);
+      }
       const r = out.request;
       if (!changed(r)) continue;
       if ((r.method && r.method !== st.http.method) || (r.path && r.path !== st.http.path)) {
@@ -323,11 +372,15 @@ class Pipeline {
       if (changed(out.request)) request = { ...request, ...out.request } as BifrostRequest;
       if (out.has_short_circuit && out.short_circuit) {
         const sc = out.short_circuit;
-        if (sc.error) return { ran, request, outcome: { error: sc.error } };
+        if (sc.error) {
+          noteShortCircuit(`${p.entry.name} pre_hook: error ${sc.error.status_code ?? ""}`.trimEnd());
+          return { ran, request, outcome: { error: sc.error } };
+        }
         if (isObject(sc.response)) {
           const keys = answerKeys(st.kind, stream);
           const answer = answerOf(st.kind, sc.response, `Plugin "${p.name}" pre_hook`, keys);
           if (typeof answer === "string") return gatewayError(500, answer, "plugin_error");
+          noteShortCircuit(`${p.entry.name} pre_hook: response`);
           return { ran, request, outcome: { response: sc.response } };
         }
       }
@@ -634,6 +687,27 @@ function toHttpResponse(r: HTTPResponse): Response {
   return new Response(status === 204 || status === 304 ? null : body, { status, headers });
 }
 
+/** A request handler that reports each request to `onRequest` (with the hooks it ran, traced per request). */
+function traced(pipeline: Pipeline, onRequest: (event: RequestLogEvent) => void): (req: Request) => Promise<Response> {
+  return async (req) => {
+    const started = performance.now();
+    const trace: RequestTrace = { hooks: [] };
+    const res = await requestTrace.run(trace, () => pipeline.handle(req));
+    try {
+      onRequest({
+        method: req.method,
+        path: new URL(req.url).pathname,
+        status: res.status,
+        ms: performance.now() - started,
+        hooks: [...trace.hooks],
+        ...(trace.shortCircuit ? { shortCircuit: trace.shortCircuit } : {}),
+        stream: (res.headers.get("content-type") ?? "").startsWith("text/event-stream"),
+      });
+    } catch { /* a logger's failure is not the request's */ }
+    return res;
+  };
+}
+
 /** Loads the plugins and starts serving. Throws PluginError when a plugin cannot load. */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const log = options.onLog ?? (() => {});
@@ -669,7 +743,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       log(`gateway error: ${(e as Error).message}`);
       return gatewayError(500, `Gateway error: ${(e as Error).message}`, "internal_error");
     },
-  }, (req) => pipeline.handle(req));
+  }, options.onRequest ? traced(pipeline, options.onRequest) : (req) => pipeline.handle(req));
   const port = server.addr.port;
   let closed: Promise<void> | undefined;
   const close = () =>
