@@ -33,7 +33,7 @@ function parse(cmd: Command, args: string[], io: Io, signal: AbortSignal): Comma
   }
   let parsed;
   try {
-    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: joinNegativeValues(args, options), allowPositionals: true, options, strict: true });
   } catch (e) {
     const first = (e as Error).message.split(/\.\s/)[0]!.replace(/\.$/, "");
     throw new UsageError(`${first}: see 'bifrost-as ${cmd.name} --help'`);
@@ -59,6 +59,28 @@ function parse(cmd: Command, args: string[], io: Io, signal: AbortSignal): Comma
     values[name] = (parsed.values as Record<string, string | boolean | string[] | undefined>)[name] ?? o.default;
   }
   return { values, positionals: parsed.positionals, io, signal };
+}
+
+/**
+ * `--port -1` as `--port=-1`: parseArgs refuses a value starting with a dash
+ * as ambiguous, and the option's own check says better what is wrong with it.
+ */
+function joinNegativeValues(args: string[], options: Record<string, { type: string }>): string[] {
+  const takesValue = (arg: string) => arg.startsWith("--") && options[arg.slice(2)]?.type === "string";
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const next = args[i + 1];
+    if (next !== undefined && /^-\d/.test(next) && takesValue(arg)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+    if (arg === "--") {
+      out.push(...args.slice(i + 1));
+      break;
+    }
+  }
+  return out;
 }
 
 /** Runs the CLI on `args` and returns the exit code. */

@@ -21,3 +21,14 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
 export function isFsError(e: unknown): e is Error {
   return Object.values(Deno.errors).some((cls) => e instanceof cls);
 }
+
+/** A new temporary folder, removed with everything in it when disposed. */
+export async function tempFolder(prefix: string): Promise<{ path: string } & AsyncDisposable> {
+  const path = await Deno.makeTempDir({ prefix });
+  return {
+    path,
+    async [Symbol.asyncDispose]() {
+      await Deno.remove(path, { recursive: true }).catch(() => {});
+    },
+  };
+}

@@ -1,7 +1,8 @@
 import { readBifrostConfig, writeBifrostConfig } from "../../lib/gateway/bifrost_config.ts";
 import { gatewayInputs, startDev } from "../../lib/gateway/dev.ts";
 import { FixtureRecorder } from "../../lib/gateway/fixture_recorder.ts";
-import { UsageError } from "../../lib/errors.ts";
+import { ListenError, UsageError } from "../../lib/errors.ts";
+import { tempFolder } from "../../lib/_fs.ts";
 import { FREE_POLICIES, parseFreePolicy } from "../../lib/host/host.ts";
 import { type Command, flag, intOption, str } from "../_command.ts";
 
@@ -21,7 +22,7 @@ is started and used instead of the config's openai base_url. Plugins reload
 when their .wasm changes. In a container, listen with --host 0.0.0.0.
 
 With --plugin instead of --config, a config enabling that one plugin is
-written to build/dev/ first.
+written to a temporary folder first (removed when dev stops).
 
 With --record DIR, every hook call becomes a fixture (the input, the
 plugin's config and output, match "exact") in DIR/<hook>/NNNN-<model>.json,
@@ -34,7 +35,7 @@ key-like strings (sk-..., Bearer ..., cloud and chat-service keys, JWTs).`,
     plugin: {
       type: "string",
       arg: "FILE",
-      description: "A .wasm to run without a config (writes build/dev/config.json)",
+      description: "A .wasm to run without a config (writes a temporary config.json)",
     },
     port: { type: "string", arg: "PORT", description: "Port to listen on, 0 for a free one", default: "8080" },
     host: { type: "string", arg: "HOST", description: "Address to listen on", default: "127.0.0.1" },
@@ -67,8 +68,10 @@ key-like strings (sk-..., Bearer ..., cloud and chat-service keys, JWTs).`,
     let configPath = str(input, "config");
     const plugin = str(input, "plugin");
     if (!configPath === !plugin) throw new UsageError("Give exactly one of --config FILE or --plugin FILE");
-    if (plugin) {
-      const dir = `${Deno.cwd()}/build/dev`;
+    // Not under the working folder, which may not be writable.
+    await using temp = plugin ? await tempFolder("bifrost-as-dev-") : undefined;
+    if (plugin && temp) {
+      const dir = temp.path;
       const abs = plugin.startsWith("/") ? plugin : `${Deno.cwd()}/${plugin}`;
       const written = await writeBifrostConfig(dir, {
         upstreamUrl: "http://127.0.0.1:8081",
@@ -91,7 +94,7 @@ key-like strings (sk-..., Bearer ..., cloud and chat-service keys, JWTs).`,
       const enabled = plugins.filter((p) => p.enabled !== false).length;
       recorder = new FixtureRecorder(recordDir, { perPlugin: enabled > 1, onError: (m) => io.err(m) });
     }
-    const running = await startDev({
+    const running = await listening(startDev({
       configPath: configPath!,
       port: listenPort,
       hostname,
@@ -101,7 +104,7 @@ key-like strings (sk-..., Bearer ..., cloud and chat-service keys, JWTs).`,
       onLog: (line) => io.err(line),
       ...(upstream ? { upstreamUrl: upstream } : {}),
       ...(recorder ? { onHookCall: recorder.record } : {}),
-    });
+    }));
     try {
       const upstreamUrl = running.upstreamUrl;
       if (flag(input, "json")) {
@@ -128,3 +131,15 @@ key-like strings (sk-..., Bearer ..., cloud and chat-service keys, JWTs).`,
     }
   },
 };
+
+/** A busy port names the flag that changes it. */
+async function listening<T>(started: Promise<T>): Promise<T> {
+  try {
+    return await started;
+  } catch (e) {
+    if (e instanceof ListenError && e.code === "AddrInUse") {
+      throw new ListenError(`${e.message} (use --port)`, e.code, { cause: e });
+    }
+    throw e;
+  }
+}

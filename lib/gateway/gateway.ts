@@ -102,7 +102,7 @@ import {
 } from "../host/hook_types.ts";
 import type { HostOptions } from "../host/host.ts";
 import { PRE_HOOK_ERROR_NOTE } from "../host/_contract.ts";
-import { PluginError, PluginInputTooLargeError } from "../errors.ts";
+import { ListenError, PluginError, PluginInputTooLargeError } from "../errors.ts";
 
 export type { HookCallEvent, HookObserver, PluginEntry } from "./_gateway_plugins.ts";
 
@@ -635,9 +635,18 @@ function toHttpResponse(r: HTTPResponse): Response {
   return new Response(status === 204 || status === 304 ? null : body, { status, headers });
 }
 
-/** Loads the plugins and starts serving. Throws PluginError when a plugin cannot load. */
+/**
+ * Binds the address, loads the plugins, then serves. Throws ListenError when
+ * the address cannot be bound (before any plugin is loaded or watched),
+ * PluginError when a plugin cannot load (the address is released).
+ */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const log = options.onLog ?? (() => {});
+  const hostname = options.hostname ?? "127.0.0.1";
+  // Bound first, so that a busy port fails at once with nothing else started; requests wait for the plugins.
+  let ready!: (pipeline: Pipeline) => void;
+  const loaded = new Promise<Pipeline>((resolve) => ready = resolve);
+  const server = listen(options.port ?? 8080, hostname, log, async (req) => (await loaded).handle(req));
   const plugins: LoadedPlugin[] = [];
   try {
     for (const entry of options.plugins) {
@@ -653,6 +662,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }
   } catch (e) {
     await Promise.all(plugins.map((p) => p.close()));
+    await server.shutdown();
     throw e;
   }
   const pipeline = new Pipeline(
@@ -662,15 +672,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     log,
     options.maxRequestBodyBytes ?? MAX_BODY_BYTES,
   );
-  const server = Deno.serve({
-    port: options.port ?? 8080,
-    hostname: options.hostname ?? "127.0.0.1",
-    onListen: () => {},
-    onError: (e) => {
-      log(`gateway error: ${(e as Error).message}`);
-      return gatewayError(500, `Gateway error: ${(e as Error).message}`, "internal_error");
-    },
-  }, (req) => pipeline.handle(req));
+  ready(pipeline);
   const port = server.addr.port;
   let closed: Promise<void> | undefined;
   const close = () =>
@@ -679,7 +681,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       await Promise.all(plugins.map((p) => p.close()));
     })();
   return {
-    url: `http://${options.hostname ?? "127.0.0.1"}:${port}`,
+    url: `http://${hostname}:${port}`,
     port,
     plugins: plugins.map((p) => p.name),
     handle: (request) => pipeline.handle(request),
@@ -689,4 +691,32 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     close,
     [Symbol.asyncDispose]: close,
   };
+}
+
+/** Starts the HTTP server; an address that cannot be bound is a {@link ListenError}. */
+function listen(
+  port: number,
+  hostname: string,
+  log: (line: string) => void,
+  handler: (req: Request) => Promise<Response>,
+): Deno.HttpServer<Deno.NetAddr> {
+  try {
+    return Deno.serve({
+      port,
+      hostname,
+      onListen: () => {},
+      onError: (e) => {
+        log(`gateway error: ${(e as Error).message}`);
+        return gatewayError(500, `Gateway error: ${(e as Error).message}`, "internal_error");
+      },
+    }, handler);
+  } catch (e) {
+    if (!(e instanceof Error)) throw e;
+    const where = hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
+    // Deno's message ends with "(os error 98)" or the like; the first clause says it all.
+    const reason = e.message.replace(/\s*\(os error \d+\)$/, "").split(": ").pop()!;
+    throw new ListenError(`Cannot listen on ${where}: ${reason.charAt(0).toLowerCase()}${reason.slice(1)}`, e.name, {
+      cause: e,
+    });
+  }
 }
