@@ -22,6 +22,13 @@ import { createTar, type TarInput } from "./_tar.ts";
 import { createImage, type Image, memoryBlob, parseJson } from "./image.ts";
 import { Annotation, MediaType } from "./media_types.ts";
 
+/**
+ * The most a base image's layer may take, compressed or not, when its
+ * `config.json` is looked up in it: 1 GiB, above Bifrost's own image layers
+ * and a bound on what a hostile base can make this process hold.
+ */
+const MAX_BASE_LAYER_BYTES = 1 << 30;
+
 /** The package formats. */
 export type PackageFormat = "artifact" | "compat" | "bifrost";
 
@@ -331,7 +338,7 @@ async function bifrost(ctx: FormatContext): Promise<Built> {
   const mtime = Math.floor(ctx.created.getTime() / 1000);
   const files: TarInput[] = [{ path: path.slice(1), data: ctx.wasm, mtime }];
   if (ctx.options.withConfig) {
-    const existing = await findFile(base, diffIds, BIFROST_CONFIG_PATH, where);
+    const existing = await findFile(base, diffIds, BIFROST_CONFIG_PATH, where, MAX_BASE_LAYER_BYTES);
     files.push({
       path: BIFROST_CONFIG_PATH.slice(1),
       data: withPluginEntry(existing?.data, ctx.entry, where),
