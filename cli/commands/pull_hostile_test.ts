@@ -9,7 +9,8 @@ import { MediaType } from "../../lib/oci/media_types.ts";
 import { packagePlugin } from "../../lib/oci/package.ts";
 import { startFakeRegistry, streamedBody } from "../../lib/oci/_fake_registry.ts";
 import { MAX_PLUGIN_LAYER_BYTES } from "../../lib/oci/_layers.ts";
-import { runCli, runCliPeak } from "../_test_helpers.ts";
+import { runCli, runCliPeak, spawnCli } from "../_test_helpers.ts";
+import { abiModule, loopForever, op } from "../../lib/wasm/_wasm_builder.ts";
 
 const MiB = 1 << 20;
 /** The CLI's own peak on this path is ~100 MiB; what these registries send would take 300 MiB to gigabytes. */
@@ -102,6 +103,35 @@ Deno.test("pull --out a folder (., ./, .., an existing one) writes <plugin name>
       assert.equal(code, 0, `--out ${out}: ${stderr}`);
       assert.deepEqual(await Deno.readFile(`${where}/${file}`), wasm, `--out ${out}`);
       await Deno.remove(`${where}/${file}`);
+    }
+  });
+});
+
+Deno.test("pull of a plugin whose get_name never ends stops it at the deadline and names the file after the repository", async () => {
+  await using reg = startFakeRegistry();
+  const spins = abiModule({
+    funcs: { get_name: { params: [], results: ["i64"], body: [...loopForever, op.unreachable] } },
+  });
+  // No name annotation: pull has to ask the module.
+  const image = await createImage(
+    { mediaType: MediaType.WasmConfig, data: enc({}) },
+    [{ mediaType: MediaType.WasmLayer, data: spins }],
+  );
+  reg.serve("plugins/spins", "1", image);
+  await withEnv(async (env) => {
+    const started = performance.now();
+    // Before, this never returned: bounded by a kill after 60 s.
+    const pull = spawnCli(["pull", `${reg.host}/plugins/spins:1`, "--json"], { env, cwd: env.DOCKER_CONFIG! });
+    const timer = setTimeout(() => pull.stop("SIGKILL"), 60_000);
+    try {
+      // SIGCONT does nothing to a running process: this only waits for the exit.
+      const { code, stdout, stderr } = await pull.stop("SIGCONT");
+      assert.equal(code, 0, stderr);
+      assert.equal(JSON.parse(stdout).out, "spins.wasm");
+      assert.deepEqual(await Deno.readFile(`${env.DOCKER_CONFIG}/spins.wasm`), spins);
+      assert.ok(performance.now() - started < 30_000, `took ${Math.round(performance.now() - started)} ms`);
+    } finally {
+      clearTimeout(timer);
     }
   });
 });

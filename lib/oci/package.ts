@@ -198,7 +198,7 @@ export async function packagePlugin(wasm: Uint8Array, options: PackageOptions = 
   if (!WebAssembly.validate(wasm as BufferSource)) {
     throw new UsageError(`Cannot package "${label}": it is not a valid WebAssembly module`);
   }
-  const name = options.name ?? readPluginName(wasm, label);
+  const name = options.name ?? await readPluginName(wasm, label);
   if (!isPluginName(name)) {
     throw new UsageError(
       `Cannot package plugin "${name}": its name must be letters, digits, ".", "_" or "-" to serve as a file name`,

@@ -101,7 +101,7 @@ export async function extractPlugin(image: Image, where: string): Promise<Extrac
   let name = annotations[Annotation.PluginName] ?? labels[Annotation.PluginName];
   if (name === undefined) {
     try {
-      name = readPluginName(wasm, where);
+      name = await readPluginName(wasm, where);
     } catch { /* a plugin that cannot be instantiated alone still gets pulled */ }
   }
   // Callers build file names from it: an image must not be able to name "../../somewhere".
