@@ -1,5 +1,6 @@
 import { readBifrostConfig, writeBifrostConfig } from "../../lib/gateway/bifrost_config.ts";
 import { gatewayInputs, startDev } from "../../lib/gateway/dev.ts";
+import { DEFAULT_PLUGIN_MEMORY_PAGES } from "../../lib/gateway/gateway.ts";
 import { FixtureRecorder } from "../../lib/gateway/fixture_recorder.ts";
 import { ListenError, UsageError } from "../../lib/errors.ts";
 import { tempFolder } from "../../lib/_fs.ts";
@@ -50,6 +51,12 @@ key-like strings (sk-..., Bearer ..., cloud and chat-service keys, JWTs).`,
       description: `How the host frees buffers: ${FREE_POLICIES.join(", ")}`,
       default: "both",
     },
+    "memory-limit": {
+      type: "string",
+      arg: "MIB",
+      description: "Cap on each plugin's memory; a request needing more fails and the plugin starts afresh",
+      default: String(DEFAULT_PLUGIN_MEMORY_PAGES / 16),
+    },
     "no-watch": { type: "boolean", description: "Do not reload plugins when their .wasm changes" },
     record: { type: "string", arg: "DIR", description: "Save every hook call as a fixture in DIR, secrets redacted" },
     json: { type: "boolean", description: "Print {url, upstream, plugins} as one JSON line" },
@@ -65,6 +72,8 @@ key-like strings (sk-..., Bearer ..., cloud and chat-service keys, JWTs).`,
     const { io } = input;
     const listenPort = intOption(input, "port", 0, 65535)!;
     const policy = parseFreePolicy(str(input, "free-policy")!);
+    // 16 pages of 64 KiB to the MiB; wasm32 memory ends at 4 GiB.
+    const memoryPages = intOption(input, "memory-limit", 1, 4096)! * 16;
     let configPath = str(input, "config");
     const plugin = str(input, "plugin");
     if (!configPath === !plugin) throw new UsageError("Give exactly one of --config FILE or --plugin FILE");
@@ -100,7 +109,7 @@ key-like strings (sk-..., Bearer ..., cloud and chat-service keys, JWTs).`,
       hostname,
       useConfigUpstream,
       watch: !flag(input, "no-watch"),
-      host: { freePolicy: policy },
+      host: { freePolicy: policy, maxMemoryPages: memoryPages },
       onLog: (line) => io.err(line),
       ...(upstream ? { upstreamUrl: upstream } : {}),
       ...(recorder ? { onHookCall: recorder.record } : {}),

@@ -103,6 +103,7 @@ import {
 import type { HostOptions } from "../host/host.ts";
 import { PRE_HOOK_ERROR_NOTE } from "../host/_contract.ts";
 import { ListenError, PluginError, PluginInputTooLargeError } from "../errors.ts";
+import { collectGarbage } from "../_gc.ts";
 
 export type { HookCallEvent, HookObserver, PluginEntry } from "./_gateway_plugins.ts";
 
@@ -118,10 +119,20 @@ export interface GatewayOptions {
   port?: number;
   /** Default `127.0.0.1`. */
   hostname?: string;
-  /** Conformance host settings for every plugin (free policy, strictness, time budget). */
+  /**
+   * Conformance host settings for every plugin (free policy, strictness, time budget, memory cap).
+   * `maxMemoryPages` defaults to {@link DEFAULT_PLUGIN_MEMORY_PAGES}: a request that needs more fails
+   * with 500 and the plugin starts afresh.
+   */
   host?: Omit<HostOptions, "config" | "onLog">;
   /** Reload a plugin when its `.wasm` changes. */
   watch?: boolean;
+  /**
+   * A plugin whose memory has grown past this many 64 KiB pages by the end of a call starts
+   * afresh before the next one (a wasm memory never shrinks). Default
+   * {@link DEFAULT_RENEW_ABOVE_PAGES}; `Infinity` keeps every instance.
+   */
+  renewAbovePages?: number;
   /** The context key of the request id. Default `"request-id"` (Go's constant). */
   requestIdKey?: string;
   /** Gateway and plugin log lines. */
@@ -134,6 +145,15 @@ export interface GatewayOptions {
    */
   maxRequestBodyBytes?: number;
 }
+
+/** The memory cap of every plugin in the gateway unless told otherwise: 1 GiB (16384 pages of 64 KiB). */
+export const DEFAULT_PLUGIN_MEMORY_PAGES = 16384;
+
+/**
+ * Memory past which a plugin starts afresh after a call: 256 MiB (4096 pages), far above what
+ * ordinary requests leave, reached by requests of tens of MiB.
+ */
+export const DEFAULT_RENEW_ABOVE_PAGES = 4096;
 
 /** A running gateway. */
 export interface Gateway extends AsyncDisposable {
@@ -169,6 +189,15 @@ function mergeContext(ctx: BifrostContext, returned: unknown, idKey: string): vo
   if (!returned || typeof returned !== "object" || Array.isArray(returned)) return;
   for (const [k, v] of Object.entries(returned)) if (k !== idKey) ctx[k] = v;
 }
+
+/** A request in flight: released when answered, or for a stream when it ends. */
+interface Lease {
+  streaming: boolean;
+  release(): void;
+}
+
+/** A body this large marks the request as large: plugins it grew start afresh and garbage is collected after it. */
+const LARGE_BODY_BYTES = 8 << 20;
 
 /** `{}` and null both mean "unchanged" in hook outputs. */
 function changed<T>(value: T | null | undefined): value is T {
@@ -226,7 +255,44 @@ class Pipeline {
     private idKey: string,
     private log: (line: string) => void,
     private maxBody: number,
+    private renewAbovePages: number,
   ) {}
+
+  /** Requests being answered, streams until their end. */
+  #inFlight = 0;
+  /** Whether a request since the last check may have grown a plugin or left large garbage. */
+  #large = false;
+
+  /** Answers one request; once none is in flight, starts afresh every plugin a large one grew. */
+  async handle(req: Request): Promise<Response> {
+    this.#inFlight++;
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      if (--this.#inFlight > 0) return;
+      if (this.#large || this.plugins.some((p) => p.pages > this.renewAbovePages)) void this.#settle();
+    };
+    const lease: Lease = { streaming: false, release };
+    try {
+      return await this.#handle(req, lease);
+    } finally {
+      if (!lease.streaming) release();
+    }
+  }
+
+  /**
+   * After large requests: plugins grown past `renewAbovePages` start afresh
+   * (their calls are queued, so a request that has just begun waits for it),
+   * and a full garbage collection hands the dropped instances' memory and the
+   * requests' copies back to the system instead of keeping them until V8
+   * next feels pressure.
+   */
+  async #settle(): Promise<void> {
+    this.#large = false;
+    await Promise.all(this.plugins.map((p) => p.renewAbove(this.renewAbovePages, this.log)));
+    if (this.#inFlight === 0) collectGarbage();
+  }
 
   /** Calls a hook; a plugin failure becomes a 500 answer. */
   async #hook<T>(p: LoadedPlugin, hook: Parameters<LoadedPlugin["call"]>[0], input: unknown): Promise<T | Response> {
@@ -240,7 +306,7 @@ class Pipeline {
     }
   }
 
-  async handle(req: Request): Promise<Response> {
+  async #handle(req: Request, lease: Lease): Promise<Response> {
     const url = new URL(req.url);
     if (req.method === "GET" && url.pathname === "/health") return Response.json({ status: "ok" });
     const match = route(req.method, url.pathname);
@@ -255,6 +321,7 @@ class Pipeline {
       const read = await readBody(req, this.maxBody);
       if (!(read instanceof Uint8Array)) return gatewayError(read.status, read.message, "invalid_request");
       body = read;
+      if (body.length >= LARGE_BODY_BYTES) this.#large = true;
     } else await req.body?.cancel();
     const st: RequestState = {
       ctx: { [this.idKey]: crypto.randomUUID(), [REQUEST_TYPE_KEY]: kind.requestType },
@@ -283,7 +350,7 @@ class Pipeline {
     const built = buildRequest(kind, parsed, integration);
     if ("problem" in built) return gatewayError(400, built.problem, "invalid_request");
     if (built.stream) st.ctx[REQUEST_TYPE_KEY] = kind.streamRequestType;
-    if (built.stream) return await this.#stream(st, built.request);
+    if (built.stream) return await this.#stream(st, built.request, lease);
     return await this.#httpPost(st, await this.#complete(st, built.request));
   }
 
@@ -421,7 +488,7 @@ class Pipeline {
    * upstream had not finished) and the HTTP post hooks once, their errors
    * only logged.
    */
-  async #stream(st: RequestState, request: BifrostRequest): Promise<Response> {
+  async #stream(st: RequestState, request: BifrostRequest, lease: Lease): Promise<Response> {
     const pre = await this.#llmPre(st, request, true);
     if (pre instanceof Response) return pre;
     const streamKey = st.kind.streamKey ?? st.kind.responseKey;
@@ -501,13 +568,17 @@ class Pipeline {
     // it cancels the request's context, which closes the upstream body, and the provider's reader runs the post
     // hooks once on a cancellation error; the HTTP post hooks run if they have not, their errors only logged.
     const stop = async () => {
-      upstream.abort();
-      if (!upstreamEnded) {
-        upstreamEnded = true;
-        const post = await postHooks({ error: CANCELLED });
-        if (post instanceof Response) st.log(`warning: a post hook failed on the cancellation of a stream`);
+      try {
+        upstream.abort();
+        if (!upstreamEnded) {
+          upstreamEnded = true;
+          const post = await postHooks({ error: CANCELLED });
+          if (post instanceof Response) st.log(`warning: a post hook failed on the cancellation of a stream`);
+        }
+        await httpPostHooks();
+      } finally {
+        lease.release();
       }
-      await httpPostHooks();
     };
     const it = sse();
     let pulling: Promise<unknown> = Promise.resolve();
@@ -535,6 +606,8 @@ class Pipeline {
         await stop();
       },
     });
+    // The request is in flight until the stream ends.
+    lease.streaming = true;
     return new Response(body, { headers: STREAM_HEADERS });
   }
 
@@ -653,7 +726,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       if (entry.enabled === false) continue;
       const p = await LoadedPlugin.load(
         entry,
-        { ...options.host, onLog: (l) => log(`[${entry.name}] ${l}`) },
+        {
+          maxMemoryPages: DEFAULT_PLUGIN_MEMORY_PAGES,
+          ...options.host,
+          onLog: (l) => log(`[${entry.name}] ${l}`),
+        },
         options.onHookCall,
       );
       if (p.name !== entry.name) log(`plugin "${entry.name}" registers as "${p.name}" (get_name)`);
@@ -671,6 +748,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     options.requestIdKey ?? "request-id",
     log,
     options.maxRequestBodyBytes ?? MAX_BODY_BYTES,
+    options.renewAbovePages ?? DEFAULT_RENEW_ABOVE_PAGES,
   );
   ready(pipeline);
   const port = server.addr.port;

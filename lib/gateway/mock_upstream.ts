@@ -73,6 +73,8 @@ export const REDACTED = "[redacted]";
 const CREDENTIAL_HEADERS = new Set(["authorization", "proxy-authorization", "api-key", "x-api-key"]);
 /** Recording keeps the most recent requests only, so soak runs do not grow without bound. */
 const MAX_RECORDED = 10_000;
+/** Bodies larger than this are not kept in the record (10,000 requests of 100 MiB would be 1 TB). */
+const MAX_KEPT_BODY = 1 << 20;
 const MAX_DELAY_MS = 600_000;
 
 /** A request the mock received. */
@@ -82,7 +84,10 @@ export interface RecordedRequest {
   path: string;
   /** Lower-cased header names; credential headers keep their scheme, e.g. `Bearer [redacted]`. */
   headers: Record<string, string>;
-  /** The parsed JSON body, the raw text when it is not JSON, or `null` when empty. */
+  /**
+   * The parsed JSON body, the raw text when it is not JSON, or `null` when empty; a body over
+   * 1 Mi characters is not kept (it would be held as long as the record): `"[not kept: N characters]"`.
+   */
   body: unknown;
   /** When it arrived, ISO 8601. */
   time: string;
@@ -567,7 +572,7 @@ class MockUpstreamServer implements MockUpstream {
     } catch (e) {
       jsonError = (e as Error).message;
     }
-    const record = this.#record(req, url, body);
+    const record = this.#record(req, url, text.length > MAX_KEPT_BODY ? `[not kept: ${text.length} characters]` : body);
 
     const endpoint = ENDPOINTS[path];
     if (endpoint && endpoint.method === "POST") {
