@@ -9,4 +9,9 @@
  */
 
 /** File names under `lib/gateway/`, the server first. */
-export const MOCK_UPSTREAM_FILES: readonly string[] = ["mock_upstream.ts", "mock_answers.ts", "_openai_stream.ts"];
+export const MOCK_UPSTREAM_FILES: readonly string[] = [
+  "mock_upstream.ts",
+  "mock_answers.ts",
+  "_openai_stream.ts",
+  "_memory.ts",
+];

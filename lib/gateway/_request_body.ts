@@ -8,6 +8,7 @@
  * @module
  */
 import { jsonDepth } from "../_json_depth.ts";
+import { readBodyBytes } from "./_memory.ts";
 
 /** Bifrost's default `client.max_request_body_size_mb` is 100; a larger body gets 413. */
 export const MAX_BODY_BYTES = 100 << 20;
@@ -37,21 +38,8 @@ export async function readBody(req: Request, limit = MAX_BODY_BYTES): Promise<Ui
     await req.body?.cancel();
     return tooLarge();
   }
-  if (!req.body) return new Uint8Array();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of req.body) {
-    size += chunk.length;
-    if (size > limit) return tooLarge();
-    chunks.push(chunk);
-  }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  const bytes = await readBodyBytes(req, limit);
+  return bytes ?? tooLarge();
 }
 
 const decoder = new TextDecoder("utf-8", { fatal: true });

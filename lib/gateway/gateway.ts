@@ -103,7 +103,7 @@ import {
 import type { HostOptions } from "../host/host.ts";
 import { PRE_HOOK_ERROR_NOTE } from "../host/_contract.ts";
 import { ListenError, PluginError, PluginInputTooLargeError } from "../errors.ts";
-import { collectGarbage } from "../_gc.ts";
+import { collectGarbage } from "./_memory.ts";
 
 export type { HookCallEvent, HookObserver, PluginEntry } from "./_gateway_plugins.ts";
 
@@ -190,6 +190,8 @@ function mergeContext(ctx: BifrostContext, returned: unknown, idKey: string): vo
   for (const [k, v] of Object.entries(returned)) if (k !== idKey) ctx[k] = v;
 }
 
+const EMPTY = new Uint8Array();
+
 /** A request in flight: released when answered, or for a stream when it ends. */
 interface Lease {
   streaming: boolean;
@@ -209,6 +211,8 @@ type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 
 interface RequestState {
+  /** The body is {@link LARGE_BODY_BYTES} or more: garbage is collected after each hook call. */
+  large: boolean;
   ctx: BifrostContext;
   http: HTTPRequest;
   kind: KindSpec;
@@ -294,8 +298,16 @@ class Pipeline {
     if (this.#inFlight === 0) collectGarbage();
   }
 
-  /** Calls a hook; a plugin failure becomes a 500 answer. */
-  async #hook<T>(p: LoadedPlugin, hook: Parameters<LoadedPlugin["call"]>[0], input: unknown): Promise<T | Response> {
+  /**
+   * Calls a hook; a plugin failure becomes a 500 answer. In a large request, the input's copies (tens of
+   * MiB each) are collected at once rather than piling up until V8 feels pressure.
+   */
+  async #hook<T>(
+    st: RequestState,
+    p: LoadedPlugin,
+    hook: Parameters<LoadedPlugin["call"]>[0],
+    input: unknown,
+  ): Promise<T | Response> {
     try {
       return (await p.call(hook, input)).output as T;
     } catch (e) {
@@ -303,6 +315,8 @@ class Pipeline {
       this.log(`plugin "${p.entry.name}" failed in ${hook}: ${e.message}`);
       if (e instanceof PluginInputTooLargeError) return gatewayError(413, e.message, "request_too_large");
       return gatewayError(500, `Plugin "${p.name}" failed in ${hook}: ${e.message}`, "plugin_error");
+    } finally {
+      if (st.large) collectGarbage();
     }
   }
 
@@ -316,14 +330,14 @@ class Pipeline {
       return gatewayError(match.status, match.message, type, match.allow ? { Allow: match.allow } : undefined);
     }
     const { kind, integration } = match;
-    let body: Uint8Array = new Uint8Array();
-    if (kind.upstream.method === "POST") {
-      const read = await readBody(req, this.maxBody);
-      if (!(read instanceof Uint8Array)) return gatewayError(read.status, read.message, "invalid_request");
-      body = read;
-      if (body.length >= LARGE_BODY_BYTES) this.#large = true;
-    } else await req.body?.cancel();
+    let body: Uint8Array | Response = EMPTY;
+    if (kind.upstream.method === "POST") body = await this.#readBody(req);
+    else await req.body?.cancel();
+    if (body instanceof Response) return body;
+    const large = body.length >= LARGE_BODY_BYTES;
+    if (large) this.#large = true;
     const st: RequestState = {
+      large,
       ctx: { [this.idKey]: crypto.randomUUID(), [REQUEST_TYPE_KEY]: kind.requestType },
       http: {
         method: req.method,
@@ -344,6 +358,8 @@ class Pipeline {
     if (kind.upstream.method === "POST") {
       // A body no HTTP pre hook replaced is the one read: not decoded again (up to 100 MiB).
       const result = parseBody(st.http.body === sent ? body : decodeBase64(st.http.body ?? ""));
+      body = EMPTY; // not needed again: let it go before the next copies are made
+      if (large) collectGarbage();
       if (!("body" in result)) return gatewayError(result.status, result.message, "invalid_request");
       parsed = result.body;
     }
@@ -354,11 +370,17 @@ class Pipeline {
     return await this.#httpPost(st, await this.#complete(st, built.request));
   }
 
+  /** The request's body, or the answer refusing it (in a method of its own: no reference outlives it). */
+  async #readBody(req: Request): Promise<Uint8Array | Response> {
+    const read = await readBody(req, this.maxBody);
+    return read instanceof Uint8Array ? read : gatewayError(read.status, read.message, "invalid_request");
+  }
+
   async #httpPre(st: RequestState): Promise<Response | undefined> {
     for (const p of this.plugins) {
       const hook = p.httpPreHook;
       if (!hook) continue;
-      const out = await this.#hook<HTTPPreHookOutput>(p, hook, { context: st.ctx, request: st.http });
+      const out = await this.#hook<HTTPPreHookOutput>(st, p, hook, { context: st.ctx, request: st.http });
       if (out instanceof Response) return out;
       mergeContext(st.ctx, out.context, st.idKey);
       if (out.error) return gatewayError(500, out.error, "plugin_error");
@@ -382,7 +404,7 @@ class Pipeline {
     const ran: LoadedPlugin[] = [];
     for (const p of this.plugins) {
       if (!p.has("pre_hook")) continue;
-      const out = await this.#hook<PreHookOutput>(p, "pre_hook", { context: st.ctx, request });
+      const out = await this.#hook<PreHookOutput>(st, p, "pre_hook", { context: st.ctx, request });
       if (out instanceof Response) return out;
       ran.push(p);
       mergeContext(st.ctx, out.context, st.idKey);
@@ -419,7 +441,7 @@ class Pipeline {
         error: outcome.error ?? {},
         has_error: outcome.error !== undefined,
       };
-      const out = await this.#hook<PostHookOutput>(p, "post_hook", input);
+      const out = await this.#hook<PostHookOutput>(st, p, "post_hook", input);
       if (out instanceof Response) return out;
       mergeContext(st.ctx, out.context, st.idKey);
       if (out.hook_error) st.log(`warning: plugin "${p.name}" post_hook: ${out.hook_error}`);
@@ -441,6 +463,7 @@ class Pipeline {
     let outcome = pre.outcome;
     if (!outcome) {
       const result = await callProvider(this.target, st.kind, pre.request);
+      if (st.large) collectGarbage();
       outcome = result.ok ? { response: { [st.kind.responseKey]: result.response } } : { error: result.error };
     }
     const keys = [st.kind.responseKey];
@@ -459,7 +482,7 @@ class Pipeline {
       body: encodeBase64(new Uint8Array(await response.arrayBuffer())),
     };
     for (const p of hooked.reverse()) {
-      const out = await this.#hook<HTTPPostHookOutput>(p, "http_post_hook", {
+      const out = await this.#hook<HTTPPostHookOutput>(st, p, "http_post_hook", {
         context: st.ctx,
         request: st.http,
         response: http,
@@ -491,6 +514,8 @@ class Pipeline {
   async #stream(st: RequestState, request: BifrostRequest, lease: Lease): Promise<Response> {
     const pre = await this.#llmPre(st, request, true);
     if (pre instanceof Response) return pre;
+    // Hooks run per chunk from here on, on small inputs: no collection after each.
+    st.large = false;
     const streamKey = st.kind.streamKey ?? st.kind.responseKey;
     const upstream = new AbortController();
     let chunks: AsyncIterable<Json | BifrostError> | Iterable<Json>;
@@ -645,6 +670,7 @@ class Pipeline {
     let current: StreamChunk = chunk;
     for (const p of hooked) {
       const out: HTTPStreamChunkOutput | Response = await this.#hook<HTTPStreamChunkOutput>(
+        st,
         p,
         "http_stream_chunk_hook",
         { context: st.ctx, request: st.http, chunk: current },
@@ -673,7 +699,7 @@ class Pipeline {
     const request: HTTPRequest = { ...st.http, body: null };
     const response: HTTPResponse = { status_code: 200, headers: { ...STREAM_HEADERS }, body: null };
     for (const p of this.plugins.filter((p) => p.has("http_post_hook")).reverse()) {
-      const out = await this.#hook<HTTPPostHookOutput>(p, "http_post_hook", { context: st.ctx, request, response });
+      const out = await this.#hook<HTTPPostHookOutput>(st, p, "http_post_hook", { context: st.ctx, request, response });
       const error = out instanceof Response ? `failed in http_post_hook` : out.error;
       if (!(out instanceof Response)) mergeContext(st.ctx, out.context, st.idKey);
       if (!error) continue;

@@ -49,6 +49,7 @@
  *
  * @module
  */
+import { collectGarbage, readBodyBytes } from "./_memory.ts";
 import { parseArgs } from "node:util";
 import {
   type MockChatRequest,
@@ -75,6 +76,16 @@ const CREDENTIAL_HEADERS = new Set(["authorization", "proxy-authorization", "api
 const MAX_RECORDED = 10_000;
 /** Bodies larger than this are not kept in the record (10,000 requests of 100 MiB would be 1 TB). */
 const MAX_KEPT_BODY = 1 << 20;
+const utf8 = new TextDecoder();
+
+/** A request's body as text; a large one's bytes are collected before it is parsed. */
+async function readText(req: Request): Promise<string> {
+  const text = utf8.decode((await readBodyBytes(req, Number.MAX_SAFE_INTEGER))!);
+  if (text.length > LARGE_BODY) collectGarbage();
+  return text;
+}
+/** A body this large is followed by a garbage collection. */
+const LARGE_BODY = 8 << 20;
 const MAX_DELAY_MS = 600_000;
 
 /** A request the mock received. */
@@ -564,7 +575,8 @@ class MockUpstreamServer implements MockUpstream {
     }
     if (path.startsWith("/__mock/")) return await this.#control(req, path);
 
-    const text = await req.text();
+    // Read into one buffer sized by Content-Length, not a list of chunks joined (a large body would be held twice).
+    const text = await readText(req);
     let body: unknown = text === "" ? null : text;
     let jsonError: string | undefined;
     try {
@@ -572,6 +584,8 @@ class MockUpstreamServer implements MockUpstream {
     } catch (e) {
       jsonError = (e as Error).message;
     }
+    // A body of tens of MiB leaves as many again in copies (its bytes, its text): collected now, not whenever.
+    if (text.length > LARGE_BODY) collectGarbage();
     const record = this.#record(req, url, text.length > MAX_KEPT_BODY ? `[not kept: ${text.length} characters]` : body);
 
     const endpoint = ENDPOINTS[path];

@@ -302,6 +302,7 @@ services:
       - ./${SDK_DIR}/lib/gateway/mock_upstream.ts:/mock/mock_upstream.ts:ro
       - ./${SDK_DIR}/lib/gateway/mock_answers.ts:/mock/mock_answers.ts:ro
       - ./${SDK_DIR}/lib/gateway/_openai_stream.ts:/mock/_openai_stream.ts:ro
+      - ./${SDK_DIR}/lib/gateway/_memory.ts:/mock/_memory.ts:ro
       - ./${SDK_DIR}/integration/healthcheck.ts:/mock/healthcheck.ts:ro
     healthcheck:
       test: ["CMD", "deno", "run", "--allow-net", "/mock/healthcheck.ts", "http://127.0.0.1:8081/health"]
