@@ -1,10 +1,10 @@
-import { readBifrostConfig, writeBifrostConfig } from "../../lib/gateway/bifrost_config.ts";
+import { readBifrostConfig, writeBifrostConfig } from "../../lib/config/bifrost_config.ts";
 import { gatewayInputs, startDev } from "../../lib/gateway/dev.ts";
 import { DEFAULT_PLUGIN_MEMORY_PAGES } from "../../lib/gateway/gateway.ts";
 import { FixtureRecorder } from "../../lib/gateway/fixture_recorder.ts";
 import { ListenError, UsageError } from "../../lib/errors.ts";
-import { tempFolder } from "../../lib/_fs.ts";
-import { FREE_POLICIES, parseFreePolicy } from "../../lib/host/host.ts";
+import { tempFolder } from "../../lib/internal/fs.ts";
+import { FREE_POLICIES, parseFreePolicy } from "../../lib/abi/free_policy.ts";
 import { type Command, flag, intOption, str } from "../_command.ts";
 
 export const dev: Command = {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { testPlugin } from "../../lib/project/_test_plugins.ts";
-import { runCli, spawnCli } from "../_test_helpers.ts";
+import { testPlugin } from "../../testing/plugins.ts";
+import { runCli, spawnCli } from "../../testing/cli.ts";
 
 Deno.test("dev on a busy port says so in one line and exits 1 at once, nothing left running", async () => {
   using busy = Deno.listen({ hostname: "127.0.0.1", port: 0 });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readLayout } from "../../lib/oci/layout.ts";
-import { runCli } from "../_test_helpers.ts";
-import { abiModule, op } from "../../lib/wasm/_wasm_builder.ts";
+import { runCli } from "../../testing/cli.ts";
+import { abiModule, op } from "../../testing/wasm_builder.ts";
 
 const WASM_PATH = new URL("../../build/hello-world.wasm", import.meta.url).pathname;
 const WASM = await Deno.readFile(WASM_PATH);

@@ -7,10 +7,10 @@ import assert from "node:assert/strict";
 import { createImage } from "../../lib/oci/image.ts";
 import { MediaType } from "../../lib/oci/media_types.ts";
 import { packagePlugin } from "../../lib/oci/package.ts";
-import { startFakeRegistry, streamedBody } from "../../lib/oci/_fake_registry.ts";
+import { startFakeRegistry, streamedBody } from "../../testing/fake_registry.ts";
 import { MAX_PLUGIN_LAYER_BYTES } from "../../lib/oci/_layers.ts";
-import { runCli, runCliPeak, spawnCli } from "../_test_helpers.ts";
-import { abiModule, loopForever, op } from "../../lib/wasm/_wasm_builder.ts";
+import { runCli, runCliPeak, spawnCli } from "../../testing/cli.ts";
+import { abiModule, loopForever, op } from "../../testing/wasm_builder.ts";
 
 const MiB = 1 << 20;
 /** The CLI's own peak on this path is ~100 MiB; what these registries send would take 300 MiB to gigabytes. */

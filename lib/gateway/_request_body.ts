@@ -7,8 +7,8 @@
  *
  * @module
  */
-import { jsonDepth } from "../_json_depth.ts";
-import { readBodyBytes } from "./_memory.ts";
+import { jsonDepth } from "../internal/json_depth.ts";
+import { readBodyBytes } from "../mock/memory.ts";
 
 /** Bifrost's default `client.max_request_body_size_mb` is 100; a larger body gets 413. */
 export const MAX_BODY_BYTES = 100 << 20;

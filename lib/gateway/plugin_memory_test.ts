@@ -1,9 +1,9 @@
 /** A plugin's memory in the gateway: capped (a request over the cap fails, the plugin starts afresh), and returned after a large request. */
 import assert from "node:assert/strict";
 import { startGateway } from "./gateway.ts";
-import { startMockUpstream } from "./mock_upstream.ts";
-import { abiModule, DEFAULT_OUTPUTS, i32Const, i64Const, op } from "../wasm/_wasm_builder.ts";
-import { EXPORT_SIGNATURES } from "../wasm/abi.ts";
+import { startMockUpstream } from "../mock/mock_upstream.ts";
+import { abiModule, DEFAULT_OUTPUTS, i32Const, i64Const, op } from "../../testing/wasm_builder.ts";
+import { EXPORT_SIGNATURES } from "../abi/abi.ts";
 
 /** A plugin whose pre_hook grows memory a page at a time until refused, then traps: a plugin without bound. */
 function greedyPlugin(): Uint8Array {

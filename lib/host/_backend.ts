@@ -7,9 +7,9 @@
  *
  * @module
  */
-import type { HookName } from "../wasm/abi.ts";
+import type { HookName } from "../abi/abi.ts";
 import { PluginError, PluginTimeoutError } from "../errors.ts";
-import { type HookBytes, type RawCall, reviveError, Runner, type RunnerOptions } from "./_instance.ts";
+import { type HookBytes, type RawCall, reviveError, Runner, type RunnerOptions } from "./instance.ts";
 import { lines, toWire, type WorkerReply, type WorkerRequest } from "./_host_worker.ts";
 
 /** A compiled, checked plugin, ready to instantiate here or in a worker. */
@@ -41,7 +41,7 @@ const encoder = new TextEncoder();
  * Large inputs get a buffer of their own, or none when they are ASCII.
  */
 let scratch = new Uint8Array(1 << 16);
-const NOT_ASCII = /[^\x00-\x7f]/;
+const NOT_ASCII = /[\u0080-\uffff]/;
 /** Inputs that may need more than this are encoded into a buffer of their own, not kept. */
 const SCRATCH_MAX = 1 << 22;
 function encodeScratch(text: string): HookBytes {

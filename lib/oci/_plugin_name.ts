@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { unpackPtrLen } from "../wasm/abi.ts";
+import { unpackPtrLen } from "../abi/abi.ts";
 import { parseWasm, withMemoryMaximum } from "../wasm/wasm_binary.ts";
 import { UsageError } from "../errors.ts";
 

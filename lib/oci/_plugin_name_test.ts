@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { UsageError } from "../errors.ts";
-import { abiModule, i32Const, i64Const, loopForever, op } from "../wasm/_wasm_builder.ts";
+import { abiModule, i32Const, i64Const, loopForever, op } from "../../testing/wasm_builder.ts";
 import { readPluginName, staticName } from "./_plugin_name.ts";
 
 /** A get_name body that is not one constant: the name comes from running it. */

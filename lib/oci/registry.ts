@@ -8,7 +8,7 @@
  * @module
  */
 import { RegistryError } from "../errors.ts";
-import { concat } from "../_fs.ts";
+import { concat } from "../internal/fs.ts";
 import { type CredentialProvider, RegistryAuth } from "./auth.ts";
 import { sha256Digest, verifyContent } from "./digest.ts";
 import {

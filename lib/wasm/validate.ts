@@ -19,9 +19,9 @@ import {
   type Signature,
   WASI_FUNCTIONS,
   WASI_MODULE,
-} from "./abi.ts";
+} from "../abi/abi.ts";
 import { UsageError } from "../errors.ts";
-import { FileTooLargeError, readFileCapped } from "../_fs.ts";
+import { FileTooLargeError, readFileCapped } from "../internal/fs.ts";
 import { type ExternKind, parseWasm, type WasmInfo, type WasmMemory } from "./wasm_binary.ts";
 
 /** The profile a module is checked against; `any` accepts either. */
