@@ -7,6 +7,12 @@ import { tempFolder } from "../../lib/internal/fs.ts";
 import { FREE_POLICIES, parseFreePolicy } from "../../lib/abi/free_policy.ts";
 import { type Command, flag, intOption, str } from "../_command.ts";
 
+/**
+ * Bifrost's server (fasthttp) reads requests without a time limit; dev bounds them generously, as fasthttp
+ * users do, so a slow or stalled client cannot hold a connection for ever.
+ */
+const DEFAULT_READ_TIMEOUT_S = 60;
+
 export const dev: Command = {
   name: "dev",
   summary: "Run a local Bifrost-compatible gateway with your plugins (and a mock upstream)",
@@ -57,6 +63,17 @@ key-like strings (sk-..., Bearer ..., cloud and chat-service keys, JWTs).`,
       description: "Cap on each plugin's memory; a request needing more fails and the plugin starts afresh",
       default: String(DEFAULT_PLUGIN_MEMORY_PAGES / 16),
     },
+    "read-timeout": {
+      type: "string",
+      arg: "SECONDS",
+      description: "Most a request may take to arrive, header and body (408 past it); 0: none",
+      default: String(DEFAULT_READ_TIMEOUT_S),
+    },
+    "idle-timeout": {
+      type: "string",
+      arg: "SECONDS",
+      description: "Most a kept-alive connection may wait for its next request; 0: none (default: --read-timeout)",
+    },
     "no-watch": { type: "boolean", description: "Do not reload plugins when their .wasm changes" },
     record: { type: "string", arg: "DIR", description: "Save every hook call as a fixture in DIR, secrets redacted" },
     json: { type: "boolean", description: "Print {url, upstream, plugins} as one JSON line" },
@@ -74,6 +91,8 @@ key-like strings (sk-..., Bearer ..., cloud and chat-service keys, JWTs).`,
     const policy = parseFreePolicy(str(input, "free-policy")!);
     // 16 pages of 64 KiB to the MiB; wasm32 memory ends at 4 GiB.
     const memoryPages = intOption(input, "memory-limit", 1, 4096)! * 16;
+    const readTimeoutMs = intOption(input, "read-timeout", 0, 86_400)! * 1000;
+    const idleTimeout = intOption(input, "idle-timeout", 0, 86_400);
     let configPath = str(input, "config");
     const plugin = str(input, "plugin");
     if (!configPath === !plugin) throw new UsageError("Give exactly one of --config FILE or --plugin FILE");
@@ -110,6 +129,8 @@ key-like strings (sk-..., Bearer ..., cloud and chat-service keys, JWTs).`,
       useConfigUpstream,
       watch: !flag(input, "no-watch"),
       host: { freePolicy: policy, maxMemoryPages: memoryPages },
+      readTimeoutMs,
+      ...(idleTimeout === undefined ? {} : { idleTimeoutMs: idleTimeout * 1000 }),
       onLog: (line) => io.err(line),
       ...(upstream ? { upstreamUrl: upstream } : {}),
       ...(recorder ? { onHookCall: recorder.record } : {}),

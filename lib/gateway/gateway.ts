@@ -104,6 +104,7 @@ import type { HostOptions } from "../host/types.ts";
 import { PRE_HOOK_ERROR_NOTE } from "../abi/contract.ts";
 import { ListenError, PluginError, PluginInputTooLargeError } from "../errors.ts";
 import { collectGarbage } from "../mock/memory.ts";
+import { ConnectionFront } from "./_timeouts.ts";
 
 export type { HookCallEvent, HookObserver, PluginEntry } from "./_gateway_plugins.ts";
 
@@ -127,6 +128,16 @@ export interface GatewayOptions {
   host?: Omit<HostOptions, "config" | "onLog">;
   /** Reload a plugin when its `.wasm` changes. */
   watch?: boolean;
+  /**
+   * The most a request may take to arrive, header and body, in ms (fasthttp's `ReadTimeout`, which
+   * Bifrost leaves unlimited): past it the client gets 408 and the connection is closed. Default: none.
+   */
+  readTimeoutMs?: number;
+  /**
+   * The most a kept-alive connection may wait for its next request, in ms (fasthttp's `IdleTimeout`):
+   * past it the connection is closed. Default: `readTimeoutMs`.
+   */
+  idleTimeoutMs?: number;
   /**
    * A plugin whose memory has grown past this many 64 KiB pages by the end of a call starts
    * afresh before the next one (a wasm memory never shrinks). Default
@@ -267,13 +278,17 @@ class Pipeline {
   /** Whether a request since the last check may have grown a plugin or left large garbage. */
   #large = false;
 
-  /** Answers one request; once none is in flight, starts afresh every plugin a large one grew. */
-  async handle(req: Request): Promise<Response> {
+  /**
+   * Answers one request; once none is in flight, starts afresh every plugin a large one grew.
+   * `onAnswered` is called when the request is answered (a stream: when it ends).
+   */
+  async handle(req: Request, onAnswered?: () => void): Promise<Response> {
     this.#inFlight++;
     let released = false;
     const release = () => {
       if (released) return;
       released = true;
+      onAnswered?.();
       if (--this.#inFlight > 0) return;
       if (this.#large || this.plugins.some((p) => p.pages > this.renewAbovePages)) void this.#settle();
     };
@@ -745,7 +760,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   // Bound first, so that a busy port fails at once with nothing else started; requests wait for the plugins.
   let ready!: (pipeline: Pipeline) => void;
   const loaded = new Promise<Pipeline>((resolve) => ready = resolve);
-  const server = listen(options.port ?? 8080, hostname, log, async (req) => (await loaded).handle(req));
+  const server = listen(
+    { port: options.port ?? 8080, hostname, readMs: options.readTimeoutMs ?? 0, idleMs: options.idleTimeoutMs },
+    log,
+    async (req, onAnswered) => (await loaded).handle(req, onAnswered),
+  );
   const plugins: LoadedPlugin[] = [];
   try {
     for (const entry of options.plugins) {
@@ -777,7 +796,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     options.renewAbovePages ?? DEFAULT_RENEW_ABOVE_PAGES,
   );
   ready(pipeline);
-  const port = server.addr.port;
+  const port = server.port;
   let closed: Promise<void> | undefined;
   const close = () =>
     closed ??= (async () => {
@@ -797,23 +816,46 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   };
 }
 
-/** Starts the HTTP server; an address that cannot be bound is a {@link ListenError}. */
+/** The serving side of a gateway: its public port, and how to stop it. */
+interface Listening {
+  port: number;
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Starts the HTTP server on `hostname:port`; with a read timeout, behind a
+ * {@link ConnectionFront} that enforces it and the idle timeout. An address
+ * that cannot be bound is a {@link ListenError}.
+ */
 function listen(
-  port: number,
-  hostname: string,
+  where: { port: number; hostname: string; readMs: number; idleMs: number | undefined },
   log: (line: string) => void,
-  handler: (req: Request) => Promise<Response>,
-): Deno.HttpServer<Deno.NetAddr> {
+  handler: (req: Request, onAnswered?: () => void) => Promise<Response>,
+): Listening {
+  const { port, hostname, readMs } = where;
+  const idleMs = where.idleMs ?? readMs;
+  const onError = (e: unknown) => {
+    log(`gateway error: ${(e as Error).message}`);
+    return gatewayError(500, `Gateway error: ${(e as Error).message}`, "internal_error");
+  };
   try {
-    return Deno.serve({
-      port,
-      hostname,
-      onListen: () => {},
-      onError: (e) => {
-        log(`gateway error: ${(e as Error).message}`);
-        return gatewayError(500, `Gateway error: ${(e as Error).message}`, "internal_error");
+    if (readMs <= 0 && idleMs <= 0) {
+      const server = Deno.serve({ port, hostname, onListen: () => {}, onError }, (req) => handler(req));
+      return { port: server.addr.port, shutdown: () => server.shutdown() };
+    }
+    const front = new ConnectionFront(hostname, port, { readMs, idleMs });
+    const server = Deno.serve(
+      { port: 0, hostname: "127.0.0.1", onListen: () => {}, onError },
+      (req, info) => handler(req, front.track(info.remoteAddr)),
+    );
+    front.start(server.addr);
+    return {
+      port: front.addr.port,
+      async shutdown() {
+        await front.close();
+        await server.shutdown();
       },
-    }, handler);
+    };
   } catch (e) {
     if (!(e instanceof Error)) throw e;
     const where = hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
