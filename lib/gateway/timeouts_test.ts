@@ -11,7 +11,7 @@ import { testPlugin } from "../../testing/plugins.ts";
 const READ_MS = 400;
 const enc = new TextEncoder();
 
-/** Opens a connection, sends `parts` (a delay in ms between them), and reads until the gateway closes it or 5 s pass. */
+/** Opens a connection, sends `parts` (a delay in ms between them), and reads until the gateway closes it or 10 s pass. */
 async function probe(
   port: number,
   parts: (string | number)[],
@@ -35,12 +35,12 @@ async function probe(
       else await conn.write(enc.encode(p)).catch(() => {});
     }
     // A body that never ends: a chunk every 100 ms until the connection is closed.
-    while (keepSending !== undefined && !closed && performance.now() - started < 5000) {
+    while (keepSending !== undefined && !closed && performance.now() - started < 10_000) {
       await conn.write(enc.encode(keepSending)).catch(() => (closed = true));
       await new Promise((r) => setTimeout(r, 100));
     }
   })();
-  const limit = new Promise((r) => setTimeout(r, 5000));
+  const limit = new Promise((r) => setTimeout(r, 10_000));
   await Promise.race([reading, limit]);
   const ms = performance.now() - started;
   try {
@@ -70,14 +70,14 @@ Deno.test("the gateway closes slow and idle connections at its read and idle tim
   for (const [i, [what, , , timeout]] of cases.entries()) {
     const r = results[i]!;
     assert.ok(r.closed, `${what}: still open after ${Math.round(r.ms)} ms`);
-    assert.ok(r.ms >= READ_MS - 50 && r.ms < READ_MS + 1500, `${what}: closed after ${Math.round(r.ms)} ms`);
+    assert.ok(r.ms >= READ_MS - 50 && r.ms < READ_MS + 5000, `${what}: closed after ${Math.round(r.ms)} ms`);
     if (timeout) assert.match(r.text, /^HTTP\/1\.1 408 Request Timeout\r\n/, what);
     else assert.equal(r.text, "", what);
   }
   // A kept-alive connection is answered, then closed once idle.
   const idle = await probe(gateway.port, ["GET /health HTTP/1.1\r\nHost: x\r\n\r\n"]);
   assert.match(idle.text, /^HTTP\/1\.1 200 OK\r\n/);
-  assert.ok(idle.closed && idle.ms < READ_MS + 1500, `closed: ${idle.closed} after ${Math.round(idle.ms)} ms`);
+  assert.ok(idle.closed && idle.ms < READ_MS + 5000, `closed: ${idle.closed} after ${Math.round(idle.ms)} ms`);
 });
 
 Deno.test("a request the gateway takes longer to answer than the timeouts is not cut (a slow stream)", async () => {
