@@ -76,13 +76,14 @@ export async function measureGatewayMemory(
       });
       await res.arrayBuffer();
       const ms = performance.now() - started;
-      // The gateway settles after the answer (a fresh plugin instance, a collection): wait until RSS stops falling.
+      // The gateway settles after the answer (a fresh plugin instance, a collection): wait until RSS has not fallen
+      // for half a second (at most 10 s), as a busy machine may delay it.
       let idle = (await memoryOf(child.pid)).rss;
-      for (let i = 0; i < 30; i++) {
+      for (let i = 0, still = 0; i < 100 && still < 5; i++) {
         await new Promise((r) => setTimeout(r, 100));
         const now = (await memoryOf(child.pid)).rss;
-        if (now >= idle - (1 << 20)) break;
-        idle = now;
+        still = now >= idle - (1 << 20) ? still + 1 : 0;
+        idle = Math.min(idle, now);
       }
       const { hwm } = await memoryOf(child.pid);
       const row = {
