@@ -1,11 +1,10 @@
 import { readBifrostConfig, writeBifrostConfig } from "../../lib/config/bifrost_config.ts";
 import { gatewayInputs, startDev } from "../../lib/gateway/dev.ts";
-import { DEFAULT_PLUGIN_MEMORY_PAGES } from "../../lib/gateway/gateway.ts";
 import { FixtureRecorder } from "../../lib/gateway/fixture_recorder.ts";
 import { ListenError, UsageError } from "../../lib/errors.ts";
 import { tempFolder } from "../../lib/internal/fs.ts";
-import { FREE_POLICIES, parseFreePolicy } from "../../lib/abi/free_policy.ts";
-import { type Command, flag, intOption, str } from "../_command.ts";
+import { type Command, flag, intOption, str } from "../command.ts";
+import { freePolicyOption, hostOptionSpecs, maxPagesOption } from "../host_options.ts";
 
 /**
  * Bifrost's server (fasthttp) reads requests without a time limit; dev bounds them generously, as fasthttp
@@ -51,18 +50,7 @@ key-like strings (sk-..., Bearer ..., cloud and chat-service keys, JWTs).`,
       type: "boolean",
       description: "Call the config's openai base_url, as Bifrost does, instead of a mock",
     },
-    "free-policy": {
-      type: "string",
-      arg: "P",
-      description: `How the host frees buffers: ${FREE_POLICIES.join(", ")}`,
-      default: "both",
-    },
-    "memory-limit": {
-      type: "string",
-      arg: "MIB",
-      description: "Cap on each plugin's memory; a request needing more fails and the plugin starts afresh",
-      default: String(DEFAULT_PLUGIN_MEMORY_PAGES / 16),
-    },
+    ...hostOptionSpecs("free-policy", "max-pages"),
     "read-timeout": {
       type: "string",
       arg: "SECONDS",
@@ -88,9 +76,9 @@ key-like strings (sk-..., Bearer ..., cloud and chat-service keys, JWTs).`,
   async run(input) {
     const { io } = input;
     const listenPort = intOption(input, "port", 0, 65535)!;
-    const policy = parseFreePolicy(str(input, "free-policy")!);
-    // 16 pages of 64 KiB to the MiB; wasm32 memory ends at 4 GiB.
-    const memoryPages = intOption(input, "memory-limit", 1, 4096)! * 16;
+    const policy = freePolicyOption(input);
+    // Unset: the gateway's cap, 1 GiB.
+    const maxPages = maxPagesOption(input);
     const readTimeoutMs = intOption(input, "read-timeout", 0, 86_400)! * 1000;
     const idleTimeout = intOption(input, "idle-timeout", 0, 86_400);
     let configPath = str(input, "config");
@@ -128,7 +116,7 @@ key-like strings (sk-..., Bearer ..., cloud and chat-service keys, JWTs).`,
       hostname,
       useConfigUpstream,
       watch: !flag(input, "no-watch"),
-      host: { freePolicy: policy, maxMemoryPages: memoryPages },
+      host: { freePolicy: policy, ...(maxPages === undefined ? {} : { maxMemoryPages: maxPages }) },
       readTimeoutMs,
       ...(idleTimeout === undefined ? {} : { idleTimeoutMs: idleTimeout * 1000 }),
       onLog: (line) => io.err(line),

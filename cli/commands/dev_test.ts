@@ -34,7 +34,7 @@ Deno.test("dev on an address it cannot bind exits 1 with the reason", async () =
 Deno.test("dev --port -1 is an invalid port, not an ambiguous argument", async () => {
   const { stderr, code } = await runCli(["dev", "--plugin", "x.wasm", "--port", "-1"]);
   assert.equal(code, 2);
-  assert.equal(stderr.trim(), 'error: Invalid --port "-1": expected an integer from 0 to 65535');
+  assert.equal(stderr.trim(), 'error: Invalid --port "-1": expected a whole number from 0 to 65535');
 });
 
 Deno.test("dev --plugin runs in a folder it cannot write, and writes nothing to the working folder", async () => {

@@ -80,7 +80,8 @@
  */
 import { decodeBase64, encodeBase64 } from "../internal/base64.ts";
 import { buildRequest } from "./_bifrost_request.ts";
-import { type HookObserver, LoadedPlugin, type PluginEntry } from "./_gateway_plugins.ts";
+import { LoadedPlugin } from "./_gateway_plugins.ts";
+import type { HookObserver, PluginEntry } from "./types.ts";
 import type { KindSpec } from "./_kinds.ts";
 import { callProvider, isStreamError, type ProviderTarget, streamProvider } from "./_provider.ts";
 import { MAX_BODY_BYTES, parseBody, readBody } from "./_request_body.ts";
@@ -105,8 +106,6 @@ import { PRE_HOOK_ERROR_NOTE } from "../abi/contract.ts";
 import { ListenError, PluginError, PluginInputTooLargeError } from "../errors.ts";
 import { collectGarbage } from "../mock/memory.ts";
 import { ConnectionFront } from "./_timeouts.ts";
-
-export type { HookCallEvent, HookObserver, PluginEntry } from "./_gateway_plugins.ts";
 
 /** Options of {@link startGateway}. */
 export interface GatewayOptions {
