@@ -27,6 +27,11 @@ Unless --upstream or --use-config-upstream is given, a mock OpenAI upstream
 is started and used instead of the config's openai base_url. Plugins reload
 when their .wasm changes. In a container, listen with --host 0.0.0.0.
 
+Each plugin's memory is capped at --max-pages (16384, 1 GiB, when not
+given): a request needing more fails with 500 and the plugin starts afresh,
+as it does after a request that grew it past 256 MiB. A request must arrive
+within --read-timeout; a busy port fails at once.
+
 With --plugin instead of --config, a config enabling that one plugin is
 written to a temporary folder first (removed when dev stops).
 
