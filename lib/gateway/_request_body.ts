@@ -8,7 +8,6 @@
  * @module
  */
 import { jsonDepth } from "../internal/json_depth.ts";
-import { readBodyBytes } from "../mock/memory.ts";
 
 /** Bifrost's default `client.max_request_body_size_mb` is 100; a larger body gets 413. */
 export const MAX_BODY_BYTES = 100 << 20;
@@ -40,6 +39,29 @@ export async function readBody(req: Request, limit = MAX_BODY_BYTES): Promise<Ui
   }
   const bytes = await readBodyBytes(req, limit);
   return bytes ?? tooLarge();
+}
+
+/**
+ * A request's body in one buffer: of its declared size when it declares one,
+ * else doubled as needed (chunks joined at the end would hold it twice).
+ * `null` as soon as it passes `limit` bytes, the rest unread.
+ */
+async function readBodyBytes(req: Request, limit: number): Promise<Uint8Array | null> {
+  if (!req.body) return new Uint8Array();
+  const declared = Number(req.headers.get("content-length"));
+  let out = new Uint8Array(Number.isSafeInteger(declared) && declared > 0 ? Math.min(declared, limit) : 1 << 16);
+  let size = 0;
+  for await (const chunk of req.body) {
+    if (size + chunk.length > limit) return null;
+    if (size + chunk.length > out.length) {
+      const grown = new Uint8Array(Math.min(limit, Math.max(size + chunk.length, out.length * 2)));
+      grown.set(out.subarray(0, size));
+      out = grown;
+    }
+    out.set(chunk, size);
+    size += chunk.length;
+  }
+  return size === out.length ? out : out.subarray(0, size);
 }
 
 const decoder = new TextDecoder("utf-8", { fatal: true });

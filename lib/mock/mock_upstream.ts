@@ -49,7 +49,7 @@
  *
  * @module
  */
-import { collectGarbage, readBodyBytes } from "./memory.ts";
+import { collectGarbage } from "./memory.ts";
 import {
   type MockChatRequest,
   mockCompletion,
@@ -75,11 +75,16 @@ const CREDENTIAL_HEADERS = new Set(["authorization", "proxy-authorization", "api
 const MAX_RECORDED = 10_000;
 /** Bodies larger than this are not kept in the record (10,000 requests of 100 MiB would be 1 TB). */
 const MAX_KEPT_BODY = 1 << 20;
-const utf8 = new TextDecoder();
 
-/** A request's body as text; a large one's bytes are collected before it is parsed. */
+/**
+ * A request's body as text, decoded as it arrives: the bytes are let go chunk by chunk instead of being held
+ * whole beside the text (a large upstream body comes chunked, without a size to read it into).
+ */
 async function readText(req: Request): Promise<string> {
-  const text = utf8.decode((await readBodyBytes(req, Number.MAX_SAFE_INTEGER))!);
+  if (!req.body) return "";
+  const parts: string[] = [];
+  for await (const part of req.body.pipeThrough(new TextDecoderStream())) parts.push(part);
+  const text = parts.join("");
   if (text.length > LARGE_BODY) collectGarbage();
   return text;
 }
