@@ -176,7 +176,7 @@ function parseInput(cmd: Command, args: string[], io: Io, signal: AbortSignal, p
   }
   let parsed;
   try {
-    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: joinNegativeValues(args, options), options, allowPositionals: true, strict: true });
   } catch (e) {
     throw new UsageError(`${(e as Error).message.split(/\.\s/)[0]!.replace(/\.$/, "")}: ${see}`);
   }
@@ -368,4 +368,26 @@ export function sizesOption(input: CommandInput, name: string): number[] | undef
     throw new UsageError(`Invalid --${name} "${raw}": expected sizes in MiB above 0 and up to 1024, comma-separated`);
   }
   return sizes;
+}
+
+/**
+ * `--port -1` as `--port=-1`: parseArgs refuses a value starting with a dash
+ * as ambiguous, and the option's own check says better what is wrong with it.
+ */
+function joinNegativeValues(args: string[], options: Record<string, { type: string }>): string[] {
+  const takesValue = (arg: string) => arg.startsWith("--") && options[arg.slice(2)]?.type === "string";
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--") {
+      out.push(...args.slice(i));
+      break;
+    }
+    const next = args[i + 1];
+    if (next !== undefined && /^-\d/.test(next) && takesValue(arg)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
 }

@@ -77,6 +77,13 @@ export class RegistryError extends BifrostAsError {
   }
 }
 
+/** The local gateway cannot serve: its address cannot be bound. `code` is Deno's error name, e.g. `AddrInUse`. */
+export class ListenError extends BifrostAsError {
+  constructor(message: string, readonly code: string, options?: ErrorOptions) {
+    super(message, options);
+  }
+}
+
 /** How a plugin's call ended abnormally. */
 export type TrapKind =
   | "unreachable"

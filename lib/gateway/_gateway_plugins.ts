@@ -52,6 +52,11 @@ export class LoadedPlugin {
     return this.#host.name;
   }
 
+  /** The plugin's memory size now, in 64 KiB pages. */
+  get pages(): number {
+    return this.#host.pages;
+  }
+
   has(hook: HookName): boolean {
     return this.#host.has(hook);
   }
@@ -78,6 +83,36 @@ export class LoadedPlugin {
       } catch { /* an observer's failure is not the request's */ }
       return result;
     });
+  }
+
+  /**
+   * Replaces the instance by a fresh one (its memory back to its initial
+   * size) when its memory is over `pages`, after the calls already queued: a
+   * wasm memory never shrinks, so one large request would otherwise keep its
+   * memory for good. Resolves to whether it did.
+   */
+  renewAbove(pages: number, log: (line: string) => void): Promise<boolean> {
+    const run = this.#queue.then(async () => {
+      const grown = this.#host.pages;
+      if (grown <= pages) return false;
+      try {
+        const next = await PluginHost.load(this.entry.path, { ...this.hostOptions, config: this.entry.config ?? {} });
+        const old = this.#host;
+        this.#host = next;
+        old.close();
+        log(
+          `plugin "${this.entry.name}" grew to ${grown} pages (${
+            (grown / 16).toFixed(1)
+          } MiB), past ${pages}: started afresh`,
+        );
+        return true;
+      } catch (e) {
+        log(`plugin "${this.entry.name}" could not be started afresh, keeping it: ${(e as Error).message}`);
+        return false;
+      }
+    });
+    this.#queue = run.catch(() => {});
+    return run;
   }
 
   /** Loads the `.wasm` again and swaps it in once queued calls are done; on failure keeps the old one. */

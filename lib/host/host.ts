@@ -117,6 +117,11 @@ export class PluginHost {
     return this.#backend.name;
   }
 
+  /** The plugin's memory size now, in 64 KiB pages. */
+  get pages(): number {
+    return this.#backend.pages;
+  }
+
   /** Whether the module exports `hook`. */
   has(hook: HookName): boolean {
     return this.#backend.exports.has(hook);

@@ -25,6 +25,13 @@ import { demangle } from "../wasm/demangle.ts";
 import type { FreePolicy } from "../abi/free_policy.ts";
 import type { CallStats } from "./types.ts";
 
+/**
+ * A hook input's bytes: UTF-8 bytes, or a text known to be ASCII (its UTF-8
+ * is its characters), encoded straight into the plugin's memory without a
+ * copy in between (for inputs of tens of MiB).
+ */
+export type HookBytes = Uint8Array | { ascii: string; length: number };
+
 /** Everything needed to (re-)instantiate a plugin. */
 export interface RunnerOptions {
   module: WebAssembly.Module;
@@ -175,7 +182,7 @@ class Instance {
    * benchmark: one try for the whole call (the phase names where a trap happened), no closures, no BigInt
    * arithmetic, one cached view of memory.
    */
-  call(hook: string, input: Uint8Array): RawCall {
+  call(hook: string, input: HookBytes): RawCall {
     const fn = this.exports[hook] as (ptr: number, len: number) => bigint;
     const len = input.length;
     if (len > this.#maxInput) {
@@ -256,8 +263,8 @@ class Instance {
     return view;
   }
 
-  /** malloc(len) and copy `bytes` there; a 0 or out-of-bounds pointer is an error. */
-  #write(bytes: Uint8Array, hook: string): number {
+  /** malloc(len) and copy `bytes` there (encode an ASCII text there); a 0 or out-of-bounds pointer is an error. */
+  #write(bytes: HookBytes, hook: string): number {
     const ptr = this.#malloc(bytes.length) >>> 0;
     const memory = this.#bytes(ptr + bytes.length);
     if (ptr === 0 || ptr + bytes.length > memory.length) {
@@ -274,7 +281,8 @@ class Instance {
       }
       throw new PluginContractError(`${this.#who()} cannot take the ${hook} input: ${what}`, hook, [what]);
     }
-    memory.set(bytes, ptr);
+    if (bytes instanceof Uint8Array) memory.set(bytes, ptr);
+    else encoder.encodeInto(bytes.ascii, memory.subarray(ptr, ptr + bytes.length));
     return ptr;
   }
 
@@ -506,7 +514,7 @@ export class Runner {
     return Object.keys(this.#instance.exports);
   }
 
-  call(hook: string, input: Uint8Array): RawCall {
+  call(hook: string, input: HookBytes): RawCall {
     return this.#recovering(() => this.#instance.call(hook, input));
   }
 

@@ -22,6 +22,13 @@ import { createTar, type TarInput } from "./tar.ts";
 import { createImage, type Image, memoryBlob, parseJson } from "./image.ts";
 import { Annotation, MediaType } from "./media_types.ts";
 
+/**
+ * The most a base image's layer may take, compressed or not, when its
+ * `config.json` is looked up in it: 1 GiB, above Bifrost's own image layers
+ * and a bound on what a hostile base can make this process hold.
+ */
+const MAX_BASE_LAYER_BYTES = 1 << 30;
+
 /** The package formats. */
 export type PackageFormat = "artifact" | "compat" | "bifrost";
 
@@ -191,7 +198,7 @@ export async function packagePlugin(wasm: Uint8Array, options: PackageOptions = 
   if (!WebAssembly.validate(wasm as BufferSource)) {
     throw new InputError(`Cannot package "${label}": it is not a valid WebAssembly module`, "wasm");
   }
-  const name = options.name ?? readPluginName(wasm, label);
+  const name = options.name ?? await readPluginName(wasm, label);
   if (!isPluginName(name)) {
     throw new InputError(
       `Cannot package plugin "${name}": its name must be letters, digits, ".", "_" or "-" to serve as a file name`,
@@ -332,7 +339,7 @@ async function bifrost(ctx: FormatContext): Promise<Built> {
   const mtime = Math.floor(ctx.created.getTime() / 1000);
   const files: TarInput[] = [{ path: path.slice(1), data: ctx.wasm, mtime }];
   if (ctx.options.withConfig) {
-    const existing = await findFile(base, diffIds, BIFROST_CONFIG_PATH, where);
+    const existing = await findFile(base, diffIds, BIFROST_CONFIG_PATH, where, MAX_BASE_LAYER_BYTES);
     files.push({
       path: BIFROST_CONFIG_PATH.slice(1),
       data: withPluginEntry(existing?.data, ctx.entry, where),

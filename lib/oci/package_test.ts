@@ -17,7 +17,8 @@ const NAME = "hello-world-wasm-typescript";
 const CREATED = new Date("2026-01-02T03:04:05Z");
 const enc = new TextEncoder();
 const json = async (image: Image) => JSON.parse(new TextDecoder().decode(await image.config.read()));
-const files = async (layer: Uint8Array) => new Map([...readTar(await gunzip(layer, "t"), "t")].map((e) => [e.path, e]));
+const files = async (layer: Uint8Array) =>
+  new Map([...readTar(await gunzip(layer, "t", 1 << 30), "t")].map((e) => [e.path, e]));
 
 Deno.test("packagePlugin() artifact: wasm config, one application/wasm layer, the standard annotations", async () => {
   const pkg = await packagePlugin(WASM, {
@@ -74,7 +75,7 @@ Deno.test("packagePlugin() compat: one gzip layer holding /plugin.wasm, its diff
   const config = await json(pkg.image);
   assert.equal(config.os, "linux");
   assert.equal(config.architecture, "amd64");
-  assert.deepEqual(config.rootfs, { type: "layers", diff_ids: [await sha256Digest(await gunzip(data, "t"))] });
+  assert.deepEqual(config.rootfs, { type: "layers", diff_ids: [await sha256Digest(await gunzip(data, "t", 1 << 30))] });
   assert.equal(config.history.length, 1);
   assert.equal(config.config.Labels["dev.bifrost-as.plugin.path"], "/plugin.wasm");
   assert.equal(pkg.imagePath, "/plugin.wasm");
@@ -120,7 +121,7 @@ Deno.test("packagePlugin() bifrost: base layers kept, plugin layer added, config
   const config = await json(pkg.image);
   assert.deepEqual(config.rootfs.diff_ids, [
     ...baseConfig.rootfs.diff_ids,
-    await sha256Digest(await gunzip(added, "t")),
+    await sha256Digest(await gunzip(added, "t", 1 << 30)),
   ]);
   assert.deepEqual(config.config.Entrypoint, ["/app/bifrost"]);
   assert.deepEqual(config.config.Env, ["APP_PORT=8080"]);

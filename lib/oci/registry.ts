@@ -8,6 +8,7 @@
  * @module
  */
 import { RegistryError } from "../errors.ts";
+import { concat } from "../internal/fs.ts";
 import { type CredentialProvider, RegistryAuth } from "./auth.ts";
 import { sha256Digest, verifyContent } from "./digest.ts";
 import {
@@ -379,7 +380,13 @@ export class RegistryClient {
           }: expected ${descriptor.size} bytes, the registry sends ${length}`,
         );
       }
-      return await readBody(res, res.url || this.registry);
+      // Read no further than the descriptor says: a registry may stream more, with or without Content-Length.
+      return await readBody(res, res.url || this.registry, descriptor.size, () =>
+        new RegistryError(
+          `Size mismatch for blob "${descriptor.digest}" from ${
+            this.#where(repository)
+          }: expected ${descriptor.size} bytes, the registry sends more`,
+        ));
     });
     await verifyContent(data, descriptor, `blob "${descriptor.digest}" from ${this.#where(repository)}`);
     this.#emit({ type: "download", digest: descriptor.digest, size: descriptor.size });
@@ -424,7 +431,12 @@ export class RegistryClient {
         await res.body?.cancel();
         throw new RegistryError(`${what}: larger than ${MAX_MANIFEST_BYTES} bytes`);
       }
-      const bytes = await readBody(res, this.registry);
+      const bytes = await readBody(
+        res,
+        this.registry,
+        MAX_MANIFEST_BYTES,
+        () => new RegistryError(`${what}: larger than ${MAX_MANIFEST_BYTES} bytes`),
+      );
       return {
         bytes,
         mediaType: (res.headers.get("Content-Type") ?? "").split(";")[0]!.trim(),
@@ -519,13 +531,32 @@ function networkReason(e: unknown): string {
   return text.split(": ").pop() || text;
 }
 
-/** Reads a whole response body, turning a dropped connection into a {@link TransientError}. */
-async function readBody(res: Response, where: string): Promise<Uint8Array> {
+/**
+ * Reads a response body of at most `limit` bytes: past it, stops reading
+ * (the connection is dropped) and throws `tooLarge()`. A dropped connection
+ * is a {@link TransientError}.
+ */
+async function readBody(res: Response, where: string, limit: number, tooLarge: () => Error): Promise<Uint8Array> {
+  if (!res.body) return new Uint8Array();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = res.body.getReader();
   try {
-    return new Uint8Array(await res.arrayBuffer());
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.length;
+      if (size > limit) {
+        await reader.cancel().catch(() => {});
+        throw tooLarge();
+      }
+      chunks.push(value);
+    }
   } catch (e) {
+    if (e instanceof RegistryError) throw e;
     throw new TransientError(`connection to "${where}" dropped while reading: ${networkReason(e)}`);
   }
+  return concat(chunks, size);
 }
 
 /** The `errors` a registry puts in a failure body, as `: CODE message` (or nothing). */

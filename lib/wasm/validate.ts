@@ -21,6 +21,7 @@ import {
   WASI_MODULE,
 } from "../abi/abi.ts";
 import { InputError } from "../errors.ts";
+import { FileTooLargeError, readFileCapped } from "../internal/fs.ts";
 import { type ExternKind, parseWasm, type WasmInfo, type WasmMemory } from "./wasm_binary.ts";
 
 /** The profile a module is checked against; `any` accepts either. */
@@ -388,8 +389,17 @@ export function validateModule(bytes: Uint8Array, options: ValidateOptions = {})
 }
 
 /**
- * Reads and validates a `.wasm` file. Throws `InputError` when the
- * file cannot be read and `AbiError` when it is not a module.
+ * The largest plugin module this toolkit reads (from a file, a registry or
+ * an image layer), 64 MiB: Bifrost sets no limit of its own, plugins
+ * measure in megabytes, and a bound keeps an endless or hostile input from
+ * using memory without end.
+ */
+export const MAX_PLUGIN_BYTES = 64 << 20;
+
+/**
+ * Reads and validates a `.wasm` file, reading at most
+ * {@link MAX_PLUGIN_BYTES}. Throws `InputError` when the file cannot be
+ * read or is larger, and `AbiError` when it is not a module.
  *
  * @example
  * ```ts
@@ -404,9 +414,11 @@ export async function validateFile(
 ): Promise<ValidationReport> {
   let bytes: Uint8Array;
   try {
-    bytes = await Deno.readFile(path);
+    bytes = await readFileCapped(path, MAX_PLUGIN_BYTES);
   } catch (e) {
-    const why = e instanceof Deno.errors.NotFound
+    const why = e instanceof FileTooLargeError
+      ? `larger than ${MAX_PLUGIN_BYTES} bytes, the plugin size limit`
+      : e instanceof Deno.errors.NotFound
       ? "file not found"
       : e instanceof Deno.errors.PermissionDenied
       ? "permission denied"
