@@ -21,7 +21,16 @@ import {
 } from "./plugin_under_test.ts";
 import { composeAvailability, DEFAULT_DENO_IMAGE, startCompose } from "./compose.ts";
 import { packagedAvailability, startPackaged } from "./packaged.ts";
-import { DEFAULT_BIFROST_IMAGE, E2E_DIR, prepare, ROOT, type RunningTarget, startLocal, useUrls } from "./targets.ts";
+import {
+  DEFAULT_BIFROST_IMAGE,
+  E2E_DIR,
+  prepare,
+  ROOT,
+  type RunningTarget,
+  startBifrost,
+  startLocal,
+  useUrls,
+} from "./targets.ts";
 
 const HELP = `deno task e2e [options]
 
@@ -30,8 +39,10 @@ is given) and the trap plugin.
 
 Options:
   --target T          auto (default: compose if an engine and the images are available, else local),
-                      local, compose, packaged (the image 'bifrost-as package --format bifrost' builds
-                      on BIFROST_IMAGE, pushed to and pulled from a local registry), or url
+                      local, bifrost (the open-source Bifrost server with bifrost-as's WASM loader, as a
+                      local process: build both first with 'deno task bifrost:build'), compose, packaged
+                      (the image 'bifrost-as package --format bifrost' builds on BIFROST_IMAGE, pushed to
+                      and pulled from a local registry), or url
   --gateway-url URL   with --target url: the running gateway
   --upstream-url URL  with --target url: the running mock upstream
   --filter TEXT       run only checks whose name contains TEXT
@@ -74,8 +85,8 @@ async function main(): Promise<number> {
   });
   if (!args) return 0;
   const wanted = String(args.target ?? "auto");
-  if (!["auto", "local", "compose", "packaged", "url"].includes(wanted)) {
-    console.error(`error: Invalid --target "${wanted}": expected auto, local, compose, packaged or url`);
+  if (!["auto", "local", "bifrost", "compose", "packaged", "url"].includes(wanted)) {
+    console.error(`error: Invalid --target "${wanted}": expected auto, local, bifrost, compose, packaged or url`);
     return 2;
   }
   if (wanted === "url" && (!args["gateway-url"] || !args["upstream-url"])) {
@@ -119,6 +130,8 @@ async function main(): Promise<number> {
           ? startCompose(ROOT, E2E_DIR, image)
           : name === "packaged"
           ? startPackaged(ROOT, E2E_DIR, image, (line) => console.log(line))
+          : name === "bifrost"
+          ? startBifrost(configPath)
           : name === "url"
           ? useUrls(String(args["gateway-url"]), String(args["upstream-url"]))
           : startLocal(configPath),

@@ -198,10 +198,8 @@ export async function buildBifrost(options: {
     await Deno.mkdir(join(slotsDir, `slot${i}`), { recursive: true });
     await Deno.writeTextFile(join(slotsDir, `slot${i}`, "main.go"), main);
   }
-  await Deno.writeTextFile(
-    join(slotsDir, "go.mod"),
-    `module ${SLOTS_MODULE}\n\ngo 1.26\n\nrequire github.com/bifrost-as/bifrost-as/go/bifrost/loader v0.0.0\n`,
-  );
+  // No require line: the loader is a workspace module, which satisfies the import.
+  await Deno.writeTextFile(join(slotsDir, "go.mod"), `module ${SLOTS_MODULE}\n\ngo 1.26\n`);
 
   const work = [
     "go 1.26.1",
@@ -241,7 +239,9 @@ export async function buildBifrost(options: {
   const build: BifrostBuild = {
     version,
     source,
-    core: source === "checkout" ? core.replace(/ => .*/, " (checkout)") : core,
+    core: source === "checkout"
+      ? `v${(await Deno.readTextFile(join(options.src!, "core", "version")).catch(() => "?")).trim()} (checkout)`
+      : core,
     server,
     loaders,
     go: goVersion,

@@ -186,7 +186,9 @@ func IsNull(raw json.RawMessage) bool {
 
 // EncodeMember writes the one non-nil member of a union (Bifrost's
 // BifrostRequest, BifrostStreamChunk) as it is, and names it. A union with
-// no member set encodes as null with an empty name.
+// no member set encodes as {} with an empty name (Bifrost streams a
+// short-circuit answered in a field that is no stream field as such an
+// empty chunk).
 func EncodeMember(union any) (json.RawMessage, string, error) {
 	rv, err := structOf(union)
 	if err != nil {
@@ -203,7 +205,7 @@ func EncodeMember(union any) (json.RawMessage, string, error) {
 		}
 		return data, m.name, nil
 	}
-	return json.RawMessage("null"), "", nil
+	return json.RawMessage("{}"), "", nil
 }
 
 // DecodeMember applies a plugin's output to the member `name` of union: the

@@ -119,7 +119,7 @@ func TestMemberFlatAndMerge(t *testing.T) {
 		t.Fatal("a wrong type must fail")
 	}
 	empty, name, err := EncodeMember(&request{})
-	if err != nil || name != "" || string(empty) != "null" {
+	if err != nil || name != "" || string(empty) != "{}" {
 		t.Fatalf("empty union: %s %q %v", empty, name, err)
 	}
 }

@@ -133,6 +133,9 @@ func (l *Loader) Cleanup() error {
 	return closeErr
 }
 
+// trace, from BIFROST_WASM_TRACE=1, writes every hook's input and output to stderr.
+var trace = os.Getenv("BIFROST_WASM_TRACE") == "1"
+
 // call runs a hook with a JSON input and decodes its JSON output.
 func (l *Loader) call(hook string, in any, out any) error {
 	input, err := json.Marshal(in)
@@ -140,6 +143,9 @@ func (l *Loader) call(hook string, in any, out any) error {
 		return fmt.Errorf("plugin %q %s: the input cannot be written: %w", l.name, hook, err)
 	}
 	res, err := l.plugin.Call(context.Background(), hook, input)
+	if trace {
+		fmt.Fprintf(os.Stderr, "[bifrost-wasm %s] %s in: %s\n[bifrost-wasm %s] %s out: %s (%v)\n", l.name, hook, input, l.name, hook, res.Output, err)
+	}
 	if err != nil {
 		return err
 	}
