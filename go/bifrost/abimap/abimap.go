@@ -257,3 +257,23 @@ func NewMember(data json.RawMessage, union any, name string) error {
 	rv.Field(m.index).Set(p)
 	return nil
 }
+
+// WithRequestType adds `"request_type": <t>` to a flat request object (Go's
+// BifrostRequest.RequestType, e.g. chat_completion_stream: the one place a
+// pre hook learns that the client asked for a stream, since Bifrost's HTTP
+// transport names the route's type in the context). Go's request structs
+// have no such field, so a plugin's request that keeps it decodes as well.
+func WithRequestType(flat json.RawMessage, t string) json.RawMessage {
+	b := bytes.TrimSpace(flat)
+	if t == "" || len(b) < 2 || b[0] != '{' {
+		return flat
+	}
+	name, _ := json.Marshal(t)
+	out := make([]byte, 0, len(b)+len(name)+18)
+	out = append(out, `{"request_type":`...)
+	out = append(out, name...)
+	if len(bytes.TrimSpace(b[1:len(b)-1])) > 0 {
+		out = append(out, ',')
+	}
+	return append(out, b[1:]...)
+}

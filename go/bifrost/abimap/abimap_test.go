@@ -207,3 +207,20 @@ func TestChunkDrops(t *testing.T) {
 		}
 	}
 }
+
+func TestWithRequestType(t *testing.T) {
+	if got := string(WithRequestType(json.RawMessage(`{"model":"m"}`), "chat_completion_stream")); got != `{"request_type":"chat_completion_stream","model":"m"}` {
+		t.Fatal(got)
+	}
+	if got := string(WithRequestType(json.RawMessage(`{}`), "list_models")); got != `{"request_type":"list_models"}` {
+		t.Fatal(got)
+	}
+	if got := string(WithRequestType(json.RawMessage(`{"a":1}`), "")); got != `{"a":1}` {
+		t.Fatal(got)
+	}
+	var back request
+	back.ChatRequest = &chatRequest{}
+	if err := DecodeMember(WithRequestType(json.RawMessage(`{"model":"x"}`), "chat_completion"), &back, "ChatRequest"); err != nil || back.ChatRequest.Model != "x" {
+		t.Fatalf("a request that keeps request_type decodes: %v", err)
+	}
+}

@@ -342,6 +342,7 @@ func (l *Loader) PreLLMHook(ctx *schemas.BifrostContext, req *schemas.BifrostReq
 	if err != nil {
 		return req, &schemas.LLMPluginShortCircuit{Error: l.pluginError(err)}, nil
 	}
+	reqJSON = abimap.WithRequestType(reqJSON, string(req.RequestType))
 	var out abimap.PreHookOutput
 	if err := l.call(l.pre, abimap.PreHookInput{Context: sent.JSON, Request: reqJSON}, &out); err != nil {
 		return req, &schemas.LLMPluginShortCircuit{Error: l.pluginError(err)}, nil
