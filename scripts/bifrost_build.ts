@@ -216,23 +216,33 @@ export async function buildBifrost(options: {
   ].join("\n");
   await Deno.writeTextFile(join(dir, "go.work"), work);
 
-  const core = (await go(["list", "-m", "-f", "{{.Version}}{{with .Replace}} => {{.Path}}{{end}}", "github.com/maximhq/bifrost/core"], env, dir))
+  const core = (await go(
+    ["list", "-m", "-f", "{{.Version}}{{with .Replace}} => {{.Path}}{{end}}", "github.com/maximhq/bifrost/core"],
+    env,
+    dir,
+  ))
     .trim();
   const server = join(dir, "bifrost-http");
   await timed("build the server (bifrost-http)", () =>
-    go([
-      "build",
-      "-o",
-      server,
-      "-ldflags",
-      `-X main.Version=${version}`,
-      "github.com/maximhq/bifrost/transports/bifrost-http",
-    ], env, dir));
+    go(
+      [
+        "build",
+        "-o",
+        server,
+        "-ldflags",
+        `-X main.Version=${version}`,
+        "github.com/maximhq/bifrost/transports/bifrost-http",
+      ],
+      env,
+      dir,
+    ));
   const loaders: string[] = [];
   for (let i = 1; i <= slots; i++) {
     const so = join(dir, `bifrost-wasm-${i}.so`);
-    await timed(`build loader slot ${i} (bifrost-wasm-${i}.so)`, () =>
-      go(["build", "-buildmode=plugin", "-o", so, `${SLOTS_MODULE}/slot${i}`], env, dir));
+    await timed(
+      `build loader slot ${i} (bifrost-wasm-${i}.so)`,
+      () => go(["build", "-buildmode=plugin", "-o", so, `${SLOTS_MODULE}/slot${i}`], env, dir),
+    );
     loaders.push(so);
   }
   const goVersion = (await go(["env", "GOVERSION"], env, dir)).trim();
@@ -255,7 +265,9 @@ async function main(): Promise<number> {
   if (!args) return 0;
   const src = Deno.env.get("BIFROST_SRC") || undefined;
   const t = performance.now();
-  console.log(`building Bifrost from ${src ? "a checkout (BIFROST_SRC)" : "the published modules"} into build/bifrost/`);
+  console.log(
+    `building Bifrost from ${src ? "a checkout (BIFROST_SRC)" : "the published modules"} into build/bifrost/`,
+  );
   const build = await buildBifrost({
     ...(src ? { src } : {}),
     ...(args.version ? { version: String(args.version) } : {}),

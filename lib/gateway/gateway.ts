@@ -282,9 +282,14 @@ class Pipeline {
     }
     const built = buildRequest(kind, parsed, integration);
     if ("problem" in built) return gatewayError(400, built.problem, "invalid_request");
-    if (built.stream) st.ctx[REQUEST_TYPE_KEY] = kind.streamRequestType;
-    if (built.stream) return await this.#stream(st, built.request);
-    return await this.#httpPost(st, await this.#complete(st, built.request));
+    // As Bifrost does: the context names the route's type (chat_completion for a streamed chat too); the request
+    // carries the core's (chat_completion_stream), as bifrost-as's loader sends Go's BifrostRequest.RequestType.
+    const request = {
+      request_type: built.stream ? kind.streamRequestType : kind.requestType,
+      ...built.request,
+    } as BifrostRequest;
+    if (built.stream) return await this.#stream(st, request);
+    return await this.#httpPost(st, await this.#complete(st, request));
   }
 
   async #httpPre(st: RequestState): Promise<Response | undefined> {

@@ -17,7 +17,13 @@ Deno.test("gateway: /v1/completions goes through every hook and the upstream, an
   assert.equal(body.model, `gpt-3.5-turbo-instruct${SUFFIX}`);
   assert.deepEqual(s.hooks(), ["http_pre_hook", "pre_hook", "post_hook", "http_post_hook"]);
   const pre = JSON.parse(s.calls[1]!.input);
-  assert.deepEqual(pre.request, { provider: "openai", model: "gpt-3.5-turbo-instruct", input: "Say hi", params: {} });
+  assert.deepEqual(pre.request, {
+    request_type: "text_completion",
+    provider: "openai",
+    model: "gpt-3.5-turbo-instruct",
+    input: "Say hi",
+    params: {},
+  });
   assert.equal(pre.context["bifrost-http-request-type"], "text_completion");
   assert.deepEqual(Object.keys(JSON.parse(s.calls[2]!.input).response), ["text_completion_response"]);
   assert.equal(s.upstream.requests[0]!.path, "/v1/completions");
@@ -150,7 +156,7 @@ Deno.test("gateway: GET /v1/models lists the upstream's models as provider/model
     assert.ok(body.data.some((m: { id: string }) => m.id === "openai/gpt-4o"), path);
   }
   const pre = JSON.parse(s.calls.find((c) => c.hook === "pre_hook")!.input);
-  assert.deepEqual(pre.request, { provider: "openai" });
+  assert.deepEqual(pre.request, { request_type: "list_models", provider: "openai" });
   assert.equal(pre.context["bifrost-http-request-type"], "list_models");
 });
 
