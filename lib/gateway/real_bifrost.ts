@@ -45,6 +45,10 @@ export interface RealBifrostOptions {
   startTimeoutMs?: number;
   /** Each WASM plugin's hook time limit (default 30 s). */
   hookTimeoutMs?: number;
+  /** Which buffers the loader frees: both (default), input or none. */
+  freePolicy?: "both" | "input" | "none";
+  /** Call the config's openai base_url instead of starting a mock upstream. */
+  useConfigUpstream?: boolean;
 }
 
 /** A running real Bifrost. */
@@ -113,7 +117,13 @@ export async function startRealBifrost(options: RealBifrostOptions): Promise<Rea
   const buildDir = resolve(options.buildDir ?? join(Deno.cwd(), "build", "bifrost"));
   const build = await readBuildInfo(buildDir);
   const source = await readBifrostConfig(options.configPath);
-  const { plugins } = gatewayInputs(source);
+  const { plugins, upstreamUrl: configUpstream } = gatewayInputs(source);
+  if (options.useConfigUpstream && !configUpstream) {
+    throw new ConfigError(
+      `Bifrost config "${options.configPath}" names no upstream: providers.openai.network_config.base_url is missing`,
+    );
+  }
+  const givenUpstream = options.upstreamUrl ?? (options.useConfigUpstream ? configUpstream : undefined);
   const enabled = plugins.filter((p) => p.enabled !== false);
   if (enabled.length > build.loaders.length) {
     throw new ConfigError(
@@ -127,8 +137,8 @@ export async function startRealBifrost(options: RealBifrostOptions): Promise<Rea
   await Deno.remove(appDir, { recursive: true }).catch(() => {});
   await Deno.mkdir(appDir, { recursive: true });
 
-  const upstream = options.upstreamUrl ? undefined : await startMockUpstream({ port: 0 });
-  const upstreamUrl = options.upstreamUrl ?? upstream!.url;
+  const upstream = givenUpstream ? undefined : await startMockUpstream({ port: 0 });
+  const upstreamUrl = givenUpstream ?? upstream!.url;
   const lines: string[] = [];
   let child: Deno.ChildProcess | undefined;
   const close = async () => {
@@ -158,6 +168,7 @@ export async function startRealBifrost(options: RealBifrostOptions): Promise<Rea
           wasm: resolve(p.path),
           config: p.config ?? {},
           hook_timeout_ms: options.hookTimeoutMs ?? 30_000,
+          ...(options.freePolicy ? { free_policy: options.freePolicy } : {}),
         },
       })),
     });
