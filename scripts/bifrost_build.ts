@@ -170,7 +170,8 @@ export async function buildBifrost(options: {
     });
     const info = JSON.parse(new TextDecoder().decode(out.stdout) || "{}") as { Dir?: string; Error?: string };
     if (!out.success || !info.Dir) {
-      const why = (info.Error ?? new TextDecoder().decode(out.stderr)).trim().split("\n").at(-1);
+      const why = (info.Error ?? new TextDecoder().decode(out.stderr)).replace(/\s+/g, " ").trim()
+        .replace(`${mod}: `, "");
       throw new BuildError(
         `The Go module proxy did not serve ${mod} (${why}): build from a Bifrost checkout with BIFROST_SRC=<dir>`,
       );
