@@ -110,11 +110,12 @@ type Plugin struct {
 	pool        *pool
 	closed      atomic.Bool
 
-	mu        sync.Mutex
-	name      string
-	maxInput  uint64
-	declared  bool // maxInput is the plugin's max_input_size
-	firstLoad bool
+	pages       atomic.Uint32 // memory pages of the last instance loaded or called
+
+	mu       sync.Mutex
+	name     string
+	maxInput uint64
+	declared bool // maxInput is the plugin's max_input_size
 }
 
 // Load compiles wasm, checks its imports and exports, and creates the pool
@@ -334,8 +335,29 @@ func (p *Plugin) Call(ctx context.Context, hook string, input []byte) (Result, e
 		p.pool.discard(in)
 		return fail(err)
 	}
+	p.pages.Store(res.Stats.PagesAfter)
 	p.pool.release(in)
 	return res, nil
+}
+
+// Pages returns the memory size, in 64 KiB pages, of the instance that
+// last finished a call or a load.
+func (p *Plugin) Pages() uint32 { return p.pages.Load() }
+
+// Warm makes sure an initialised instance is ready, creating one when
+// none is idle and the pool has room: after a fault, it replaces the
+// faulted instance at once instead of on the next call, so that a plugin
+// that can no longer start fails here. Safe for concurrent use.
+func (p *Plugin) Warm(ctx context.Context) error {
+	if p.closed.Load() {
+		return &HookError{Plugin: p.Name(), Hook: "start", Err: closedError{}}
+	}
+	in, err := p.pool.acquire(ctx, p)
+	if err != nil {
+		return &HookError{Plugin: p.Name(), Hook: "start", Err: err}
+	}
+	p.pool.release(in)
+	return nil
 }
 
 func (p *Plugin) checkInputSize(n int) error {

@@ -129,6 +129,7 @@ func (p *Plugin) newInstance(ctx context.Context) (_ *instance, err error) {
 		p.setMaxInput(uint32(r[0]))
 	}
 	p.setName(name)
+	p.pages.Store(in.pages())
 	return in, nil
 }
 
@@ -376,7 +377,7 @@ func (p *Plugin) classifyTrap(err error) (TrapKind, string, string) {
 			frame = frame[:i]
 		}
 		// wazero names a frame "<name-section module name>.<function name or $index>".
-		fn = strings.TrimPrefix(frame, p.compiled.Name()+".")
+		fn = demangle(strings.TrimPrefix(frame, p.compiled.Name()+"."))
 		if strings.HasPrefix(fn, "$") {
 			fn = p.functionName(fn)
 		}
