@@ -105,6 +105,17 @@ async function copyDir(from: string, to: string): Promise<void> {
   }
 }
 
+/** Each module of the workspace's graph that is not replaced, with its version. */
+async function moduleVersions(env: Record<string, string>, dir: string): Promise<Map<string, string>> {
+  const out = await go(["list", "-m", "-f", "{{.Path}} {{.Version}} {{if .Replace}}replaced{{end}}", "all"], env, dir);
+  const versions = new Map<string, string>();
+  for (const line of out.split("\n")) {
+    const [path, version, replaced] = line.trim().split(" ");
+    if (path && version && !replaced) versions.set(path, version);
+  }
+  return versions;
+}
+
 /** The module folders of a checkout to replace: core, framework and each plugin with a go.mod. */
 async function checkoutModules(src: string): Promise<[string, string][]> {
   const out: [string, string][] = [];
@@ -202,20 +213,27 @@ export async function buildBifrost(options: {
   // No require line: the loader is a workspace module, which satisfies the import.
   await Deno.writeTextFile(join(slotsDir, "go.mod"), `module ${SLOTS_MODULE}\n\ngo 1.26\n`);
 
-  const work = [
-    "go 1.26.1",
-    "",
-    "use (",
-    "\t./src/transports",
-    "\t./src/slots",
-    `\t${ROOT}/go/bifrost`,
-    `\t${ROOT}/go/bifrost/loader`,
-    ")",
-    "",
-    ...replaces.map(([mod, path]) => `replace ${mod} => ${path}`),
-    "",
-  ].join("\n");
-  await Deno.writeTextFile(join(dir, "go.work"), work);
+  // Bifrost's own module graph first; then ours joined to it, with every module both need held at Bifrost's
+  // version, so the server is built from exactly the versions Bifrost pins.
+  const replaceLines = replaces.map(([mod, path]) => `replace ${mod} => ${path}`);
+  const writeWork = (uses: string[], extra: string[]) =>
+    Deno.writeTextFile(
+      join(dir, "go.work"),
+      ["go 1.26.1", "", "use (", ...uses.map((u) => `\t${u}`), ")", "", ...replaceLines, ...extra, ""].join("\n"),
+    );
+  await writeWork(["./src/transports"], []);
+  const bifrostGraph = await moduleVersions(env, dir);
+  const ours = ["./src/slots", `${ROOT}/go`, `${ROOT}/go/bifrost`, `${ROOT}/go/bifrost/loader`];
+  await writeWork(["./src/transports", ...ours], []);
+  const pins: string[] = [];
+  for (const [mod, version] of await moduleVersions(env, dir)) {
+    const theirs = bifrostGraph.get(mod);
+    if (theirs && theirs !== version) pins.push(`replace ${mod} => ${mod} ${theirs}`);
+  }
+  if (pins.length > 0) {
+    log(`  held at Bifrost's versions: ${pins.map((p) => p.split(" ").slice(-2).join("@")).join(", ")}`);
+    await writeWork(["./src/transports", ...ours], pins);
+  }
 
   const core = (await go(
     ["list", "-m", "-f", "{{.Version}}{{with .Replace}} => {{.Path}}{{end}}", "github.com/maximhq/bifrost/core"],

@@ -20,7 +20,7 @@ import (
 	"time"
 
 	"github.com/bifrost-as/bifrost-as/go/bifrost/abimap"
-	"github.com/bifrost-as/bifrost-as/go/bifrost/internal/engine"
+	"github.com/bifrost-as/bifrost-as/go/engine"
 	"github.com/maximhq/bifrost/core/schemas"
 )
 
@@ -82,7 +82,7 @@ func (l *Loader) Init(config any) error {
 	p, err := engine.Load(context.Background(), wasm, engine.Options{
 		Label:            c.Wasm,
 		Config:           c.Config,
-		FreePolicy:       c.FreePolicy,
+		FreePolicy:       engine.FreePolicy(c.FreePolicy),
 		PoolSize:         c.PoolSize,
 		HookTimeout:      timeout,
 		MemoryLimitPages: c.MemoryLimitPages,
