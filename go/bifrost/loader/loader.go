@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/bifrost-as/bifrost-as/go/bifrost/abimap"
@@ -143,6 +144,9 @@ func (l *Loader) call(hook string, in any, out any) error {
 		return fmt.Errorf("plugin %q %s: the input cannot be written: %w", l.name, hook, err)
 	}
 	res, err := l.plugin.Call(context.Background(), hook, input)
+	if err != nil {
+		err = fmt.Errorf("Plugin %q failed in %s: %w", l.name, hook, err)
+	}
 	if trace {
 		fmt.Fprintf(os.Stderr, "[bifrost-wasm %s] %s in: %s\n[bifrost-wasm %s] %s out: %s (%v)\n", l.name, hook, input, l.name, hook, res.Output, err)
 	}
@@ -163,12 +167,14 @@ func applyContext(ctx *schemas.BifrostContext, sent abimap.Context, out map[stri
 
 // pluginError is the error a failed call becomes where Bifrost wants a
 // BifrostError: 500, type plugin_error, no fallbacks.
-func (l *Loader) pluginError(err error) *schemas.BifrostError {
+func (l *Loader) pluginError(hook string, err error) *schemas.BifrostError {
+	if !strings.HasPrefix(err.Error(), "Plugin ") {
+		err = fmt.Errorf("Plugin %q failed in %s: %w", l.name, hook, err)
+	}
 	status, kind, no := 500, "plugin_error", false
 	return &schemas.BifrostError{
 		StatusCode:     &status,
-		Type:           &kind,
-		Error:          &schemas.ErrorField{Type: &kind, Message: err.Error(), Error: err},
+		Error:          &schemas.ErrorField{Type: &kind, Message: err.Error()},
 		AllowFallbacks: &no,
 	}
 }
@@ -228,8 +234,12 @@ func (l *Loader) HTTPTransportPreHook(ctx *schemas.BifrostContext, req *schemas.
 	if err := json.Unmarshal(out.Request, &r); err != nil {
 		return nil, fmt.Errorf("plugin %q %s: its request: %w", l.name, l.httpPre, err)
 	}
-	if (r.Method != "" && r.Method != req.Method) || (r.Path != "" && r.Path != req.Path) {
-		return nil, fmt.Errorf("plugin %q changed the request's method or path, which the loader does not support", l.name)
+	// A changed method or path goes to Bifrost as it is: its transport refuses it (409).
+	if r.Method != "" {
+		req.Method = r.Method
+	}
+	if r.Path != "" {
+		req.Path = r.Path
 	}
 	if req.Headers == nil && len(r.Headers) > 0 {
 		req.Headers = map[string]string{}
@@ -340,12 +350,12 @@ func (l *Loader) PreLLMHook(ctx *schemas.BifrostContext, req *schemas.BifrostReq
 	sent := abimap.EncodeContext(ctx.GetUserValues())
 	reqJSON, member, err := abimap.EncodeMember(req)
 	if err != nil {
-		return req, &schemas.LLMPluginShortCircuit{Error: l.pluginError(err)}, nil
+		return req, &schemas.LLMPluginShortCircuit{Error: l.pluginError(l.pre, err)}, nil
 	}
 	reqJSON = abimap.WithRequestType(reqJSON, string(req.RequestType))
 	var out abimap.PreHookOutput
 	if err := l.call(l.pre, abimap.PreHookInput{Context: sent.JSON, Request: reqJSON}, &out); err != nil {
-		return req, &schemas.LLMPluginShortCircuit{Error: l.pluginError(err)}, nil
+		return req, &schemas.LLMPluginShortCircuit{Error: l.pluginError(l.pre, err)}, nil
 	}
 	applyContext(ctx, sent, out.Context)
 	var hookErr error
@@ -355,7 +365,7 @@ func (l *Loader) PreLLMHook(ctx *schemas.BifrostContext, req *schemas.BifrostReq
 	if !abimap.IsEmpty(out.Request) && member != "" {
 		next := *req
 		if err := abimap.DecodeMember(out.Request, &next, member); err != nil {
-			return req, &schemas.LLMPluginShortCircuit{Error: l.pluginError(fmt.Errorf("plugin %q %s: %w", l.name, l.pre, err))}, nil
+			return req, &schemas.LLMPluginShortCircuit{Error: l.pluginError(l.pre, err)}, nil
 		}
 		req = &next
 	}
@@ -364,14 +374,14 @@ func (l *Loader) PreLLMHook(ctx *schemas.BifrostContext, req *schemas.BifrostReq
 		if !abimap.IsEmpty(sc.Error) {
 			e, err := decodeError(sc.Error)
 			if err != nil {
-				e = l.pluginError(fmt.Errorf("plugin %q %s: its short-circuit error: %w", l.name, l.pre, err))
+				e = l.pluginError(l.pre, fmt.Errorf("its short-circuit error: %w", err))
 			}
 			return req, &schemas.LLMPluginShortCircuit{Error: e}, hookErr
 		}
 		if !abimap.IsEmpty(sc.Response) {
 			resp := &schemas.BifrostResponse{}
 			if err := abimap.DecodeEnvelope(sc.Response, resp); err != nil {
-				return req, &schemas.LLMPluginShortCircuit{Error: l.pluginError(fmt.Errorf("plugin %q %s: %w", l.name, l.pre, err))}, nil
+				return req, &schemas.LLMPluginShortCircuit{Error: l.pluginError(l.pre, err)}, nil
 			}
 			return req, &schemas.LLMPluginShortCircuit{Response: resp}, hookErr
 		}
@@ -392,18 +402,18 @@ func (l *Loader) PostLLMHook(ctx *schemas.BifrostContext, resp *schemas.BifrostR
 	var err error
 	if resp != nil {
 		if in.Response, err = abimap.EncodeEnvelope(resp); err != nil {
-			return nil, l.pluginError(err), nil
+			return nil, l.pluginError(l.post, err), nil
 		}
 	}
 	if bifrostErr != nil {
 		in.HasError = true
 		if in.Error, err = encodeError(bifrostErr); err != nil {
-			return nil, l.pluginError(err), nil
+			return nil, l.pluginError(l.post, err), nil
 		}
 	}
 	var out abimap.PostHookOutput
 	if err := l.call(l.post, in, &out); err != nil {
-		return nil, l.pluginError(err), nil
+		return nil, l.pluginError(l.post, err), nil
 	}
 	applyContext(ctx, sent, out.Context)
 	var hookErr error
@@ -413,14 +423,14 @@ func (l *Loader) PostLLMHook(ctx *schemas.BifrostContext, resp *schemas.BifrostR
 	if out.HasError && !abimap.IsEmpty(out.Error) {
 		e, err := decodeError(out.Error)
 		if err != nil {
-			return nil, l.pluginError(fmt.Errorf("plugin %q %s: its error: %w", l.name, l.post, err)), nil
+			return nil, l.pluginError(l.post, fmt.Errorf("its error: %w", err)), nil
 		}
 		return nil, e, hookErr
 	}
 	if !abimap.IsEmpty(out.Response) {
 		next := &schemas.BifrostResponse{}
 		if err := abimap.DecodeEnvelope(out.Response, next); err != nil {
-			return nil, l.pluginError(fmt.Errorf("plugin %q %s: %w", l.name, l.post, err)), nil
+			return nil, l.pluginError(l.post, err), nil
 		}
 		return next, nil, hookErr
 	}
