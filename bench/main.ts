@@ -93,6 +93,7 @@ async function main(): Promise<number> {
     ...rust,
     sections: BENCH_SECTIONS.filter((s) => sections.has(s)) as BenchSection[],
     preset,
+    bifrostBuildDir: new URL("../build/bifrost", import.meta.url).pathname,
     onProgress: progress,
   });
   if (sections.has("build")) {

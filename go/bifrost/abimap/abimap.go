@@ -112,7 +112,7 @@ func EncodeEnvelope(union any) (json.RawMessage, error) {
 		if f.IsNil() {
 			continue
 		}
-		data, err := json.Marshal(f.Interface())
+		data, err := Marshal(f.Interface())
 		if err != nil {
 			return nil, fmt.Errorf("abimap: %s: %w", m.name, err)
 		}
@@ -137,7 +137,7 @@ func DecodeEnvelope(data json.RawMessage, union any) error {
 		return err
 	}
 	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(data, &fields); err != nil {
+	if err := Unmarshal(data, &fields); err != nil {
 		return fmt.Errorf("the response is not a JSON object: %w", err)
 	}
 	ms := members(rv.Type())
@@ -150,7 +150,7 @@ func DecodeEnvelope(data json.RawMessage, union any) error {
 			return fmt.Errorf("the response has a field %q, which is no kind of answer (expected one of %s)", key, keyList(ms))
 		}
 		p := reflect.New(m.typ.Elem())
-		if err := json.Unmarshal(raw, p.Interface()); err != nil {
+		if err := Unmarshal(raw, p.Interface()); err != nil {
 			return fmt.Errorf("the response's %q: %w", key, err)
 		}
 		rv.Field(m.index).Set(p)
@@ -199,7 +199,7 @@ func EncodeMember(union any) (json.RawMessage, string, error) {
 		if f.IsNil() {
 			continue
 		}
-		data, err := json.Marshal(f.Interface())
+		data, err := Marshal(f.Interface())
 		if err != nil {
 			return nil, "", fmt.Errorf("abimap: %s: %w", m.name, err)
 		}
@@ -223,7 +223,7 @@ func DecodeMember(data json.RawMessage, union any, name string) error {
 		return fmt.Errorf("abimap: %T has no member %s", union, name)
 	}
 	var wrapped map[string]json.RawMessage
-	if json.Unmarshal(data, &wrapped) == nil && len(wrapped) == 1 {
+	if Unmarshal(data, &wrapped) == nil && len(wrapped) == 1 {
 		if inner, ok := wrapped[m.key]; ok {
 			data = inner
 		}
@@ -232,7 +232,7 @@ func DecodeMember(data json.RawMessage, union any, name string) error {
 	if cur := rv.Field(m.index); !cur.IsNil() {
 		p.Elem().Set(cur.Elem())
 	}
-	if err := json.Unmarshal(data, p.Interface()); err != nil {
+	if err := Unmarshal(data, p.Interface()); err != nil {
 		return fmt.Errorf("the plugin's %s: %w", m.key, err)
 	}
 	rv.Field(m.index).Set(p)
@@ -251,7 +251,7 @@ func NewMember(data json.RawMessage, union any, name string) error {
 		return fmt.Errorf("abimap: %T has no member %s", union, name)
 	}
 	p := reflect.New(m.typ.Elem())
-	if err := json.Unmarshal(data, p.Interface()); err != nil {
+	if err := Unmarshal(data, p.Interface()); err != nil {
 		return fmt.Errorf("the plugin's %s: %w", m.key, err)
 	}
 	rv.Field(m.index).Set(p)
@@ -268,7 +268,7 @@ func WithRequestType(flat json.RawMessage, t string) json.RawMessage {
 	if t == "" || len(b) < 2 || b[0] != '{' {
 		return flat
 	}
-	name, _ := json.Marshal(t)
+	name, _ := Marshal(t)
 	out := make([]byte, 0, len(b)+len(name)+18)
 	out = append(out, `{"request_type":`...)
 	out = append(out, name...)

@@ -139,7 +139,7 @@ func EncodeContext(values map[any]any) Context {
 		if !kv.IsValid() || kv.Kind() != reflect.String || v == nil || !jsonShaped(v) {
 			continue
 		}
-		data, err := json.Marshal(v)
+		data, err := Marshal(v)
 		if err != nil {
 			continue
 		}
@@ -157,7 +157,7 @@ func EncodeContext(values map[any]any) Context {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		name, _ := json.Marshal(k)
+		name, _ := Marshal(k)
 		b.Write(name)
 		b.WriteByte(':')
 		b.Write(sent[k])
@@ -192,7 +192,7 @@ func (c Context) Changes(out map[string]json.RawMessage) map[string]any {
 			continue
 		}
 		var v any
-		if json.Unmarshal(raw, &v) != nil {
+		if Unmarshal(raw, &v) != nil {
 			continue
 		}
 		if changes == nil {
@@ -208,7 +208,7 @@ func sameJSON(a, b json.RawMessage) bool {
 		return true
 	}
 	var x, y any
-	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+	if Unmarshal(a, &x) != nil || Unmarshal(b, &y) != nil {
 		return false
 	}
 	return reflect.DeepEqual(x, y)
@@ -242,7 +242,7 @@ func AllowFallbacks(pluginError json.RawMessage) *bool {
 	var e struct {
 		AllowFallbacks *bool `json:"allow_fallbacks"`
 	}
-	if json.Unmarshal(pluginError, &e) != nil {
+	if Unmarshal(pluginError, &e) != nil {
 		return nil
 	}
 	return e.AllowFallbacks

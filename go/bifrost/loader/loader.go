@@ -31,7 +31,7 @@ type Config struct {
 	Wasm string `json:"wasm"`
 	// Config is what the plugin's init gets, as JSON (default {}).
 	Config json.RawMessage `json:"config"`
-	// HookTimeoutMs bounds one hook call (default 30000; 0 keeps the default).
+	// HookTimeoutMs bounds one hook call (default 30000; 0 keeps the default; -1 sets no limit).
 	HookTimeoutMs int `json:"hook_timeout_ms"`
 	// PoolSize is how many instances serve calls at once (default GOMAXPROCS).
 	PoolSize int `json:"pool_size"`
@@ -55,12 +55,12 @@ const DefaultName = "bifrost-wasm"
 // Init loads the WASM plugin the entry's config names. Bifrost passes the
 // entry's `config` value as it decoded it from JSON.
 func (l *Loader) Init(config any) error {
-	raw, err := json.Marshal(config)
+	raw, err := abimap.Marshal(config)
 	if err != nil {
 		return fmt.Errorf("bifrost-wasm: the plugin entry's config cannot be read: %w", err)
 	}
 	var c Config
-	if err := json.Unmarshal(raw, &c); err != nil {
+	if err := abimap.Unmarshal(raw, &c); err != nil {
 		return fmt.Errorf("bifrost-wasm: the plugin entry's config is not {wasm, config, ...}: %w", err)
 	}
 	if c.Wasm == "" {
@@ -76,6 +76,8 @@ func (l *Loader) Init(config any) error {
 	timeout := 30 * time.Second
 	if c.HookTimeoutMs > 0 {
 		timeout = time.Duration(c.HookTimeoutMs) * time.Millisecond
+	} else if c.HookTimeoutMs < 0 {
+		timeout = 0 // no limit: a hook that never returns blocks its request for ever
 	}
 	if c.PoolSize <= 0 {
 		c.PoolSize = runtime.GOMAXPROCS(0)
@@ -139,7 +141,7 @@ var trace = os.Getenv("BIFROST_WASM_TRACE") == "1"
 
 // call runs a hook with a JSON input and decodes its JSON output.
 func (l *Loader) call(hook string, in any, out any) error {
-	input, err := json.Marshal(in)
+	input, err := abimap.Marshal(in)
 	if err != nil {
 		return fmt.Errorf("plugin %q %s: the input cannot be written: %w", l.name, hook, err)
 	}
@@ -153,7 +155,7 @@ func (l *Loader) call(hook string, in any, out any) error {
 	if err != nil {
 		return err
 	}
-	if err := json.Unmarshal(res.Output, out); err != nil {
+	if err := abimap.Unmarshal(res.Output, out); err != nil {
 		return fmt.Errorf("plugin %q %s answered invalid JSON: %w", l.name, hook, err)
 	}
 	return nil
@@ -181,7 +183,7 @@ func (l *Loader) pluginError(hook string, err error) *schemas.BifrostError {
 
 func decodeError(raw json.RawMessage) (*schemas.BifrostError, error) {
 	var e schemas.BifrostError
-	if err := json.Unmarshal(raw, &e); err != nil {
+	if err := abimap.Unmarshal(raw, &e); err != nil {
 		return nil, err
 	}
 	e.AllowFallbacks = abimap.AllowFallbacks(raw)
@@ -192,7 +194,7 @@ func decodeError(raw json.RawMessage) (*schemas.BifrostError, error) {
 }
 
 func encodeError(e *schemas.BifrostError) (json.RawMessage, error) {
-	data, err := json.Marshal(e)
+	data, err := abimap.Marshal(e)
 	if err != nil {
 		return nil, err
 	}
@@ -205,7 +207,7 @@ func (l *Loader) HTTPTransportPreHook(ctx *schemas.BifrostContext, req *schemas.
 		return nil, nil
 	}
 	sent := abimap.EncodeContext(ctx.GetUserValues())
-	reqJSON, err := json.Marshal(req)
+	reqJSON, err := abimap.Marshal(req)
 	if err != nil {
 		return nil, err
 	}
@@ -219,7 +221,7 @@ func (l *Loader) HTTPTransportPreHook(ctx *schemas.BifrostContext, req *schemas.
 	}
 	if out.HasResponse && !abimap.IsNull(out.Response) {
 		var r abimap.HTTPResponse
-		if err := json.Unmarshal(out.Response, &r); err != nil {
+		if err := abimap.Unmarshal(out.Response, &r); err != nil {
 			return nil, fmt.Errorf("plugin %q %s: its response: %w", l.name, l.httpPre, err)
 		}
 		if r.StatusCode == 0 {
@@ -231,7 +233,7 @@ func (l *Loader) HTTPTransportPreHook(ctx *schemas.BifrostContext, req *schemas.
 		return nil, nil
 	}
 	var r abimap.HTTPRequest
-	if err := json.Unmarshal(out.Request, &r); err != nil {
+	if err := abimap.Unmarshal(out.Request, &r); err != nil {
 		return nil, fmt.Errorf("plugin %q %s: its request: %w", l.name, l.httpPre, err)
 	}
 	// A changed method or path goes to Bifrost as it is: its transport refuses it (409).
@@ -265,11 +267,11 @@ func (l *Loader) HTTPTransportPostHook(ctx *schemas.BifrostContext, req *schemas
 		return nil
 	}
 	sent := abimap.EncodeContext(ctx.GetUserValues())
-	reqJSON, err := json.Marshal(req)
+	reqJSON, err := abimap.Marshal(req)
 	if err != nil {
 		return err
 	}
-	respJSON, err := json.Marshal(resp)
+	respJSON, err := abimap.Marshal(resp)
 	if err != nil {
 		return err
 	}
@@ -285,7 +287,7 @@ func (l *Loader) HTTPTransportPostHook(ctx *schemas.BifrostContext, req *schemas
 		return nil
 	}
 	var r abimap.HTTPResponse
-	if err := json.Unmarshal(out.Response, &r); err != nil {
+	if err := abimap.Unmarshal(out.Response, &r); err != nil {
 		return fmt.Errorf("plugin %q %s: its response: %w", l.name, l.httpPost, err)
 	}
 	if r.StatusCode != 0 {
@@ -311,7 +313,7 @@ func (l *Loader) HTTPTransportStreamChunkHook(ctx *schemas.BifrostContext, req *
 		return chunk, nil
 	}
 	sent := abimap.EncodeContext(ctx.GetUserValues())
-	reqJSON, err := json.Marshal(req)
+	reqJSON, err := abimap.Marshal(req)
 	if err != nil {
 		return nil, err
 	}
