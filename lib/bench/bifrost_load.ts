@@ -20,9 +20,13 @@ export interface BifrostLoadRow {
   direct: LoadResult;
   bare: LoadResult;
   plugin: LoadResult;
+  /** The plugin with no hook time limit (`hook_timeout_ms: -1`): wazero then watches no context per call. */
+  unlimited: LoadResult;
   /** With the plugin minus without, in ms. */
   addedP50Ms: number;
   addedP99Ms: number;
+  unlimitedAddedP50Ms: number;
+  unlimitedAddedP99Ms: number;
 }
 
 /** The section: the rows, or why it did not run. */
@@ -54,7 +58,14 @@ export async function benchRealBifrost(options: BifrostLoadOptions): Promise<Bif
   const dir = join(options.buildDir, "bench");
   const servers: Awaited<ReturnType<typeof startRealBifrost>>[] = [];
   try {
-    for (const [name, plugins] of [["bare", []], ["plugin", [{ name: "under-test", path: options.plugin }]]] as const) {
+    const underTest = [{ name: "under-test", path: options.plugin }];
+    for (
+      const [name, plugins, hookTimeoutMs] of [["bare", [], 30_000], ["plugin", underTest, 30_000], [
+        "unlimited",
+        underTest,
+        -1,
+      ]] as const
+    ) {
       const written = await writeBifrostConfig(join(dir, name), {
         upstreamUrl: upstream.url,
         plugins: plugins.map((p) => ({ ...p })),
@@ -65,10 +76,11 @@ export async function benchRealBifrost(options: BifrostLoadOptions): Promise<Bif
           buildDir: options.buildDir,
           upstreamUrl: upstream.url,
           appDir: join(dir, `${name}-run`),
+          hookTimeoutMs,
         }),
       );
     }
-    const [bare, withPlugin] = servers as [typeof servers[0], typeof servers[0]];
+    const [bare, withPlugin, unlimited] = servers as [typeof servers[0], typeof servers[0], typeof servers[0]];
     const route = GATEWAY_ROUTES.chat;
     const measure = async (base: string, model: string, concurrency: number) => {
       const request = { method: route.method, body: route.body(model) };
@@ -80,13 +92,17 @@ export async function benchRealBifrost(options: BifrostLoadOptions): Promise<Bif
       const direct = await measure(upstream.url, "gpt-4o-mini", concurrency);
       const b = await measure(bare.url, "openai/gpt-4o-mini", concurrency);
       const p = await measure(withPlugin.url, "openai/gpt-4o-mini", concurrency);
+      const u = await measure(unlimited.url, "openai/gpt-4o-mini", concurrency);
       const row = {
         concurrency,
         direct,
         bare: b,
         plugin: p,
+        unlimited: u,
         addedP50Ms: p.p50Ms - b.p50Ms,
         addedP99Ms: p.p99Ms - b.p99Ms,
+        unlimitedAddedP50Ms: u.p50Ms - b.p50Ms,
+        unlimitedAddedP99Ms: u.p99Ms - b.p99Ms,
       };
       options.onRow?.(row);
       rows.push(row);

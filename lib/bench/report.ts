@@ -360,7 +360,8 @@ function bifrostSection(b: BifrostLoadSection): string {
     `The open-source Bifrost ${b.version} built by \`deno task bifrost:build\`, \`POST /v1/chat/completions\` on ` +
     `loopback, ${b.durationMs / 1000} s per run: without a plugin against the same server with the plugin loaded ` +
     "through bifrost-as's WASM loader (its HTTP and LLM hooks: 4 calls per request), both in front of one mock " +
-    "upstream, also called directly.",
+    "upstream, also called directly. The last column is a third server whose loader runs the plugin with no hook " +
+    "time limit (`hook_timeout_ms: -1`), where wazero watches no context per call.",
     "",
     table(
       [
@@ -371,6 +372,7 @@ function bifrostSection(b: BifrostLoadSection): string {
         "Bifrost p50 / p99 ms",
         "Bifrost + plugin p50 / p99 ms",
         "added p50 / p99",
+        "added, no hook time limit",
       ],
       b.rows.map((r) => [
         String(r.concurrency),
@@ -380,6 +382,7 @@ function bifrostSection(b: BifrostLoadSection): string {
         `${ms(r.bare.p50Ms)} / ${ms(r.bare.p99Ms)}`,
         `${ms(r.plugin.p50Ms)} / ${ms(r.plugin.p99Ms)}`,
         `${us(r.addedP50Ms)} / ${us(r.addedP99Ms)}`,
+        `${us(r.unlimitedAddedP50Ms)} / ${us(r.unlimitedAddedP99Ms)}`,
       ]),
     ),
     ...(b.rows.some((r) => r.direct.errors || r.bare.errors || r.plugin.errors)
