@@ -17,10 +17,10 @@
  *
  * @module
  */
-import { writeBifrostConfig } from "../lib/gateway/bifrost_config.ts";
+import { writeBifrostConfig } from "../lib/config/bifrost_config.ts";
 import { startDev } from "../lib/gateway/dev.ts";
 import { startRealBifrost } from "../lib/gateway/real_bifrost.ts";
-import { testPlugin } from "../lib/project/_test_plugins.ts";
+import { testPlugin } from "../testing/plugins.ts";
 import type { Endpoints } from "./checks.ts";
 
 export type TargetName = "local" | "bifrost" | "compose" | "packaged" | "url";

@@ -18,7 +18,7 @@
  * @module
  */
 import { join } from "node:path";
-import { intOption, runScript, scriptArgs } from "../lib/_script.ts";
+import { intOption, runScript, scriptArgs } from "../lib/internal/script.ts";
 import { BuildError } from "../lib/errors.ts";
 
 /** The published release built by default: transports v1.6.2 pins core v1.6.2 and framework v1.4.2. */

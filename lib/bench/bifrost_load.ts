@@ -9,8 +9,8 @@
  * @module
  */
 import { join } from "node:path";
-import { writeBifrostConfig } from "../gateway/bifrost_config.ts";
-import { startMockUpstream } from "../gateway/mock_upstream.ts";
+import { writeBifrostConfig } from "../config/bifrost_config.ts";
+import { startMockUpstream } from "../mock/mock_upstream.ts";
 import { readBuildInfo, startRealBifrost } from "../gateway/real_bifrost.ts";
 import { GATEWAY_ROUTES, load, type LoadResult } from "./gateway_load.ts";
 

@@ -12,9 +12,9 @@
  */
 import { join, resolve } from "node:path";
 import { ConfigError, UsageError } from "../errors.ts";
-import { readBifrostConfig, writeBifrostConfig } from "./bifrost_config.ts";
+import { readBifrostConfig, writeBifrostConfig } from "../config/bifrost_config.ts";
 import { gatewayInputs } from "./dev.ts";
-import { type MockUpstream, startMockUpstream } from "./mock_upstream.ts";
+import { type MockUpstream, startMockUpstream } from "../mock/mock_upstream.ts";
 
 /** What `build/bifrost/build.json` records (written by `scripts/bifrost_build.ts`). */
 export interface BifrostBuildInfo {
