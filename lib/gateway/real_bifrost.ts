@@ -85,7 +85,7 @@ export async function readBuildInfo(buildDir: string): Promise<BifrostBuildInfo>
   return info;
 }
 
-async function freePort(hostname: string): Promise<number> {
+function freePort(hostname: string): number {
   const l = Deno.listen({ hostname, port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
@@ -132,7 +132,7 @@ export async function startRealBifrost(options: RealBifrostOptions): Promise<Rea
     );
   }
   const hostname = options.hostname ?? "127.0.0.1";
-  const port = options.port || await freePort(hostname);
+  const port = options.port || freePort(hostname);
   const appDir = resolve(options.appDir ?? join(buildDir, `run-${port}`));
   await Deno.remove(appDir, { recursive: true }).catch(() => {});
   await Deno.mkdir(appDir, { recursive: true });
