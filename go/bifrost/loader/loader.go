@@ -89,7 +89,7 @@ func (l *Loader) Init(config any) error {
 		PoolSize:         c.PoolSize,
 		HookTimeout:      timeout,
 		MemoryLimitPages: c.MemoryLimitPages,
-		Log:              func(line string) { fmt.Fprintf(os.Stderr, "[wasm %s] %s", c.Wasm, line) },
+		Log:              func(line string) { fmt.Fprintf(os.Stderr, "[wasm %s] %s\n", c.Wasm, line) },
 	})
 	if err != nil {
 		return fmt.Errorf("bifrost-wasm: %w", err)
