@@ -18,7 +18,7 @@
  * @module
  */
 import { join } from "node:path";
-import { intOption, runScript, scriptArgs } from "../lib/internal/script.ts";
+import { type Command, type CommandInput, intOption, runMain, str } from "../cli/command.ts";
 import { BuildError } from "../lib/errors.ts";
 
 /** The published release built by default: transports v1.6.2 pins core v1.6.2 and framework v1.4.2. */
@@ -42,19 +42,6 @@ export interface BifrostBuild {
   loaders: string[];
   go: string;
 }
-
-const HELP = `deno task bifrost:build [options]
-
-Builds the open-source Bifrost HTTP server (cgo, dynamically linked, the UI a placeholder) and
-bifrost-as's WASM loader (Go plugins, one per WASM plugin slot) into build/bifrost/.
-
-Options:
-  --slots N        how many loader .so files to build, one per WASM plugin entry (default 4)
-  --version V      the published release to build (default ${DEFAULT_BIFROST_VERSION}; ignored with BIFROST_SRC)
-  -h, --help       show this help
-
-Environment: BIFROST_SRC=<dir> builds from a Bifrost source checkout instead of the published
-modules (the checkout is only read). Go's caches go to build/bifrost/gocache and gomodcache.`;
 
 /** Reads build/bifrost/build.json, or undefined when nothing was built. */
 export async function readBifrostBuild(dir = BIFROST_BUILD_DIR): Promise<BifrostBuild | undefined> {
@@ -279,9 +266,35 @@ export async function buildBifrost(options: {
   return build;
 }
 
-async function main(): Promise<number> {
-  const args = scriptArgs(HELP, { slots: { type: "string" }, version: { type: "string" } });
-  if (!args) return 0;
+/** `deno task bifrost:build`. */
+export const bifrostBuildScript: Command = {
+  name: "deno task bifrost:build",
+  summary: "Build the open-source Bifrost HTTP server and bifrost-as's WASM loader into build/bifrost/",
+  description: `
+Builds the open-source Bifrost HTTP server (cgo, dynamically linked, the UI a placeholder) and
+bifrost-as's WASM loader (Go plugins, one per WASM plugin slot) into build/bifrost/, with Go's
+caches there too, and prints each step's time.
+
+Environment: BIFROST_SRC=<dir> builds from a Bifrost source checkout instead of the published
+modules (the checkout is only read).`,
+  options: {
+    slots: {
+      type: "string",
+      arg: "N",
+      description: "How many loader .so files to build, one per WASM plugin entry",
+      default: "4",
+    },
+    version: {
+      type: "string",
+      arg: "V",
+      description: `The published release to build (ignored with BIFROST_SRC)`,
+      default: DEFAULT_BIFROST_VERSION,
+    },
+  },
+  run: main,
+};
+
+async function main(input: CommandInput): Promise<number> {
   const src = Deno.env.get("BIFROST_SRC") || undefined;
   const t = performance.now();
   console.log(
@@ -289,8 +302,8 @@ async function main(): Promise<number> {
   );
   const build = await buildBifrost({
     ...(src ? { src } : {}),
-    ...(args.version ? { version: String(args.version) } : {}),
-    slots: intOption(args, "slots", 4),
+    version: str(input, "version")!,
+    slots: intOption(input, "slots", 1, 64)!,
     log: (line) => console.log(line),
   });
   console.log(
@@ -301,4 +314,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-if (import.meta.main) await runScript(main);
+if (import.meta.main) await runMain(bifrostBuildScript);

@@ -15,20 +15,24 @@
 import { writeBifrostConfig } from "../lib/config/bifrost_config.ts";
 import { startDev } from "../lib/gateway/dev.ts";
 import { startRealBifrost } from "../lib/gateway/real_bifrost.ts";
-import { runScript, scriptArgs } from "../lib/internal/script.ts";
+import { type Command, type CommandInput, runMain, str } from "../cli/command.ts";
 import { testPlugin } from "../testing/plugins.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 
-const HELP = `deno task bifrost:compare [options]
-
+/** `deno task bifrost:compare`. */
+export const bifrostCompareScript: Command = {
+  name: "deno task bifrost:compare",
+  summary: "The local gateway and a real Bifrost side by side on every behaviour of the behaviours test plugin",
+  description: `
 Sends the behaviours test plugin's every action through the local gateway and through a real Bifrost
 (built by 'deno task bifrost:build'), on chat completions and the Responses API, streamed and not,
-and prints SAME or DIFF for each, with both answers when they differ.
-
-Options:
-  --filter TEXT   only the actions whose name contains TEXT
-  -h, --help      show this help`;
+and prints SAME or DIFF for each, with both answers when they differ.`,
+  options: {
+    filter: { type: "string", arg: "TEXT", description: "Only the actions whose name contains TEXT" },
+  },
+  run: main,
+};
 
 const ACTIONS = [
   "",
@@ -108,10 +112,8 @@ async function answer(base: string, path: string, action: string, stream: boolea
   return `${res.status}${seen ? ` x-seen-added=${seen}` : ""} ${normalise(await res.text())}`;
 }
 
-async function main(): Promise<number> {
-  const args = scriptArgs(HELP, { filter: { type: "string" } });
-  if (!args) return 0;
-  const filter = String(args.filter ?? "");
+async function main(input: CommandInput): Promise<number> {
+  const filter = str(input, "filter") ?? "";
   const dir = `${ROOT}/build/compare`;
   await writeBifrostConfig(dir, {
     upstreamUrl: "http://127.0.0.1:1",
@@ -152,4 +154,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-if (import.meta.main) await runScript(main);
+if (import.meta.main) await runMain(bifrostCompareScript);

@@ -10,6 +10,35 @@
  *
  * @module
  */
-export * from "./types.ts";
-export * from "./host.ts";
-export * from "./input_builders.ts";
+export type { CallStats, HookCall, HostOptions, PluginSource } from "./types.ts";
+export { checkFreePolicies, PluginHost, type PolicyReport, type PolicyResult } from "./host.ts";
+export {
+  type AnswerOptions,
+  chatResponse,
+  type ChatResponseOptions,
+  type EmbeddingInputOptions,
+  embeddingPreHookInput,
+  embeddingResponse,
+  httpPostHookInput,
+  type HttpPostHookInputOptions,
+  httpPreHookInput,
+  type HttpPreHookInputOptions,
+  httpRequest,
+  type HttpRequestOptions,
+  type KindInputOptions,
+  listModelsPreHookInput,
+  listModelsResponse,
+  postHookInput,
+  type PostHookInputOptions,
+  preHookInput,
+  type PreHookInputOptions,
+  type ResponsesInputOptions,
+  responsesPreHookInput,
+  responsesResponse,
+  streamChunkInput,
+  type StreamChunkInputOptions,
+  TEST_REQUEST_ID,
+  type TextCompletionInputOptions,
+  textCompletionPreHookInput,
+  textCompletionResponse,
+} from "./input_builders.ts";
