@@ -110,7 +110,7 @@ type Plugin struct {
 	pool        *pool
 	closed      atomic.Bool
 
-	pages       atomic.Uint32 // memory pages of the last instance loaded or called
+	pages atomic.Uint32 // memory pages of the last instance loaded or called
 
 	mu       sync.Mutex
 	name     string
