@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"testing"
 	"time"
@@ -101,7 +100,6 @@ func BenchmarkCallParallel(b *testing.B) {
 			p := benchLoad(b, wasm, Options{Label: "hello-world.wasm", PoolSize: size})
 			in := []byte(smallPreHook)
 			b.ReportAllocs()
-			b.Logf("%d goroutines", runtime.GOMAXPROCS(0))
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
 					if _, err := p.Call(context.Background(), "pre_hook", in); err != nil {
