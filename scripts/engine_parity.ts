@@ -12,7 +12,11 @@
  * aside, proc_exit, bad pointers) for the error texts.
  *
  * Usage: deno run -A scripts/engine_parity.ts [--engine PATH] [--verbose]
- * (without --engine it builds the program with `go build`). Prints each
+ * [--bench N] (without --engine it builds the program with `go build`).
+ * `--bench N` times instead, side by side in one run: each benchmark input
+ * N times on each engine for hello-world and the Rust plugin (the median
+ * of each engine's own timing, and the pipe's round trip apart), the
+ * native Go floor, and the engine's pool throughput at 1 and 2 goroutines. Prints each
  * difference and ends with "N passed, N failed (N identical, N known engine
  * differences)": a known difference (docs/abi.md, "Engines") passes; exits
  * 1 when anything else differs.
@@ -211,6 +215,11 @@ async function fixtureCases(dir: string): Promise<Case[]> {
 }
 
 const engine = await enginePath();
+const benchAt = args.indexOf("--bench");
+if (benchAt >= 0) {
+  await bench(engine, Number(args[benchAt + 1] ?? 200));
+  Deno.exit(0);
+}
 const hello = `${ROOT}build/hello-world.wasm`;
 const hooksOf: Record<string, string> = {
   "http_pre_hook.json": "http_pre_hook",
@@ -267,3 +276,68 @@ console.log(
   `${same + known.length} passed, ${different} failed (${same} identical, ${known.length} known engine differences)`,
 );
 if (different) Deno.exit(1);
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+/** Side-by-side timings in one run; see the module documentation. */
+async function bench(path: string, n: number): Promise<void> {
+  const plugins = [`${ROOT}build/hello-world.wasm`, RUST_PLUGIN_WASM];
+  const fmt = (x: number) => x.toFixed(1).padStart(8);
+  console.log(`${n} calls per input and engine; µs per call, medians, each engine timing itself`);
+  console.log(
+    `${"input".padEnd(28)}${"plugin".padEnd(20)}${"V8".padStart(8)}${"wazero".padStart(8)}${"pipe".padStart(8)}`,
+  );
+  for (const file of plugins) {
+    let bytes: Uint8Array;
+    try {
+      bytes = await Deno.readFile(file);
+    } catch {
+      console.log(`${file}: not built, skipped`);
+      continue;
+    }
+    const label = file.split("/").at(-1)!;
+    const opts = runnerOptions(bytes, label, "{}");
+    const runner = new Runner(opts, () => {});
+    const engine = new Engine(path);
+    await engine.request({ type: "load", options: toWire(opts, bytes) });
+    for (const b of BENCH_INPUTS) {
+      const input = new TextEncoder().encode(b.text);
+      const v8: number[] = [];
+      const wz: number[] = [];
+      const pipe: number[] = [];
+      for (let i = 0; i < n + 20; i++) {
+        const r = runner.call(b.hook, input);
+        const t0 = performance.now();
+        const reply = await engine.request({ type: "call", hook: b.hook, input: b.text });
+        const wall = (performance.now() - t0) * 1000;
+        if (reply.type !== "result") throw new Error(`${label} ${b.id}: ${JSON.stringify(reply)}`);
+        if (i < 20) continue; // warm-up
+        v8.push(r.stats.durationUs);
+        wz.push(reply.call.stats.durationUs);
+        pipe.push(wall - reply.call.stats.durationUs);
+      }
+      console.log(`${b.id.padEnd(28)}${label.padEnd(20)}${fmt(median(v8))}${fmt(median(wz))}${fmt(median(pipe))}`);
+    }
+    if (file.endsWith("hello-world.wasm")) {
+      const pre = BENCH_INPUTS.find((b) => b.hook === "pre_hook")!;
+      for (const goroutines of [1, 2]) {
+        const r = await engine.request({
+          type: "throughput",
+          hook: pre.hook,
+          input: pre.text,
+          goroutines,
+          durationMs: 1000,
+        });
+        console.log(`throughput ${pre.id}, ${goroutines} goroutine(s): ${JSON.stringify(r)}`);
+      }
+      for (const b of BENCH_INPUTS) {
+        const r = await engine.request({ type: "floor", hook: b.hook, input: b.text, iterations: n });
+        console.log(`native Go floor ${b.id}: ${JSON.stringify(r)}`);
+      }
+    }
+    await engine.close();
+  }
+}
