@@ -23,11 +23,13 @@
  *
  * @module
  */
-import { Runner, type RunnerOptions, serializeError } from "../lib/host/_instance.ts";
-import { lines, toWire, type WorkerReply } from "../lib/host/_host_worker.ts";
+import { Runner, type RunnerOptions, type SerializedError, serializeError } from "../lib/host/instance.ts";
+import type { RawCall } from "../lib/host/instance.ts";
+import { LineSplitter } from "../lib/internal/lines.ts";
+import { encodeBase64 } from "../lib/internal/base64.ts";
 import { parseWasm } from "../lib/wasm/wasm_binary.ts";
 import { BENCH_INPUTS } from "../lib/bench/inputs.ts";
-import { RUST_PLUGIN_WASM } from "../lib/project/_test_rust_plugin.ts";
+import { RUST_PLUGIN_WASM } from "../testing/rust_plugin.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const args = Deno.args;
@@ -73,7 +75,28 @@ function runnerOptions(bytes: Uint8Array, label: string, config: string, timeHoo
   };
 }
 
-type Final = Exclude<WorkerReply, { type: "log" }>;
+/** The host worker's replies (lib/host/_host_worker.ts, private to the host), as far as this script reads them. */
+type Final =
+  | { type: "loaded"; name: string; pages: number }
+  | { type: "result"; call: RawCall }
+  | { type: "cleanup"; code: number }
+  | { type: "error"; error: SerializedError }
+  | { type: "floor" | "throughput" };
+type WorkerReply = Final | { type: "log"; line: string };
+
+/** The load request's options: RunnerOptions with the module's bytes instead of the compiled module. */
+function toWire(options: RunnerOptions, bytes: Uint8Array) {
+  const { module: _, functionNames, ...rest } = options;
+  return { ...rest, wasmBase64: encodeBase64(bytes), functionNames: [...functionNames] };
+}
+
+/** The lines of a byte stream. */
+async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  const splitter = new LineSplitter();
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) yield* splitter.push(chunk);
+  const rest = splitter.rest();
+  if (rest) yield rest;
+}
 
 /** The engine program, one request at a time. */
 class Engine {

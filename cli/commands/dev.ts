@@ -1,8 +1,8 @@
-import { readBifrostConfig, writeBifrostConfig } from "../../lib/gateway/bifrost_config.ts";
+import { readBifrostConfig, writeBifrostConfig } from "../../lib/config/bifrost_config.ts";
 import { gatewayInputs, startDev } from "../../lib/gateway/dev.ts";
 import { FixtureRecorder } from "../../lib/gateway/fixture_recorder.ts";
 import { UsageError } from "../../lib/errors.ts";
-import { FREE_POLICIES, parseFreePolicy } from "../../lib/host/host.ts";
+import { FREE_POLICIES, parseFreePolicy } from "../../lib/abi/free_policy.ts";
 import { type Command, flag, intOption, str } from "../_command.ts";
 
 export const dev: Command = {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { EXPORT_SIGNATURES } from "../../lib/wasm/abi.ts";
-import { abiModule, i64Const, loopForever, op } from "../../lib/wasm/_wasm_builder.ts";
-import { runCli } from "../_test_helpers.ts";
+import { EXPORT_SIGNATURES } from "../../lib/abi/abi.ts";
+import { abiModule, i64Const, loopForever, op } from "../../testing/wasm_builder.ts";
+import { runCli } from "../../testing/cli.ts";
 
 const HELLO = new URL("../../build/hello-world.wasm", import.meta.url).pathname;
 const FIXTURES = new URL("../../testdata/hello_world/", import.meta.url).pathname;

@@ -1,7 +1,7 @@
 import { buildPlugin, DEFAULT_ENTRY, DEFAULT_OUT } from "../../lib/project/build.ts";
 import { formatFixtureReport, runFixtures } from "../../lib/project/fixtures.ts";
 import { formatReport, validateModule } from "../../lib/wasm/validate.ts";
-import { FREE_POLICIES, parseFreePolicies } from "../../lib/host/host.ts";
+import { FREE_POLICIES, parseFreePolicies } from "../../lib/abi/free_policy.ts";
 import { type Command, flag, intOption, printJson, str } from "../_command.ts";
 
 export const test: Command = {

@@ -10,8 +10,9 @@
  * view of the world the one it has in Bifrost.
  */
 import { dirname, resolve } from "node:path";
-import type { HookName } from "../wasm/abi.ts";
-import { type HookCall, type HostOptions, PluginHost } from "../host/host.ts";
+import type { HookName } from "../abi/abi.ts";
+import type { HookCall, HostOptions } from "../host/types.ts";
+import { PluginHost } from "../host/host.ts";
 
 /** A plugin entry as `config.json` lists it. */
 export interface PluginEntry {

@@ -7,9 +7,9 @@
  *
  * @module
  */
-import type { HookName } from "../wasm/abi.ts";
+import type { HookName } from "../abi/abi.ts";
 import { PluginError, PluginTimeoutError } from "../errors.ts";
-import { type RawCall, reviveError, Runner, type RunnerOptions } from "./_instance.ts";
+import { type RawCall, reviveError, Runner, type RunnerOptions } from "./instance.ts";
 import { lines, toWire, type WorkerReply, type WorkerRequest } from "./_host_worker.ts";
 
 /** A compiled, checked plugin, ready to instantiate here or in a worker. */
