@@ -203,6 +203,8 @@ func TestLoadErrors(t *testing.T) {
 		{"spin in get_name", "spin_name", nil, Options{HookTimeout: 50 * time.Millisecond}, ErrTimeout,
 			`Plugin "spin_name.wasm" get_name ran past its 50 ms budget (the host stopped it)`},
 		{"init fails", "initfail", nil, Options{}, nil, `Cannot load plugin "initfail.wasm": init returned 2: mock_models must be a list`},
+		{"start function traps", "start_trap", nil, Options{}, ErrTrap,
+			`Plugin "start_trap.wasm" trapped in start: unreachable executed (an AssemblyScript abort or a Rust panic) in function "boom" (its memory is limited to 4 pages)`},
 		{"not wasm", "", []byte("nope"), Options{Label: "x.wasm"}, nil, `Cannot load plugin "x.wasm": invalid magic number`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

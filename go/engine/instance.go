@@ -61,6 +61,11 @@ func (p *Plugin) newInstance(ctx context.Context) (_ *instance, err error) {
 	who := p.label
 	mod, err := p.runtime.InstantiateModule(hookCtx, p.compiled, cfg)
 	if err != nil {
+		var ee *sys.ExitError
+		if !strings.Contains(err.Error(), "wasm error: ") && !errors.As(err, &ee) {
+			// Not the module's start function failing: an import wazero could not link, say.
+			return nil, &LoadError{Label: who, Reason: err.Error(), Err: err}
+		}
 		return nil, &HookError{Plugin: who, Hook: "start", Err: p.fault(hookCtx, err, nil, PhaseCall, 0, true)}
 	}
 	in.mod = mod
@@ -362,7 +367,10 @@ var trapKinds = []struct {
 func (p *Plugin) classifyTrap(err error) (TrapKind, string, string) {
 	msg := err.Error()
 	first, rest, _ := strings.Cut(msg, "\n")
-	what := strings.TrimPrefix(first, "wasm error: ")
+	what := first
+	if i := strings.Index(first, "wasm error: "); i >= 0 { // "start function[3] failed: wasm error: unreachable"
+		what = first[i+len("wasm error: "):]
+	}
 	kind, text := TrapOther, what
 	for _, k := range trapKinds {
 		if what == k.wazero {
