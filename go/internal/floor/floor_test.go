@@ -98,3 +98,34 @@ func BenchmarkFloor(b *testing.B) {
 		}
 	}
 }
+
+// FuzzRun: any JSON input gets an answer from both codecs (the floor never panics on a shape it does not expect),
+// and the two answers are the same JSON value.
+func FuzzRun(f *testing.F) {
+	for file := range inputs {
+		f.Add(readInput(f, file))
+	}
+	for _, s := range []string{`{}`, `[]`, `null`, `{"context":[]}`, `{"has_error":true,"error":1}`, `{"response":{"responses_stream_response":{}}}`, `{"request":{"input":[[1]]}}`} {
+		f.Add([]byte(s))
+	}
+	hooks := []string{"http_intercept", "http_pre_hook", "pre_hook", "post_hook", "http_post_hook", "http_stream_chunk_hook"}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		var v any
+		if json.Unmarshal(in, &v) != nil {
+			return
+		}
+		for _, hook := range hooks {
+			a, errA := Run(EncodingJSON, hook, in)
+			b, errB := Run(Sonic, hook, in)
+			if errA != nil || errB != nil {
+				if errA == nil {
+					continue // sonic is stricter on some inputs encoding/json takes
+				}
+				t.Fatalf("%s: %v / %v", hook, errA, errB)
+			}
+			if !reflect.DeepEqual(parse(t, a), parse(t, b)) {
+				t.Fatalf("%s: encoding/json %s, sonic %s", hook, a, b)
+			}
+		}
+	})
+}

@@ -10,13 +10,11 @@ import (
 	"testing"
 )
 
-func wasm(t *testing.T, name string) string {
-	t.Helper()
-	b, err := os.ReadFile("../../engine/testdata/" + name + ".wasm")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return base64.StdEncoding.EncodeToString(b)
+func wasm(t *testing.T, name string) string { return wasmBytes(t, name) }
+
+func mustJSON(v any) []byte {
+	b, _ := json.Marshal(v)
+	return b
 }
 
 // serve runs the requests through a Server and returns the reply lines.
@@ -138,4 +136,50 @@ func TestInvalidUTF8Output(t *testing.T) {
 	if len(got) != 2 || got[1] != want {
 		t.Fatalf("got %q", got)
 	}
+}
+
+// FuzzRequest: any request line gets exactly one final reply (logs aside), a JSON line, and the server goes on.
+func FuzzRequest(f *testing.F) {
+	for _, s := range []string{
+		`{"type":"call","hook":"pre_hook","input":"{}"}`, `{"type":"cleanup"}`, `{"type":"load"}`, `{"type":"call"}`,
+		`{"type":"call","hook":"http_intercept","input":null}`, `{"type":"nope"}`, `[]`, `"x"`, `{"type":"load","options":{"wasmBase64":"AGFzbQ=="}}`,
+	} {
+		f.Add([]byte(s))
+	}
+	s := &Server{}
+	var out bytes.Buffer
+	s.out = bufioWriter(&out)
+	s.enc = newEncoder(s.out)
+	echo := mustJSON(load("echo", map[string]any{"wasmBase64": wasmBytes(f, "echo")}))
+	f.Fuzz(func(t *testing.T, line []byte) {
+		var probe struct{ Type string }
+		if json.Unmarshal(line, &probe) == nil && (probe.Type == "floor" || probe.Type == "throughput") {
+			return // timed requests: covered by TestProtocol
+		}
+		out.Reset()
+		s.handle(context.Background(), echo)
+		out.Reset()
+		s.handle(context.Background(), line)
+		finals := 0
+		for _, l := range strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n") {
+			var r struct{ Type string }
+			if err := json.Unmarshal([]byte(l), &r); err != nil {
+				t.Fatalf("reply is not JSON: %q", l)
+			}
+			if r.Type != "log" {
+				finals++
+			}
+		}
+		if finals != 1 {
+			t.Fatalf("%d final replies to %q: %s", finals, line, out.String())
+		}
+	})
+}
+
+func wasmBytes(tb testing.TB, name string) string {
+	b, err := os.ReadFile("../../engine/testdata/" + name + ".wasm")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return base64.StdEncoding.EncodeToString(b)
 }
