@@ -193,7 +193,7 @@ func (in *instance) write(ctx context.Context, b []byte) (uint32, error) {
 	ptr := uint32(r[0])
 	if ptr == 0 || !abi.InBounds(ptr, n, in.memBytes()) {
 		me := &MallocError{Size: n, Ptr: ptr, MemoryBytes: in.memBytes()}
-		if pages, limit := in.pages(), in.p.limitPages; pages >= limit {
+		if pages, limit := in.pages(), in.p.limitPages; in.p.reportLimit && pages >= limit {
 			return 0, &MemoryError{Pages: pages, LimitPages: limit, Function: "malloc", Text: me.What(), Malloc: true}
 		}
 		return 0, me
@@ -334,7 +334,7 @@ func (p *Plugin) fault(ctx context.Context, err error, in *instance, phase Phase
 	kind, text, fn := p.classifyTrap(err)
 	if in != nil {
 		pages, limit := in.pages(), p.limitPages
-		if uint64(pages)+(uint64(wanted)+65535)/65536 >= uint64(limit) && p.reportLimit {
+		if p.reportLimit && uint64(pages)+(uint64(wanted)+65535)/65536 >= uint64(limit) {
 			return &MemoryError{Pages: pages, LimitPages: limit, Function: fn, Phase: phase, Text: text}
 		}
 	}
