@@ -285,6 +285,13 @@ const errorCases: Record<string, Case[]> = {
   "stdout": [{ hook: "pre_hook", input: "{}", label: "" }],
   "initfail": [],
   "start_trap": [],
+  // malloc traps for 3 bytes, free on a buffer starting with "!": in init (by its config) and in a hook.
+  "alloc_trap": [
+    { hook: "pre_hook", input: "abc", label: "malloc" },
+    { hook: "pre_hook", input: "!x", label: "free" },
+    { hook: "pre_hook", input: "{}", config: '"x"', label: "init's malloc" },
+    { hook: "pre_hook", input: "{}", config: "!!", label: "init's free" },
+  ],
   // Its input's first 8 bytes are its answer: here one byte of invalid UTF-8 (the "é"'s second byte).
   "packed": [{ hook: "pre_hook", input: "\x01\x00\x00\x00\x09\x04\x00\x00\u00e9", label: "invalid UTF-8" }],
   "echo": [{ hook: "pre_hook", input: "\u00e9\ud83d\ude00", label: "" }, {

@@ -138,21 +138,32 @@ func (p *Plugin) newInstance(ctx context.Context) (_ *instance, err error) {
 	return in, nil
 }
 
-// initCall writes the config and calls init, freeing the config as the policy says.
+// initCall writes the config and calls init, freeing the config as the policy says. A trap in malloc or free
+// here is worded as a trap in init itself, as the TypeScript host words it.
 func (in *instance) initCall(ctx context.Context, f api.Function) (int32, error) {
 	config := in.p.opts.Config
 	ptr, err := in.write(ctx, config)
 	if err != nil {
-		return 0, err
+		return 0, inCallPhase(err)
 	}
 	r, err := f.Call(ctx, uint64(ptr), uint64(len(config)))
 	if err != nil {
 		return 0, in.fault(ctx, err, PhaseCall, 0)
 	}
 	if err := in.release(ctx, ptr, uint32(len(config)), in.p.freeInput); err != nil {
-		return 0, err
+		return 0, inCallPhase(err)
 	}
 	return int32(uint32(r[0])), nil
+}
+
+func inCallPhase(err error) error {
+	switch e := err.(type) {
+	case *TrapError:
+		e.Phase = PhaseCall
+	case *MemoryError:
+		e.Phase = PhaseCall
+	}
+	return err
 }
 
 // readString calls f (get_name, last_error) and reads the packed string it returns (never freed).
