@@ -27,7 +27,7 @@ import { Runner, type RunnerOptions, type SerializedError, serializeError } from
 import type { RawCall } from "../lib/host/instance.ts";
 import { LineSplitter } from "../lib/internal/lines.ts";
 import { encodeBase64 } from "../lib/internal/base64.ts";
-import { parseWasm } from "../lib/wasm/wasm_binary.ts";
+import { parseWasm, withMemoryMaximum } from "../lib/wasm/wasm_binary.ts";
 import { BENCH_INPUTS } from "../lib/bench/inputs.ts";
 import { RUST_PLUGIN_WASM } from "../testing/rust_plugin.ts";
 
@@ -162,8 +162,10 @@ function knownDifference(v8: string): string | undefined {
   return undefined;
 }
 
-async function compare(path: string, wasmFile: string, cases: Case[]): Promise<void> {
-  const bytes = await Deno.readFile(wasmFile);
+/** Compares the answers to `cases`; `maxMemoryPages` caps memory by rewriting the module's maximum, as PluginHost.load does. */
+async function compare(path: string, wasmFile: string, cases: Case[], maxMemoryPages?: number): Promise<void> {
+  const file = await Deno.readFile(wasmFile);
+  const bytes = maxMemoryPages === undefined ? file : withMemoryMaximum(file, maxMemoryPages, wasmFile);
   const label = wasmFile.split("/").at(-1)!;
   const byConfig = Map.groupBy(cases, (c) => c.config ?? "{}");
   if (byConfig.size === 0) byConfig.set("{}", []); // a load alone
@@ -303,6 +305,15 @@ const errorCases: Record<string, Case[]> = {
 for (const [name, cases] of Object.entries(errorCases)) {
   await compare(engine, `${ROOT}go/engine/testdata/${name}.wasm`, cases);
 }
+
+// Memory limits: growing until refused in a hook, and malloc refused at the limit (the second 150 kB input).
+const big = "x".repeat(150_000);
+await compare(engine, `${ROOT}go/engine/testdata/oom.wasm`, [
+  { hook: "pre_hook", input: "{}", label: "grows until refused" },
+  { hook: "post_hook", input: big, label: "150 kB" },
+  { hook: "post_hook", input: big, label: "150 kB again" },
+  { hook: "post_hook", input: "x".repeat(200_000), label: "over the cap" },
+], 3);
 
 console.log(
   `${same + known.length} passed, ${different} failed (${same} identical, ${known.length} known engine differences)`,
