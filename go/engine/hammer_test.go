@@ -108,3 +108,44 @@ func TestPoolBound(t *testing.T) {
 		t.Fatalf("after the timeout: %q %v", r.Output, err)
 	}
 }
+
+// TestCloseWhileCalling: Close during calls from many goroutines; every call succeeds or fails with ErrClosed.
+func TestCloseWhileCalling(t *testing.T) {
+	p := load(t, "echo", Options{PoolSize: 3})
+	var wg sync.WaitGroup
+	var closed atomic.Int64
+	errs := make(chan error, 8)
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				in := fmt.Sprintf("%d-%d", g, i)
+				r, err := p.Call(context.Background(), "pre_hook", []byte(in))
+				if errors.Is(err, ErrClosed) {
+					closed.Add(1)
+					return
+				}
+				if err != nil || string(r.Output) != in {
+					errs <- fmt.Errorf("%s: %q %v", in, r.Output, err)
+					return
+				}
+			}
+		}()
+	}
+	time.Sleep(20 * time.Millisecond) // let the calls run (not a synchronisation: any moment will do)
+	if err := p.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if closed.Load() != 8 {
+		t.Fatalf("%d goroutines saw ErrClosed, want 8", closed.Load())
+	}
+	if _, err := p.Cleanup(context.Background()); !errors.Is(err, ErrClosed) {
+		t.Fatalf("cleanup after close: %v", err)
+	}
+}
