@@ -99,9 +99,10 @@ type TrapError struct {
 	Function string // the wasm function that trapped, when the stack names it
 	Phase    Phase
 	Text     string // what happened, in the TypeScript host's words
-	// Loading is set for a trap while instantiating (a wasm start function), when there is no memory to look at.
-	LimitPages uint32
+	// Loading is set for a trap in the module's start function, while it is instantiated (no memory to look
+	// at yet); LimitPages is then the memory limit, when one was set, which the message names as a likely cause.
 	Loading    bool
+	LimitPages uint32
 }
 
 func (e *TrapError) Error() string { return "trapped: " + e.Text }
