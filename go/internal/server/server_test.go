@@ -64,9 +64,9 @@ func TestProtocol(t *testing.T) {
 			`{"type":"log","line":"host: re-instantiated plugin *`,
 			`{"type":"error","error":{"name":"PluginTrapError","message":"Plugin \"trap\" trapped in post_hook: integer divide by zero in function \"post_hook\"","hook":"post_hook","kind":"divide_by_zero","functionName":"post_hook"}}`,
 		}},
-		{"timeout", []any{load("spin", map[string]any{"hookTimeoutMs": 30}), call("pre_hook", "{}"), call("post_hook", "ok")}, []string{
+		{"timeout", []any{load("spin", map[string]any{"hookTimeoutMs": 250}), call("pre_hook", "{}"), call("post_hook", "ok")}, []string{
 			`{"type":"loaded","name":"spin","pages":1}`,
-			`{"type":"error","error":{"name":"PluginTimeoutError","message":"Plugin \"spin\" pre_hook ran past its 30 ms budget (the host stopped it)","hook":"pre_hook","timeoutMs":30}}`,
+			`{"type":"error","error":{"name":"PluginTimeoutError","message":"Plugin \"spin\" pre_hook ran past its 250 ms budget (the host stopped it)","hook":"pre_hook","timeoutMs":250}}`,
 			`{"type":"result","call":{"text":"ok",*`,
 		}},
 		{"memory", []any{load("oom", map[string]any{"memoryLimitPages": 4}), call("pre_hook", "{}")}, []string{
