@@ -1,6 +1,6 @@
 #!/bin/sh
 # The Go engine's tests (go/): `go vet` and `go test ./...`; with --ci also
-# gofmt, staticcheck and the race detector. Ends with one line
+# gofmt, vet of the build without sonic, staticcheck and the race detector. Ends with one line
 # "N passed, N failed, N skipped" counting every test, subtest and check.
 # Without Go it says so and succeeds, so `npm test` works on a machine
 # without Go. The plugins the tests load (build/hello-world.wasm,
@@ -28,6 +28,7 @@ unformatted() { out=$(gofmt -l .) && [ -z "$out" ] || { echo "not gofmt-formatte
 
 [ -n "$ci" ] && check gofmt unformatted
 check "go vet" go vet ./...
+[ -n "$ci" ] && check "go vet -tags nosonic" go vet -tags nosonic ./...
 [ -n "$ci" ] && check staticcheck go run "$STATICCHECK" ./...
 
 race=""
