@@ -7,7 +7,8 @@
  *
  * Inputs: hello-world's fixtures (`fixtures/`), its rich inputs
  * (`testdata/hello_world/`), the fuzz corpus (`testdata/fuzz/`), the
- * benchmark inputs, the Rust plugin's fixtures when it is built, and the Go
+ * benchmark inputs, the Rust plugin's fixtures when it is built (both its
+ * builds), and the Go
  * engine's test plugins (`go/engine/testdata/*.wasm`: traps, timeouts
  * aside, proc_exit, bad pointers) for the error texts.
  *
@@ -29,7 +30,7 @@ import { LineSplitter } from "../lib/internal/lines.ts";
 import { encodeBase64 } from "../lib/internal/base64.ts";
 import { parseWasm, withMemoryMaximum } from "../lib/wasm/wasm_binary.ts";
 import { BENCH_INPUTS } from "../lib/bench/inputs.ts";
-import { RUST_PLUGIN_WASM } from "../testing/rust_plugin.ts";
+import { RUST_PLUGIN_WASI_WASM, RUST_PLUGIN_WASM } from "../testing/rust_plugin.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const args = Deno.args;
@@ -266,12 +267,16 @@ for (const f of await jsonFiles(`${ROOT}testdata/fuzz`)) {
 for (const b of BENCH_INPUTS) helloCases.push({ hook: b.hook, input: b.text, label: `bench ${b.id}` });
 await compare(engine, hello, helloCases);
 
-try {
-  await Deno.stat(RUST_PLUGIN_WASM);
-  await compare(engine, RUST_PLUGIN_WASM, await fixtureCases(`${ROOT}testdata/rust-plugin/fixtures`));
-} catch (e) {
-  if (!(e instanceof Deno.errors.NotFound)) throw e;
-  console.log(`skipped the Rust plugin: ${RUST_PLUGIN_WASM} is not built (deno task build:rust)`);
+// The Rust plugin, built for wasm32-unknown-unknown and for wasm32-wasi (WASI imports, a log from init).
+for (const wasm of [RUST_PLUGIN_WASM, RUST_PLUGIN_WASI_WASM]) {
+  try {
+    await Deno.stat(wasm);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+    console.log(`skipped ${wasm}: not built (deno task build:rust)`);
+    continue;
+  }
+  await compare(engine, wasm, await fixtureCases(`${ROOT}testdata/rust-plugin/fixtures`));
 }
 
 // The engine's test plugins, for the error texts (the spinning ones need a deadline, which V8's runner lacks).
