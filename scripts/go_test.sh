@@ -7,6 +7,8 @@
 # build/rust-plugin*.wasm) are skipped, with the reason, when not built.
 set -u
 cd "$(dirname "$0")/../go"
+# Go's official install, when no profile put it on PATH.
+if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then PATH="/usr/local/go/bin:$PATH"; fi
 if ! command -v go >/dev/null 2>&1; then
   echo "Go is not installed: the Go tests (go/) did not run"
   exit 0

@@ -6,6 +6,8 @@
 set -eu
 . "$(dirname "$0")/_apt_install.sh"
 
+# Go's official install, when no profile put it on PATH.
+if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then PATH="/usr/local/go/bin:$PATH"; fi
 if ! command -v go >/dev/null 2>&1; then
   echo "Go is not installed: the Go engine (go/) needs Go 1.26 and the Go module proxy" >&2
   exit 1
