@@ -46,7 +46,9 @@ interface Case {
 async function enginePath(): Promise<string> {
   const i = args.indexOf("--engine");
   if (i >= 0) return args[i + 1]!;
-  const out = `${await Deno.makeTempDir()}/bifrost-as-engine`;
+  const dir = await Deno.makeTempDir();
+  globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
+  const out = `${dir}/bifrost-as-engine`;
   const { success, stderr } = await new Deno.Command("go", {
     args: ["build", "-o", out, "./cmd/bifrost-as-engine"],
     cwd: `${ROOT}go`,
