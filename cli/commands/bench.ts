@@ -1,7 +1,7 @@
 import { UsageError } from "../../lib/errors.ts";
 import { formatBenchReport } from "../../lib/bench/report.ts";
 import { BENCH_SECTIONS, type BenchSection, FULL, QUICK, runBench } from "../../lib/bench/run.ts";
-import { type Command, flag, printJson, str } from "../_command.ts";
+import { type Command, flag, printJson, str } from "../command.ts";
 import { RUST_TWIN } from "../../lib/bench/native.ts";
 
 export const bench: Command = {

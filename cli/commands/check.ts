@@ -1,6 +1,7 @@
 import { AbiError, UsageError } from "../../lib/errors.ts";
 import { checkPlugin, formatCheckReport } from "../../lib/project/check.ts";
-import { type Command, flag, intOption, jsonOption, printJson, requireFile } from "../_command.ts";
+import { type Command, flag, intOption, printJson, requireFile } from "../command.ts";
+import { hostOptionSpecs, pluginConfigOption, timeoutOption } from "../host_options.ts";
 
 export const check: Command = {
   name: "check",
@@ -29,17 +30,11 @@ lose data) or info. Exits 1 when there is an error (with --strict, also a
 warning), 0 otherwise, 2 for usage errors.`,
   positionals: [{ name: "plugin.wasm", description: "The plugin module" }],
   options: {
-    config: { type: "string", arg: "JSON", description: "The plugin's config, inline or @FILE (default: {})" },
+    ...hostOptionSpecs("config", "timeout"),
     calls: {
       type: "string",
       arg: "N",
       description: "pre_hook calls per free policy in the memory check (default 400)",
-    },
-    timeout: {
-      type: "string",
-      arg: "MS",
-      description: "Time budget per call (0: no budget, in-thread)",
-      default: "10000",
     },
     strict: { type: "boolean", description: "Exit 1 on warnings too" },
     json: { type: "boolean", description: "Print the report as JSON" },
@@ -51,9 +46,9 @@ warning), 0 otherwise, 2 for usage errors.`,
   ],
   async run(input) {
     const path = input.positionals[0]!;
-    const config = await jsonOption(input, "config");
+    const config = await pluginConfigOption(input);
     const calls = intOption(input, "calls", 2);
-    const timeoutMs = intOption(input, "timeout", 0, 3_600_000)!;
+    const timeoutMs = timeoutOption(input);
     await requireFile(path);
     let report;
     try {

@@ -2,8 +2,8 @@ import { readBifrostConfig, writeBifrostConfig } from "../../lib/config/bifrost_
 import { gatewayInputs, startDev } from "../../lib/gateway/dev.ts";
 import { FixtureRecorder } from "../../lib/gateway/fixture_recorder.ts";
 import { UsageError } from "../../lib/errors.ts";
-import { FREE_POLICIES, parseFreePolicy } from "../../lib/abi/free_policy.ts";
-import { type Command, flag, intOption, str } from "../_command.ts";
+import { type Command, flag, intOption, str } from "../command.ts";
+import { freePolicyOption, hostOptionSpecs } from "../host_options.ts";
 
 export const dev: Command = {
   name: "dev",
@@ -43,12 +43,7 @@ key-like strings (sk-..., Bearer ..., cloud and chat-service keys, JWTs).`,
       type: "boolean",
       description: "Call the config's openai base_url, as Bifrost does, instead of a mock",
     },
-    "free-policy": {
-      type: "string",
-      arg: "P",
-      description: `How the host frees buffers: ${FREE_POLICIES.join(", ")}`,
-      default: "both",
-    },
+    ...hostOptionSpecs("free-policy"),
     "no-watch": { type: "boolean", description: "Do not reload plugins when their .wasm changes" },
     record: { type: "string", arg: "DIR", description: "Save every hook call as a fixture in DIR, secrets redacted" },
     json: { type: "boolean", description: "Print {url, upstream, plugins} as one JSON line" },
@@ -63,7 +58,7 @@ key-like strings (sk-..., Bearer ..., cloud and chat-service keys, JWTs).`,
   async run(input) {
     const { io } = input;
     const listenPort = intOption(input, "port", 0, 65535)!;
-    const policy = parseFreePolicy(str(input, "free-policy")!);
+    const policy = freePolicyOption(input);
     let configPath = str(input, "config");
     const plugin = str(input, "plugin");
     if (!configPath === !plugin) throw new UsageError("Give exactly one of --config FILE or --plugin FILE");

@@ -1,8 +1,8 @@
 import { buildPlugin, DEFAULT_ENTRY, DEFAULT_OUT } from "../../lib/project/build.ts";
 import { formatFixtureReport, runFixtures } from "../../lib/project/fixtures.ts";
 import { formatReport, validateModule } from "../../lib/wasm/validate.ts";
-import { FREE_POLICIES, parseFreePolicies } from "../../lib/abi/free_policy.ts";
-import { type Command, flag, intOption, printJson, str } from "../_command.ts";
+import { type Command, flag, printJson, str } from "../command.ts";
+import { freePoliciesOption, hostOptionSpecs, timeoutOption } from "../host_options.ts";
 
 export const test: Command = {
   name: "test",
@@ -18,7 +18,7 @@ A fixture is fixtures/<hook>/<case>.json: {"input": ..., "config"?: ...,
 "+ path: actual" lines. --update rewrites failing (or missing) expectations
 from the plugin's output. Exits 1 when a fixture fails.
 
---free-policy narrows the policies, for a plugin known to need one (a Rust
+--free-policy narrows the policies (default: all four), for a plugin known to need one (a Rust
 plugin's free(ptr, size) traps on a double free): the summary names the
 policies that ran, and 'bifrost-as check' reports the others.`,
   options: {
@@ -28,17 +28,7 @@ policies that ran, and 'bifrost-as check' reports the others.`,
     fixtures: { type: "string", arg: "DIR", description: "Fixtures directory", default: "fixtures" },
     update: { type: "boolean", short: "u", description: "Rewrite failing expectations from the output" },
     filter: { type: "string", arg: "TEXT", description: "Only fixtures whose name (hook/case) contains TEXT" },
-    "free-policy": {
-      type: "string",
-      arg: "LIST",
-      description: `Free policies to run under, comma-separated (default: all of ${FREE_POLICIES.join(", ")})`,
-    },
-    timeout: {
-      type: "string",
-      arg: "MS",
-      description: "Time budget per hook call (0: no budget, in-thread)",
-      default: "10000",
-    },
+    ...hostOptionSpecs("free-policy", "timeout"),
     json: { type: "boolean", description: "Print the report as JSON" },
   },
   examples: [
@@ -51,7 +41,7 @@ policies that ran, and 'bifrost-as check' reports the others.`,
   async run(input) {
     const { io } = input;
     const json = flag(input, "json");
-    const timeoutMs = intOption(input, "timeout", 0, 3_600_000)!;
+    const timeoutMs = timeoutOption(input);
     let plugin = str(input, "plugin");
     if (plugin === undefined) {
       const entry = str(input, "entry")!;
@@ -66,12 +56,12 @@ policies that ran, and 'bifrost-as check' reports the others.`,
       plugin = built.path;
     }
     const filter = str(input, "filter");
-    const policies = str(input, "free-policy");
+    const policies = freePoliciesOption(input);
     const report = await runFixtures(plugin, str(input, "fixtures")!, {
       update: flag(input, "update"),
       timeoutMs,
       ...(filter !== undefined ? { filter } : {}),
-      ...(policies !== undefined ? { policies: [...new Set(parseFreePolicies(policies))] } : {}),
+      ...(policies !== undefined ? { policies } : {}),
     });
     if (json) printJson(io, report);
     else io.out(formatFixtureReport(report));
