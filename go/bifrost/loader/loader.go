@@ -147,7 +147,7 @@ func (l *Loader) call(hook string, in any, out any) error {
 	}
 	res, err := l.plugin.Call(context.Background(), hook, input)
 	if err != nil {
-		err = fmt.Errorf("Plugin %q failed in %s: %w", l.name, hook, err)
+		err = failed(l.name, hook, err)
 	}
 	if trace {
 		fmt.Fprintf(os.Stderr, "[bifrost-wasm %s] %s in: %s\n[bifrost-wasm %s] %s out: %s (%v)\n", l.name, hook, input, l.name, hook, res.Output, err)
@@ -167,11 +167,18 @@ func applyContext(ctx *schemas.BifrostContext, sent abimap.Context, out map[stri
 	}
 }
 
+// failed words a failed hook call as the local gateway does, capital
+// included: it is the message a client reads.
+func failed(plugin, hook string, err error) error {
+	//lint:ignore ST1005 the client reads this message; it is worded as the local gateway's
+	return fmt.Errorf("Plugin %q failed in %s: %w", plugin, hook, err)
+}
+
 // pluginError is the error a failed call becomes where Bifrost wants a
 // BifrostError: 500, type plugin_error, no fallbacks.
 func (l *Loader) pluginError(hook string, err error) *schemas.BifrostError {
 	if !strings.HasPrefix(err.Error(), "Plugin ") {
-		err = fmt.Errorf("Plugin %q failed in %s: %w", l.name, hook, err)
+		err = failed(l.name, hook, err)
 	}
 	status, kind, no := 500, "plugin_error", false
 	return &schemas.BifrostError{
