@@ -99,6 +99,7 @@ async function bench(input: CommandInput): Promise<number> {
     ...rust,
     sections: BENCH_SECTIONS.filter((s) => sections.has(s)) as BenchSection[],
     preset,
+    bifrostBuildDir: new URL("../build/bifrost", import.meta.url).pathname,
     onProgress: progress,
   });
   if (sections.has("build")) {

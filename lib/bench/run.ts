@@ -9,6 +9,7 @@
  */
 import { PluginHost } from "../host/host.ts";
 import { benchGateway } from "./gateway_load.ts";
+import { benchRealBifrost } from "./bifrost_load.ts";
 import { benchHookCosts, measureHostFloor, type MeasureOptions } from "./hook_cost.ts";
 import { BENCH_INPUTS, SEED_PRE_HOOK } from "./inputs.ts";
 import { soakMemory } from "./memory.ts";
@@ -18,10 +19,10 @@ import { type BenchReport, machineInfo } from "./report.ts";
 import type { TwinOptions } from "./native.ts";
 
 /** The parts of a run. */
-export type BenchSection = "cost" | "memory" | "size" | "gateway" | "large";
+export type BenchSection = "cost" | "memory" | "size" | "gateway" | "bifrost" | "large";
 
 /** Every section, in report order. */
-export const BENCH_SECTIONS: readonly BenchSection[] = ["cost", "memory", "size", "gateway", "large"];
+export const BENCH_SECTIONS: readonly BenchSection[] = ["cost", "memory", "size", "gateway", "bifrost", "large"];
 
 /** How much to measure: a full run takes minutes, a quick one well under one. */
 export interface BenchPreset {
@@ -60,6 +61,8 @@ export interface RunBenchOptions {
   preset?: BenchPreset;
   /** The rivals' memory cap in pages (the baseline never frees). Default 16384 (1 GiB). */
   baselineMaxPages?: number;
+  /** Where `deno task bifrost:build` put a real Bifrost (default `<cwd>/build/bifrost`); none built skips it. */
+  bifrostBuildDir?: string;
   /** Progress lines (for stderr). */
   onProgress?: (line: string) => void;
 }
@@ -147,6 +150,19 @@ export async function runBench(options: RunBenchOptions): Promise<BenchReport> {
         warmupMs: Math.min(500, preset.gatewaySeconds * 200),
       }),
     };
+  }
+
+  if (sections.has("bifrost")) {
+    log(
+      `bifrost: a real Bifrost without and with the plugin, chat at concurrency 1 and 32, ${preset.gatewaySeconds} s per run`,
+    );
+    report.bifrost = await benchRealBifrost({
+      plugin: options.plugin,
+      buildDir: options.bifrostBuildDir ?? `${Deno.cwd()}/build/bifrost`,
+      durationMs: preset.gatewaySeconds * 1000,
+      warmupMs: Math.min(500, preset.gatewaySeconds * 200),
+    });
+    if ("skipped" in report.bifrost) log(`bifrost: skipped: ${report.bifrost.skipped}`);
   }
 
   if (sections.has("large")) {
