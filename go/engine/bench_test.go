@@ -136,3 +136,20 @@ func BenchmarkLoad(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCallDeadline: hello-world's hooks with and without HookTimeout, to show what the deadline costs a real
+// plugin (the watcher per wasm call and the termination checks in its loops).
+func BenchmarkCallDeadline(b *testing.B) {
+	wasm := realPlugin(b, "hello-world.wasm", "deno task build")
+	for _, tc := range []struct {
+		name    string
+		timeout time.Duration
+	}{{"no-deadline", 0}, {"deadline", time.Second}} {
+		b.Run(tc.name, func(b *testing.B) {
+			p := benchLoad(b, wasm, Options{Label: "hello-world.wasm", PoolSize: 1, HookTimeout: tc.timeout})
+			b.Run("small_pre_hook", func(b *testing.B) { benchCall(b, p, "pre_hook", []byte(smallPreHook)) })
+			in := benchInput(b, "pre_hook_rich.json")
+			b.Run("pre_hook_rich", func(b *testing.B) { benchCall(b, p, "pre_hook", in) })
+		})
+	}
+}

@@ -108,6 +108,8 @@ type Plugin struct {
 	reportLimit bool // a limit was set (by the options or the module): word memory traps against it
 	freeInput   int
 	freeOutput  int
+	stopFlag    bool // the module was rewritten with a stop flag (stopflag.go): deadlines use it
+	hasStart    bool // its start section is exported as startExport
 	pool        *pool
 	closed      atomic.Bool
 
@@ -146,10 +148,6 @@ func Load(ctx context.Context, wasm []byte, opts Options) (*Plugin, error) {
 	}
 
 	cfg := wazero.NewRuntimeConfig().WithMemoryLimitPages(opts.MemoryLimitPages)
-	if opts.HookTimeout > 0 {
-		// Each wasm call then starts a watcher goroutine: only when there is a deadline to watch.
-		cfg = cfg.WithCloseOnContextDone(true)
-	}
 	if opts.CacheDir != "" {
 		cache, err := wazero.NewCompilationCacheWithDir(opts.CacheDir)
 		if err != nil {
@@ -157,18 +155,18 @@ func Load(ctx context.Context, wasm []byte, opts Options) (*Plugin, error) {
 		}
 		cfg = cfg.WithCompilationCache(cache)
 	}
-	r := wazero.NewRuntimeWithConfig(ctx, cfg)
-	p := &Plugin{opts: opts, label: label, runtime: r, name: label, maxInput: ^uint64(0)}
+	p := &Plugin{opts: opts, label: label, name: label, maxInput: ^uint64(0)}
 	ok := false
 	defer func() {
-		if !ok {
-			_ = r.Close(context.Background())
+		if !ok && p.runtime != nil {
+			_ = p.runtime.Close(context.Background())
 		}
 	}()
-	compiled, err := r.CompileModule(ctx, wasm)
+	compiled, err := p.compile(ctx, cfg, wasm)
 	if err != nil {
 		return nil, fail(err.Error(), err)
 	}
+	r := p.runtime
 	p.compiled = compiled
 	if err := p.checkModule(); err != nil {
 		return nil, fail(err.Error(), err)
@@ -184,6 +182,29 @@ func Load(ctx context.Context, wasm []byte, opts Options) (*Plugin, error) {
 	p.pool = newPool(opts.PoolSize, first)
 	ok = true
 	return p, nil
+}
+
+// compile compiles wasm in a new runtime. With a deadline it compiles the
+// module rewritten with a stop flag (stopflag.go), or, when the rewriter
+// cannot read it, the module as given with wazero's WithCloseOnContextDone.
+// A module that does not compile fails with wazero's error for the module
+// as given.
+func (p *Plugin) compile(ctx context.Context, cfg wazero.RuntimeConfig, wasm []byte) (wazero.CompiledModule, error) {
+	if p.opts.HookTimeout > 0 {
+		if rewritten, err := instrument(wasm); err == nil && rewriteForDeadlines {
+			p.runtime = wazero.NewRuntimeWithConfig(ctx, cfg)
+			compiled, err := p.runtime.CompileModule(ctx, rewritten.wasm)
+			if err == nil {
+				p.stopFlag, p.hasStart = true, rewritten.hasStart
+				return compiled, nil
+			}
+			_ = p.runtime.Close(ctx)
+		}
+		// Each wasm call then starts a watcher goroutine, and each loop iteration calls out to Go.
+		cfg = cfg.WithCloseOnContextDone(true)
+	}
+	p.runtime = wazero.NewRuntimeWithConfig(ctx, cfg)
+	return p.runtime.CompileModule(ctx, wasm)
 }
 
 // checkModule checks imports and the ABI exports once, and reads the memory limit.
@@ -202,6 +223,9 @@ func (p *Plugin) checkModule() error {
 	p.exports = make(map[string]bool, len(funcs)+len(mems))
 	p.names = make(map[uint32]string, len(funcs))
 	for name, def := range funcs {
+		if name == startExport {
+			continue
+		}
 		p.exports[name] = true
 		if _, ok := p.names[def.Index()]; !ok {
 			p.names[def.Index()] = name
@@ -223,6 +247,9 @@ func (p *Plugin) checkModule() error {
 	}
 	for name, def := range funcs {
 		got := signatureOf(def)
+		if name == startExport {
+			continue
+		}
 		if name == abi.Free {
 			if !got.Equal(abi.FreeSignatures[0]) && !got.Equal(abi.FreeSignatures[1]) {
 				return fmt.Errorf("export %q has signature %s, expected %s or %s", name, got, abi.FreeSignatures[0], abi.FreeSignatures[1])
@@ -297,9 +324,10 @@ func (p *Plugin) functionName(dollar string) string {
 	return "wasm-function[" + dollar[1:] + "]"
 }
 
-// deadline bounds ctx by HookTimeout.
+// deadline bounds ctx by HookTimeout for wazero's WithCloseOnContextDone
+// (the stop flag's timer bounds the call otherwise: see instance.arm).
 func (p *Plugin) deadline(ctx context.Context) (context.Context, context.CancelFunc) {
-	if p.opts.HookTimeout > 0 {
+	if p.opts.HookTimeout > 0 && !p.stopFlag {
 		return context.WithTimeout(ctx, p.opts.HookTimeout)
 	}
 	return ctx, func() {}
@@ -330,7 +358,11 @@ func (p *Plugin) Call(ctx context.Context, hook string, input []byte) (Result, e
 		return fail(err)
 	}
 	hookCtx, cancel := p.deadline(ctx)
+	in.arm(ctx)
 	res, err := in.call(hookCtx, in.hooks[hook], input)
+	if stop := in.disarm(); stop != nil {
+		err = stop
+	}
 	cancel()
 	if err != nil {
 		p.pool.discard(in)
@@ -401,7 +433,11 @@ func (p *Plugin) Cleanup(ctx context.Context) (int32, error) {
 			continue
 		}
 		hookCtx, cancel := p.deadline(ctx)
+		in.arm(ctx)
 		c, err := in.cleanup(hookCtx)
+		if stop := in.disarm(); stop != nil {
+			err = stop
+		}
 		cancel()
 		if err != nil {
 			firstErr = err

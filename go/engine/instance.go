@@ -35,6 +35,23 @@ type instance struct {
 	stdout  *lineWriter
 	stderr  *lineWriter
 	args    [2]uint64 // scratch for hook calls
+	stop    *stopper  // the deadline in the stop-flag mode, else nil
+}
+
+// arm starts the deadline of a call in the stop-flag mode.
+func (in *instance) arm(ctx context.Context) {
+	if in.stop != nil {
+		in.stop.arm(ctx)
+	}
+}
+
+// disarm ends it, and says why the flag was raised when it was: the call
+// then failed with that error, whatever it returned.
+func (in *instance) disarm() error {
+	if in.stop != nil {
+		return in.stop.disarm()
+	}
+	return nil
 }
 
 // newInstance instantiates the compiled module and runs _initialize/_start
@@ -74,6 +91,36 @@ func (p *Plugin) newInstance(ctx context.Context) (_ *instance, err error) {
 			in.close()
 		}
 	}()
+	fail := func(hook string, e error) error { return &HookError{Plugin: who, Hook: hook, Err: e} }
+	if p.stopFlag {
+		in.stop = newStopper(mod.ExportedGlobal(stopExport).(api.MutableGlobal), p.opts.HookTimeout)
+		in.stop.arm(ctx)
+		armed := true
+		defer func() {
+			if armed {
+				in.stop.disarm()
+			}
+		}()
+		// Loading ends with the deadline: a flag raised at the very end still fails it.
+		defer func() {
+			if err == nil {
+				armed = false
+				if stop := in.stop.disarm(); stop != nil {
+					err = fail(abi.GetName, stop) // the deferred close above closes the instance
+				}
+			}
+		}()
+		if p.hasStart {
+			if _, e := mod.ExportedFunction(startExport).Call(ctx); e != nil {
+				if stop := in.stop.stopped(); stop != nil {
+					e = stop
+				} else {
+					e = p.fault(ctx, e, nil, PhaseCall, 0, true)
+				}
+				return nil, fail("start", e)
+			}
+		}
+	}
 	in.mem = mod.ExportedMemory(abi.Memory)
 	in.malloc = mod.ExportedFunction(abi.Malloc)
 	in.free = mod.ExportedFunction(abi.Free)
@@ -84,7 +131,6 @@ func (p *Plugin) newInstance(ctx context.Context) (_ *instance, err error) {
 			in.hooks[h] = f
 		}
 	}
-	fail := func(hook string, e error) error { return &HookError{Plugin: who, Hook: hook, Err: e} }
 
 	for _, start := range abi.StartFunctions {
 		f := mod.ExportedFunction(start)
@@ -323,6 +369,11 @@ func (in *instance) fault(ctx context.Context, err error, phase Phase, wanted ui
 // (out of memory when memory is at, or the request would take it past, its
 // limit: a failed memory.grow is invisible to the host).
 func (p *Plugin) fault(ctx context.Context, err error, in *instance, phase Phase, wanted uint32, loading bool) error {
+	if in != nil && in.stop != nil {
+		if stop := in.stop.stopped(); stop != nil {
+			return stop
+		}
+	}
 	var pe *procExit
 	if errors.As(err, &pe) {
 		return &ExitError{Code: pe.code}
