@@ -78,15 +78,27 @@ func BenchmarkCall(b *testing.B) {
 	}
 }
 
+// deadlineModes: no deadline, a deadline by the stop flag (the default), and by wazero's WithCloseOnContextDone
+// (the fallback, and what the engine used before the stop flag: a goroutine per wasm call and a call into Go
+// at every loop iteration).
+var deadlineModes = []struct {
+	name    string
+	timeout time.Duration
+	rewrite bool
+}{{"no-deadline", 0, true}, {"deadline", time.Second, true}, {"deadline-close-on-done", time.Second, false}}
+
+func benchLoadMode(b *testing.B, wasm []byte, timeout time.Duration, rewrite bool) *Plugin {
+	rewriteForDeadlines = rewrite
+	defer func() { rewriteForDeadlines = true }()
+	return benchLoad(b, wasm, Options{Label: "plugin.wasm", PoolSize: 1, HookTimeout: timeout})
+}
+
 // BenchmarkCallFloor: the engine's own per-call cost (malloc, write, call, unpack, copy out, two frees) with a
-// plugin that does nothing, with the deadline watcher (HookTimeout set: a goroutine per wasm call) and without.
+// plugin that does nothing, in each deadline mode.
 func BenchmarkCallFloor(b *testing.B) {
-	for _, tc := range []struct {
-		name    string
-		timeout time.Duration
-	}{{"no-deadline", 0}, {"deadline", time.Second}} {
-		b.Run(tc.name, func(b *testing.B) {
-			p := benchLoad(b, plugin(b, "echo"), Options{PoolSize: 1, HookTimeout: tc.timeout})
+	for _, m := range deadlineModes {
+		b.Run(m.name, func(b *testing.B) {
+			p := benchLoadMode(b, plugin(b, "echo"), m.timeout, m.rewrite)
 			benchCall(b, p, "pre_hook", []byte("{}"))
 		})
 	}
@@ -137,16 +149,12 @@ func BenchmarkLoad(b *testing.B) {
 	}
 }
 
-// BenchmarkCallDeadline: hello-world's hooks with and without HookTimeout, to show what the deadline costs a real
-// plugin (the watcher per wasm call and the termination checks in its loops).
+// BenchmarkCallDeadline: hello-world's hooks in each deadline mode: what the deadline costs a real plugin.
 func BenchmarkCallDeadline(b *testing.B) {
 	wasm := realPlugin(b, "hello-world.wasm", "deno task build")
-	for _, tc := range []struct {
-		name    string
-		timeout time.Duration
-	}{{"no-deadline", 0}, {"deadline", time.Second}} {
-		b.Run(tc.name, func(b *testing.B) {
-			p := benchLoad(b, wasm, Options{Label: "hello-world.wasm", PoolSize: 1, HookTimeout: tc.timeout})
+	for _, m := range deadlineModes {
+		b.Run(m.name, func(b *testing.B) {
+			p := benchLoadMode(b, wasm, m.timeout, m.rewrite)
 			b.Run("small_pre_hook", func(b *testing.B) { benchCall(b, p, "pre_hook", []byte(smallPreHook)) })
 			in := benchInput(b, "pre_hook_rich.json")
 			b.Run("pre_hook_rich", func(b *testing.B) { benchCall(b, p, "pre_hook", in) })
