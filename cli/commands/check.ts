@@ -1,6 +1,8 @@
 import { AbiError, UsageError } from "../../lib/errors.ts";
-import { checkPlugin, formatCheckReport } from "../../lib/project/check.ts";
+import { checkPlugin, type CheckReport, formatCheckReport } from "../../lib/project/check.ts";
+import type { Engine } from "../../lib/host/engine.ts";
 import { type Command, flag, intOption, jsonOption, printJson, requireFile } from "../_command.ts";
+import { chooseEngines, enginesLine, hookTimeout, hostOptionSpecs } from "../_host_options.ts";
 
 export const check: Command = {
   name: "check",
@@ -24,6 +26,12 @@ Bifrost would load:
 - memory under every free policy (both, input, none, double), as
   'bifrost-as run --check-free'.
 
+The probes run under V8 and under wazero (the Go runtime Bifrost runs
+plugins on) when the wazero engine is there, each engine's report in turn;
+the last lines name the engines that ran (and why wazero did not, when it
+did not) and every probe whose outcome differs between them. --engine
+picks one.
+
 Findings are errors (it will fail in Bifrost), warnings (it may fail or
 lose data) or info. Exits 1 when there is an error (with --strict, also a
 warning), 0 otherwise, 2 for usage errors.`,
@@ -35,12 +43,7 @@ warning), 0 otherwise, 2 for usage errors.`,
       arg: "N",
       description: "pre_hook calls per free policy in the memory check (default 400)",
     },
-    timeout: {
-      type: "string",
-      arg: "MS",
-      description: "Time budget per call (0: no budget, in-thread)",
-      default: "10000",
-    },
+    ...hostOptionSpecs({ engine: "both" }),
     strict: { type: "boolean", description: "Exit 1 on warnings too" },
     json: { type: "boolean", description: "Print the report as JSON" },
   },
@@ -48,27 +51,85 @@ warning), 0 otherwise, 2 for usage errors.`,
     "bifrost-as check build/hello-world.wasm",
     "bifrost-as check build/rust-plugin.wasm --json",
     'bifrost-as check plugin.wasm --config \'{"mock_models":["m1"]}\' --strict',
+    "bifrost-as check build/hello-world.wasm --engine wazero",
   ],
   async run(input) {
     const path = input.positionals[0]!;
     const config = await jsonOption(input, "config");
     const calls = intOption(input, "calls", 2);
-    const timeoutMs = intOption(input, "timeout", 0, 3_600_000)!;
+    const timeoutMs = hookTimeout(input) ?? 0;
     await requireFile(path);
-    let report;
-    try {
-      report = await checkPlugin(path, {
-        timeoutMs,
-        ...(config === undefined ? {} : { config }),
-        ...(calls === undefined ? {} : { calls }),
-      });
-    } catch (e) {
-      // Not a module at all: the wrong file was given, not a plugin to fix.
-      if (e instanceof AbiError) throw new UsageError(e.message, { cause: e });
-      throw e;
+    const choice = await chooseEngines(input, (line) => input.io.err(line));
+    const reports: (CheckReport & { engine: Engine })[] = [];
+    for (const engine of choice.engines) {
+      try {
+        const report = await checkPlugin(path, {
+          timeoutMs,
+          engine,
+          ...(config === undefined ? {} : { config }),
+          ...(calls === undefined ? {} : { calls }),
+        });
+        reports.push({ engine, ...report });
+      } catch (e) {
+        // Not a module at all: the wrong file was given, not a plugin to fix.
+        if (e instanceof AbiError) throw new UsageError(e.message, { cause: e });
+        throw e;
+      }
     }
-    if (flag(input, "json")) printJson(input.io, report);
-    else input.io.out(formatCheckReport(report));
-    return report.errors > 0 || (flag(input, "strict") && report.warnings > 0) ? 1 : 0;
+    const differences = engineDifferences(reports);
+    const [first, ...others] = reports;
+    if (flag(input, "json")) {
+      printJson(input.io, {
+        ...first!,
+        engines: choice.engines,
+        ...(choice.missing ? { wazeroMissing: choice.missing } : {}),
+        ...Object.fromEntries(others.map((r) => [r.engine, r])),
+        engineDifferences: differences,
+      });
+    } else {
+      const many = reports.length > 1;
+      const text = reports.map((r) => `${many ? `engine ${r.engine}:\n` : ""}${formatCheckReport(r)}`);
+      text.push(enginesLine(choice));
+      if (many) {
+        text.push(
+          differences.length
+            ? `Outcomes that differ between engines:\n${differences.map((d) => `  ${d}`).join("\n")}`
+            : "Every probe has the same outcome under every engine",
+        );
+      }
+      input.io.out(text.join("\n\n"));
+    }
+    const fails = (r: CheckReport) => r.errors > 0 || (flag(input, "strict") && r.warnings > 0);
+    return reports.some(fails) || differences.length > 0 ? 1 : 0;
   },
 };
+
+/** Probes (hook and input) whose outcome differs from the first engine's, and memory verdicts that differ. */
+export function engineDifferences(reports: readonly (CheckReport & { engine: Engine })[]): string[] {
+  const [first, ...others] = reports;
+  if (!first) return [];
+  const out: string[] = [];
+  for (const other of others) {
+    if (first.name !== other.name) {
+      out.push(`loads as "${first.name}" under ${first.engine}, "${other.name}" under ${other.engine}`);
+    }
+    for (const c of first.cases) {
+      const o = other.cases.find((x) => x.hook === c.hook && x.label === c.label);
+      const theirs = o ? `${o.outcome}${o.dropped ? ` (drops ${o.dropped.length})` : ""}` : "not run";
+      const ours = `${c.outcome}${c.dropped ? ` (drops ${c.dropped.length})` : ""}`;
+      if (ours !== theirs) {
+        out.push(`${c.hook} ${c.label}: ${ours} under ${first.engine}, ${theirs} under ${other.engine}`);
+      }
+    }
+    for (const r of first.memory?.results ?? []) {
+      const o = other.memory?.results.find((x) => x.policy === r.policy);
+      const verdict = (x: typeof r | undefined) => !x ? "not run" : x.error ? "fails" : x.bounded ? "bounded" : "grows";
+      if (verdict(r) !== verdict(o)) {
+        out.push(
+          `memory under "${r.policy}": ${verdict(r)} under ${first.engine}, ${verdict(o)} under ${other.engine}`,
+        );
+      }
+    }
+  }
+  return out;
+}

@@ -1,9 +1,10 @@
 import { readBifrostConfig, writeBifrostConfig } from "../../lib/gateway/bifrost_config.ts";
-import { gatewayInputs, startDev } from "../../lib/gateway/dev.ts";
+import { gatewayInputs, HOOK_TIMEOUT_ENV, startDev } from "../../lib/gateway/dev.ts";
 import { FixtureRecorder } from "../../lib/gateway/fixture_recorder.ts";
 import { UsageError } from "../../lib/errors.ts";
-import { FREE_POLICIES, parseFreePolicy } from "../../lib/host/host.ts";
+import { DEFAULT_HOOK_TIMEOUT_MS, FREE_POLICIES, parseFreePolicy } from "../../lib/host/host.ts";
 import { type Command, flag, intOption, str } from "../_command.ts";
+import { hookTimeoutGiven, hostOptionSpecs, oneEngine } from "../_host_options.ts";
 
 export const dev: Command = {
   name: "dev",
@@ -19,6 +20,16 @@ a bare model means openai).
 Unless --upstream or --use-config-upstream is given, a mock OpenAI upstream
 is started and used instead of the config's openai base_url. Plugins reload
 when their .wasm changes. In a container, listen with --host 0.0.0.0.
+
+Each hook call, and each load of a plugin (a reload too), has a deadline
+(--hook-timeout, or the ${HOOK_TIMEOUT_ENV} environment variable, default
+${DEFAULT_HOOK_TIMEOUT_MS} ms): the plugin runs in a child process (V8) or in the
+wazero engine (--engine wazero, Bifrost's runtime), so a hook that spins
+fails its request with a 500 in Bifrost's error shape naming the plugin
+and the hook, the plugin is re-instantiated, and the gateway goes on
+answering other requests and /health meanwhile. --hook-timeout 0 runs V8
+plugins in the gateway's own thread, with no deadline: a little faster,
+but a hook that never returns then stops the whole gateway.
 
 With --plugin instead of --config, a config enabling that one plugin is
 written to build/dev/ first.
@@ -49,6 +60,7 @@ key-like strings (sk-..., Bearer ..., cloud and chat-service keys, JWTs).`,
       description: `How the host frees buffers: ${FREE_POLICIES.join(", ")}`,
       default: "both",
     },
+    ...hostOptionSpecs({ engine: "v8", hookTimeoutNote: `${HOOK_TIMEOUT_ENV}, else ${DEFAULT_HOOK_TIMEOUT_MS}` }),
     "no-watch": { type: "boolean", description: "Do not reload plugins when their .wasm changes" },
     record: { type: "string", arg: "DIR", description: "Save every hook call as a fixture in DIR, secrets redacted" },
     json: { type: "boolean", description: "Print {url, upstream, plugins} as one JSON line" },
@@ -59,11 +71,13 @@ key-like strings (sk-..., Bearer ..., cloud and chat-service keys, JWTs).`,
     "bifrost-as dev --config /app/data/config.json --host 0.0.0.0 --use-config-upstream",
     `curl localhost:8080/v1/chat/completions -d '{"model":"openai/mock-model","messages":[{"role":"user","content":"hi"}]}'`,
     "bifrost-as dev --plugin build/my-plugin.wasm --record fixtures/recorded",
+    "bifrost-as dev --plugin build/my-plugin.wasm --engine wazero --hook-timeout 2000",
   ],
   async run(input) {
     const { io } = input;
     const listenPort = intOption(input, "port", 0, 65535)!;
     const policy = parseFreePolicy(str(input, "free-policy")!);
+    const hookTimeoutMs = hookTimeoutGiven(input);
     let configPath = str(input, "config");
     const plugin = str(input, "plugin");
     if (!configPath === !plugin) throw new UsageError("Give exactly one of --config FILE or --plugin FILE");
@@ -97,7 +111,8 @@ key-like strings (sk-..., Bearer ..., cloud and chat-service keys, JWTs).`,
       hostname,
       useConfigUpstream,
       watch: !flag(input, "no-watch"),
-      host: { freePolicy: policy },
+      host: { freePolicy: policy, engine: oneEngine(input) },
+      ...(hookTimeoutMs === undefined ? {} : { hookTimeoutMs }),
       onLog: (line) => io.err(line),
       ...(upstream ? { upstreamUrl: upstream } : {}),
       ...(recorder ? { onHookCall: recorder.record } : {}),

@@ -20,6 +20,7 @@ import {
   requireFile,
   str,
 } from "../_command.ts";
+import { hookTimeout, hostOptionSpecs, oneEngine } from "../_host_options.ts";
 
 const base64 = (text: string) => btoa(String.fromCharCode(...new TextEncoder().encode(text)));
 const CONTEXT = { request_id: "bifrost-as-run" };
@@ -83,6 +84,11 @@ calls <hook> with the input and prints the output JSON exactly as the plugin
 returned it. Plugin logs and host notes go to stderr. Strict by default: a 0
 return or an output that breaks the hook's contract fails the run.
 
+--engine wazero runs the plugin in wazero, the Go runtime Bifrost runs
+plugins on, instead of V8; the output is checked the same way. Each call
+and the load have a deadline (--hook-timeout): past it the call fails and
+the plugin is re-instantiated.
+
 Without --input, a sample input of the hook is used. With --repeat, the hook
 is called N times and timing (min/median/p99 of the time spent in the plugin),
 calls per second and memory go to stderr. --check-free runs the repeated calls
@@ -105,7 +111,7 @@ contract; 2 for usage errors.`,
       description: `Which buffers the host frees: ${FREE_POLICIES.join(", ")}`,
       default: "both",
     },
-    timeout: { type: "string", arg: "MS", description: "Time budget per call (runs the plugin in a worker)" },
+    ...hostOptionSpecs({ engine: "v8" }),
     "max-pages": { type: "string", arg: "N", description: "Cap the plugin's memory at N 64 KiB pages" },
     "no-strict": { type: "boolean", description: "Treat a 0 return as pass-through; log contract violations" },
     "check-free": { type: "boolean", description: "Check memory stays bounded under every free policy" },
@@ -116,7 +122,8 @@ contract; 2 for usage errors.`,
     "bifrost-as run build/hello-world.wasm post_hook --input testdata/hello_world/post_hook_error.json",
     `echo '{"context":{},"request":{"model":"mock-model"}}' | bifrost-as run build/hello-world.wasm pre_hook -i -`,
     `bifrost-as run plugin.wasm pre_hook --config '{"mock_models":["m1"]}' --repeat 10000`,
-    "bifrost-as run plugin.wasm http_pre_hook --timeout 100 --max-pages 64 --json",
+    "bifrost-as run plugin.wasm http_pre_hook --hook-timeout 100 --max-pages 64 --json",
+    "bifrost-as run build/hello-world.wasm pre_hook --engine wazero",
     "bifrost-as run plugin.wasm pre_hook --check-free",
   ],
   async run(input) {
@@ -146,6 +153,7 @@ contract; 2 for usage errors.`,
       if (flag(input, "json")) {
         printJson(io, {
           plugin: host.name,
+          engine: host.engine,
           hook,
           output: first.output,
           returnedZero: first.returnedZero,
@@ -185,9 +193,10 @@ async function readInput(input: CommandInput, hook: HookName): Promise<string> {
 async function hostOptions(input: CommandInput): Promise<HostOptions> {
   const freePolicy = parseFreePolicy(str(input, "free-policy")!);
   const config = await jsonOption(input, "config");
-  const timeoutMs = intOption(input, "timeout", 1);
+  const timeoutMs = hookTimeout(input);
   const maxMemoryPages = intOption(input, "max-pages", 1, 65536);
   return {
+    engine: oneEngine(input),
     freePolicy,
     strict: !flag(input, "no-strict"),
     onLog: (line) => input.io.err(line),

@@ -1,8 +1,13 @@
 import { buildPlugin, DEFAULT_ENTRY, DEFAULT_OUT } from "../../lib/project/build.ts";
-import { formatFixtureReport, runFixtures } from "../../lib/project/fixtures.ts";
+import { type FixtureReport, formatFixtureReport, runFixtures } from "../../lib/project/fixtures.ts";
+import type { Engine } from "../../lib/host/engine.ts";
 import { formatReport, validateModule } from "../../lib/wasm/validate.ts";
 import { FREE_POLICIES, parseFreePolicies } from "../../lib/host/host.ts";
-import { type Command, flag, intOption, printJson, str } from "../_command.ts";
+import { type Command, flag, printJson, str } from "../_command.ts";
+import { chooseEngines, type EngineChoice, enginesLine, hookTimeout, hostOptionSpecs } from "../_host_options.ts";
+
+/** One engine's fixture report. */
+type EngineFixtureReport = FixtureReport & { engine: Engine };
 
 export const test: Command = {
   name: "test",
@@ -20,7 +25,11 @@ from the plugin's output. Exits 1 when a fixture fails.
 
 --free-policy narrows the policies, for a plugin known to need one (a Rust
 plugin's free(ptr, size) traps on a double free): the summary names the
-policies that ran, and 'bifrost-as check' reports the others.`,
+policies that ran, and 'bifrost-as check' reports the others.
+
+The fixtures run under V8 and under wazero (the Go runtime Bifrost runs
+plugins on) when the wazero engine is there; the last lines say which
+engines ran, and why wazero did not when it did not. --engine picks one.`,
   options: {
     entry: { type: "string", arg: "FILE", description: "Plugin entry file", default: DEFAULT_ENTRY },
     out: { type: "string", arg: "FILE", description: "Where the build goes", default: DEFAULT_OUT },
@@ -33,12 +42,7 @@ policies that ran, and 'bifrost-as check' reports the others.`,
       arg: "LIST",
       description: `Free policies to run under, comma-separated (default: all of ${FREE_POLICIES.join(", ")})`,
     },
-    timeout: {
-      type: "string",
-      arg: "MS",
-      description: "Time budget per hook call (0: no budget, in-thread)",
-      default: "10000",
-    },
+    ...hostOptionSpecs({ engine: "both" }),
     json: { type: "boolean", description: "Print the report as JSON" },
   },
   examples: [
@@ -46,12 +50,13 @@ policies that ran, and 'bifrost-as check' reports the others.`,
     "bifrost-as test --entry assembly/my_plugin.ts --out build/my-plugin.wasm",
     "bifrost-as test --plugin build/my-plugin.wasm --filter pre_hook/",
     "bifrost-as test --update",
+    "bifrost-as test --plugin build/my-plugin.wasm --engine wazero",
     "bifrost-as test --plugin build/rust-plugin.wasm --fixtures testdata/rust-plugin/fixtures --free-policy both,input,none",
   ],
   async run(input) {
     const { io } = input;
     const json = flag(input, "json");
-    const timeoutMs = intOption(input, "timeout", 0, 3_600_000)!;
+    const timeoutMs = hookTimeout(input);
     let plugin = str(input, "plugin");
     if (plugin === undefined) {
       const entry = str(input, "entry")!;
@@ -67,14 +72,53 @@ policies that ran, and 'bifrost-as check' reports the others.`,
     }
     const filter = str(input, "filter");
     const policies = str(input, "free-policy");
-    const report = await runFixtures(plugin, str(input, "fixtures")!, {
-      update: flag(input, "update"),
-      timeoutMs,
-      ...(filter !== undefined ? { filter } : {}),
-      ...(policies !== undefined ? { policies: [...new Set(parseFreePolicies(policies))] } : {}),
-    });
-    if (json) printJson(io, report);
-    else io.out(formatFixtureReport(report));
-    return report.failed === 0 ? 0 : 1;
+    const choice = await chooseEngines(input, (line) => io.err(line));
+    const reports: EngineFixtureReport[] = [];
+    for (const engine of choice.engines) {
+      const report = await runFixtures(plugin, str(input, "fixtures")!, {
+        // The expectations are rewritten from the first engine's outputs only.
+        update: flag(input, "update") && engine === choice.engines[0],
+        engine,
+        ...(timeoutMs === undefined ? { timeoutMs: 0 } : { timeoutMs }),
+        ...(filter !== undefined ? { filter } : {}),
+        ...(policies !== undefined ? { policies: [...new Set(parseFreePolicies(policies))] } : {}),
+      });
+      reports.push({ engine, ...report });
+    }
+    const failed = reports.reduce((n, r) => n + r.failed, 0);
+    if (json) {
+      printJson(io, {
+        engines: choice.engines,
+        ...(choice.missing ? { wazeroMissing: choice.missing } : {}),
+        passed: reports.reduce((n, r) => n + r.passed, 0),
+        failed,
+        reports,
+      });
+    } else io.out(formatEngineReports(reports, choice));
+    return failed === 0 ? 0 : 1;
   },
 };
+
+/**
+ * Each engine's report under its name, then one summary line over all of
+ * them (the last line, which CI counts) and the engines line.
+ */
+function formatEngineReports(reports: EngineFixtureReport[], choice: EngineChoice): string {
+  if (reports.length === 1 && !choice.missing) {
+    return `${formatFixtureReport(reports[0]!)}\n${enginesLine(choice)}`;
+  }
+  const parts = reports.map((r) => `engine ${r.engine}:\n${formatFixtureReport(r)}`);
+  const first = reports[0]!;
+  const n = first.results.length;
+  const passed = reports.reduce((k, r) => k + r.passed, 0);
+  const failed = reports.reduce((k, r) => k + r.failed, 0);
+  const updated = first.updated ? `, ${first.updated} updated` : "";
+  const policies = `${first.policies.length} free ${first.policies.length === 1 ? "policy" : "policies"}`;
+  parts.push(
+    enginesLine(choice),
+    `${n} fixture${n === 1 ? "" : "s"}, each under ${policies} (${first.policies.join(", ")}) and ` +
+      `${reports.length} engine${reports.length === 1 ? "" : "s"} (${choice.engines.join(", ")}): ` +
+      `${passed} passed, ${failed} failed${updated}`,
+  );
+  return parts.join("\n\n");
+}

@@ -13,6 +13,22 @@ import { dirname, resolve } from "node:path";
 import type { HookName } from "../wasm/abi.ts";
 import { type HookCall, type HostOptions, PluginHost } from "../host/host.ts";
 
+/** How long closing waits for calls in flight (and `cleanup`) before it stops the plugin, in ms. */
+export const CLOSE_GRACE_MS = 1000;
+
+/** Whether `p` settles within `ms` (its outcome ignored); the timer never outlives the answer. */
+export async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      p.then(() => true, () => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** A plugin entry as `config.json` lists it. */
 export interface PluginEntry {
   name: string;
@@ -130,12 +146,17 @@ export class LoadedPlugin {
     })();
   }
 
+  /**
+   * Calls `cleanup` once the queued calls are done, then releases the
+   * instance. A call or a cleanup still running after {@link CLOSE_GRACE_MS}
+   * (a hook that spins) is stopped: closing never waits for a deadline.
+   */
   async close(): Promise<void> {
     this.#watcher?.close();
-    await this.#queue;
-    try {
-      await this.#host.cleanup();
-    } catch { /* a failing cleanup must not keep the gateway from stopping */ }
+    if (await settlesWithin(this.#queue, CLOSE_GRACE_MS)) {
+      // A failing cleanup must not keep the gateway from stopping.
+      await settlesWithin(this.#host.cleanup(), CLOSE_GRACE_MS);
+    }
     this.#host.close();
   }
 }

@@ -80,7 +80,13 @@
  */
 import { decodeBase64, encodeBase64 } from "../_base64.ts";
 import { buildRequest } from "./_bifrost_request.ts";
-import { type HookObserver, LoadedPlugin, type PluginEntry } from "./_gateway_plugins.ts";
+import {
+  CLOSE_GRACE_MS,
+  type HookObserver,
+  LoadedPlugin,
+  type PluginEntry,
+  settlesWithin,
+} from "./_gateway_plugins.ts";
 import type { KindSpec } from "./_kinds.ts";
 import { callProvider, isStreamError, type ProviderTarget, streamProvider } from "./_provider.ts";
 import { MAX_BODY_BYTES, parseBody, readBody } from "./_request_body.ts";
@@ -673,10 +679,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   }, (req) => pipeline.handle(req));
   const port = server.addr.port;
   let closed: Promise<void> | undefined;
+  // In-flight requests get a moment to finish; then the plugins close, which stops a hook that spins (its request
+  // fails), so Ctrl-C never waits for a deadline.
   const close = () =>
     closed ??= (async () => {
-      await server.shutdown();
+      const down = server.shutdown();
+      await settlesWithin(down, CLOSE_GRACE_MS);
       await Promise.all(plugins.map((p) => p.close()));
+      await down;
     })();
   return {
     url: `http://${options.hostname ?? "127.0.0.1"}:${port}`,

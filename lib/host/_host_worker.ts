@@ -24,11 +24,20 @@ export type WireOptions = Omit<RunnerOptions, "module" | "functionNames"> & {
   functionNames: [number, string][];
 };
 
-/** Messages to the host worker. */
+/**
+ * Messages to the host worker (and to the wazero engine, which speaks the
+ * same protocol). `timeoutMs` on `load` is the deadline of every call and of
+ * the load itself, for an engine that can stop a call on its own (wazero);
+ * this worker cannot, and the host kills it instead. `floor` and
+ * `throughput` are the wazero engine's benchmarks; this worker answers them
+ * with an error.
+ */
 export type WorkerRequest =
-  | { type: "load"; options: WireOptions }
+  | { type: "load"; options: WireOptions; timeoutMs?: number }
   | { type: "call"; hook: HookName; input: string }
-  | { type: "cleanup" };
+  | { type: "cleanup" }
+  | { type: "floor"; hook: HookName; input: string; iterations: number }
+  | { type: "throughput"; hook: HookName; input: string; goroutines: number; durationMs: number };
 
 /** Messages from the host worker. */
 export type WorkerReply =
@@ -36,6 +45,8 @@ export type WorkerReply =
   | { type: "loaded"; name: string; pages: number }
   | { type: "result"; call: RawCall }
   | { type: "cleanup"; code: number }
+  | { type: "floor"; sonicNs: number; encodingJsonNs: number }
+  | { type: "throughput"; calls: number; seconds: number; callsPerSec: number }
   | { type: "error"; error: SerializedError };
 
 /** Encodes runner options for the wire. */
@@ -52,10 +63,13 @@ function fromWire(wire: WireOptions): RunnerOptions {
   return { ...rest, module: new WebAssembly.Module(bytes), functionNames: new Map(functionNames) };
 }
 
-/** The lines of a byte stream (without their newlines), in linear time (see {@link LineSplitter}). */
-export async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+/**
+ * The lines of a byte stream (without their newlines), in linear time (see
+ * {@link LineSplitter}); `signal` cancels the stream and ends the lines.
+ */
+export async function* lines(stream: ReadableStream<Uint8Array>, signal?: AbortSignal): AsyncGenerator<string> {
   const splitter = new LineSplitter();
-  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream(), signal ? { signal } : {})) {
     for (const line of splitter.push(chunk)) yield line;
   }
   const rest = splitter.rest();
@@ -81,8 +95,10 @@ async function serve(): Promise<void> {
         throw new Error("host worker: no plugin loaded");
       } else if (req.type === "call") {
         post({ type: "result", call: runner.call(req.hook, encoder.encode(req.input)) });
-      } else {
+      } else if (req.type === "cleanup") {
         post({ type: "cleanup", code: runner.cleanup() });
+      } else {
+        throw new Error(`host worker: "${req.type}" is a request for the wazero engine`);
       }
     } catch (e) {
       post({ type: "error", error: serializeError(e) });

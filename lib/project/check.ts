@@ -39,6 +39,7 @@ import { HOOK_NAMES, type HookName, type Profile } from "../wasm/abi.ts";
 import { validateModule } from "../wasm/validate.ts";
 import { PluginContractError, PluginError, PluginTimeoutError, PluginTrapError } from "../errors.ts";
 import { checkFreePolicies, PluginHost, type PluginSource, type PolicyReport } from "../host/host.ts";
+import type { Engine } from "../host/engine.ts";
 import { readPluginOnce } from "../host/_plugin_source.ts";
 import { PRE_HOOK_ERROR_NOTE } from "../host/_contract.ts";
 import { type CaseKind, checkCases, PASS_THROUGH } from "./_check_inputs.ts";
@@ -107,8 +108,10 @@ export interface CheckReport {
 export interface CheckOptions {
   /** The plugin's config for `init`; `{}` when omitted. */
   config?: unknown;
-  /** Time budget per call in ms (the plugin runs in a child process). Default 10000; 0: in-thread, unbounded. */
+  /** Deadline of each call and of loading, in ms. Default 10000; 0: none (under V8 the plugin then runs in-thread). */
   timeoutMs?: number;
+  /** Default `"v8"`. */
+  engine?: Engine;
   /** pre_hook calls per free policy in the memory check. Default 400. */
   calls?: number;
 }
@@ -143,6 +146,7 @@ export async function checkPlugin(source: PluginSource, options: CheckOptions = 
     label,
     strict: true,
     ...(options.config === undefined ? {} : { config: options.config }),
+    ...(options.engine ? { engine: options.engine } : {}),
     ...(timeoutMs > 0 ? { timeoutMs } : {}),
   };
   let host: PluginHost;

@@ -57,6 +57,7 @@
 import { HOOK_NAMES, type HookName } from "../wasm/abi.ts";
 import { FixtureError, PluginError } from "../errors.ts";
 import { FREE_POLICIES, type FreePolicy, PluginHost, type PluginSource } from "../host/host.ts";
+import type { Engine } from "../host/engine.ts";
 import { readPluginOnce } from "../host/_plugin_source.ts";
 import { diffJson, type MatchMode, projectOnto } from "./_json_diff.ts";
 import { parseLossless, prettyJson } from "../_lossless_json.ts";
@@ -126,8 +127,13 @@ export interface FixtureRunOptions {
   filter?: string;
   /** Default: every policy. */
   policies?: readonly FreePolicy[];
-  /** Time budget per hook call, in ms (the plugin runs in a worker). Default 10000; 0 runs in-thread, unbounded. */
+  /**
+   * Deadline of each hook call and of loading, in ms. Default 10000; 0: none
+   * (under V8 the plugin then runs in-thread).
+   */
   timeoutMs?: number;
+  /** Default `"v8"`. */
+  engine?: Engine;
   /** Plugin logs and host notes. */
   onLog?: (line: string) => void;
 }
@@ -266,6 +272,7 @@ class HostPool {
         config: config ?? {},
         freePolicy: policy,
         strict: true,
+        ...(this.options.engine ? { engine: this.options.engine } : {}),
         ...(timeoutMs > 0 ? { timeoutMs } : {}),
         ...(this.options.onLog ? { onLog: this.options.onLog } : {}),
       }).catch((e) => {
