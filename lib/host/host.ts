@@ -58,7 +58,7 @@
  *
  * @module
  */
-import { HOOK_NAMES, type HookName, importProblem } from "../wasm/abi.ts";
+import type { HookName } from "../wasm/abi.ts";
 import { PluginContractError, PluginError, UsageError } from "../errors.ts";
 import type { HookInputOf, HookOutputOf } from "./hook_types.ts";
 import { checkOutput, passThrough } from "./_contract.ts";
@@ -66,8 +66,6 @@ import type { Backend } from "./_backend.ts";
 import type { Engine } from "./engine.ts";
 import { prepare, startBackend } from "./_prepare.ts";
 import { readSource } from "./_plugin_source.ts";
-import { type Finding, validateModule } from "../wasm/validate.ts";
-import { parseWasm, withMemoryMaximum } from "../wasm/wasm_binary.ts";
 
 /**
  * Which buffers the host frees after a call: `both` (input and output),
