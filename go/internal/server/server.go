@@ -1,0 +1,214 @@
+// Package server is the engine program's protocol: the JSON-lines protocol
+// of lib/host/_host_worker.ts over stdin and stdout, so that the TypeScript
+// host's ProcessBackend drives a plugin on wazero unchanged, plus two
+// benchmark requests (floor, throughput).
+package server
+
+import (
+	"bufio"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/bifrost-as/bifrost-as/go/abi"
+	"github.com/bifrost-as/bifrost-as/go/engine"
+)
+
+// Server serves one plugin over one connection; requests are handled one
+// at a time, in order, as the TypeScript client sends them.
+type Server struct {
+	// CacheDir is wazero's compilation cache directory ("" for none).
+	CacheDir string
+
+	mu     sync.Mutex // guards out: logs may come from several instances during a throughput run
+	out    *bufio.Writer
+	enc    *json.Encoder
+	plugin *engine.Plugin
+	broken error // set when re-instantiating after a trap failed, as the TypeScript runner's #broken
+	opts   engine.Options
+}
+
+// Serve reads requests from r until EOF and writes replies to w.
+func (s *Server) Serve(ctx context.Context, r io.Reader, w io.Writer) error {
+	s.out = bufio.NewWriterSize(w, 64<<10)
+	s.enc = json.NewEncoder(s.out)
+	s.enc.SetEscapeHTML(false)
+	defer s.close(ctx)
+	in := bufio.NewReaderSize(r, 1<<20)
+	for {
+		line, err := in.ReadBytes('\n')
+		if len(strings.TrimSpace(string(line))) > 0 {
+			s.handle(ctx, line)
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func (s *Server) close(ctx context.Context) {
+	if s.plugin != nil {
+		_ = s.plugin.Close(ctx)
+	}
+}
+
+// post writes one reply line.
+func (s *Server) post(reply any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_ = s.enc.Encode(reply) // Encode ends the line
+	_ = s.out.Flush()
+}
+
+func (s *Server) log(line string) { s.post(logReply{Type: "log", Line: line}) }
+
+func (s *Server) fail(err error) { s.post(errorReply{Type: "error", Error: serialize(err)}) }
+
+func (s *Server) handle(ctx context.Context, line []byte) {
+	var req request
+	if err := json.Unmarshal(line, &req); err != nil {
+		s.post(errorReply{Type: "error", Error: serializedError{Name: "SyntaxError", Message: "host worker: " + err.Error()}})
+		return
+	}
+	if req.Type == "load" {
+		s.load(ctx, req.Options)
+		return
+	}
+	if s.plugin == nil {
+		s.post(errorReply{Type: "error", Error: serializedError{Name: "Error", Message: "host worker: no plugin loaded"}})
+		return
+	}
+	if s.broken != nil {
+		s.fail(s.broken)
+		return
+	}
+	switch req.Type {
+	case "call":
+		s.call(ctx, req)
+	case "cleanup":
+		code, err := s.plugin.Cleanup(ctx)
+		if err != nil {
+			s.failed(ctx, err)
+			return
+		}
+		s.post(cleanupReply{Type: "cleanup", Code: code})
+	case "floor":
+		s.floor(req)
+	case "throughput":
+		s.throughput(ctx, req)
+	default:
+		s.post(errorReply{Type: "error", Error: serializedError{Name: "Error", Message: fmt.Sprintf("host worker: unknown request %q", req.Type)}})
+	}
+}
+
+func (s *Server) load(ctx context.Context, w *wireOptions) {
+	if w == nil {
+		s.post(errorReply{Type: "error", Error: serializedError{Name: "Error", Message: "host worker: load without options"}})
+		return
+	}
+	wasm, err := base64.StdEncoding.DecodeString(w.WasmBase64)
+	if err != nil {
+		s.fail(&engine.LoadError{Label: w.Label, Reason: "its bytes are not base64: " + err.Error(), Err: err})
+		return
+	}
+	opts := engine.Options{
+		Label:       w.Label,
+		FreePolicy:  engine.FreePolicy(w.FreePolicy),
+		TimeHook:    w.TimeHook,
+		HookTimeout: time.Duration(w.HookTimeoutMs * float64(time.Millisecond)),
+		PoolSize:    w.PoolSize,
+		CacheDir:    s.CacheDir,
+		Log:         s.log,
+	}
+	if w.Config != nil {
+		opts.Config = []byte(*w.Config)
+	}
+	if w.MemoryLimitPages != nil {
+		opts.MemoryLimitPages = *w.MemoryLimitPages
+	}
+	opts.FunctionNames = make(map[uint32]string, len(w.FunctionNames))
+	for _, pair := range w.FunctionNames {
+		var p [2]any
+		if json.Unmarshal(pair, &p) != nil {
+			continue
+		}
+		if i, ok := p[0].(float64); ok {
+			if n, ok := p[1].(string); ok {
+				opts.FunctionNames[uint32(i)] = n
+			}
+		}
+	}
+	if s.plugin != nil {
+		_ = s.plugin.Close(ctx)
+		s.plugin = nil
+	}
+	s.broken = nil
+	p, err := engine.Load(ctx, wasm, opts)
+	if err != nil {
+		s.fail(err)
+		return
+	}
+	s.plugin, s.opts = p, opts
+	s.post(loadedReply{Type: "loaded", Name: p.Name(), Pages: p.Pages()})
+}
+
+func (s *Server) call(ctx context.Context, req request) {
+	input := ""
+	if req.Input != nil {
+		input = *req.Input
+	}
+	res, err := s.plugin.Call(ctx, req.Hook, []byte(input))
+	if err != nil {
+		s.failed(ctx, err)
+		return
+	}
+	st := stats{
+		DurationUs:  res.Stats.DurationUs,
+		InputBytes:  res.Stats.InputBytes,
+		OutputBytes: res.Stats.OutputBytes,
+		PagesBefore: res.Stats.PagesBefore,
+		PagesAfter:  res.Stats.PagesAfter,
+	}
+	if res.Stats.HookTimed {
+		st.HookUs = &res.Stats.HookUs
+	}
+	var text *string
+	if res.Output != nil {
+		// The TypeScript runner decodes strict UTF-8: an invalid output is a contract error there too.
+		if at := abi.FirstInvalidUTF8(res.Output); at >= 0 {
+			s.fail(&engine.HookError{Plugin: s.plugin.Name(), Hook: req.Hook, Err: &engine.UTF8Error{At: at, Byte: res.Output[at]}})
+			return
+		}
+		t := string(res.Output)
+		text = &t
+	}
+	s.post(resultReply{Type: "result", Call: rawCall{Text: text, Stats: st}})
+}
+
+// failed answers an error; after a trap it re-instantiates at once and logs
+// it, as the TypeScript runner does (the pool would otherwise replace the
+// instance on the next call).
+func (s *Server) failed(ctx context.Context, err error) {
+	if isTrap(err) {
+		if werr := s.plugin.Warm(ctx); werr != nil {
+			var ue *engine.UnusableError
+			cause := werr
+			if errors.As(werr, &ue) {
+				cause = ue.Cause
+			}
+			s.broken = &engine.HookError{Plugin: s.plugin.Name(), Hook: "", Err: &engine.UnusableError{Cause: cause}}
+		} else {
+			s.log(fmt.Sprintf("host: re-instantiated plugin %q after: %s", s.plugin.Name(), err.Error()))
+		}
+	}
+	s.fail(err)
+}
