@@ -13,7 +13,7 @@ import type { HookName } from "../wasm/abi.ts";
 import { PluginError, PluginTimeoutError } from "../errors.ts";
 import { type RawCall, reviveError, Runner, type RunnerOptions } from "./_instance.ts";
 import { lines, toWire, type WorkerReply, type WorkerRequest } from "./_host_worker.ts";
-import type { Engine } from "./engine.ts";
+import { type Engine, engineCacheDir } from "./engine.ts";
 
 /** A compiled, checked plugin, ready to instantiate here or in a worker. */
 export interface Prepared {
@@ -92,8 +92,9 @@ export interface EngineProgram {
   args: string[];
   /**
    * Whether the program stops a call past its deadline on its own (the load
-   * request carries `timeoutMs`; its reply is a `PluginTimeoutError`). The
-   * host still kills it {@link DEADLINE_GRACE_MS} later.
+   * request's options carry `hookTimeoutMs`; its reply is a
+   * `PluginTimeoutError`). The host still kills it {@link DEADLINE_GRACE_MS}
+   * later.
    */
   keepsDeadlines: boolean;
 }
@@ -113,7 +114,8 @@ export function v8Program(): EngineProgram {
 
 /** The wazero engine: the `bifrost-as-engine` binary at `path`. */
 export function wazeroProgram(path: string): EngineProgram {
-  return { engine: "wazero", command: path, args: [], keepsDeadlines: true };
+  const cache = engineCacheDir();
+  return { engine: "wazero", command: path, args: cache ? ["--cache", cache] : [], keepsDeadlines: true };
 }
 
 /** Options of {@link ProcessBackend.start}. */
@@ -211,11 +213,9 @@ export class ProcessBackend implements Backend {
         w.reject(new PluginError(`The ${program.engine} engine's process exited${detail ? `: ${detail}` : ""}`))
       );
     })();
-    const load: WorkerRequest = {
-      type: "load",
-      options: toWire(this.prepared.runner, this.prepared.bytes),
-      ...(timeoutMs !== undefined && program.keepsDeadlines ? { timeoutMs } : {}),
-    };
+    const options = toWire(this.prepared.runner, this.prepared.bytes);
+    if (timeoutMs !== undefined && program.keepsDeadlines) options.hookTimeoutMs = timeoutMs;
+    const load: WorkerRequest = { type: "load", options };
     const loaded = await this.#request(load, "init");
     if (loaded.type !== "loaded") throw new Error(`${program.engine} engine: unexpected reply "${loaded.type}"`);
     this.name = loaded.name;
@@ -251,7 +251,7 @@ export class ProcessBackend implements Backend {
         this.#settle((w) =>
           w.reject(
             new PluginTimeoutError(
-              `Plugin "${name}" ${hook} ran past its ${timeoutMs} ms deadline (the host stopped it)`,
+              `Plugin "${name}" ${hook} ran past its ${timeoutMs} ms budget (the host stopped it)`,
               hook,
               timeoutMs,
             ),

@@ -18,22 +18,25 @@ import type { HookName } from "../wasm/abi.ts";
 import { LineSplitter } from "../_lines.ts";
 import { type RawCall, Runner, type RunnerOptions, type SerializedError, serializeError } from "./_instance.ts";
 
-/** {@link RunnerOptions} as JSON: the (capped) module bytes instead of the compiled module. */
+/**
+ * {@link RunnerOptions} as JSON: the (capped) module bytes instead of the
+ * compiled module. `hookTimeoutMs` is for an engine that stops a call on its
+ * own (wazero): the deadline of every call and of loading. This worker
+ * cannot, and the host kills it instead.
+ */
 export type WireOptions = Omit<RunnerOptions, "module" | "functionNames"> & {
   wasmBase64: string;
   functionNames: [number, string][];
+  hookTimeoutMs?: number;
 };
 
 /**
  * Messages to the host worker (and to the wazero engine, which speaks the
- * same protocol). `timeoutMs` on `load` is the deadline of every call and of
- * the load itself, for an engine that can stop a call on its own (wazero);
- * this worker cannot, and the host kills it instead. `floor` and
- * `throughput` are the wazero engine's benchmarks; this worker answers them
- * with an error.
+ * same protocol). `floor` and `throughput` are the wazero engine's
+ * benchmarks; this worker answers them with an error.
  */
 export type WorkerRequest =
-  | { type: "load"; options: WireOptions; timeoutMs?: number }
+  | { type: "load"; options: WireOptions }
   | { type: "call"; hook: HookName; input: string }
   | { type: "cleanup" }
   | { type: "floor"; hook: HookName; input: string; iterations: number }
@@ -58,7 +61,7 @@ export function toWire(options: RunnerOptions, bytes: Uint8Array): WireOptions {
 }
 
 function fromWire(wire: WireOptions): RunnerOptions {
-  const { wasmBase64, functionNames, ...rest } = wire;
+  const { wasmBase64, functionNames, hookTimeoutMs: _, ...rest } = wire;
   const bytes = Uint8Array.from(atob(wasmBase64), (c) => c.charCodeAt(0));
   return { ...rest, module: new WebAssembly.Module(bytes), functionNames: new Map(functionNames) };
 }

@@ -58,6 +58,19 @@ export function engineBinaryName(os: string = Deno.build.os): string {
   return os === "windows" ? "bifrost-as-engine.exe" : "bifrost-as-engine";
 }
 
+/**
+ * Where the wazero engine keeps compiled code between runs (wazero's
+ * compilation cache): `BIFROST_AS_ENGINE_CACHE` when set (the engine reads
+ * it itself), else `bifrost-as/wazero` in the user's cache directory
+ * (`XDG_CACHE_HOME`, `~/.cache`, `%LOCALAPPDATA%`); `undefined` when there
+ * is none.
+ */
+export function engineCacheDir(env: (name: string) => string | undefined = (n) => Deno.env.get(n)): string | undefined {
+  if (env("BIFROST_AS_ENGINE_CACHE")) return undefined;
+  const base = env("XDG_CACHE_HOME") || env("LOCALAPPDATA") || (env("HOME") ? join(env("HOME")!, ".cache") : undefined);
+  return base ? join(base, "bifrost-as", "wazero") : undefined;
+}
+
 /** Options of {@link findEngine}. */
 export interface FindEngineOptions {
   /** Progress lines (the on-demand build announces itself). */
