@@ -2,13 +2,18 @@
  * `deno task package-flow [--keep] [--fresh-deno-dir]`: the npm package as a
  * plugin author meets it, from the tarball alone, in temporary folders:
  *
- * 1. `npm pack` of this checkout;
- * 2. in an empty folder, `npm install <tarball>`, `npx bifrost-as --help`,
- *    `npx bifrost-as init plug --sdk-spec <tarball>`;
+ * 1. `npm pack` of this checkout, and the wazero engine's package for
+ *    linux-x64 (`scripts/build_engine_packages.ts --only linux-x64`) on a
+ *    linux-x64 machine;
+ * 2. in an empty folder, `npm install <tarball> <engine tarball>`,
+ *    `npx bifrost-as --help`, `npx bifrost-as init plug --sdk-spec <tarball>`;
  * 3. the project moved to another folder and the first one deleted, then
  *    `npm install`, `npm test`, `npm run e2e`, and `npm run dev` (started,
  *    asked `/health` and two chat requests, stopped with SIGINT);
- * 4. the project README's set-up on a clean tree: `npm ci`, `npm test`.
+ * 4. the engine package from its tarball in the project (`npm install
+ *    --no-save <engine tarball>`): `npx bifrost-as test` runs the fixtures
+ *    under V8 and wazero, with Go off `PATH`;
+ * 5. the project README's set-up on a clean tree: `npm ci`, `npm test`.
  *
  * Every step is a check; the script prints the package's size, how long the
  * npm steps took, and ends with `N passed, N failed` (exit 1 when a check
@@ -49,6 +54,8 @@ interface Flow {
   work: string;
   env: Record<string, string>;
   tarball?: string;
+  /** The linux-x64 engine package's tarball, on a linux-x64 machine. */
+  engineTarball?: string;
   project?: string;
   notes: string[];
 }
@@ -106,7 +113,7 @@ async function devServes(flow: Flow): Promise<string> {
     return await child.status;
   };
   try {
-    let timer: number | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error("no URL in 120 s")), 120_000);
     });
@@ -210,10 +217,41 @@ async function main(): Promise<number> {
       );
       return pack!.filename;
     });
-    await check("npm install <tarball> in an empty folder", async () => {
+    const linuxX64 = Deno.build.os === "linux" && Deno.build.arch === "x86_64";
+    if (linuxX64) {
+      await check("the wazero engine's package for linux-x64: built and packed", async () => {
+        const r = await run(
+          { ...flow, env: { ...flow.env, PATH: Deno.env.get("PATH") ?? "" } }, // Go builds it: the checkout's PATH
+          ROOT,
+          Deno.execPath(),
+          "run",
+          "-A",
+          `${ROOT}/scripts/build_engine_packages.ts`,
+          "--only",
+          "linux-x64",
+          "--out",
+          `${work}/engine`,
+          "--json",
+        );
+        expect(r, "build_engine_packages.ts");
+        const [built] = JSON.parse(r.stdout) as { tarball: string; packedBytes: number; unpackedBytes: number }[];
+        flow.engineTarball = built!.tarball;
+        flow.notes.push(
+          `engine tarball ${built!.tarball.replace(/^.*\//, "")}: ${size(built!.packedBytes)} packed, ` +
+            `${size(built!.unpackedBytes)} unpacked`,
+        );
+      });
+    } else console.log("(the engine package steps run on linux-x64 only)");
+    await check("npm install <tarball> <engine tarball> in an empty folder", async () => {
       await Deno.mkdir(empty);
-      const r = await run(flow, empty, "npm", "install", needs(flow.tarball, "npm pack"));
+      const tarballs = [needs(flow.tarball, "npm pack"), ...(flow.engineTarball ? [flow.engineTarball] : [])];
+      const r = await run(flow, empty, "npm", "install", ...tarballs);
       expect(r, "npm install");
+      if (flow.engineTarball) {
+        const bin = `${empty}/node_modules/@bifrost-as/engine-linux-x64/bin/bifrost-as-engine`;
+        const v = await run(flow, empty, bin, "--version");
+        expect(v, "bifrost-as-engine --version", /^bifrost-as-engine 0\.1\.0$/m);
+      }
       flow.notes.push(`npm install <tarball>: ${r.seconds.toFixed(1)} s`);
       return `${r.seconds.toFixed(1)} s`;
     });
@@ -266,6 +304,31 @@ async function main(): Promise<number> {
       );
       return `${r.seconds.toFixed(1)} s`;
     });
+    if (linuxX64) {
+      await check("the engine package in the project: npx bifrost-as test runs under V8 and wazero", async () => {
+        const project = needs(flow.project, "init");
+        const install = await run(flow, project, "npm", "install", "--no-save", needs(flow.engineTarball, "engine"));
+        expect(install, "npm install --no-save <engine tarball>");
+        // Go off PATH: the engine must come from the package, not from a build.
+        const noGo = flow.env.PATH!.split(":").filter((d) => !/\/go\/bin$/.test(d)).join(":");
+        const r = await run(
+          { ...flow, env: { ...flow.env, PATH: noGo } },
+          project,
+          "npx",
+          "bifrost-as",
+          "test",
+          "--plugin",
+          "build/plug.wasm",
+        );
+        expect(
+          r,
+          "npx bifrost-as test",
+          /^Engines: v8, wazero$/m,
+          /^4 fixtures, each under 4 free policies \(both, input, none, double\) and 2 engines \(v8, wazero\): 8 passed, 0 failed$/m,
+        );
+        return `${r.seconds.toFixed(1)} s`;
+      });
+    }
     await check("npm run e2e", async () => {
       const r = await run(flow, needs(flow.project, "init"), "npm", "run", "e2e");
       expect(r, "npm run e2e", /^ok \| 3 passed \| 0 failed/m);
