@@ -15,6 +15,7 @@ import { UsageError } from "../lib/errors.ts";
 import { measureBuildTimes } from "./_build_times.ts";
 import { baselinePlugin, helloWorldPlugin } from "./_plugins.ts";
 import { rustPlugin, rustToolchainMissing } from "../lib/project/_test_rust_plugin.ts";
+import { engineAvailability, ENGINES } from "../lib/host/engine.ts";
 import { RUST_TWIN } from "../lib/bench/native.ts";
 import { intOption, runScript, scriptArgs, sizesOption } from "../lib/_script.ts";
 
@@ -87,10 +88,13 @@ async function main(): Promise<number> {
       },
     }
     : { rustUnavailable };
+  const wazero = await engineAvailability({ onProgress: progress });
+  if ("missing" in wazero) progress(`wazero is left out: ${wazero.missing}`);
   const report = await runBench({
     plugin,
     baseline,
     ...rust,
+    ...("missing" in wazero ? { wazeroUnavailable: wazero.missing } : { engines: ENGINES }),
     sections: BENCH_SECTIONS.filter((s) => sections.has(s)) as BenchSection[],
     preset,
     onProgress: progress,

@@ -4,9 +4,13 @@
  * Biome ship their binaries: `go/cmd/bifrost-as-engine` cross-compiled
  * (`CGO_ENABLED=0 -trimpath -ldflags='-s -w'`) into
  * `build/npm/engine-<platform>/` (a `package.json` with `os` and `cpu`, the
- * binary in `bin/`), then packed with `npm pack` beside them. The main
- * package lists every one as an optional dependency, so npm installs the
- * one of the machine and `lib/host/engine.ts` finds it.
+ * binary in `bin/`), then packed with `npm pack` beside them. Published
+ * with bifrost-as, the main package lists every one as an optional
+ * dependency (`--set-optional-dependencies` writes them into its
+ * `package.json`), so npm installs the one of the machine and
+ * `lib/host/engine.ts` finds it. Not before they are on the registry: an
+ * optional dependency npm cannot find is left out of the lockfile, and
+ * `npm ci` then refuses the project ("Missing ... from lock file").
  *
  * @module
  */
@@ -27,6 +31,10 @@ Options:
   --out DIR     Where the package folders and tarballs go (default: build/npm)
   --no-pack     Write the folders, do not run npm pack
   --json        Print the packages as JSON
+  --set-optional-dependencies
+                Also list every package as an optional dependency of
+                bifrost-as in package.json (the release step, once they are
+                published with it; an unpublished one breaks npm ci)
 `;
 
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
@@ -155,6 +163,7 @@ async function main(): Promise<number> {
     out: { type: "string" },
     "no-pack": { type: "boolean" },
     json: { type: "boolean" },
+    "set-optional-dependencies": { type: "boolean" },
   });
   if (!values) return 0;
   const only = typeof values.only === "string" ? values.only.split(",").map((s) => s.trim()) : undefined;
@@ -163,7 +172,13 @@ async function main(): Promise<number> {
     throw new UsageError(`Unknown platform "${unknown}": expected ${ENGINE_PLATFORMS.map((p) => p.id).join(", ")}`);
   }
   const platforms = ENGINE_PLATFORMS.filter((p) => !only || only.includes(p.id));
-  const version = JSON.parse(await Deno.readTextFile(join(ROOT, "package.json"))).version as string;
+  const manifest = JSON.parse(await Deno.readTextFile(join(ROOT, "package.json")));
+  const version = manifest.version as string;
+  if (values["set-optional-dependencies"]) {
+    manifest.optionalDependencies = Object.fromEntries(ENGINE_PLATFORMS.map((p) => [packageName(p), version]));
+    await Deno.writeTextFile(join(ROOT, "package.json"), JSON.stringify(manifest, null, 2) + "\n");
+    console.error(`package.json lists ${ENGINE_PLATFORMS.length} engine packages as optional dependencies`);
+  }
   const out = typeof values.out === "string" ? values.out : join(ROOT, "build", "npm");
   await Deno.mkdir(out, { recursive: true });
   const built = await buildEnginePackages(platforms, {

@@ -10,9 +10,9 @@
  * 3. the project moved to another folder and the first one deleted, then
  *    `npm install`, `npm test`, `npm run e2e`, and `npm run dev` (started,
  *    asked `/health` and two chat requests, stopped with SIGINT);
- * 4. the engine package from its tarball in the project (`npm install
- *    --no-save <engine tarball>`): `npx bifrost-as test` runs the fixtures
- *    under V8 and wazero, with Go off `PATH`;
+ * 4. in another folder, `npm install <tarball> <engine tarball>`: `npx
+ *    bifrost-as test` runs the project's fixtures under V8 and wazero, with
+ *    Go off `PATH`;
  * 5. the project README's set-up on a clean tree: `npm ci`, `npm test`.
  *
  * Every step is a check; the script prints the package's size, how long the
@@ -305,29 +305,43 @@ async function main(): Promise<number> {
       return `${r.seconds.toFixed(1)} s`;
     });
     if (linuxX64) {
-      await check("the engine package in the project: npx bifrost-as test runs under V8 and wazero", async () => {
-        const project = needs(flow.project, "init");
-        const install = await run(flow, project, "npm", "install", "--no-save", needs(flow.engineTarball, "engine"));
-        expect(install, "npm install --no-save <engine tarball>");
-        // Go off PATH: the engine must come from the package, not from a build.
-        const noGo = flow.env.PATH!.split(":").filter((d) => !/\/go\/bin$/.test(d)).join(":");
-        const r = await run(
-          { ...flow, env: { ...flow.env, PATH: noGo } },
-          project,
-          "npx",
-          "bifrost-as",
-          "test",
-          "--plugin",
-          "build/plug.wasm",
-        );
-        expect(
-          r,
-          "npx bifrost-as test",
-          /^Engines: v8, wazero$/m,
-          /^4 fixtures, each under 4 free policies \(both, input, none, double\) and 2 engines \(v8, wazero\): 8 passed, 0 failed$/m,
-        );
-        return `${r.seconds.toFixed(1)} s`;
-      });
+      await check(
+        "the engine package beside the main tarball: npx bifrost-as test runs under V8 and wazero",
+        async () => {
+          const project = needs(flow.project, "init");
+          const beside = `${work}/beside`;
+          await Deno.mkdir(beside);
+          const install = await run(
+            flow,
+            beside,
+            "npm",
+            "install",
+            needs(flow.tarball, "npm pack"),
+            needs(flow.engineTarball, "engine"),
+          );
+          expect(install, "npm install <tarball> <engine tarball>");
+          // Go off PATH: the engine must come from the package, not from a build.
+          const noGo = flow.env.PATH!.split(":").filter((d) => !/\/go\/bin$/.test(d)).join(":");
+          const r = await run(
+            { ...flow, env: { ...flow.env, PATH: noGo } },
+            beside,
+            "npx",
+            "bifrost-as",
+            "test",
+            "--plugin",
+            `${project}/build/plug.wasm`,
+            "--fixtures",
+            `${project}/fixtures`,
+          );
+          expect(
+            r,
+            "npx bifrost-as test",
+            /^Engines: v8, wazero$/m,
+            /^4 fixtures, each under 4 free policies \(both, input, none, double\) and 2 engines \(v8, wazero\): 8 passed, 0 failed$/m,
+          );
+          return `${r.seconds.toFixed(1)} s`;
+        },
+      );
     }
     await check("npm run e2e", async () => {
       const r = await run(flow, needs(flow.project, "init"), "npm", "run", "e2e");

@@ -48,7 +48,7 @@ export type WorkerReply =
   | { type: "loaded"; name: string; pages: number }
   | { type: "result"; call: RawCall }
   | { type: "cleanup"; code: number }
-  | { type: "floor"; sonicNs: number; encodingJsonNs: number }
+  | { type: "floor"; sonicNs?: number; encodingJsonNs: number }
   | { type: "throughput"; calls: number; seconds: number; callsPerSec: number }
   | { type: "error"; error: SerializedError };
 
