@@ -3,7 +3,8 @@
  * against a conformance host, and ship them.
  *
  * Everything is exported from here; each area is also its own entry point
- * (`bifrost-as/wasm`, `/host`, `/gateway`, `/project`, `/oci`).
+ * (`bifrost-as/abi`, `/wasm`, `/host`, `/mock`, `/config`, `/gateway`,
+ * `/project`, `/oci`).
  *
  * @example
  * ```ts
@@ -15,8 +16,11 @@
  * @module
  */
 export * from "./lib/errors.ts";
+export * from "./lib/abi/mod.ts";
 export * from "./lib/wasm/mod.ts";
 export * from "./lib/host/mod.ts";
+export * from "./lib/mock/mod.ts";
+export * from "./lib/config/mod.ts";
 export * from "./lib/gateway/mod.ts";
 export * from "./lib/project/mod.ts";
 export * from "./lib/oci/mod.ts";

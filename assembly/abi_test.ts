@@ -3,10 +3,10 @@
 // under every free policy. A buffer from malloc stays the host's until it frees it or a call after the one it was
 // passed to begins.
 import assert from "node:assert/strict";
-import { FREE_POLICIES, type FreePolicy } from "../lib/host/host.ts";
+import { FREE_POLICIES, type FreePolicy } from "../lib/abi/free_policy.ts";
 import { postHookInput } from "../lib/host/input_builders.ts";
-import { unpackPtrLen } from "../lib/wasm/abi.ts";
-import { testPlugin } from "../lib/project/_test_plugins.ts";
+import { unpackPtrLen } from "../lib/abi/abi.ts";
+import { testPlugin } from "../testing/plugins.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });

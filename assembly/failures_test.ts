@@ -3,7 +3,7 @@
 // test plugin (testdata/plugins/failing.ts), which edits everything, then reads a field of the wrong type.
 import assert from "node:assert/strict";
 import { PluginHost } from "../lib/host/host.ts";
-import { testPlugin } from "../lib/project/_test_plugins.ts";
+import { testPlugin } from "../testing/plugins.ts";
 
 type Json = Record<string, unknown>;
 

@@ -1,13 +1,13 @@
 // The hello-world plugin's behaviours, through the real built .wasm.
 import assert from "node:assert/strict";
-import { TestPlugin } from "./_test_plugin.ts";
+import { TestPlugin } from "../testing/raw_plugin.ts";
 import {
   embeddingPreHookInput,
   listModelsPreHookInput,
   responsesPreHookInput,
   textCompletionPreHookInput,
 } from "../lib/host/input_builders.ts";
-import { testPlugin } from "../lib/project/_test_plugins.ts";
+import { testPlugin } from "../testing/plugins.ts";
 
 const fixture = (name: string) =>
   Deno.readTextFileSync(new URL(`../testdata/hello_world/${name}.json`, import.meta.url));

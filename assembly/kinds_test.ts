@@ -1,10 +1,10 @@
 // The SDK's request kinds (assembly/sdk/kinds.ts) through a plugin that
 // reports what it reads (testdata/plugins/kinds.ts), checked against the
-// Deno twin of the same rules (lib/host/request_kinds.ts) on every case.
+// Deno twin of the same rules (lib/abi/request_kinds.ts) on every case.
 import assert from "node:assert/strict";
 import { PluginHost } from "../lib/host/host.ts";
-import { requestKindOf, responseKindOf } from "../lib/host/request_kinds.ts";
-import { testPlugin } from "../lib/project/_test_plugins.ts";
+import { requestKindOf, responseKindOf } from "../lib/abi/request_kinds.ts";
+import { testPlugin } from "../testing/plugins.ts";
 
 type Json = Record<string, unknown>;
 const TYPE = "bifrost-http-request-type";

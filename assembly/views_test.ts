@@ -3,8 +3,8 @@
 // text each edit writes back (untouched bytes stay as they came).
 import assert from "node:assert/strict";
 import { PluginHost } from "../lib/host/host.ts";
-import { testPlugin } from "../lib/project/_test_plugins.ts";
-import { encodeBase64 } from "../lib/_base64.ts";
+import { testPlugin } from "../testing/plugins.ts";
+import { encodeBase64 } from "../lib/internal/base64.ts";
 
 type Op = (string | number | boolean | null)[];
 

@@ -10,12 +10,12 @@
  *
  * @module
  */
-import { EXPORT_SIGNATURES, unpackPtrLen } from "../lib/wasm/abi.ts";
+import { EXPORT_SIGNATURES, unpackPtrLen } from "../lib/abi/abi.ts";
 import { SEED_PRE_HOOK } from "../lib/bench/inputs.ts";
 import { PluginHost } from "../lib/host/host.ts";
-import { abiModule, i64Const } from "../lib/wasm/_wasm_builder.ts";
-import { helloWorldPlugin } from "./_plugins.ts";
-import { intOption, runScript, scriptArgs } from "../lib/_script.ts";
+import { abiModule, i64Const } from "../testing/wasm_builder.ts";
+import { testPlugin } from "../testing/plugins.ts";
+import { intOption, runScript, scriptArgs } from "../lib/internal/script.ts";
 
 const USAGE = `
 deno run -A bench/host_overhead.ts [options]
@@ -125,7 +125,7 @@ async function main(): Promise<number> {
   if (!values) return 0;
   const rounds = intOption(values, "rounds", 15);
   const batch = intOption(values, "batch", 2000);
-  const hello = await Deno.readFile(await helloWorldPlugin());
+  const hello = await Deno.readFile(await testPlugin("hello-world"));
   const rich = await Deno.readTextFile(new URL("../testdata/hello_world/pre_hook_rich.json", import.meta.url));
   const seed = JSON.stringify(SEED_PRE_HOOK);
   const fixedOutput = '{"context":{"request_id":"abc-123"},"has_short_circuit":false,"error":""}';

@@ -13,11 +13,11 @@ import { formatBenchReport, formatResultsFile } from "../lib/bench/report.ts";
 import { BENCH_SECTIONS, type BenchSection, FULL, QUICK, runBench } from "../lib/bench/run.ts";
 import { UsageError } from "../lib/errors.ts";
 import { measureBuildTimes } from "./_build_times.ts";
-import { baselinePlugin, helloWorldPlugin } from "./_plugins.ts";
-import { rustPlugin, rustToolchainMissing } from "../lib/project/_test_rust_plugin.ts";
+import { testPlugin } from "../testing/plugins.ts";
+import { rustPlugin, rustToolchainMissing } from "../testing/rust_plugin.ts";
 import { engineAvailability, ENGINES } from "../lib/host/engine.ts";
 import { RUST_TWIN } from "../lib/bench/native.ts";
-import { intOption, runScript, scriptArgs, sizesOption } from "../lib/_script.ts";
+import { intOption, runScript, scriptArgs, sizesOption } from "../lib/internal/script.ts";
 
 const SECTIONS = [...BENCH_SECTIONS, "build"] as const;
 type Section = typeof SECTIONS[number];
@@ -26,7 +26,7 @@ const USAGE = `
 deno task bench [options]
 
 Benchmarks hello-world (build/hello-world.wasm) against the native JSON floor,
-the docs-style baseline (bench/baseline/) and the Rust serde plugin
+the docs-style baseline (testdata/plugins/baseline/) and the Rust serde plugin
 (testdata/rust-plugin/, built with wasm-opt; needs scripts/install-rust-toolchain.sh),
 then the gateway, inputs of 1, 10 and 100 MiB (about 30 s) and the build.
 A full run takes a few minutes and writes bench/RESULTS.md.
@@ -76,7 +76,7 @@ async function main(): Promise<number> {
   const progress = (line: string) => console.error(`bench: ${line}`);
 
   progress("building hello-world, the baseline and the Rust plugin when stale");
-  const [plugin, baseline] = [await helloWorldPlugin(), await baselinePlugin()];
+  const [plugin, baseline] = [await testPlugin("hello-world"), await testPlugin("baseline")];
   const rustUnavailable = rustToolchainMissing();
   if (rustUnavailable) progress(`the Rust plugin is left out: ${rustUnavailable}`);
   const rust = rustUnavailable === undefined

@@ -18,8 +18,8 @@ import { soakLargeInputs } from "../lib/bench/large_inputs.ts";
 import { UsageError } from "../lib/errors.ts";
 import { formatBenchReport } from "../lib/bench/report.ts";
 import { PluginHost } from "../lib/host/host.ts";
-import { helloWorldPlugin } from "./_plugins.ts";
-import { intOption, runScript, scriptArgs, sizesOption } from "../lib/_script.ts";
+import { testPlugin } from "../testing/plugins.ts";
+import { intOption, runScript, scriptArgs, sizesOption } from "../lib/internal/script.ts";
 
 const USAGE = `
 deno task soak [options]
@@ -51,7 +51,7 @@ async function main(): Promise<number> {
     json: { type: "boolean" },
   });
   if (!values) return 0;
-  const plugin = typeof values.plugin === "string" ? values.plugin : await helloWorldPlugin();
+  const plugin = typeof values.plugin === "string" ? values.plugin : await testPlugin("hello-world");
   if (values.large) {
     return await large(
       plugin,

@@ -50,7 +50,7 @@ Deno.test("npm pack ships the SDK, the library, the CLI and what they read, with
       "assembly/sdk/abi.ts",
       "asconfig.sdk.json",
       "lib/host/_host_worker.ts",
-      "lib/gateway/mock_upstream.ts",
+      "lib/mock/mock_upstream.ts",
       "schemas/bifrost-config.schema.json",
       "schemas/SOURCE.md",
       "docs/abi.md",

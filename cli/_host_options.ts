@@ -16,7 +16,7 @@
  * @module
  */
 import { type Engine, engineAvailability, ENGINES, findEngine, parseEngine } from "../lib/host/engine.ts";
-import { DEFAULT_HOOK_TIMEOUT_MS } from "../lib/host/host.ts";
+import { DEFAULT_HOOK_TIMEOUT_MS } from "../lib/host/types.ts";
 import { type CommandInput, intOption, type OptionSpec, str } from "./_command.ts";
 
 /** The longest deadline `--hook-timeout` takes: an hour. */

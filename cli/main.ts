@@ -8,7 +8,7 @@ import { parseArgs } from "node:util";
 import { BifrostAsError, UsageError } from "../lib/errors.ts";
 import { type Command, type CommandInput, formatHelp, type Io } from "./_command.ts";
 import { commands } from "./commands/index.ts";
-import { TOOLKIT_VERSION } from "../lib/project/_toolkit.ts";
+import { TOOLKIT_VERSION } from "../lib/project/toolkit.ts";
 
 function topHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length)) + 2;

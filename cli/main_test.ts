@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { runCli } from "./_test_helpers.ts";
+import { runCli } from "../testing/cli.ts";
 
 Deno.test("cli --help lists every command", async () => {
   const r = await runCli(["--help"]);

@@ -17,9 +17,9 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { runScript, scriptArgs } from "../lib/_script.ts";
-import { MOCK_UPSTREAM_FILES } from "../lib/gateway/_mock_files.ts";
-import { docker, EngineError, engineInfo, imageLabels, lastLines } from "../integration/_engine.ts";
+import { runScript, scriptArgs } from "../lib/internal/script.ts";
+import { MOCK_UPSTREAM_FILES } from "../lib/mock/files.ts";
+import { docker, EngineError, engineInfo, imageLabels, lastLines } from "./engine.ts";
 import { DENO_IMAGE, DEV_GATEWAY_IMAGE, IMAGE_VERSION, INPUTS_LABEL, MOCK_UPSTREAM_IMAGE } from "./names.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
@@ -160,7 +160,7 @@ async function stageBase(ctx: string): Promise<void> {
 }
 
 async function stageMockUpstream(ctx: string): Promise<void> {
-  for (const file of MOCK_UPSTREAM_FILES) await copy(`${ROOT}/lib/gateway/${file}`, `${ctx}/${file}`);
+  for (const file of MOCK_UPSTREAM_FILES) await copy(`${ROOT}/lib/mock/${file}`, `${ctx}/${file}`);
   await copy(`${ROOT}/integration/healthcheck.ts`, `${ctx}/healthcheck.ts`);
 }
 

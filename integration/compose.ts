@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { containerReport, docker, engineInfo, imageExists } from "./_engine.ts";
+import { containerReport, docker, engineInfo, imageExists } from "../images/engine.ts";
 import type { RunningTarget } from "./targets.ts";
 
 /** The Deno image compose.yaml runs the mock upstream in when `DENO_IMAGE` is unset. */

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { runScript, scriptArgs } from "../lib/_script.ts";
+import { runScript, scriptArgs } from "../lib/internal/script.ts";
 import { UsageError } from "../lib/errors.ts";
 import { PluginHost } from "../lib/host/host.ts";
 import { CHECKS, skipReason } from "./checks.ts";

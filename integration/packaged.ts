@@ -20,8 +20,8 @@
  *
  * @module
  */
-import { writeBifrostConfig } from "../lib/gateway/bifrost_config.ts";
-import { hasRegistry, startRegistry, type TestRegistry } from "../lib/oci/_test_registry.ts";
+import { writeBifrostConfig } from "../lib/config/bifrost_config.ts";
+import { hasRegistry, startRegistry, type TestRegistry } from "../testing/registry.ts";
 import { Annotation } from "../lib/oci/media_types.ts";
 import { MOCK_UPSTREAM_IMAGE } from "../images/names.ts";
 import {
@@ -32,7 +32,7 @@ import {
   imageExists,
   imageLabels,
   lastLines,
-} from "./_engine.ts";
+} from "../images/engine.ts";
 import { COMPOSE_UPSTREAM, type RunningTarget, UNDER_TEST_FILE } from "./targets.ts";
 
 /** How long the two containers may take to answer `/health`. */

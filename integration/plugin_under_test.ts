@@ -9,7 +9,7 @@
  */
 
 import { RUST_TWIN } from "../lib/bench/native.ts";
-import type { RequestKindName } from "../lib/host/request_kinds.ts";
+import type { RequestKindName } from "../lib/abi/request_kinds.ts";
 
 /** A request kind Bifrost runs a plugin's LLM hooks for. */
 export type PluginKind = Exclude<RequestKindName, "unknown">;
@@ -51,7 +51,7 @@ export const RUST_HELLO_WORLD: PluginUnderTest = {
   kinds: ["chat"],
 };
 
-/** The docs-style AssemblyScript baseline (`bench/baseline/`): `--runtime stub`, typed json-as classes, chat only. */
+/** The docs-style AssemblyScript baseline (`testdata/plugins/baseline/`): `--runtime stub`, typed json-as classes, chat only. */
 export const BASELINE: PluginUnderTest = {
   label: "hello-world-baseline",
   modelSuffix: HELLO_WORLD.modelSuffix,

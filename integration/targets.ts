@@ -15,9 +15,9 @@
  *
  * @module
  */
-import { writeBifrostConfig } from "../lib/gateway/bifrost_config.ts";
+import { writeBifrostConfig } from "../lib/config/bifrost_config.ts";
 import { startDev } from "../lib/gateway/dev.ts";
-import { testPlugin } from "../lib/project/_test_plugins.ts";
+import { testPlugin } from "../testing/plugins.ts";
 import type { Endpoints } from "./checks.ts";
 
 export type TargetName = "local" | "compose" | "packaged" | "url";

@@ -15,7 +15,7 @@
  * @module
  */
 import { join } from "node:path";
-import { runScript, scriptArgs } from "../lib/_script.ts";
+import { runScript, scriptArgs } from "../lib/internal/script.ts";
 import { UsageError } from "../lib/errors.ts";
 import { engineBinaryName, enginePackage } from "../lib/host/engine.ts";
 

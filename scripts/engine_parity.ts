@@ -18,11 +18,11 @@
  *
  * @module
  */
-import { Runner, type RunnerOptions, serializeError } from "../lib/host/_instance.ts";
-import { lines, toWire, type WorkerReply } from "../lib/host/_host_worker.ts";
+import { Runner, type RunnerOptions, serializeError } from "../lib/host/instance.ts";
+import { lines, toWire, type WorkerReply } from "../lib/host/protocol.ts";
 import { parseWasm } from "../lib/wasm/wasm_binary.ts";
 import { BENCH_INPUTS } from "../lib/bench/inputs.ts";
-import { RUST_PLUGIN_WASM } from "../lib/project/_test_rust_plugin.ts";
+import { RUST_PLUGIN_WASM } from "../testing/rust_plugin.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const args = Deno.args;

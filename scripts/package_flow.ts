@@ -24,7 +24,7 @@
  *
  * @module
  */
-import { runScript, scriptArgs } from "../lib/_script.ts";
+import { runScript, scriptArgs } from "../lib/internal/script.ts";
 
 const USAGE = `
 deno task package-flow [options]

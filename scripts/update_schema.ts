@@ -15,9 +15,9 @@
  */
 import { resolve } from "node:path";
 import { ConfigError, UsageError } from "../lib/errors.ts";
-import { writeFileAtomic } from "../lib/_fs.ts";
-import { runScript, scriptInput } from "../lib/_script.ts";
-import { bifrostConfig, validateBifrostConfig } from "../lib/gateway/bifrost_config.ts";
+import { writeFileAtomic } from "../lib/internal/fs.ts";
+import { runScript, scriptInput } from "../lib/internal/script.ts";
+import { bifrostConfig, validateBifrostConfig } from "../lib/config/bifrost_config.ts";
 import { sha256Digest } from "../lib/oci/digest.ts";
 import { isLoopback } from "../lib/oci/reference.ts";
 

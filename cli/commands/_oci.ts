@@ -3,7 +3,7 @@
  * and client setup, packaging from a file, pushing with progress, and the
  * result printing. Private to the CLI.
  */
-import type { BifrostPluginJson } from "../../lib/gateway/bifrost_config.ts";
+import type { BifrostPluginJson } from "../../lib/config/bifrost_config.ts";
 import { UsageError } from "../../lib/errors.ts";
 import { type Credentials, credentialsFromEnv, defaultCredentials } from "../../lib/oci/auth.ts";
 import {

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import type { BenchReport } from "../../lib/bench/report.ts";
-import { testPlugin } from "../../lib/project/_test_plugins.ts";
-import { hasRust, NO_RUST, rustPlugin } from "../../lib/project/_test_rust_plugin.ts";
-import { runCli } from "../_test_helpers.ts";
+import { testPlugin } from "../../testing/plugins.ts";
+import { hasRust, NO_RUST, rustPlugin } from "../../testing/rust_plugin.ts";
+import { runCli } from "../../testing/cli.ts";
 
 Deno.test("cli bench --quick --json measures every input, memory per policy and size", async () => {
   const plugin = await testPlugin("hello-world");

@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
-import { baselinePlugin } from "../../bench/_plugins.ts";
-import { hasRust, NO_RUST, rustPlugin } from "../../lib/project/_test_rust_plugin.ts";
-import { testPlugin } from "../../lib/project/_test_plugins.ts";
-import { runCli } from "../_test_helpers.ts";
+import { testPlugin } from "../../testing/plugins.ts";
+import { hasRust, NO_RUST, rustPlugin } from "../../testing/rust_plugin.ts";
+import { runCli } from "../../testing/cli.ts";
 
 Deno.test("check exits 0 for hello-world and 1 for the docs-style baseline, whose memory grows under every policy", async () => {
   const ok = await runCli(["check", await testPlugin("hello-world"), "--calls", "100", "--hook-timeout", "0"]);
@@ -13,7 +12,7 @@ Deno.test("check exits 0 for hello-world and 1 for the docs-style baseline, whos
   assert.match(ok.stdout, /ok +sample +a well-formed input \(the shape in Bifrost's Rust example\)$/m);
   assert.ok(!/seed/i.test(ok.stdout), ok.stdout);
 
-  const baseline = await runCli(["check", await baselinePlugin(), "--calls", "100", "--json"]);
+  const baseline = await runCli(["check", await testPlugin("baseline"), "--calls", "100", "--json"]);
   assert.equal(baseline.code, 1, baseline.stderr);
   const report = JSON.parse(baseline.stdout);
   assert.equal(report.name, "hello-world-baseline");
@@ -55,7 +54,7 @@ Deno.test("check --help lists every kind of probe it runs, in a plugin author's 
   const bench = await runCli(["bench", "--help"]);
   assert.ok(bench.stdout.includes("Bifrost's Rust example") && !/seed/i.test(bench.stdout), bench.stdout);
   const fuzz = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL("../../bench/fuzz.ts", import.meta.url).pathname, "--help"],
+    args: ["run", "-A", new URL("../../fuzz/main.ts", import.meta.url).pathname, "--help"],
     stdout: "piped",
   }).output();
   const fuzzHelp = new TextDecoder().decode(fuzz.stdout);

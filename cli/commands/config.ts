@@ -1,5 +1,5 @@
 import { basename } from "node:path";
-import { type BifrostPluginOptions, readBifrostConfig, writeBifrostConfig } from "../../lib/gateway/bifrost_config.ts";
+import { type BifrostPluginOptions, readBifrostConfig, writeBifrostConfig } from "../../lib/config/bifrost_config.ts";
 import { UsageError } from "../../lib/errors.ts";
 import { type Command, type CommandInput, flag, jsonOption, printJson, str } from "../_command.ts";
 

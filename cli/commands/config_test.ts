@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { type BifrostConfigJson, validateBifrostConfig, writeBifrostConfig } from "../../lib/gateway/bifrost_config.ts";
-import { type CliResult, runCli } from "../_test_helpers.ts";
+import { type BifrostConfigJson, validateBifrostConfig, writeBifrostConfig } from "../../lib/config/bifrost_config.ts";
+import { type CliResult, runCli } from "../../testing/cli.ts";
 
 async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "bifrost-as-config-" });

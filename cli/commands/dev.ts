@@ -1,8 +1,9 @@
-import { readBifrostConfig, writeBifrostConfig } from "../../lib/gateway/bifrost_config.ts";
+import { readBifrostConfig, writeBifrostConfig } from "../../lib/config/bifrost_config.ts";
 import { gatewayInputs, HOOK_TIMEOUT_ENV, startDev } from "../../lib/gateway/dev.ts";
 import { FixtureRecorder } from "../../lib/gateway/fixture_recorder.ts";
 import { UsageError } from "../../lib/errors.ts";
-import { DEFAULT_HOOK_TIMEOUT_MS, FREE_POLICIES, parseFreePolicy } from "../../lib/host/host.ts";
+import { FREE_POLICIES, parseFreePolicy } from "../../lib/abi/free_policy.ts";
+import { DEFAULT_HOOK_TIMEOUT_MS } from "../../lib/host/types.ts";
 import { type Command, flag, intOption, str } from "../_command.ts";
 import { hookTimeoutGiven, hostOptionSpecs, oneEngine } from "../_host_options.ts";
 

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { EXPORT_SIGNATURES } from "../../lib/wasm/abi.ts";
-import { abiModule, loopForever, op } from "../../lib/wasm/_wasm_builder.ts";
-import { TEST_ENGINES } from "../../lib/host/_test_engines.ts";
-import { spawnCli } from "../_test_helpers.ts";
+import { EXPORT_SIGNATURES } from "../../lib/abi/abi.ts";
+import { abiModule, loopForever, op } from "../../testing/wasm_builder.ts";
+import { TEST_ENGINES } from "../../testing/engines.ts";
+import { spawnCli } from "../../testing/cli.ts";
 
 const SPIN = abiModule({
   funcs: { pre_hook: { ...EXPORT_SIGNATURES.pre_hook!, body: [...loopForever, op.unreachable] } },

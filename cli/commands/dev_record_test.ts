@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { testPlugin } from "../../lib/project/_test_plugins.ts";
-import { runCli, spawnCli } from "../_test_helpers.ts";
+import { testPlugin } from "../../testing/plugins.ts";
+import { runCli, spawnCli } from "../../testing/cli.ts";
 
 Deno.test("dev --record saves real traffic as fixtures that 'test' then passes", async () => {
   const dir = await Deno.makeTempDir({ prefix: "record-" });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { RUNTIME_PACKAGES } from "../../lib/project/init.ts";
-import { MOCK_UPSTREAM_FILES } from "../../lib/gateway/_mock_files.ts";
-import { runCli, spawnCli } from "../_test_helpers.ts";
+import { MOCK_UPSTREAM_FILES } from "../../lib/mock/files.ts";
+import { runCli, spawnCli } from "../../testing/cli.ts";
 
 const TOOLKIT = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 const BUILD = ["--entry", "assembly/my_plugin.ts", "--out", "build/my-plugin.wasm"];
@@ -259,7 +259,7 @@ Deno.test("A project's compose.yaml mounts every file the mock upstream runs fro
     assert.equal((await runCli(["init", `${root}/p`, "--sdk-spec", "0.1.0"])).code, 0);
     const compose = await Deno.readTextFile(`${root}/p/compose.yaml`);
     for (const file of MOCK_UPSTREAM_FILES) {
-      assert.ok(compose.includes(`- ./node_modules/bifrost-as/lib/gateway/${file}:/mock/${file}:ro\n`), file);
+      assert.ok(compose.includes(`- ./node_modules/bifrost-as/lib/mock/${file}:/mock/${file}:ro\n`), file);
     }
   } finally {
     await Deno.remove(root, { recursive: true });

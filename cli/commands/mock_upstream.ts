@@ -1,5 +1,5 @@
 import { BifrostAsError } from "../../lib/errors.ts";
-import { startMockUpstream } from "../../lib/gateway/mock_upstream.ts";
+import { startMockUpstream } from "../../lib/mock/mock_upstream.ts";
 import { type Command, flag, intOption, str } from "../_command.ts";
 
 export const mockUpstream: Command = {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { startMockUpstream } from "../../lib/gateway/mock_upstream.ts";
-import { runCli, spawnCli } from "../_test_helpers.ts";
+import { startMockUpstream } from "../../lib/mock/mock_upstream.ts";
+import { runCli, spawnCli } from "../../testing/cli.ts";
 
 const TIMEOUT_MS = 10_000;
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { readLayout } from "../../lib/oci/layout.ts";
-import { runCli } from "../_test_helpers.ts";
+import { runCli } from "../../testing/cli.ts";
 
 const WASM_PATH = new URL("../../build/hello-world.wasm", import.meta.url).pathname;
 const WASM = await Deno.readFile(WASM_PATH);

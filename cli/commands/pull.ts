@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { isFsError, writeFileAtomic } from "../../lib/_fs.ts";
+import { isFsError, writeFileAtomic } from "../../lib/internal/fs.ts";
 import { UsageError } from "../../lib/errors.ts";
 import { pluginEntry } from "../../lib/oci/package.ts";
 import { pullPlugin } from "../../lib/oci/pull.ts";

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { packagePlugin } from "../../lib/oci/package.ts";
 import { RegistryClient } from "../../lib/oci/registry.ts";
-import { startProxy } from "../../lib/oci/_test_proxy.ts";
-import { hasRegistry, NO_REGISTRY, startRegistry } from "../../lib/oci/_test_registry.ts";
-import { runCli } from "../_test_helpers.ts";
+import { startProxy } from "../../testing/registry_proxy.ts";
+import { hasRegistry, NO_REGISTRY, startRegistry } from "../../testing/registry.ts";
+import { runCli } from "../../testing/cli.ts";
 
 const WASM = await Deno.readFile(new URL("../../build/hello-world.wasm", import.meta.url));
 const NAME = "hello-world-wasm-typescript";

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { pullPlugin } from "../../lib/oci/pull.ts";
 import { RegistryClient } from "../../lib/oci/registry.ts";
-import { baseImage } from "../../lib/oci/_test_images.ts";
-import { hasRegistry, NO_REGISTRY, startRegistry } from "../../lib/oci/_test_registry.ts";
-import { runCli } from "../_test_helpers.ts";
+import { baseImage } from "../../testing/oci_images.ts";
+import { hasRegistry, NO_REGISTRY, startRegistry } from "../../testing/registry.ts";
+import { runCli } from "../../testing/cli.ts";
 
 const WASM_PATH = new URL("../../build/hello-world.wasm", import.meta.url).pathname;
 const WASM = await Deno.readFile(WASM_PATH);

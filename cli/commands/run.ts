@@ -1,15 +1,9 @@
-import { HOOK_NAMES, type HookName } from "../../lib/wasm/abi.ts";
+import { HOOK_NAMES, type HookName } from "../../lib/abi/abi.ts";
 import { AbiError, UsageError } from "../../lib/errors.ts";
-import {
-  type CallStats,
-  checkFreePolicies,
-  FREE_POLICIES,
-  type HookCall,
-  type HostOptions,
-  parseFreePolicy,
-  PluginHost,
-} from "../../lib/host/host.ts";
-import type { BifrostChatResponse, HookInputOf } from "../../lib/host/hook_types.ts";
+import type { CallStats, HookCall, HostOptions } from "../../lib/host/types.ts";
+import { checkFreePolicies, PluginHost } from "../../lib/host/host.ts";
+import { FREE_POLICIES, parseFreePolicy } from "../../lib/abi/free_policy.ts";
+import type { BifrostChatResponse, HookInputOf } from "../../lib/abi/hook_types.ts";
 import {
   type Command,
   type CommandInput,

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { EXPORT_SIGNATURES } from "../../lib/wasm/abi.ts";
-import { abiModule, i64Const, loopForever, op } from "../../lib/wasm/_wasm_builder.ts";
-import { runCli } from "../_test_helpers.ts";
-import { hasWazero, NO_WAZERO, TEST_ENGINES } from "../../lib/host/_test_engines.ts";
+import { EXPORT_SIGNATURES } from "../../lib/abi/abi.ts";
+import { abiModule, i64Const, loopForever, op } from "../../testing/wasm_builder.ts";
+import { runCli } from "../../testing/cli.ts";
+import { hasWazero, NO_WAZERO, TEST_ENGINES } from "../../testing/engines.ts";
 
 const HELLO = new URL("../../build/hello-world.wasm", import.meta.url).pathname;
 const FIXTURES = new URL("../../testdata/hello_world/", import.meta.url).pathname;

@@ -2,7 +2,7 @@ import { buildPlugin, DEFAULT_ENTRY, DEFAULT_OUT } from "../../lib/project/build
 import { type FixtureReport, formatFixtureReport, runFixtures } from "../../lib/project/fixtures.ts";
 import type { Engine } from "../../lib/host/engine.ts";
 import { formatReport, validateModule } from "../../lib/wasm/validate.ts";
-import { FREE_POLICIES, parseFreePolicies } from "../../lib/host/host.ts";
+import { FREE_POLICIES, parseFreePolicies } from "../../lib/abi/free_policy.ts";
 import { type Command, flag, printJson, str } from "../_command.ts";
 import { chooseEngines, type EngineChoice, enginesLine, hookTimeout, hostOptionSpecs } from "../_host_options.ts";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { hasRust, NO_RUST, RUST_PLUGIN_DIR, rustPlugin } from "../../lib/project/_test_rust_plugin.ts";
-import { testPlugin } from "../../lib/project/_test_plugins.ts";
-import { runCli } from "../_test_helpers.ts";
+import { hasRust, NO_RUST, RUST_PLUGIN_DIR, rustPlugin } from "../../testing/rust_plugin.ts";
+import { testPlugin } from "../../testing/plugins.ts";
+import { runCli } from "../../testing/cli.ts";
 
 const ROOT_FIXTURES = new URL("../../fixtures", import.meta.url).pathname;
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { ValidationReport } from "../../lib/wasm/validate.ts";
-import { abiModule, type AbiModuleOptions } from "../../lib/wasm/_wasm_builder.ts";
-import { type CliResult, runCli } from "../_test_helpers.ts";
+import { abiModule, type AbiModuleOptions } from "../../testing/wasm_builder.ts";
+import { type CliResult, runCli } from "../../testing/cli.ts";
 
 /** Runs `fn` with a temporary directory holding `files`, removed afterwards. */
 async function withFiles<T>(

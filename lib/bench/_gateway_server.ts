@@ -8,8 +8,8 @@
  * @module
  */
 import { startGateway } from "../gateway/gateway.ts";
-import type { FreePolicy } from "../host/host.ts";
-import { startMockUpstream } from "../gateway/mock_upstream.ts";
+import type { FreePolicy } from "../abi/free_policy.ts";
+import { startMockUpstream } from "../mock/mock_upstream.ts";
 
 const [plugin, policy] = Deno.args;
 if (!plugin) throw new Error("usage: _gateway_server.ts <plugin.wasm> [free-policy]");

@@ -10,7 +10,7 @@
  * @module
  */
 import { PluginError } from "../errors.ts";
-import type { FreePolicy } from "../host/host.ts";
+import type { FreePolicy } from "../abi/free_policy.ts";
 import { percentile } from "./hook_cost.ts";
 
 /** One load run. */

@@ -1,7 +1,7 @@
 // That the load generator and the gateway subprocess work, not how fast they are.
 import assert from "node:assert/strict";
-import { startMockUpstream } from "../gateway/mock_upstream.ts";
-import { testPlugin } from "../project/_test_plugins.ts";
+import { startMockUpstream } from "../mock/mock_upstream.ts";
+import { testPlugin } from "../../testing/plugins.ts";
 import { benchGateway, GATEWAY_ROUTES, load } from "./gateway_load.ts";
 
 Deno.test("load() keeps `concurrency` clients busy until the time is up and counts answers and errors", async () => {

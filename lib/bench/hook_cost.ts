@@ -14,16 +14,16 @@
  *
  * @module
  */
-import { EXPORT_SIGNATURES, type HookName } from "../wasm/abi.ts";
+import { EXPORT_SIGNATURES, HOOK_NAMES, type HookName, packPtrLen } from "../abi/abi.ts";
 import { PluginTrapError } from "../errors.ts";
-import { type HostOptions, PluginHost, type PluginSource } from "../host/host.ts";
+import type { HostOptions, PluginSource } from "../host/types.ts";
+import { PluginHost } from "../host/host.ts";
 import type { Engine } from "../host/engine.ts";
 import type { TransportRow } from "./report.ts";
-import type { ProcessBackend } from "../host/_backend.ts";
-import { startWazeroBackend } from "../host/_prepare.ts";
-import { abiModule, i32Const } from "../wasm/_wasm_builder.ts";
+import { type ProcessBackend, startWazeroBackend } from "../host/prepare.ts";
+import { i32Const, i64Const, op, WasmBuilder } from "../wasm/wasm_writer.ts";
 import type { BenchInput } from "./inputs.ts";
-import { jsonDiff } from "./json_diff.ts";
+import { jsonDiff } from "../internal/json_diff.ts";
 import { helloWorldOutput, nativeHook, type TwinOptions } from "./native.ts";
 
 /** Per-call cost over the rounds, in µs. */
@@ -327,19 +327,41 @@ export async function measureHostFloor(
 ): Promise<CostSummary> {
   const buffer = 1 << 15; // past the output, which the module's data starts with
   const pages = Math.ceil((buffer + new TextEncoder().encode(text).length) / 65536);
-  const plugin = abiModule({
-    name: "host-floor",
-    outputs: { pre_hook: output },
-    memory: { min: pages },
-    funcs: { malloc: { ...EXPORT_SIGNATURES.malloc!, body: [i32Const(buffer)] } },
-  });
-  const host = await PluginHost.load(plugin, options.host);
+  const host = await PluginHost.load(hostFloorPlugin(output, buffer, pages), options.host);
   try {
     const [floor] = await measure([hostContender("host floor", host, "pre_hook", text)], options);
     return floor!;
   } finally {
     host.close();
   }
+}
+
+/**
+ * The host floor's module: `get_name` answers "host-floor", `pre_hook` the
+ * fixed `output` from a data segment, `malloc` always `buffer`; `free` does
+ * nothing, `init` and `cleanup` return 0, and the other hooks, which the
+ * floor never calls, trap.
+ */
+function hostFloorPlugin(output: string, buffer: number, pages: number): Uint8Array {
+  const b = new WasmBuilder().memory(pages);
+  let next = 16; // low memory stays zero, so 0 is never an output pointer
+  const constant = (text: string) => {
+    const bytes = new TextEncoder().encode(text);
+    b.data(next, bytes);
+    const packed = packPtrLen(next, bytes.length);
+    next = (next + bytes.length + 7) & ~7;
+    return [i64Const(packed)];
+  };
+  const sig = (name: string) => EXPORT_SIGNATURES[name]!;
+  const fn = (name: string, body: Parameters<WasmBuilder["func"]>[3]) =>
+    b.func(name, sig(name).params, sig(name).results, body);
+  fn("malloc", [i32Const(buffer)]);
+  b.func("free", ["i32", "i32"], [], []);
+  fn("get_name", constant("host-floor"));
+  fn("init", [i32Const(0)]);
+  fn("cleanup", [i32Const(0)]);
+  for (const hook of HOOK_NAMES) fn(hook, hook === "pre_hook" ? constant(output) : [op.unreachable]);
+  return b.build({ names: true });
 }
 
 /**

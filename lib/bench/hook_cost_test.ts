@@ -1,7 +1,7 @@
 // What the measurements compute, not how fast anything is: no timing assertions.
 import assert from "node:assert/strict";
-import { testPlugin } from "../project/_test_plugins.ts";
-import { abiModule } from "../wasm/_wasm_builder.ts";
+import { testPlugin } from "../../testing/plugins.ts";
+import { abiModule } from "../../testing/wasm_builder.ts";
 import { benchHookCosts, type Contender, measure, measureHostFloor, percentile, summarise } from "./hook_cost.ts";
 import { BENCH_INPUTS } from "./inputs.ts";
 import { HELLO_WORLD_NAME, nativeHook } from "./native.ts";

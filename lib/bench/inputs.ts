@@ -15,7 +15,7 @@
  *
  * @module
  */
-import type { HookName } from "../wasm/abi.ts";
+import type { HookName } from "../abi/abi.ts";
 
 /** One benchmark input: the hook it is for and its JSON text. */
 export interface BenchInput {

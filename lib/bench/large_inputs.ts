@@ -25,10 +25,12 @@
  *
  * @module
  */
-import type { HookName } from "../wasm/abi.ts";
-import { FREE_POLICIES, type FreePolicy, PluginHost, type PluginSource } from "../host/host.ts";
-import { readSource } from "../host/_plugin_source.ts";
-import { encodeBase64 } from "../_base64.ts";
+import type { HookName } from "../abi/abi.ts";
+import { FREE_POLICIES, type FreePolicy } from "../abi/free_policy.ts";
+import { PluginHost } from "../host/host.ts";
+import type { PluginSource } from "../host/types.ts";
+import { readSource } from "../host/plugin_source.ts";
+import { encodeBase64 } from "../internal/base64.ts";
 import { prose } from "./inputs.ts";
 
 /** The hooks a large input reaches: the HTTP pre hook (base64 body), the LLM pre hook (request), the post hook (response). */

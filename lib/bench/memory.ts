@@ -8,7 +8,7 @@
  * @example
  * ```ts
  * import { soakMemory } from "./memory.ts";
- * import { abiModule } from "../wasm/_wasm_builder.ts";
+ * import { abiModule } from "../../testing/wasm_builder.ts";
  * import assert from "node:assert/strict";
  *
  * // abiModule's malloc bumps and never frees: it grows by the input on every call.
@@ -19,10 +19,12 @@
  *
  * @module
  */
-import type { HookName } from "../wasm/abi.ts";
+import type { HookName } from "../abi/abi.ts";
 import { PluginError, PluginMemoryError } from "../errors.ts";
-import { FREE_POLICIES, type FreePolicy, type HostOptions, PluginHost, type PluginSource } from "../host/host.ts";
-import { readPluginOnce } from "../host/_plugin_source.ts";
+import { FREE_POLICIES, type FreePolicy } from "../abi/free_policy.ts";
+import type { HostOptions, PluginSource } from "../host/types.ts";
+import { PluginHost } from "../host/host.ts";
+import { readPluginOnce } from "../host/plugin_source.ts";
 
 /** What to soak. */
 export interface SoakOptions {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { FREE_POLICIES } from "../host/host.ts";
-import { testPlugin } from "../project/_test_plugins.ts";
-import { abiModule } from "../wasm/_wasm_builder.ts";
+import { FREE_POLICIES } from "../abi/free_policy.ts";
+import { testPlugin } from "../../testing/plugins.ts";
+import { abiModule } from "../../testing/wasm_builder.ts";
 import { SEED_PRE_HOOK } from "./inputs.ts";
 import { soakMemory } from "./memory.ts";
 

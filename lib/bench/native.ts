@@ -12,7 +12,7 @@
  * suffixes the model of an answer of a known kind with a model, or the
  * error's message; the HTTP pre hook marks the context; the other hooks pass
  * everything through. Kinds are read as the SDK reads them
- * (`../host/request_kinds.ts`).
+ * (`../abi/request_kinds.ts`).
  *
  * @example
  * ```ts
@@ -26,8 +26,8 @@
  *
  * @module
  */
-import type { HookName } from "../wasm/abi.ts";
-import { isStreamRequest, type RequestKindName, requestKindOf, responseKindOf } from "../host/request_kinds.ts";
+import type { HookName } from "../abi/abi.ts";
+import { isStreamRequest, type RequestKindName, requestKindOf, responseKindOf } from "../abi/request_kinds.ts";
 
 /** The name hello-world registers under. */
 export const HELLO_WORLD_NAME = "hello-world-wasm-typescript";

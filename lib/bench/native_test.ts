@@ -1,10 +1,10 @@
 // The native twin is the fuzzer's reference model: it must answer exactly what hello-world answers.
 import assert from "node:assert/strict";
-import type { HookName } from "../wasm/abi.ts";
+import type { HookName } from "../abi/abi.ts";
 import { PluginHost } from "../host/host.ts";
-import { testPlugin } from "../project/_test_plugins.ts";
+import { testPlugin } from "../../testing/plugins.ts";
 import { BENCH_INPUTS } from "./inputs.ts";
-import { jsonDiff } from "./json_diff.ts";
+import { jsonDiff } from "../internal/json_diff.ts";
 import { helloWorldOutput, nativeHook } from "./native.ts";
 
 const fixture = (name: string) =>

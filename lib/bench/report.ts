@@ -471,7 +471,7 @@ function largeSection(l: LargeSection): string {
   if (failed.length) bullets.push(`Failed: ${failed.map((r) => `${where(r)}: ${r.error}`).join("; ")}.`);
   bullets.push(
     "A 100 MiB chat request (an image inline) passes through `bifrost-as dev` with hello-world in a few seconds " +
-      "(`lib/gateway/large_body_test.ts`), and 100 MiB + 1 byte gets 413.",
+      "(`cli/commands/dev_large_body_test.ts`), and 100 MiB + 1 byte gets 413.",
   );
   return [
     "### Large inputs",
@@ -494,7 +494,7 @@ function largeSection(l: LargeSection): string {
 const RESULTS_INTRO = "From a full `deno task bench` on a quiet machine, which writes this file (change " +
   "`lib/bench/report.ts`, not the file). The Rust example's request and answer are the pre_hook and post_hook " +
   "inputs in the README of Bifrost's Rust example plugin; the baseline is a plugin built the way Bifrost's docs build one " +
-  "(`bench/baseline/`), rust the Rust serde plugin (`testdata/rust-plugin/`).";
+  "(`testdata/plugins/baseline/`), rust the Rust serde plugin (`testdata/rust-plugin/`).";
 
 /** The whole of `bench/RESULTS.md` for a full run: a heading, how to read it, then {@link formatBenchReport}. */
 export function formatResultsFile(report: BenchReport): string {

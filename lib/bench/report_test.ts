@@ -206,7 +206,10 @@ Deno.test("formatResultsFile() writes all of RESULTS.md: heading, how to read it
     text,
     /^## Benchmark results\n\nFrom a full `deno task bench` on a quiet machine, which writes this file/,
   );
-  assert.match(text, /the baseline is a plugin built the way Bifrost's docs build one \(`bench\/baseline\/`\)/);
+  assert.match(
+    text,
+    /the baseline is a plugin built the way Bifrost's docs build one \(`testdata\/plugins\/baseline\/`\)/,
+  );
   const section = text.slice(text.indexOf("### Large inputs"), text.indexOf("### Build"));
   assert.match(
     section,

@@ -11,7 +11,7 @@ import { PluginHost } from "../host/host.ts";
 import { benchGateway } from "./gateway_load.ts";
 import { benchHookCosts, measureHostFloor, type MeasureOptions, measureTransport } from "./hook_cost.ts";
 import type { Engine } from "../host/engine.ts";
-import { startWazeroBackend } from "../host/_prepare.ts";
+import { startWazeroBackend } from "../host/prepare.ts";
 import { BENCH_INPUTS, SEED_PRE_HOOK } from "./inputs.ts";
 import { soakMemory } from "./memory.ts";
 import { soakLargeInputs } from "./large_inputs.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { BifrostRequest, Fallback } from "../host/hook_types.ts";
+import type { BifrostRequest, Fallback } from "../abi/hook_types.ts";
 import type { KindSpec } from "./_kinds.ts";
 
 /** The only provider the local gateway has. */

@@ -10,8 +10,9 @@
  * view of the world the one it has in Bifrost.
  */
 import { dirname, resolve } from "node:path";
-import type { HookName } from "../wasm/abi.ts";
-import { type HookCall, type HostOptions, PluginHost } from "../host/host.ts";
+import type { HookName } from "../abi/abi.ts";
+import type { HookCall, HostOptions } from "../host/types.ts";
+import { PluginHost } from "../host/host.ts";
 
 /** How long closing waits for calls in flight (and `cleanup`) before it stops the plugin, in ms. */
 export const CLOSE_GRACE_MS = 1000;

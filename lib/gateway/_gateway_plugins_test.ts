@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { startGateway } from "./gateway.ts";
-import { startMockUpstream } from "./mock_upstream.ts";
-import { writeFileAtomic } from "../_fs.ts";
-import { abiModule } from "../wasm/_wasm_builder.ts";
+import { startMockUpstream } from "../mock/mock_upstream.ts";
+import { writeFileAtomic } from "../internal/fs.ts";
+import { abiModule } from "../../testing/wasm_builder.ts";
 
 /** A plugin whose pre hook answers every request with a response naming `model`. */
 function answering(model: string): Uint8Array {

@@ -8,8 +8,8 @@
  *
  * @module
  */
-import type { BifrostRequest, BifrostResponse, RequestType } from "../host/hook_types.ts";
-import { embeddingInputItems, type RequestKindName, responsesInputItems } from "../host/request_kinds.ts";
+import type { BifrostRequest, BifrostResponse, RequestType } from "../abi/hook_types.ts";
+import { embeddingInputItems, type RequestKindName, responsesInputItems } from "../abi/request_kinds.ts";
 
 /** A request kind the gateway serves: every kind the SDK tells apart. */
 export type KindName = Exclude<RequestKindName, "unknown">;

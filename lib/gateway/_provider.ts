@@ -3,9 +3,9 @@
  * `openai` provider talks to it, for every request kind. Private to the
  * gateway.
  */
-import type { BifrostError, BifrostRequest } from "../host/hook_types.ts";
+import type { BifrostError, BifrostRequest } from "../abi/hook_types.ts";
 import type { KindSpec } from "./_kinds.ts";
-import { TERMINAL_RESPONSE_EVENTS } from "./_openai_stream.ts";
+import { TERMINAL_RESPONSE_EVENTS } from "../mock/openai_stream.ts";
 import { sseData } from "./_sse.ts";
 
 /** Where a provider lives and the key it is called with. */

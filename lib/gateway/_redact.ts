@@ -5,8 +5,8 @@
  * GitHub and Slack keys, JWTs) become `[REDACTED]`, also inside base64
  * HTTP bodies. Private to the library.
  */
-import { decodeBase64, encodeBase64 } from "../_base64.ts";
-import { isRawNumber } from "../_lossless_json.ts";
+import { decodeBase64, encodeBase64 } from "../internal/base64.ts";
+import { isRawNumber } from "../internal/lossless_json.ts";
 
 /** What a redacted value becomes. */
 export const REDACTED = "[REDACTED]";

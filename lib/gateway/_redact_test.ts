@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { encodeBase64 } from "../_base64.ts";
-import { parseLossless } from "../_lossless_json.ts";
+import { encodeBase64 } from "../internal/base64.ts";
+import { parseLossless } from "../internal/lossless_json.ts";
 import { isSecretKey, REDACTED, redactSecrets, redactText } from "./_redact.ts";
 
 Deno.test("redactSecrets() redacts secret headers whatever their casing", () => {

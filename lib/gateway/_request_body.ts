@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { jsonDepth } from "../_json_depth.ts";
+import { jsonDepth } from "../internal/json_depth.ts";
 
 /** Bifrost's default `client.max_request_body_size_mb` is 100; a larger body gets 413. */
 export const MAX_BODY_BYTES = 100 << 20;

@@ -1,5 +1,5 @@
 /** Server-sent events: reading `data:` payloads and writing them. Private to the gateway. */
-import { LineSplitter } from "../_lines.ts";
+import { LineSplitter } from "../internal/lines.ts";
 
 /**
  * Yields the `data` of each event of an SSE body, in order, in linear time

@@ -13,11 +13,11 @@
  *
  * @module
  */
-import { type BifrostConfigFile, readBifrostConfig } from "./bifrost_config.ts";
+import { type BifrostConfigFile, readBifrostConfig } from "../config/bifrost_config.ts";
 import { ConfigError, UsageError } from "../errors.ts";
 import { type Gateway, type GatewayOptions, type PluginEntry, startGateway } from "./gateway.ts";
-import { type MockUpstream, startMockUpstream } from "./mock_upstream.ts";
-import { DEFAULT_HOOK_TIMEOUT_MS } from "../host/host.ts";
+import { type MockUpstream, startMockUpstream } from "../mock/mock_upstream.ts";
+import { DEFAULT_HOOK_TIMEOUT_MS } from "../host/types.ts";
 
 /** Bifrost's app dir in its Docker image. */
 export const BIFROST_APP_DIR = "/app/data";

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { writeBifrostConfig } from "./bifrost_config.ts";
+import { writeBifrostConfig } from "../config/bifrost_config.ts";
 import { startDev } from "./dev.ts";
 import { ConfigError, UsageError } from "../errors.ts";
-import { startMockUpstream } from "./mock_upstream.ts";
-import { testPlugin } from "../project/_test_plugins.ts";
+import { startMockUpstream } from "../mock/mock_upstream.ts";
+import { testPlugin } from "../../testing/plugins.ts";
 
 async function configFor(upstreamUrl: string): Promise<{ dir: string; configPath: string }> {
   const dir = await Deno.makeTempDir({ prefix: "bifrost-as-dev-" });

@@ -37,10 +37,10 @@
  * @module
  */
 import type { HookCallEvent } from "./gateway.ts";
-import { writeFileAtomic } from "../_fs.ts";
-import { parseLossless, prettyJson } from "../_lossless_json.ts";
+import { writeFileAtomic } from "../internal/fs.ts";
+import { parseLossless, prettyJson } from "../internal/lossless_json.ts";
 import { redactSecrets } from "./_redact.ts";
-import { responseKindOf } from "../host/request_kinds.ts";
+import { responseKindOf } from "../abi/request_kinds.ts";
 
 /** Options of {@link FixtureRecorder}. */
 export interface FixtureRecorderOptions {

@@ -78,7 +78,7 @@
  *
  * @module
  */
-import { decodeBase64, encodeBase64 } from "../_base64.ts";
+import { decodeBase64, encodeBase64 } from "../internal/base64.ts";
 import { buildRequest } from "./_bifrost_request.ts";
 import {
   CLOSE_GRACE_MS,
@@ -105,9 +105,9 @@ import {
   type PreHookOutput,
   REQUEST_TYPE_KEY,
   type StreamChunk,
-} from "../host/hook_types.ts";
-import type { HostOptions } from "../host/host.ts";
-import { PRE_HOOK_ERROR_NOTE } from "../host/_contract.ts";
+} from "../abi/hook_types.ts";
+import type { HostOptions } from "../host/types.ts";
+import { PRE_HOOK_ERROR_NOTE } from "../abi/contract.ts";
 import { PluginError, PluginInputTooLargeError } from "../errors.ts";
 
 export type { HookCallEvent, HookObserver, PluginEntry } from "./_gateway_plugins.ts";

@@ -1,8 +1,8 @@
 // The gateway's routes besides chat, with hello-world and a plugin that
 // reports what the SDK read (testdata/plugins/kinds.ts), and hostile bodies.
 import assert from "node:assert/strict";
-import { sseEvents, startTestGateway, type TestGateway } from "./_test_gateway.ts";
-import type { TestPluginName } from "../project/_test_plugins.ts";
+import { sseEvents, startTestGateway, type TestGateway } from "../../testing/gateway.ts";
+import type { TestPluginName } from "../../testing/plugins.ts";
 
 const setup = (plugins: TestPluginName[] = ["hello-world"]): Promise<TestGateway> => startTestGateway(plugins);
 

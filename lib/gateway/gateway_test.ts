@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { startGateway } from "./gateway.ts";
-import { startMockUpstream } from "./mock_upstream.ts";
-import { testPlugin, type TestPluginName } from "../project/_test_plugins.ts";
-import { startTestGateway, type TestGateway } from "./_test_gateway.ts";
+import { startMockUpstream } from "../mock/mock_upstream.ts";
+import { testPlugin, type TestPluginName } from "../../testing/plugins.ts";
+import { startTestGateway, type TestGateway } from "../../testing/gateway.ts";
 import type { HookCallEvent } from "./_gateway_plugins.ts";
 
 function setup(plugins: TestPluginName[] = ["behaviours", "hello-world", "trap"]): Promise<TestGateway> {

@@ -9,9 +9,9 @@
  *
  * @module
  */
-import type { HookName } from "../wasm/abi.ts";
+import type { HookName } from "../abi/abi.ts";
 import { PluginError, PluginTimeoutError } from "../errors.ts";
-import { type RawCall, reviveError, Runner, type RunnerOptions } from "./_instance.ts";
+import { type RawCall, reviveError, Runner, type RunnerOptions } from "./instance.ts";
 import { lines, toWire, type WorkerReply, type WorkerRequest } from "./_host_worker.ts";
 import { type Engine, engineCacheDir } from "./engine.ts";
 

@@ -14,9 +14,9 @@
  *
  * @module
  */
-import type { HookName } from "../wasm/abi.ts";
-import { LineSplitter } from "../_lines.ts";
-import { type RawCall, Runner, type RunnerOptions, type SerializedError, serializeError } from "./_instance.ts";
+import type { HookName } from "../abi/abi.ts";
+import { LineSplitter } from "../internal/lines.ts";
+import { type RawCall, Runner, type RunnerOptions, type SerializedError, serializeError } from "./instance.ts";
 
 /**
  * {@link RunnerOptions} as JSON: the (capped) module bytes instead of the

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { WASI_FUNCTIONS, WASI_MODULE } from "../wasm/abi.ts";
+import { WASI_FUNCTIONS, WASI_MODULE } from "../abi/abi.ts";
 
 const ESUCCESS = 0;
 const EBADF = 8;

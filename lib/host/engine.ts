@@ -25,7 +25,7 @@
  */
 import { dirname, join } from "node:path";
 import { BifrostAsError, UsageError } from "../errors.ts";
-import { toolkitRoot } from "../project/_toolkit.ts";
+import { fileURLToPath } from "node:url";
 
 /** Where a plugin runs: V8 (Deno) or wazero (Go, as in Bifrost). */
 export type Engine = "v8" | "wazero";
@@ -120,7 +120,8 @@ async function searchEngine(options: FindEngineOptions): Promise<string> {
     if (await isFile(fromEnv)) return fromEnv;
     throw new EngineNotFoundError(`${ENGINE_ENV} names "${fromEnv}", which is not a file`);
   }
-  const root = options.root ?? toolkitRoot();
+  const here = new URL("../..", import.meta.url); // the toolkit: a checkout, or the npm package
+  const root = options.root ?? (here.protocol === "file:" ? fileURLToPath(here).replace(/\/$/, "") : undefined);
   const pkg = enginePackage();
   const binary = engineBinaryName();
   if (root) {

@@ -58,125 +58,16 @@
  *
  * @module
  */
-import type { HookName } from "../wasm/abi.ts";
-import { PluginContractError, PluginError, UsageError } from "../errors.ts";
-import type { HookInputOf, HookOutputOf } from "./hook_types.ts";
-import { checkOutput, passThrough } from "./_contract.ts";
+import type { HookName } from "../abi/abi.ts";
+import { PluginContractError, PluginError } from "../errors.ts";
+import type { HookInputOf, HookOutputOf } from "../abi/hook_types.ts";
+import { checkOutput, passThrough } from "../abi/contract.ts";
 import type { Backend } from "./_backend.ts";
 import type { Engine } from "./engine.ts";
-import { prepare, startBackend } from "./_prepare.ts";
-import { readSource } from "./_plugin_source.ts";
-
-/**
- * Which buffers the host frees after a call: `both` (input and output),
- * `input`, `none`, or `double` (each twice). Bifrost's own policy is not
- * documented, so a plugin should stay correct and bounded under all four.
- */
-export type FreePolicy = "both" | "input" | "none" | "double";
-
-/** Every free policy, in the order reports list them. */
-export const FREE_POLICIES: readonly FreePolicy[] = ["both", "input", "none", "double"];
-
-/**
- * Checks a free policy name, e.g. from the command line. Throws
- * `UsageError` for anything but {@link FREE_POLICIES}.
- *
- * @example
- * ```ts
- * import { parseFreePolicy } from "./host.ts";
- * import assert from "node:assert/strict";
- * assert.equal(parseFreePolicy("none"), "none");
- * assert.throws(() => parseFreePolicy("some"), { message: 'Unknown free policy "some": expected both, input, none, double' });
- * ```
- */
-export function parseFreePolicy(value: string): FreePolicy {
-  const found = FREE_POLICIES.find((p) => p === value.trim());
-  if (!found) throw new UsageError(`Unknown free policy "${value}": expected ${FREE_POLICIES.join(", ")}`);
-  return found;
-}
-
-/**
- * A comma-separated list of free policies, each checked by {@link parseFreePolicy}.
- *
- * @example
- * ```ts
- * import { parseFreePolicies } from "./host.ts";
- * import assert from "node:assert/strict";
- * assert.deepEqual(parseFreePolicies("both, none"), ["both", "none"]);
- * ```
- */
-export function parseFreePolicies(value: string): FreePolicy[] {
-  return value.split(",").map(parseFreePolicy);
-}
-
-/**
- * The deadline commands and the dev gateway give a hook call by default, in
- * ms: far past what a legitimate 100 MiB input takes (under a second in a
- * hook, about two through the process backend's pipe, measured), far below
- * a hang anyone waits out.
- */
-export const DEFAULT_HOOK_TIMEOUT_MS = 10_000;
-
-/** Options of {@link PluginHost.load}. */
-export interface HostOptions {
-  /** The plugin's `config` object, given to `init` as JSON. Omitted: `{}`. */
-  config?: unknown;
-  /** Default `"both"`. */
-  freePolicy?: FreePolicy;
-  /**
-   * Default `true`: a 0 return, a contract violation, and a missing
-   * `pre_hook`/`post_hook` are errors. `false`: they are logged as notes,
-   * and a 0 return answers the hook's pass-through output.
-   */
-  strict?: boolean;
-  /**
-   * Deadline of each call and of loading (`_start`/`_initialize`, `init`,
-   * `get_name`), in ms. Set under V8: the plugin runs in a child process
-   * (needs `--allow-run`).
-   */
-  timeoutMs?: number;
-  /** Default `"v8"`. `"wazero"`: the wazero engine, found by {@link findEngine} (needs `--allow-run`). */
-  engine?: Engine;
-  /** Memory cap in 64 KiB pages, written into the module as its memory maximum. */
-  maxMemoryPages?: number;
-  /** Plugin logs (stdout and stderr lines) and host notes (prefixed `host: `). */
-  onLog?: (line: string) => void;
-  /** Names the plugin in messages until `get_name` answers. Default: the file name (`(bytes)` for bytes). */
-  label?: string;
-  /** Default `true`: a note in the log each time memory doubles since load (`false` where growth is measured). */
-  noteGrowth?: boolean;
-  /** Also time the hook export alone, as {@link CallStats.hookUs}. Default `false`: it adds a clock read per call. */
-  timeHook?: boolean;
-}
-
-/** Measurements of one call. */
-export interface CallStats {
-  /** The whole call through the host, in µs: malloc, writing the input, the hook, the frees, reading the output. */
-  durationUs: number;
-  /** The hook export alone, in µs, when the host was loaded with `timeHook`. */
-  hookUs?: number;
-  inputBytes: number;
-  outputBytes: number;
-  /** Memory size in 64 KiB pages before and after the call. */
-  pagesBefore: number;
-  pagesAfter: number;
-  /** The most pages seen since load, across re-instantiations. */
-  highWaterPages: number;
-}
-
-/** What a hook call returned. */
-export interface HookCall<T> {
-  /** The parsed output (the pass-through output after a non-strict 0 return). */
-  output: T;
-  /** The output's exact text (large integers survive here, not in `output`); `""` after a 0 return. */
-  raw: string;
-  stats: CallStats;
-  /** The hook returned 0 (only possible when not strict). */
-  returnedZero: boolean;
-}
-
-/** A plugin source: a file path, a `file:`/`https:` URL, or the bytes. */
-export type PluginSource = string | URL | Uint8Array;
+import { prepare, startBackend } from "./prepare.ts";
+import { readSource } from "./plugin_source.ts";
+import { FREE_POLICIES, type FreePolicy } from "../abi/free_policy.ts";
+import type { HookCall, HostOptions, PluginSource } from "./types.ts";
 
 const encoder = new TextEncoder();
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { EXPORT_SIGNATURES, type HookName, packPtrLen, WASI_MODULE } from "../wasm/abi.ts";
+import { EXPORT_SIGNATURES, type HookName, packPtrLen, WASI_MODULE } from "../abi/abi.ts";
 import {
   AbiError,
   PluginContractError,
@@ -9,10 +9,12 @@ import {
   PluginTimeoutError,
   PluginTrapError,
 } from "../errors.ts";
-import { checkFreePolicies, FREE_POLICIES, type HostOptions, PluginHost } from "./host.ts";
+import { checkFreePolicies, PluginHost } from "./host.ts";
+import { FREE_POLICIES } from "../abi/free_policy.ts";
+import type { HostOptions } from "./types.ts";
 import { parseWasm } from "../wasm/wasm_binary.ts";
-import { testPlugin } from "../project/_test_plugins.ts";
-import { checkOutput } from "./_contract.ts";
+import { testPlugin } from "../../testing/plugins.ts";
+import { checkOutput } from "../abi/contract.ts";
 import {
   abiModule,
   type AbiModuleOptions,
@@ -24,7 +26,7 @@ import {
   localGet,
   loopForever,
   op,
-} from "../wasm/_wasm_builder.ts";
+} from "../../testing/wasm_builder.ts";
 
 const HELLO = new URL("../../build/hello-world.wasm", import.meta.url);
 const HELLO_NAME = "hello-world-wasm-typescript";

@@ -8,7 +8,7 @@
  * ```ts
  * import { preHookInput } from "./input_builders.ts";
  * import { PluginHost } from "./host.ts";
- * import { abiModule } from "../wasm/_wasm_builder.ts";
+ * import { abiModule } from "../../testing/wasm_builder.ts";
  * import assert from "node:assert/strict";
  *
  * // In a plugin project: `await PluginHost.load("build/my-plugin.wasm")`.
@@ -20,7 +20,7 @@
  *
  * @module
  */
-import { encodeBase64 } from "../_base64.ts";
+import { encodeBase64 } from "../internal/base64.ts";
 import type {
   BifrostChatRequest,
   BifrostChatResponse,
@@ -50,9 +50,9 @@ import type {
   RequestType,
   ResponsesItem,
   StreamChunk,
-} from "./hook_types.ts";
-import { REQUEST_TYPE_KEY } from "./hook_types.ts";
-import { embeddingInputItems, responsesInputItems } from "./request_kinds.ts";
+} from "../abi/hook_types.ts";
+import { REQUEST_TYPE_KEY } from "../abi/hook_types.ts";
+import { embeddingInputItems, responsesInputItems } from "../abi/request_kinds.ts";
 
 /** The request id builders put in the context unless given one. */
 export const TEST_REQUEST_ID = "test-request-1";

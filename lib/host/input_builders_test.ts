@@ -8,7 +8,7 @@ import {
   streamChunkInput,
   TEST_REQUEST_ID,
 } from "./input_builders.ts";
-import { testPlugin } from "../project/_test_plugins.ts";
+import { testPlugin } from "../../testing/plugins.ts";
 
 Deno.test("Built inputs drive the hello-world plugin through every hook", async () => {
   const host = await PluginHost.load(await testPlugin("hello-world"));

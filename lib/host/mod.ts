@@ -1,5 +1,5 @@
 /**
- * The conformance host: loads a plugin as Bifrost does and calls its hooks strictly, with typed inputs and builders.
+ * The conformance host: loads a plugin as Bifrost does and calls its hooks strictly, with builders of typed inputs.
  *
  * @example
  * ```ts
@@ -10,7 +10,7 @@
  *
  * @module
  */
+export * from "./types.ts";
 export * from "./host.ts";
-export * from "./hook_types.ts";
+export * from "./engine.ts";
 export * from "./input_builders.ts";
-export * from "./request_kinds.ts";

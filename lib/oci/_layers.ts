@@ -1,10 +1,10 @@
 /** Finding a file in an image's layers, top layer first. Private to lib/oci. */
 import { RegistryError } from "../errors.ts";
 import { sha256Digest } from "./digest.ts";
-import { gunzip } from "./_gzip.ts";
+import { gunzip } from "./gzip.ts";
 import type { Image, ImageBlob } from "./image.ts";
 import { MediaType } from "./media_types.ts";
-import { normalizeTarPath, readTar } from "./_tar.ts";
+import { normalizeTarPath, readTar } from "./tar.ts";
 
 const GZIP_LAYERS: readonly string[] = [MediaType.OciLayerGzip, MediaType.DockerLayerGzip];
 const TAR_LAYERS: readonly string[] = [MediaType.OciLayer, "application/vnd.docker.image.rootfs.diff.tar"];

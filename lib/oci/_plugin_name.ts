@@ -1,5 +1,5 @@
 /** Reads a plugin's `get_name()` without a host. Private to lib/oci. */
-import { unpackPtrLen } from "../wasm/abi.ts";
+import { unpackPtrLen } from "../abi/abi.ts";
 import { UsageError } from "../errors.ts";
 
 /**

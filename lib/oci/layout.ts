@@ -6,9 +6,9 @@
  * @module
  */
 import { RegistryError, UsageError } from "../errors.ts";
-import { isFsError, writeFileAtomic } from "../_fs.ts";
+import { isFsError, writeFileAtomic } from "../internal/fs.ts";
 import { verifyContent } from "./digest.ts";
-import { createTar, readTar, type TarInput } from "./_tar.ts";
+import { createTar, readTar, type TarInput } from "./tar.ts";
 import { type Descriptor, type Image, imageBlobs, imageFromManifest, type ImageIndex, parseManifest } from "./image.ts";
 import { Annotation, MediaType } from "./media_types.ts";
 

@@ -12,13 +12,13 @@
  *
  * @module
  */
-import type { BifrostPluginJson } from "../gateway/bifrost_config.ts";
+import type { BifrostPluginJson } from "../config/bifrost_config.ts";
 import { ConfigError, RegistryError, UsageError } from "../errors.ts";
 import { sha256Digest } from "./digest.ts";
-import { gzip } from "./_gzip.ts";
+import { gzip } from "./gzip.ts";
 import { findFile } from "./_layers.ts";
 import { readPluginName } from "./_plugin_name.ts";
-import { createTar, type TarInput } from "./_tar.ts";
+import { createTar, type TarInput } from "./tar.ts";
 import { createImage, type Image, memoryBlob, parseJson } from "./image.ts";
 import { Annotation, MediaType } from "./media_types.ts";
 

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
-import { validateBifrostConfig } from "../gateway/bifrost_config.ts";
+import { validateBifrostConfig } from "../config/bifrost_config.ts";
 import { UsageError } from "../errors.ts";
 import { sha256Digest } from "./digest.ts";
-import { gunzip } from "./_gzip.ts";
-import { readTar } from "./_tar.ts";
+import { gunzip } from "./gzip.ts";
+import { readTar } from "./tar.ts";
 import type { Image } from "./image.ts";
-import { baseImage } from "./_test_images.ts";
-import { which } from "./_test_registry.ts";
+import { baseImage } from "../../testing/oci_images.ts";
+import { which } from "../../testing/registry.ts";
 import { writeLayout } from "./layout.ts";
 import { Annotation, MediaType } from "./media_types.ts";
 import { packagePlugin } from "./package.ts";

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { RegistryError } from "../errors.ts";
-import { gzip } from "./_gzip.ts";
-import { createTar } from "./_tar.ts";
+import { gzip } from "./gzip.ts";
+import { createTar } from "./tar.ts";
 import { createImage } from "./image.ts";
 import { MediaType } from "./media_types.ts";
 import { packagePlugin } from "./package.ts";
-import { baseImage } from "./_test_images.ts";
+import { baseImage } from "../../testing/oci_images.ts";
 import { extractPlugin } from "./pull.ts";
 
 const WASM = await Deno.readFile(new URL("../../build/hello-world.wasm", import.meta.url));

@@ -12,9 +12,9 @@ import { MediaType } from "./media_types.ts";
 import { packagePlugin } from "./package.ts";
 import { pullPlugin } from "./pull.ts";
 import { RegistryClient, type RegistryEvent } from "./registry.ts";
-import { baseImage } from "./_test_images.ts";
-import { anyOf, firstN, startProxy } from "./_test_proxy.ts";
-import { hasRegistry, hasSkopeo, NO_REGISTRY, startRegistry } from "./_test_registry.ts";
+import { baseImage } from "../../testing/oci_images.ts";
+import { anyOf, firstN, startProxy } from "../../testing/registry_proxy.ts";
+import { hasRegistry, hasSkopeo, NO_REGISTRY, startRegistry } from "../../testing/registry.ts";
 
 const WASM = await Deno.readFile(new URL("../../build/hello-world.wasm", import.meta.url));
 const NAME = "hello-world-wasm-typescript";

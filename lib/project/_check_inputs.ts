@@ -23,8 +23,8 @@
  *
  * @module
  */
-import type { HookName } from "../wasm/abi.ts";
-import type { BifrostChatResponse } from "../host/hook_types.ts";
+import type { HookName } from "../abi/abi.ts";
+import type { BifrostChatResponse } from "../abi/hook_types.ts";
 import {
   chatResponse,
   embeddingPreHookInput,

@@ -2,7 +2,7 @@
  * The files of a new plugin project (`bifrost-as init`). Private to
  * `./init.ts`, which decides names and which bifrost-as the project uses.
  */
-import { PACKAGE_NAME, SDK_DIR } from "./_toolkit.ts";
+import { PACKAGE_NAME, SDK_DIR } from "./toolkit.ts";
 
 /** What the templates need to know. */
 export interface ProjectNames {
@@ -299,9 +299,9 @@ services:
     image: \${DENO_IMAGE:-denoland/deno:alpine-2.5.6}
     command: ["run", "--allow-net", "--allow-env", "/mock/mock_upstream.ts", "--host", "0.0.0.0", "--port", "8081"]
     volumes:
-      - ./${SDK_DIR}/lib/gateway/mock_upstream.ts:/mock/mock_upstream.ts:ro
-      - ./${SDK_DIR}/lib/gateway/mock_answers.ts:/mock/mock_answers.ts:ro
-      - ./${SDK_DIR}/lib/gateway/_openai_stream.ts:/mock/_openai_stream.ts:ro
+      - ./${SDK_DIR}/lib/mock/mock_upstream.ts:/mock/mock_upstream.ts:ro
+      - ./${SDK_DIR}/lib/mock/mock_answers.ts:/mock/mock_answers.ts:ro
+      - ./${SDK_DIR}/lib/mock/openai_stream.ts:/mock/openai_stream.ts:ro
       - ./${SDK_DIR}/integration/healthcheck.ts:/mock/healthcheck.ts:ro
     healthcheck:
       test: ["CMD", "deno", "run", "--allow-net", "/mock/healthcheck.ts", "http://127.0.0.1:8081/health"]

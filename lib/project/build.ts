@@ -6,8 +6,8 @@
  */
 import { dirname, relative, resolve } from "node:path";
 import { BuildError } from "../errors.ts";
-import { writeFileAtomic } from "../_fs.ts";
-import { SDK_DIR } from "./_toolkit.ts";
+import { writeFileAtomic } from "../internal/fs.ts";
+import { SDK_DIR } from "./toolkit.ts";
 
 /** Options of {@link buildPlugin}. */
 export interface BuildOptions {

@@ -35,15 +35,16 @@
  *
  * @module
  */
-import { HOOK_NAMES, type HookName, type Profile } from "../wasm/abi.ts";
+import { HOOK_NAMES, type HookName, type Profile } from "../abi/abi.ts";
 import { validateModule } from "../wasm/validate.ts";
 import { PluginContractError, PluginError, PluginTimeoutError, PluginTrapError } from "../errors.ts";
-import { checkFreePolicies, PluginHost, type PluginSource, type PolicyReport } from "../host/host.ts";
+import { checkFreePolicies, PluginHost, type PolicyReport } from "../host/host.ts";
+import type { PluginSource } from "../host/types.ts";
 import type { Engine } from "../host/engine.ts";
-import { readPluginOnce } from "../host/_plugin_source.ts";
-import { PRE_HOOK_ERROR_NOTE } from "../host/_contract.ts";
+import { readPluginOnce } from "../host/plugin_source.ts";
+import { PRE_HOOK_ERROR_NOTE } from "../abi/contract.ts";
 import { type CaseKind, checkCases, PASS_THROUGH } from "./_check_inputs.ts";
-import { jsonDifferences } from "./_json_diff.ts";
+import { jsonDifferences } from "../internal/json_diff.ts";
 
 export type { CaseKind } from "./_check_inputs.ts";
 

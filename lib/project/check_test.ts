@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
-import { abiModule, op } from "../wasm/_wasm_builder.ts";
-import { EXPORT_SIGNATURES } from "../wasm/abi.ts";
-import { baselinePlugin } from "../../bench/_plugins.ts";
+import { abiModule, op } from "../../testing/wasm_builder.ts";
+import { EXPORT_SIGNATURES } from "../abi/abi.ts";
+import { testPlugin } from "../../testing/plugins.ts";
 import { checkPlugin, type CheckReport, formatCheckReport } from "./check.ts";
-import { hasRust, NO_RUST, rustPlugin } from "./_test_rust_plugin.ts";
-import { testPlugin } from "./_test_plugins.ts";
+import { hasRust, NO_RUST, rustPlugin } from "../../testing/rust_plugin.ts";
 
 /** The findings of one severity, as text. */
 const findings = (r: CheckReport, severity: string) =>
@@ -25,7 +24,7 @@ Deno.test("check: hello-world answers every input without a trap, drops nothing 
 });
 
 Deno.test("check: the docs-style baseline grows under every free policy, traps on bad JSON and drops fields", async () => {
-  const r = await checkPlugin(await baselinePlugin(), { timeoutMs: 0, calls: 100 });
+  const r = await checkPlugin(await testPlugin("baseline"), { timeoutMs: 0, calls: 100 });
   assert.equal(r.name, "hello-world-baseline");
   assert.deepEqual(findings(r, "error"), [
     "Memory is not bounded under any free policy: it grows with every pre_hook call",

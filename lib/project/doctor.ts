@@ -26,7 +26,7 @@
  */
 import { CREDENTIAL_ENV, dockerConfigDir } from "../oci/auth.ts";
 import { BIFROST_IMAGE_ENV } from "../oci/package.ts";
-import { isToolkit, readToolkitConfig, SDK_DIR, TOOLKIT_VERSION, toolkitRoot } from "./_toolkit.ts";
+import { isToolkit, readToolkitConfig, SDK_DIR, TOOLKIT_VERSION, toolkitRoot } from "./toolkit.ts";
 
 /** `fail` on a required check makes the doctor exit 1; `warn` never does. */
 export type CheckStatus = "ok" | "warn" | "fail";

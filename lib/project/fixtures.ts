@@ -32,7 +32,7 @@
  * @example
  * ```ts
  * import { formatFixtureReport, runFixtures } from "./fixtures.ts";
- * import { abiModule } from "../wasm/_wasm_builder.ts";
+ * import { abiModule } from "../../testing/wasm_builder.ts";
  * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
@@ -54,15 +54,17 @@
  *
  * @module
  */
-import { HOOK_NAMES, type HookName } from "../wasm/abi.ts";
+import { HOOK_NAMES, type HookName } from "../abi/abi.ts";
 import { FixtureError, PluginError } from "../errors.ts";
-import { FREE_POLICIES, type FreePolicy, PluginHost, type PluginSource } from "../host/host.ts";
+import { FREE_POLICIES, type FreePolicy } from "../abi/free_policy.ts";
+import { PluginHost } from "../host/host.ts";
+import type { PluginSource } from "../host/types.ts";
 import type { Engine } from "../host/engine.ts";
-import { readPluginOnce } from "../host/_plugin_source.ts";
-import { diffJson, type MatchMode, projectOnto } from "./_json_diff.ts";
-import { parseLossless, prettyJson } from "../_lossless_json.ts";
-import { isFsError, writeFileAtomic } from "../_fs.ts";
-import { PRE_HOOK_ERROR_NOTE } from "../host/_contract.ts";
+import { readPluginOnce } from "../host/plugin_source.ts";
+import { diffJson, type MatchMode, projectOnto } from "../internal/json_diff.ts";
+import { parseLossless, prettyJson } from "../internal/lossless_json.ts";
+import { isFsError, writeFileAtomic } from "../internal/fs.ts";
+import { PRE_HOOK_ERROR_NOTE } from "../abi/contract.ts";
 
 /** How a fixture's output is compared: `exact`, or `partial` (objects may have more keys). */
 export type FixtureMatch = MatchMode;

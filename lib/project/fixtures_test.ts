@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { FixtureError } from "../errors.ts";
 import { formatFixtureReport, loadFixtures, runFixtures } from "./fixtures.ts";
-import { testPlugin } from "./_test_plugins.ts";
-import { abiModule } from "../wasm/_wasm_builder.ts";
+import { testPlugin } from "../../testing/plugins.ts";
+import { abiModule } from "../../testing/wasm_builder.ts";
 
 const ROOT_FIXTURES = new URL("../../fixtures", import.meta.url).pathname;
 

@@ -47,7 +47,7 @@
 import { basename, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { UsageError } from "../errors.ts";
-import { writeFileAtomic } from "../_fs.ts";
+import { writeFileAtomic } from "../internal/fs.ts";
 import { projectFiles } from "./_project_templates.ts";
 import {
   isToolkit,
@@ -57,7 +57,7 @@ import {
   SDK_DIR,
   TOOLKIT_VERSION,
   toolkitRoot,
-} from "./_toolkit.ts";
+} from "./toolkit.ts";
 
 /** Options of {@link initProject}. */
 export interface InitOptions {

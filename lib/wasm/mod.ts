@@ -1,15 +1,15 @@
 /**
- * The WebAssembly side of the ABI: the binary reader, the ABI's exports and pointer packing, and the validator.
+ * The WebAssembly binary reader and the validator that holds a module against the ABI.
  *
  * @example
  * ```ts
- * import { unpackPtrLen } from "./mod.ts";
+ * import { parseWasm } from "./mod.ts";
  * import assert from "node:assert/strict";
- * assert.deepEqual(unpackPtrLen((8n << 32n) | 3n), { ptr: 8, len: 3 });
+ * const empty = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
+ * assert.deepEqual(parseWasm(empty).exports, []);
  * ```
  *
  * @module
  */
-export * from "./abi.ts";
 export * from "./wasm_binary.ts";
 export * from "./validate.ts";

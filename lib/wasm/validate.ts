@@ -19,7 +19,7 @@ import {
   type Signature,
   WASI_FUNCTIONS,
   WASI_MODULE,
-} from "./abi.ts";
+} from "../abi/abi.ts";
 import { UsageError } from "../errors.ts";
 import { type ExternKind, parseWasm, type WasmInfo, type WasmMemory } from "./wasm_binary.ts";
 

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import type { HookName, ValType } from "./abi.ts";
-import { buildPlugin, DEFAULT_OUT } from "../project/build.ts";
+import type { HookName, ValType } from "../abi/abi.ts";
 import { AbiError, UsageError } from "../errors.ts";
 import {
   FINDING_SEVERITIES,
@@ -11,21 +10,21 @@ import {
   validateModule,
   type ValidationReport,
 } from "./validate.ts";
-import { abiModule, type AbiModuleOptions, i32Const, i64Const, type ImportDesc, WasmBuilder } from "./_wasm_builder.ts";
+import {
+  abiModule,
+  type AbiModuleOptions,
+  i32Const,
+  i64Const,
+  type ImportDesc,
+  WasmBuilder,
+} from "../../testing/wasm_builder.ts";
+import { testPlugin } from "../../testing/plugins.ts";
 
-const ROOT = new URL("../..", import.meta.url).pathname;
 const PROFILES: ProfileOption[] = ["legacy", "current", "any"];
 const HTTP_HOOKS: HookName[] = ["http_intercept", "http_pre_hook", "http_post_hook", "http_stream_chunk_hook"];
 
-/** The real plugin, built first when missing. */
-async function helloWorld(): Promise<Uint8Array> {
-  try {
-    return await Deno.readFile(`${ROOT}${DEFAULT_OUT}`);
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
-    return (await buildPlugin({ cwd: ROOT })).bytes;
-  }
-}
+/** The real plugin. */
+const helloWorld = async () => await Deno.readFile(await testPlugin("hello-world"));
 
 const codes = (r: ValidationReport): FindingCode[] => r.findings.map((f) => f.code);
 const problems = (r: ValidationReport) => r.findings.filter((f) => f.severity !== "info");

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Signature, ValType } from "./abi.ts";
+import type { Signature, ValType } from "../abi/abi.ts";
 import { AbiError } from "../errors.ts";
 
 /** What an import or export refers to. */

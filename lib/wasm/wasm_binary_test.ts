@@ -1,6 +1,16 @@
 import assert from "node:assert/strict";
 import { AbiError } from "../errors.ts";
-import { abiModule, HEADER, i32Const, i64Const, op, section, str, vec, WasmBuilder } from "./_wasm_builder.ts";
+import {
+  abiModule,
+  HEADER,
+  i32Const,
+  i64Const,
+  op,
+  section,
+  str,
+  vec,
+  WasmBuilder,
+} from "../../testing/wasm_builder.ts";
 import { parseWasm, sleb128, uleb128, withMemoryMaximum } from "./wasm_binary.ts";
 
 /** A module made of the header and the given raw sections. */

@@ -1,0 +1,101 @@
+/** Runs the CLI as a subprocess, the way users run it. Test-only. */
+
+/** What a CLI run printed and returned. */
+export interface CliResult {
+  stdout: string;
+  stderr: string;
+  code: number;
+}
+
+const MAIN = new URL("../cli/main.ts", import.meta.url).pathname;
+
+/** Runs `bifrost-as ...args` and returns its output and exit code. */
+export async function runCli(
+  args: string[],
+  options: { stdin?: string; cwd?: string; env?: Record<string, string> } = {},
+): Promise<CliResult> {
+  const cmd = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, ...args],
+    stdin: options.stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+    env: { NO_COLOR: "1", ...options.env },
+  });
+  const child = cmd.spawn();
+  if (options.stdin !== undefined) {
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(options.stdin));
+    await w.close();
+  }
+  const out = await child.output();
+  const dec = new TextDecoder();
+  return { stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr), code: out.code };
+}
+
+/** A long-running CLI command started by {@link spawnCli}. */
+export interface CliProcess extends AsyncDisposable {
+  /** The next line printed on stdout; rejects when the command exits first or prints nothing for `timeoutMs`. */
+  readLine(timeoutMs?: number): Promise<string>;
+  /** Sends `signal`, waits for the exit and returns everything printed. */
+  stop(signal?: Deno.Signal): Promise<CliResult>;
+}
+
+/** Starts `bifrost-as ...args` in the background, for commands that run until stopped. Dispose kills it. */
+export function spawnCli(args: string[], options: { env?: Record<string, string>; cwd?: string } = {}): CliProcess {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, ...args],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+    env: { NO_COLOR: "1", ...options.env },
+  }).spawn();
+  const stderr = new Response(child.stderr).text();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let stdout = "";
+  let handedOut = 0;
+  let ended = false;
+  const readMore = async () => {
+    const { done, value } = await reader.read();
+    if (done) ended = true;
+    else stdout += value;
+  };
+  const nextLine = async (): Promise<string> => {
+    for (;;) {
+      const end = stdout.indexOf("\n", handedOut);
+      if (end >= 0) {
+        const line = stdout.slice(handedOut, end);
+        handedOut = end + 1;
+        return line;
+      }
+      if (ended) throw new Error(`The command exited without printing a line; stderr: ${await stderr}`);
+      await readMore();
+    }
+  };
+  const stop = async (signal: Deno.Signal = "SIGTERM"): Promise<CliResult> => {
+    try {
+      child.kill(signal);
+    } catch { /* already exited */ }
+    const { code } = await child.status;
+    while (!ended) await readMore();
+    return { stdout, stderr: await stderr, code };
+  };
+  return {
+    async readLine(timeoutMs = 30_000) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`No line on stdout within ${timeoutMs} ms`)), timeoutMs);
+      });
+      try {
+        return await Promise.race([nextLine(), timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    stop,
+    async [Symbol.asyncDispose]() {
+      await stop("SIGKILL");
+    },
+  };
+}
