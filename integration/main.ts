@@ -22,6 +22,7 @@ import {
 import { composeAvailability, DEFAULT_DENO_IMAGE, startCompose } from "./compose.ts";
 import { packagedAvailability, startPackaged } from "./packaged.ts";
 import { DEFAULT_BIFROST_IMAGE, E2E_DIR, prepare, ROOT, type RunningTarget, startLocal, useUrls } from "./targets.ts";
+import { type Engine, parseEngine } from "../lib/host/engine.ts";
 
 const HELP = `deno task e2e [options]
 
@@ -35,6 +36,7 @@ Options:
   --gateway-url URL   with --target url: the running gateway
   --upstream-url URL  with --target url: the running mock upstream
   --filter TEXT       run only checks whose name contains TEXT
+  --engine E          with --target local: run the plugins in v8 (default) or wazero, Bifrost's runtime
   --plugin FILE       the plugin under test instead of hello-world: a .wasm with hello-world's behaviours
                       (Bifrost's example plugins), known by its get_name (${Object.keys(KNOWN_PLUGINS).join(", ")})
                       or described by the two options below
@@ -71,8 +73,16 @@ async function main(): Promise<number> {
     "model-suffix": { type: "string" },
     "error-suffix": { type: "string" },
     kinds: { type: "string" },
+    engine: { type: "string" },
   });
   if (!args) return 0;
+  let engine: Engine;
+  try {
+    engine = parseEngine(String(args.engine ?? "v8"));
+  } catch (e) {
+    console.error(`error: ${(e as Error).message}`);
+    return 2;
+  }
   const wanted = String(args.target ?? "auto");
   if (!["auto", "local", "compose", "packaged", "url"].includes(wanted)) {
     console.error(`error: Invalid --target "${wanted}": expected auto, local, compose, packaged or url`);
@@ -121,7 +131,7 @@ async function main(): Promise<number> {
           ? startPackaged(ROOT, E2E_DIR, image, (line) => console.log(line))
           : name === "url"
           ? useUrls(String(args["gateway-url"]), String(args["upstream-url"]))
-          : startLocal(configPath),
+          : startLocal(configPath, engine),
     );
   } catch (e) {
     console.error(`error: the target did not start: ${(e as Error).message}`);

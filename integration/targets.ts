@@ -17,6 +17,7 @@
  */
 import { writeBifrostConfig } from "../lib/config/bifrost_config.ts";
 import { startDev } from "../lib/gateway/dev.ts";
+import type { Engine } from "../lib/host/engine.ts";
 import { testPlugin } from "../testing/plugins.ts";
 import type { Endpoints } from "./checks.ts";
 
@@ -61,12 +62,14 @@ export async function prepare(plugin?: { path: string; name: string }): Promise<
   return written.configPath;
 }
 
-/** Starts the local gateway on the e2e config, with a mock upstream on loopback. */
-export async function startLocal(configPath: string): Promise<RunningTarget> {
-  const dev = await startDev({ configPath, port: 0, watch: false });
+/** Starts the local gateway on the e2e config, with a mock upstream on loopback; plugins run in `engine`. */
+export async function startLocal(configPath: string, engine: Engine = "v8"): Promise<RunningTarget> {
+  const dev = await startDev({ configPath, port: 0, watch: false, host: { engine } });
   return {
     name: "local",
-    description: `local gateway ${dev.gateway.url} (conformance host), mock upstream ${dev.upstream!.url}`,
+    description: `local gateway ${dev.gateway.url} (conformance host, plugins in ${engine}), mock upstream ${
+      dev.upstream!.url
+    }`,
     gatewayUrl: dev.gateway.url,
     upstreamUrl: dev.upstream!.url,
     stop: () => dev.close(),

@@ -1,5 +1,5 @@
 import { AbiError, UsageError } from "../../lib/errors.ts";
-import { checkPlugin, type CheckReport, formatCheckReport } from "../../lib/project/check.ts";
+import { checkPlugin, type CheckReport, engineDifferences, formatCheckReport } from "../../lib/project/check.ts";
 import type { Engine } from "../../lib/host/engine.ts";
 import { type Command, flag, intOption, jsonOption, printJson, requireFile } from "../_command.ts";
 import { chooseEngines, enginesLine, hookTimeout, hostOptionSpecs } from "../_host_options.ts";
@@ -103,33 +103,3 @@ warning), 0 otherwise, 2 for usage errors.`,
     return reports.some(fails) || differences.length > 0 ? 1 : 0;
   },
 };
-
-/** Probes (hook and input) whose outcome differs from the first engine's, and memory verdicts that differ. */
-export function engineDifferences(reports: readonly (CheckReport & { engine: Engine })[]): string[] {
-  const [first, ...others] = reports;
-  if (!first) return [];
-  const out: string[] = [];
-  for (const other of others) {
-    if (first.name !== other.name) {
-      out.push(`loads as "${first.name}" under ${first.engine}, "${other.name}" under ${other.engine}`);
-    }
-    for (const c of first.cases) {
-      const o = other.cases.find((x) => x.hook === c.hook && x.label === c.label);
-      const theirs = o ? `${o.outcome}${o.dropped ? ` (drops ${o.dropped.length})` : ""}` : "not run";
-      const ours = `${c.outcome}${c.dropped ? ` (drops ${c.dropped.length})` : ""}`;
-      if (ours !== theirs) {
-        out.push(`${c.hook} ${c.label}: ${ours} under ${first.engine}, ${theirs} under ${other.engine}`);
-      }
-    }
-    for (const r of first.memory?.results ?? []) {
-      const o = other.memory?.results.find((x) => x.policy === r.policy);
-      const verdict = (x: typeof r | undefined) => !x ? "not run" : x.error ? "fails" : x.bounded ? "bounded" : "grows";
-      if (verdict(r) !== verdict(o)) {
-        out.push(
-          `memory under "${r.policy}": ${verdict(r)} under ${first.engine}, ${verdict(o)} under ${other.engine}`,
-        );
-      }
-    }
-  }
-  return out;
-}

@@ -374,3 +374,37 @@ export function formatCheckReport(report: CheckReport): string {
   );
   return lines.join("\n");
 }
+
+/**
+ * What differs between check reports of the same plugin under several
+ * engines, against the first: the name it loads under, each probe's
+ * outcome (and the fields it drops), each free policy's memory verdict.
+ */
+export function engineDifferences(reports: readonly (CheckReport & { engine: Engine })[]): string[] {
+  const [first, ...others] = reports;
+  if (!first) return [];
+  const out: string[] = [];
+  for (const other of others) {
+    if (first.name !== other.name) {
+      out.push(`loads as "${first.name}" under ${first.engine}, "${other.name}" under ${other.engine}`);
+    }
+    for (const c of first.cases) {
+      const o = other.cases.find((x) => x.hook === c.hook && x.id === c.id);
+      const theirs = o ? `${o.outcome}${o.dropped ? ` (drops ${o.dropped.length})` : ""}` : "not run";
+      const ours = `${c.outcome}${c.dropped ? ` (drops ${c.dropped.length})` : ""}`;
+      if (ours !== theirs) {
+        out.push(`${c.hook} ${c.label}: ${ours} under ${first.engine}, ${theirs} under ${other.engine}`);
+      }
+    }
+    for (const r of first.memory?.results ?? []) {
+      const o = other.memory?.results.find((x) => x.policy === r.policy);
+      const verdict = (x: typeof r | undefined) => !x ? "not run" : x.error ? "fails" : x.bounded ? "bounded" : "grows";
+      if (verdict(r) !== verdict(o)) {
+        out.push(
+          `memory under "${r.policy}": ${verdict(r)} under ${first.engine}, ${verdict(o)} under ${other.engine}`,
+        );
+      }
+    }
+  }
+  return out;
+}
