@@ -15,20 +15,7 @@ import { SEED_PRE_HOOK } from "../lib/bench/inputs.ts";
 import { PluginHost } from "../lib/host/host.ts";
 import { abiModule, i64Const } from "../testing/wasm_builder.ts";
 import { testPlugin } from "../testing/plugins.ts";
-import { intOption, runScript, scriptArgs } from "../lib/internal/script.ts";
-
-const USAGE = `
-deno run -A bench/host_overhead.ts [options]
-
-Prints the median µs per pre_hook call through PluginHost and directly, and
-their difference, for hello-world (the Rust example's request and a rich input) and for a
-hand-built plugin that answers a fixed output (the floor).
-
-Options:
-  --rounds N   Alternating rounds (default 15)
-  --batch N    Calls per round and path (default 2000)
-  --json       Print the results as JSON
-`;
+import { type Command, type CommandInput, flag, intOption, runMain } from "../cli/command.ts";
 
 type Exports = {
   memory: WebAssembly.Memory;
@@ -116,15 +103,25 @@ async function measure(
 const median = (xs: number[]) => xs.toSorted((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const round = (n: number) => Math.round(n * 100) / 100;
 
-async function main(): Promise<number> {
-  const values = scriptArgs(USAGE, {
-    rounds: { type: "string" },
-    batch: { type: "string" },
-    json: { type: "boolean" },
-  });
-  if (!values) return 0;
-  const rounds = intOption(values, "rounds", 15);
-  const batch = intOption(values, "batch", 2000);
+/** `deno run -A bench/host_overhead.ts`. */
+export const hostOverheadScript: Command = {
+  name: "deno run -A bench/host_overhead.ts",
+  summary: "The conformance host's own cost per pre_hook call: through PluginHost and directly, and the difference",
+  description: `
+Prints the median µs per pre_hook call through PluginHost and directly, and
+their difference, for hello-world (the Rust example's request and a rich input) and for a
+hand-built plugin that answers a fixed output (the floor).`,
+  options: {
+    rounds: { type: "string", arg: "N", description: "Alternating rounds", default: "15" },
+    batch: { type: "string", arg: "N", description: "Calls per round and path", default: "2000" },
+    json: { type: "boolean", description: "Print the results as JSON" },
+  },
+  run: hostOverhead,
+};
+
+async function hostOverhead(input: CommandInput): Promise<number> {
+  const rounds = intOption(input, "rounds", 1)!;
+  const batch = intOption(input, "batch", 1)!;
   const hello = await Deno.readFile(await testPlugin("hello-world"));
   const rich = await Deno.readTextFile(new URL("../testdata/hello_world/pre_hook_rich.json", import.meta.url));
   const seed = JSON.stringify(SEED_PRE_HOOK);
@@ -139,7 +136,7 @@ async function main(): Promise<number> {
     await measure("hello-world", "Rust example's request", hello, seed, rounds, batch),
     await measure("hello-world", "pre_hook_rich.json", hello, rich, rounds, batch),
   ];
-  if (values.json) {
+  if (flag(input, "json")) {
     console.log(JSON.stringify(results, null, 2));
   } else {
     console.log("plugin        input               host µs  direct µs  overhead µs");
@@ -154,4 +151,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-await runScript(main);
+if (import.meta.main) await runMain(hostOverheadScript);

@@ -19,11 +19,14 @@ import { UsageError } from "../lib/errors.ts";
 import { formatBenchReport } from "../lib/bench/report.ts";
 import { PluginHost } from "../lib/host/host.ts";
 import { testPlugin } from "../testing/plugins.ts";
-import { intOption, runScript, scriptArgs, sizesOption } from "../lib/internal/script.ts";
+import { type Command, type CommandInput, intOption, runMain, sizesOption } from "../cli/command.ts";
 
-const USAGE = `
-deno task soak [options]
-
+/** `deno task soak`. */
+export const soakScript: Command = {
+  name: "deno task soak",
+  summary: "The memory bound of a plugin after many pre_hook calls under each free policy, or with --large, " +
+    "inputs up to Bifrost's request limit",
+  description: `
 Calls pre_hook on the request of Bifrost's Rust example N times under each free policy (both,
 input, none, double), each on a fresh instance, and prints the memory bound.
 Exits 1 when memory grows after the warm-up (the first 10% of the calls).
@@ -31,37 +34,41 @@ Exits 1 when memory grows after the warm-up (the first 10% of the calls).
 With --large: calls http_pre_hook, pre_hook and post_hook with inputs of
 each size (a long message, long content, a base64 body) under each free
 policy, and prints MB/s per size and memory against the input. Exits 1 when
-memory grows at a size, a call fails, or time is not linear in size.
+memory grows at a size, a call fails, or time is not linear in size.`,
+  options: {
+    calls: { type: "string", arg: "N", description: "Calls per policy (default 1000000; with --large, per size: 4)" },
+    large: {
+      type: "boolean",
+      description: "Inputs up to Bifrost's request limit instead of the Rust example's request",
+    },
+    sizes: {
+      type: "string",
+      arg: "LIST",
+      description: "With --large: sizes in MiB above 0 and up to 1024, comma-separated (default 1,10,100)",
+    },
+    plugin: {
+      type: "string",
+      arg: "FILE",
+      description: "The plugin (default: build/hello-world.wasm, rebuilt when stale)",
+    },
+    json: { type: "boolean", description: "Print the results as JSON" },
+  },
+  run: soak,
+};
 
-Options:
-  --calls N        Calls per policy (default 1000000; with --large, per size: 4)
-  --large          Inputs up to Bifrost's request limit instead of the Rust example's request
-  --sizes LIST     With --large: sizes in MiB above 0 and up to 1024, comma-separated
-                   (default 1,10,100)
-  --plugin FILE    The plugin (default: build/hello-world.wasm, rebuilt when stale)
-  --json           Print the results as JSON
-`;
-
-async function main(): Promise<number> {
-  const values = scriptArgs(USAGE, {
-    calls: { type: "string" },
-    large: { type: "boolean" },
-    sizes: { type: "string" },
-    plugin: { type: "string" },
-    json: { type: "boolean" },
-  });
-  if (!values) return 0;
+async function soak(input: CommandInput): Promise<number> {
+  const values = input.values;
   const plugin = typeof values.plugin === "string" ? values.plugin : await testPlugin("hello-world");
   if (values.large) {
     return await large(
       plugin,
-      sizesOption(values, "sizes", [1, 10, 100]),
-      intOption(values, "calls", 4, 2),
+      sizesOption(input, "sizes") ?? [1, 10, 100],
+      intOption(input, "calls", 2) ?? 4,
       values.json === true,
     );
   }
   if (values.sizes !== undefined) throw new UsageError("--sizes goes with --large");
-  const calls = intOption(values, "calls", 1_000_000, 2);
+  const calls = intOption(input, "calls", 2) ?? 1_000_000;
   const host = await PluginHost.load(plugin);
   const name = host.name;
   host.close();
@@ -123,4 +130,4 @@ async function large(plugin: string, sizes: number[], calls: number, json: boole
   return ok ? 0 : 1;
 }
 
-if (import.meta.main) await runScript(main);
+if (import.meta.main) await runMain(soakScript);

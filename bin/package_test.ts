@@ -3,6 +3,7 @@
 // flow from the tarball (npm install, init, npm test, npm run dev) is
 // scripts/package_flow.ts, which CI runs once.
 import assert from "node:assert/strict";
+import { MOCK_UPSTREAM_FILES } from "../lib/mock/files.ts";
 import { dirname, join, normalize } from "node:path";
 
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
@@ -98,7 +99,10 @@ Deno.test("npm pack ships the SDK, the library, the CLI and what they read, with
 
   // What generated projects name inside node_modules/bifrost-as is packed.
   const templates = await Deno.readTextFile(`${ROOT}/lib/project/_project_templates.ts`);
-  const named = [...templates.matchAll(/\$\{SDK_DIR\}\/([\w./-]+\.(?:ts|json|cjs))/g)].map((m) => m[1]!);
+  const named = [
+    ...[...templates.matchAll(/\$\{SDK_DIR\}\/([\w./-]+\.(?:ts|json|cjs))/g)].map((m) => m[1]!),
+    ...MOCK_UPSTREAM_FILES,
+  ];
   assert.ok(named.length >= 3, named.join(", "));
   for (const f of named) assert.ok(files.includes(f), `${f}, which generated projects use, is not packed`);
 });

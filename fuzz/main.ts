@@ -9,49 +9,48 @@
  */
 import { fuzz, type FuzzReport } from "./_campaign.ts";
 import { testPlugin } from "../testing/plugins.ts";
-import { intOption, runScript, scriptArgs } from "../lib/internal/script.ts";
+import { type Command, type CommandInput, intOption, runMain } from "../cli/command.ts";
+import { hostOptionSpecs, MAX_TIMEOUT_MS, timeoutOption } from "../cli/host_options.ts";
 
-const USAGE = `
-deno task fuzz [options]
-
+/** `deno task fuzz`. */
+export const fuzzScript: Command = {
+  name: "deno task fuzz",
+  summary: "Structure-aware fuzzing of every hook of a plugin, judged by oracles; failures kept as regressions",
+  description: `
 Generates inputs for every hook from the samples of Bifrost's Rust example and the hello-world
 fixtures, mutated (fields dropped, duplicated, retyped; nulls; deep nesting;
 huge strings and arrays; invalid UTF-8; bad base64; unicode edge cases;
 numbers at the limits; unknown fields), and checks that the plugin does not
 trap, honours the hook's contract, keeps what it does not change, refuses
 what it cannot read with a reason, stays within its memory bound and time
-budget. Deterministic: the same seed and iterations give the same cases.
+budget. Deterministic: the same seed and iterations give the same cases.`,
+  options: {
+    iterations: { type: "string", arg: "N", description: "Cases to run", default: "2000" },
+    seed: { type: "string", arg: "S", description: "Seed", default: "1" },
+    from: { type: "string", arg: "N", description: "First case number, to resume or repeat a range", default: "0" },
+    plugin: {
+      type: "string",
+      arg: "FILE",
+      description: "The plugin (default: build/hello-world.wasm, rebuilt when stale)",
+    },
+    ...hostOptionSpecs("timeout"),
+    "no-minimize": { type: "boolean", description: "Report failures without minimising them" },
+    "no-save": { type: "boolean", description: "Do not write regression fixtures to testdata/fuzz/" },
+    json: { type: "boolean", description: "Print the report as JSON" },
+  },
+  run: runFuzz,
+};
 
-Options:
-  --iterations N   Cases to run (default 2000)
-  --seed S         Seed (default 1)
-  --from N         First case number, to resume or repeat a range (default 0)
-  --plugin FILE    The plugin (default: build/hello-world.wasm, rebuilt when stale)
-  --timeout MS     Stop a call running longer than this (default 10000)
-  --no-minimize    Report failures without minimising them
-  --no-save        Do not write regression fixtures to testdata/fuzz/
-  --json           Print the report as JSON
-`;
-
-async function main(): Promise<number> {
-  const values = scriptArgs(USAGE, {
-    iterations: { type: "string" },
-    seed: { type: "string" },
-    from: { type: "string" },
-    plugin: { type: "string" },
-    timeout: { type: "string" },
-    "no-minimize": { type: "boolean" },
-    "no-save": { type: "boolean" },
-    json: { type: "boolean" },
-  });
-  if (!values) return 0;
+async function runFuzz(input: CommandInput): Promise<number> {
+  const values = input.values;
   const plugin = typeof values.plugin === "string" ? values.plugin : await testPlugin("hello-world");
   const report = await fuzz({
     wasm: await Deno.readFile(plugin),
-    seed: intOption(values, "seed", 1, 0),
-    from: intOption(values, "from", 0, 0),
-    iterations: intOption(values, "iterations", 2000),
-    timeoutMs: intOption(values, "timeout", 10_000),
+    seed: intOption(input, "seed", 0)!,
+    from: intOption(input, "from", 0)!,
+    iterations: intOption(input, "iterations", 1)!,
+    // The fuzzer needs a bound to tell a hang: "none" is the longest budget.
+    timeoutMs: timeoutOption(input) || MAX_TIMEOUT_MS,
     minimize: !values["no-minimize"],
     ...(values["no-save"] ? { fixtures: null } : {}),
     onProgress: (line) => console.error(`fuzz: ${line}`),
@@ -99,4 +98,4 @@ export function formatFuzzReport(r: FuzzReport): string {
   return lines.join("\n");
 }
 
-if (import.meta.main) await runScript(main);
+if (import.meta.main) await runMain(fuzzScript);

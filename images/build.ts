@@ -17,7 +17,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { runScript, scriptArgs } from "../lib/internal/script.ts";
+import { type Command, type CommandInput, runMain } from "../cli/command.ts";
 import { MOCK_UPSTREAM_FILES } from "../lib/mock/files.ts";
 import { docker, EngineError, engineInfo, imageLabels, lastLines } from "./engine.ts";
 import { DENO_IMAGE, DEV_GATEWAY_IMAGE, IMAGE_VERSION, INPUTS_LABEL, MOCK_UPSTREAM_IMAGE } from "./names.ts";
@@ -27,18 +27,21 @@ const STAGE = `${ROOT}/.tmp/images`;
 const SCHEMA = `${ROOT}/schemas/bifrost-config.schema.json`;
 const BUILD_TIMEOUT_MS = 5 * 60_000;
 
-const HELP = `deno task images [options]
-
-Builds the e2e images with the engine on DOCKER_HOST (see scripts/engine.sh):
+/** `deno task images`. */
+export const imagesScript: Command = {
+  name: "deno task images",
+  summary: "Build the e2e images with the engine on DOCKER_HOST (see scripts/engine.sh)",
+  description: `
+Builds:
   ${DENO_IMAGE}  the Deno runtime base (compose's DENO_IMAGE)
   ${MOCK_UPSTREAM_IMAGE}  the mock OpenAI upstream
-  ${DEV_GATEWAY_IMAGE}  the dev gateway standing in for Bifrost (NOT Bifrost)
-
-Options:
-  --force       rebuild even when the inputs are unchanged
-  --print-env   print export lines for DENO_IMAGE and BIFROST_IMAGE on stdout
-  -h, --help    show this help`;
-
+  ${DEV_GATEWAY_IMAGE}  the dev gateway standing in for Bifrost (NOT Bifrost)`,
+  options: {
+    force: { type: "boolean", description: "Rebuild even when the inputs are unchanged" },
+    "print-env": { type: "boolean", description: "Print export lines for DENO_IMAGE and BIFROST_IMAGE on stdout" },
+  },
+  run: (input) => buildImages(input.values),
+};
 class ImagesError extends Error {
   override name = "ImagesError";
 }
@@ -160,8 +163,8 @@ async function stageBase(ctx: string): Promise<void> {
 }
 
 async function stageMockUpstream(ctx: string): Promise<void> {
-  for (const file of MOCK_UPSTREAM_FILES) await copy(`${ROOT}/lib/mock/${file}`, `${ctx}/${file}`);
-  await copy(`${ROOT}/integration/healthcheck.ts`, `${ctx}/healthcheck.ts`);
+  for (const file of MOCK_UPSTREAM_FILES) await copy(`${ROOT}/${file}`, `${ctx}/mock/${file}`);
+  await copy(`${ROOT}/integration/healthcheck.ts`, `${ctx}/mock/healthcheck.ts`);
 }
 
 /** The local modules the dev gateway loads: its entry's graph plus the host's worker. */
@@ -308,9 +311,7 @@ async function smokeTest(): Promise<void> {
   }
 }
 
-async function main(): Promise<number> {
-  const args = scriptArgs(HELP, { force: { type: "boolean" }, "print-env": { type: "boolean" } });
-  if (!args) return 0;
+async function buildImages(args: CommandInput["values"]): Promise<number> {
   const engine = await engineInfo();
   if (!engine.ok) {
     console.error(`error: ${engine.description}`);
@@ -342,4 +343,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-await runScript(main);
+if (import.meta.main) await runMain(imagesScript);

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { runScript, scriptArgs } from "../lib/internal/script.ts";
+import { type Command, type CommandInput, runMain } from "../cli/command.ts";
 import { UsageError } from "../lib/errors.ts";
 import { PluginHost } from "../lib/host/host.ts";
 import { CHECKS, skipReason } from "./checks.ts";
@@ -24,32 +24,54 @@ import { packagedAvailability, startPackaged } from "./packaged.ts";
 import { DEFAULT_BIFROST_IMAGE, E2E_DIR, prepare, ROOT, type RunningTarget, startLocal, useUrls } from "./targets.ts";
 import { type Engine, parseEngine } from "../lib/host/engine.ts";
 
-const HELP = `deno task e2e [options]
-
+/** `deno task e2e`. */
+export const e2eScript: Command = {
+  name: "deno task e2e",
+  summary: "Run the end-to-end checks against a gateway with the plugin under test and the trap plugin",
+  description: `
 Runs the end-to-end checks against a gateway with the plugin under test (hello-world unless --plugin
 is given) and the trap plugin.
-
-Options:
-  --target T          auto (default: compose if an engine and the images are available, else local),
-                      local, compose, packaged (the image 'bifrost-as package --format bifrost' builds
-                      on BIFROST_IMAGE, pushed to and pulled from a local registry), or url
-  --gateway-url URL   with --target url: the running gateway
-  --upstream-url URL  with --target url: the running mock upstream
-  --filter TEXT       run only checks whose name contains TEXT
-  --engine E          with --target local: run the plugins in v8 (default) or wazero, Bifrost's runtime
-  --plugin FILE       the plugin under test instead of hello-world: a .wasm with hello-world's behaviours
-                      (Bifrost's example plugins), known by its get_name (${Object.keys(KNOWN_PLUGINS).join(", ")})
-                      or described by the two options below
-  --model-suffix S    what its post hook appends to a response's model
-  --error-suffix S    what its post hook appends to an error's message
-  --kinds LIST        the request kinds it implements those behaviours for (${PLUGIN_KINDS.join(",")};
-                      default: what its get_name is known for, else chat); checks of other kinds are skipped
-  -h, --help          show this help
 
 Environment: BIFROST_IMAGE (compose and packaged; default ${DEFAULT_BIFROST_IMAGE}, which cannot load
 WASM plugins: set a WASM-capable Enterprise image, or the dev gateway from 'deno task images'),
 DENO_IMAGE (compose's mock upstream; default ${DEFAULT_DENO_IMAGE}), DOCKER_HOST (the engine;
-scripts/engine.sh sets up podman where there is no Docker).`;
+scripts/engine.sh sets up podman where there is no Docker).`,
+  options: {
+    target: {
+      type: "string",
+      arg: "T",
+      description: "auto (compose if an engine and the images are available, else local), local, compose, " +
+        "packaged (the image 'bifrost-as package --format bifrost' builds on BIFROST_IMAGE, pushed to and pulled " +
+        "from a local registry), or url",
+      default: "auto",
+    },
+    "gateway-url": { type: "string", arg: "URL", description: "With --target url: the running gateway" },
+    "upstream-url": { type: "string", arg: "URL", description: "With --target url: the running mock upstream" },
+    filter: { type: "string", arg: "TEXT", description: "Run only checks whose name contains TEXT" },
+    engine: {
+      type: "string",
+      arg: "ENGINE",
+      description: "With --target local: run the plugins in v8 or wazero (Bifrost's runtime)",
+      default: "v8",
+    },
+    plugin: {
+      type: "string",
+      arg: "FILE",
+      description: "The plugin under test instead of hello-world: a .wasm with hello-world's behaviours " +
+        `(Bifrost's example plugins), known by its get_name (${Object.keys(KNOWN_PLUGINS).join(", ")}) ` +
+        "or described by the two options below",
+    },
+    "model-suffix": { type: "string", arg: "S", description: "What its post hook appends to a response's model" },
+    "error-suffix": { type: "string", arg: "S", description: "What its post hook appends to an error's message" },
+    kinds: {
+      type: "string",
+      arg: "LIST",
+      description: `The request kinds it implements those behaviours for (${PLUGIN_KINDS.join(",")}; ` +
+        "default: what its get_name is known for, else chat); checks of other kinds are skipped",
+    },
+  },
+  run: (input) => e2e(input.values),
+};
 
 function ms(since: number): string {
   return `${Math.round(performance.now() - since)} ms`;
@@ -63,26 +85,8 @@ async function step<T>(what: string, f: () => Promise<T>): Promise<T> {
   return r;
 }
 
-async function main(): Promise<number> {
-  const args = scriptArgs(HELP, {
-    target: { type: "string" },
-    "gateway-url": { type: "string" },
-    "upstream-url": { type: "string" },
-    filter: { type: "string" },
-    plugin: { type: "string" },
-    "model-suffix": { type: "string" },
-    "error-suffix": { type: "string" },
-    kinds: { type: "string" },
-    engine: { type: "string" },
-  });
-  if (!args) return 0;
-  let engine: Engine;
-  try {
-    engine = parseEngine(String(args.engine ?? "v8"));
-  } catch (e) {
-    console.error(`error: ${(e as Error).message}`);
-    return 2;
-  }
+async function e2e(args: CommandInput["values"]): Promise<number> {
+  const engine: Engine = parseEngine(String(args.engine ?? "v8"));
   const wanted = String(args.target ?? "auto");
   if (!["auto", "local", "compose", "packaged", "url"].includes(wanted)) {
     console.error(`error: Invalid --target "${wanted}": expected auto, local, compose, packaged or url`);
@@ -221,5 +225,7 @@ function parseKinds(text: string): PluginKind[] {
 }
 
 // Exit explicitly: a container tool left running after a failure must not keep the suite alive.
-await runScript(main);
-Deno.exit();
+if (import.meta.main) {
+  await runMain(e2eScript);
+  Deno.exit();
+}

@@ -15,27 +15,9 @@
  * @module
  */
 import { join } from "node:path";
-import { runScript, scriptArgs } from "../lib/internal/script.ts";
+import { type Command, type CommandInput, flag, runMain, str } from "../cli/command.ts";
 import { UsageError } from "../lib/errors.ts";
 import { engineBinaryName, enginePackage } from "../lib/host/engine.ts";
-
-const USAGE = `
-deno run -A scripts/build_engine_packages.ts [options]
-
-Cross-compiles go/cmd/bifrost-as-engine for every platform into
-build/npm/engine-<platform>/ (package.json with os and cpu, bin/) and packs
-each with npm pack. Prints each package's tarball and sizes.
-
-Options:
-  --only LIST   Only these platforms, comma-separated (e.g. linux-x64)
-  --out DIR     Where the package folders and tarballs go (default: build/npm)
-  --no-pack     Write the folders, do not run npm pack
-  --json        Print the packages as JSON
-  --set-optional-dependencies
-                Also list every package as an optional dependency of
-                bifrost-as in package.json (the release step, once they are
-                published with it; an unpublished one breaks npm ci)
-`;
 
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 
@@ -157,16 +139,39 @@ export async function buildEnginePackages(
 
 const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
 
-async function main(): Promise<number> {
-  const values = scriptArgs(USAGE, {
-    only: { type: "string" },
-    out: { type: "string" },
-    "no-pack": { type: "boolean" },
-    json: { type: "boolean" },
-    "set-optional-dependencies": { type: "boolean" },
-  });
-  if (!values) return 0;
-  const only = typeof values.only === "string" ? values.only.split(",").map((s) => s.trim()) : undefined;
+/** `deno run -A scripts/build_engine_packages.ts`. */
+export const buildEnginePackagesScript: Command = {
+  name: "deno run -A scripts/build_engine_packages.ts",
+  summary: "Cross-compile the wazero engine for every platform into npm packages",
+  description: `
+Cross-compiles go/cmd/bifrost-as-engine (CGO_ENABLED=0, -trimpath, -ldflags='-s -w')
+for every platform into build/npm/engine-<platform>/ (package.json with os and cpu,
+bin/) and packs each with npm pack. Prints each package's tarball and sizes.
+
+With --set-optional-dependencies it also lists every package as an optional
+dependency of bifrost-as in package.json: the release step, once they are
+published with it (an optional dependency npm cannot find is left out of the
+lockfile, and npm ci then refuses every project that installs bifrost-as).`,
+  options: {
+    only: {
+      type: "string",
+      arg: "LIST",
+      description: `Only these platforms, comma-separated (${ENGINE_PLATFORMS.map((p) => p.id).join(", ")})`,
+    },
+    out: { type: "string", arg: "DIR", description: "Where the package folders and tarballs go (default: build/npm)" },
+    "no-pack": { type: "boolean", description: "Write the folders, do not run npm pack" },
+    json: { type: "boolean", description: "Print the packages as JSON" },
+    "set-optional-dependencies": {
+      type: "boolean",
+      description: "Also list every package as an optional dependency in package.json (the release step)",
+    },
+  },
+  run: (input) => main(input),
+};
+
+async function main(input: CommandInput): Promise<number> {
+  const onlyRaw = str(input, "only");
+  const only = onlyRaw === undefined ? undefined : onlyRaw.split(",").map((s) => s.trim());
   const unknown = only?.find((id) => !ENGINE_PLATFORMS.some((p) => p.id === id));
   if (unknown) {
     throw new UsageError(`Unknown platform "${unknown}": expected ${ENGINE_PLATFORMS.map((p) => p.id).join(", ")}`);
@@ -174,20 +179,20 @@ async function main(): Promise<number> {
   const platforms = ENGINE_PLATFORMS.filter((p) => !only || only.includes(p.id));
   const manifest = JSON.parse(await Deno.readTextFile(join(ROOT, "package.json")));
   const version = manifest.version as string;
-  if (values["set-optional-dependencies"]) {
+  if (flag(input, "set-optional-dependencies")) {
     manifest.optionalDependencies = Object.fromEntries(ENGINE_PLATFORMS.map((p) => [packageName(p), version]));
     await Deno.writeTextFile(join(ROOT, "package.json"), JSON.stringify(manifest, null, 2) + "\n");
     console.error(`package.json lists ${ENGINE_PLATFORMS.length} engine packages as optional dependencies`);
   }
-  const out = typeof values.out === "string" ? values.out : join(ROOT, "build", "npm");
+  const out = str(input, "out") ?? join(ROOT, "build", "npm");
   await Deno.mkdir(out, { recursive: true });
   const built = await buildEnginePackages(platforms, {
     out,
-    pack: !values["no-pack"],
+    pack: !flag(input, "no-pack"),
     version,
     onProgress: (line) => console.error(line),
   });
-  if (values.json) console.log(JSON.stringify(built, null, 2));
+  if (flag(input, "json")) console.log(JSON.stringify(built, null, 2));
   else {
     for (const b of built) {
       const packed = b.tarball ? `, ${b.tarball}: ${mb(b.packedBytes!)} packed, ${mb(b.unpackedBytes!)} unpacked` : "";
@@ -197,4 +202,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-if (import.meta.main) await runScript(main);
+if (import.meta.main) await runMain(buildEnginePackagesScript);

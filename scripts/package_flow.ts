@@ -24,21 +24,7 @@
  *
  * @module
  */
-import { runScript, scriptArgs } from "../lib/internal/script.ts";
-
-const USAGE = `
-deno task package-flow [options]
-
-Packs this checkout with npm, installs the tarball in an empty folder,
-creates a plugin project from it with 'npx bifrost-as init', moves the project
-elsewhere, and checks that 'npm install', 'npm test', 'npm run e2e', 'npm run
-dev' and then 'npm ci' + 'npm test' work. Prints the tarball's size and the
-npm steps' times, and "N passed, N failed".
-
-Options:
-  --keep            Keep the temporary folder (its path is printed)
-  --fresh-deno-dir  Run with an empty Deno cache (DENO_DIR), as on a new machine
-`;
+import { type Command, type CommandInput, runMain } from "../cli/command.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 
@@ -162,9 +148,27 @@ async function devServes(flow: Flow): Promise<string> {
   }
 }
 
-async function main(): Promise<number> {
-  const values = scriptArgs(USAGE, { keep: { type: "boolean" }, "fresh-deno-dir": { type: "boolean" } });
-  if (!values) return 0;
+/** `deno task package-flow`. */
+export const packageFlowScript: Command = {
+  name: "deno task package-flow",
+  summary: "Pack this checkout, install the tarball in an empty folder and run a new project's npm scripts from it",
+  description: `
+Packs this checkout with npm, installs the tarball in an empty folder,
+creates a plugin project from it with 'npx bifrost-as init', moves the project
+elsewhere, and checks that 'npm install', 'npm test', 'npm run e2e', 'npm run
+dev' and then 'npm ci' + 'npm test' work. On linux-x64 it also builds the
+wazero engine's package, installs it beside the main tarball and checks that
+'npx bifrost-as test' runs the project's fixtures under V8 and wazero with Go
+off PATH. Prints the tarballs' sizes and the npm steps' times, and "N passed,
+N failed".`,
+  options: {
+    keep: { type: "boolean", description: "Keep the temporary folder (its path is printed)" },
+    "fresh-deno-dir": { type: "boolean", description: "Run with an empty Deno cache (DENO_DIR), as on a new machine" },
+  },
+  run: (input) => packageFlow(input.values),
+};
+
+async function packageFlow(values: CommandInput["values"]): Promise<number> {
   const work = await Deno.makeTempDir({ prefix: "bifrost-as-package-" });
   const path = (Deno.env.get("PATH") ?? "").split(":").filter((d) => !d.startsWith(`${ROOT}/`)).join(":");
   const flow: Flow = {
@@ -374,4 +378,4 @@ async function main(): Promise<number> {
   return failed ? 1 : 0;
 }
 
-if (import.meta.main) await runScript(main);
+if (import.meta.main) await runMain(packageFlowScript);

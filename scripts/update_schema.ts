@@ -16,29 +16,10 @@
 import { resolve } from "node:path";
 import { ConfigError, UsageError } from "../lib/errors.ts";
 import { writeFileAtomic } from "../lib/internal/fs.ts";
-import { runScript, scriptInput } from "../lib/internal/script.ts";
+import { type Command, type CommandInput, runMain } from "../cli/command.ts";
 import { bifrostConfig, validateBifrostConfig } from "../lib/config/bifrost_config.ts";
 import { sha256Digest } from "../lib/oci/digest.ts";
 import { isLoopback } from "../lib/oci/reference.ts";
-
-const USAGE = `
-deno task schema:update <file or https URL> [options]
-
-Replaces schemas/bifrost-config.schema.json with the given copy of Bifrost's
-config.json JSON Schema (transports/config.schema.json in maximhq/bifrost) and
-updates the commit, size, sha256 and date in schemas/SOURCE.md. The file must
-be a draft 2019-09 JSON Schema of config.json that the config bifrost-as
-writes still satisfies; otherwise nothing changes. Plain http is accepted for
-loopback addresses only.
-
-Options:
-  --commit SHA       The Bifrost commit the file is from (default: read from the URL)
-  --date YYYY-MM-DD  When it was retrieved (default: today, UTC)
-  --dir DIR          The schemas directory (default: this repository's schemas/)
-
-Example:
-  deno task schema:update https://raw.githubusercontent.com/maximhq/bifrost/<commit>/transports/config.schema.json
-`;
 
 /** The schema file and its notes, in the schemas directory. */
 export const SCHEMA_FILE = "bifrost-config.schema.json";
@@ -188,18 +169,34 @@ function rewriteNotes(
   return notes;
 }
 
-async function main(): Promise<number> {
-  const input = scriptInput(
-    USAGE,
-    {
-      commit: { type: "string" },
-      date: { type: "string" },
-      dir: { type: "string" },
+/** `deno task schema:update`. */
+export const updateSchemaScript: Command = {
+  name: "deno task schema:update",
+  summary: "Replace Bifrost's config.json JSON Schema with a newer copy, after checking it",
+  description: `
+Replaces schemas/bifrost-config.schema.json with the given copy of Bifrost's
+config.json JSON Schema (transports/config.schema.json in maximhq/bifrost) and
+updates the commit, size, sha256 and date in schemas/SOURCE.md. The file must
+be a draft 2019-09 JSON Schema of config.json that the config bifrost-as
+writes still satisfies; otherwise nothing changes. Plain http is accepted for
+loopback addresses only.`,
+  positionals: [{ name: "file or https URL", description: "The new schema" }],
+  options: {
+    commit: {
+      type: "string",
+      arg: "SHA",
+      description: "The Bifrost commit the file is from (default: read from the URL)",
     },
-    Deno.args,
-    { min: 1, max: 1 },
-  );
-  if (!input) return 0;
+    date: { type: "string", arg: "YYYY-MM-DD", description: "When it was retrieved (default: today, UTC)" },
+    dir: { type: "string", arg: "DIR", description: "The schemas directory (default: this repository's schemas/)" },
+  },
+  examples: [
+    "deno task schema:update https://raw.githubusercontent.com/maximhq/bifrost/<commit>/transports/config.schema.json",
+  ],
+  run: update,
+};
+
+async function update(input: CommandInput): Promise<number> {
   const { values, positionals } = input;
   const dir = typeof values.dir === "string"
     ? resolve(values.dir)
@@ -211,11 +208,11 @@ async function main(): Promise<number> {
     ...(typeof values.date === "string" ? { date: values.date } : {}),
   });
   const changed = result.previousSha256 === result.sha256 ? " (unchanged)" : "";
-  console.log(
+  input.io.out(
     `Updated ${dir}/${SCHEMA_FILE}${changed}: ${result.size.toLocaleString("en-US")} bytes, sha256 ${result.sha256}, ` +
       `commit ${result.commit}, retrieved ${result.date}`,
   );
   return 0;
 }
 
-if (import.meta.main) await runScript(main);
+if (import.meta.main) await runMain(updateSchemaScript);

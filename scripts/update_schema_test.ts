@@ -128,7 +128,10 @@ Deno.test("deno task schema:update prints what it wrote, and exits 2 on bad usag
   );
   const missing = await run("--dir", f.dir);
   assert.equal(missing.code, 2);
-  assert.equal(missing.stderr.trim(), "error: Missing argument: see --help");
+  assert.equal(
+    missing.stderr.trim(),
+    "error: Missing argument <file or https URL>: see 'deno task schema:update --help'",
+  );
   const badDate = await run(`${f.root}/new.json`, "--dir", f.dir, "--commit", COMMIT, "--date", "soon");
   assert.equal(badDate.code, 2);
   assert.equal(badDate.stderr.trim(), 'error: Invalid --date "soon": expected YYYY-MM-DD');

@@ -30,7 +30,7 @@ export async function runCli(
   }
   const out = await child.output();
   const dec = new TextDecoder();
-  return { stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr), code: out.code };
+  return { stdout: dec.decode(out.stdout), stderr: withoutLockWait(dec.decode(out.stderr)), code: out.code };
 }
 
 /** A long-running CLI command started by {@link spawnCli}. */
@@ -79,7 +79,7 @@ export function spawnCli(args: string[], options: { env?: Record<string, string>
     } catch { /* already exited */ }
     const { code } = await child.status;
     while (!ended) await readMore();
-    return { stdout, stderr: await stderr, code };
+    return { stdout, stderr: withoutLockWait(await stderr), code };
   };
   return {
     async readLine(timeoutMs = 30_000) {
@@ -98,4 +98,13 @@ export function spawnCli(args: string[], options: { env?: Record<string, string>
       await stop("SIGKILL");
     },
   };
+}
+
+/**
+ * Deno's own note while another process holds the project's node_modules
+ * lock (CLI runs in parallel tests wait on each other): the runtime's, not
+ * the CLI's output.
+ */
+function withoutLockWait(stderr: string): string {
+  return stderr.replace(/^Blocking waiting for file lock on node_modules directory\n/gm, "");
 }

@@ -11,13 +11,12 @@
  * from Debian's vendored registry, offline, linked by `wasm-ld`. Test
  * support, and the Rust row of `deno task bench`; not exported from mod.ts.
  *
- * `deno task build:rust` runs {@link buildRustPlugin}.
+ * `deno task build:rust` runs {@link buildRustPlugin} (through `build_plugins.ts --rust`).
  *
  * @module
  */
 import { BuildError } from "../lib/errors.ts";
 import { writeFileAtomic } from "../lib/internal/fs.ts";
-import { runScript } from "../lib/internal/script.ts";
 import { RUST_TWIN } from "../lib/bench/native.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
@@ -177,16 +176,4 @@ export async function rustPlugin(variant: keyof typeof VARIANTS = "raw"): Promis
   );
   if (Math.min(...built) < await newestSource()) await buildRustPlugin();
   return VARIANTS[variant];
-}
-
-if (import.meta.main) {
-  await runScript(async () => {
-    const b = await buildRustPlugin();
-    const kb = (n: number) => `${(n / 1000).toFixed(1)} KB`;
-    console.log(
-      `Built ${b.path} (${kb(b.bytes)}), ${b.optimizedPath} (${kb(b.optimizedBytes)}, wasm-opt -O3) ` +
-        `and ${b.wasiPath} (${kb(b.wasiBytes)}, wasm32-wasi) in ${(b.durationMs / 1000).toFixed(1)}s`,
-    );
-    return 0;
-  });
 }

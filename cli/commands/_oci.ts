@@ -15,7 +15,7 @@ import {
 } from "../../lib/oci/package.ts";
 import { type ImageReference, parseReference } from "../../lib/oci/reference.ts";
 import { clientFor, type PushResult, type RegistryClientOptions, type RegistryEvent } from "../../lib/oci/registry.ts";
-import { type CommandInput, flag, type Io, type OptionSpec, str } from "../_command.ts";
+import { type CommandInput, flag, type Io, type OptionSpec, str } from "../command.ts";
 
 /** Options that shape the package. */
 export const PACKAGE_OPTIONS: Record<string, OptionSpec> = {

@@ -1,9 +1,9 @@
 import { UsageError } from "../../lib/errors.ts";
 import { formatBenchReport } from "../../lib/bench/report.ts";
 import { BENCH_SECTIONS, type BenchSection, FULL, QUICK, runBench } from "../../lib/bench/run.ts";
-import { type Command, flag, printJson, str } from "../_command.ts";
+import { type Command, flag, printJson, str } from "../command.ts";
 import { RUST_TWIN } from "../../lib/bench/native.ts";
-import { chooseEngines, hookTimeout, hostOptionSpecs } from "../_host_options.ts";
+import { chooseEngines, hostOptionSpecs } from "../host_options.ts";
 
 export const bench: Command = {
   name: "bench",
@@ -22,7 +22,7 @@ Hook costs are measured under V8 and, when the wazero engine is there,
 under wazero (Bifrost's runtime), timed inside the engine beside a native Go
 floor (sonic and encoding/json), with the engine's own floor, its pool
 throughput from 1 and 2 goroutines and what the pipe to it costs; --engine
-picks one. --hook-timeout does not apply: nothing is stopped while measured.
+picks one. Nothing is measured under a deadline.
 A full run takes a minute or more; --quick takes seconds.`,
   positionals: [{ name: "plugin.wasm", description: "The plugin to measure" }],
   options: {
@@ -35,7 +35,7 @@ A full run takes a minute or more; --quick takes seconds.`,
     quick: { type: "boolean", description: "Few rounds and calls: seconds, not minutes" },
     gateway: { type: "boolean", description: "Also measure the local gateway (concurrency 1 and 32)" },
     calls: { type: "string", arg: "N", description: "Calls per free policy in the memory soak (default 1000000)" },
-    ...hostOptionSpecs({ engine: "both", hookTimeoutMs: 0 }),
+    ...hostOptionSpecs("engine"),
     json: { type: "boolean", description: "Print the report as JSON" },
   },
   examples: [
@@ -58,7 +58,6 @@ A full run takes a minute or more; --quick takes seconds.`,
       s !== "large" && (s !== "gateway" || flag(input, "gateway"))
     );
     const rust = str(input, "rust");
-    if (hookTimeout(input) !== undefined) throw new UsageError("bench measures without deadlines: drop --hook-timeout");
     const choice = await chooseEngines(input, (line) => input.io.err(`bench: ${line}`));
     const report = await runBench({
       engines: choice.engines,

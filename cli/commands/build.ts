@@ -1,6 +1,6 @@
 import { buildPlugin, DEFAULT_ENTRY, MAX_INPUT_MB_RANGE } from "../../lib/project/build.ts";
 import { formatReport, validateModule } from "../../lib/wasm/validate.ts";
-import { type Command, flag, intOption, printJson, str } from "../_command.ts";
+import { type Command, flag, intOption, printJson, str } from "../command.ts";
 
 export const build: Command = {
   name: "build",

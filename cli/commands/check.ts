@@ -1,8 +1,8 @@
 import { AbiError, UsageError } from "../../lib/errors.ts";
 import { checkPlugin, type CheckReport, engineDifferences, formatCheckReport } from "../../lib/project/check.ts";
 import type { Engine } from "../../lib/host/engine.ts";
-import { type Command, flag, intOption, jsonOption, printJson, requireFile } from "../_command.ts";
-import { chooseEngines, enginesLine, hookTimeout, hostOptionSpecs } from "../_host_options.ts";
+import { type Command, flag, intOption, printJson, requireFile } from "../command.ts";
+import { chooseEngines, enginesLine, hostOptionSpecs, pluginConfigOption, timeoutOption } from "../host_options.ts";
 
 export const check: Command = {
   name: "check",
@@ -37,13 +37,12 @@ lose data) or info. Exits 1 when there is an error (with --strict, also a
 warning), 0 otherwise, 2 for usage errors.`,
   positionals: [{ name: "plugin.wasm", description: "The plugin module" }],
   options: {
-    config: { type: "string", arg: "JSON", description: "The plugin's config, inline or @FILE (default: {})" },
+    ...hostOptionSpecs("config", "engine", "hook-timeout"),
     calls: {
       type: "string",
       arg: "N",
       description: "pre_hook calls per free policy in the memory check (default 400)",
     },
-    ...hostOptionSpecs({ engine: "both" }),
     strict: { type: "boolean", description: "Exit 1 on warnings too" },
     json: { type: "boolean", description: "Print the report as JSON" },
   },
@@ -55,9 +54,9 @@ warning), 0 otherwise, 2 for usage errors.`,
   ],
   async run(input) {
     const path = input.positionals[0]!;
-    const config = await jsonOption(input, "config");
+    const config = await pluginConfigOption(input);
     const calls = intOption(input, "calls", 2);
-    const timeoutMs = hookTimeout(input) ?? 0;
+    const timeoutMs = timeoutOption(input);
     await requireFile(path);
     const choice = await chooseEngines(input, (line) => input.io.err(line));
     const reports: (CheckReport & { engine: Engine })[] = [];

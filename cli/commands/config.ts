@@ -1,7 +1,7 @@
 import { basename } from "node:path";
 import { type BifrostPluginOptions, readBifrostConfig, writeBifrostConfig } from "../../lib/config/bifrost_config.ts";
 import { UsageError } from "../../lib/errors.ts";
-import { type Command, type CommandInput, flag, jsonOption, printJson, str } from "../_command.ts";
+import { type Command, type CommandInput, flag, jsonOption, printJson, str } from "../command.ts";
 
 /** Options that describe the config to write, so they make no sense with --check. */
 const WRITE_OPTIONS = ["plugin", "upstream", "name", "plugin-config", "app-dir"];

@@ -2,10 +2,9 @@ import { readBifrostConfig, writeBifrostConfig } from "../../lib/config/bifrost_
 import { gatewayInputs, HOOK_TIMEOUT_ENV, startDev } from "../../lib/gateway/dev.ts";
 import { FixtureRecorder } from "../../lib/gateway/fixture_recorder.ts";
 import { UsageError } from "../../lib/errors.ts";
-import { FREE_POLICIES, parseFreePolicy } from "../../lib/abi/free_policy.ts";
 import { DEFAULT_HOOK_TIMEOUT_MS } from "../../lib/host/types.ts";
-import { type Command, flag, intOption, str } from "../_command.ts";
-import { hookTimeoutGiven, hostOptionSpecs, oneEngine } from "../_host_options.ts";
+import { type Command, flag, intOption, str } from "../command.ts";
+import { engineOption, freePolicyOption, givenTimeoutOption, hostOptionSpecs } from "../host_options.ts";
 
 export const dev: Command = {
   name: "dev",
@@ -55,13 +54,7 @@ key-like strings (sk-..., Bearer ..., cloud and chat-service keys, JWTs).`,
       type: "boolean",
       description: "Call the config's openai base_url, as Bifrost does, instead of a mock",
     },
-    "free-policy": {
-      type: "string",
-      arg: "P",
-      description: `How the host frees buffers: ${FREE_POLICIES.join(", ")}`,
-      default: "both",
-    },
-    ...hostOptionSpecs({ engine: "v8", hookTimeoutNote: `${HOOK_TIMEOUT_ENV}, else ${DEFAULT_HOOK_TIMEOUT_MS}` }),
+    ...hostOptionSpecs("free-policy", "engine", "hook-timeout"),
     "no-watch": { type: "boolean", description: "Do not reload plugins when their .wasm changes" },
     record: { type: "string", arg: "DIR", description: "Save every hook call as a fixture in DIR, secrets redacted" },
     json: { type: "boolean", description: "Print {url, upstream, plugins} as one JSON line" },
@@ -77,8 +70,8 @@ key-like strings (sk-..., Bearer ..., cloud and chat-service keys, JWTs).`,
   async run(input) {
     const { io } = input;
     const listenPort = intOption(input, "port", 0, 65535)!;
-    const policy = parseFreePolicy(str(input, "free-policy")!);
-    const hookTimeoutMs = hookTimeoutGiven(input);
+    const policy = freePolicyOption(input);
+    const hookTimeoutMs = givenTimeoutOption(input);
     let configPath = str(input, "config");
     const plugin = str(input, "plugin");
     if (!configPath === !plugin) throw new UsageError("Give exactly one of --config FILE or --plugin FILE");
@@ -112,7 +105,7 @@ key-like strings (sk-..., Bearer ..., cloud and chat-service keys, JWTs).`,
       hostname,
       useConfigUpstream,
       watch: !flag(input, "no-watch"),
-      host: { freePolicy: policy, engine: oneEngine(input) },
+      host: { freePolicy: policy, engine: engineOption(input) },
       ...(hookTimeoutMs === undefined ? {} : { hookTimeoutMs }),
       onLog: (line) => io.err(line),
       ...(upstream ? { upstreamUrl: upstream } : {}),

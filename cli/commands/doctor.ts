@@ -1,5 +1,5 @@
 import { doctorExitCode, formatDoctor, runDoctor } from "../../lib/project/doctor.ts";
-import { type Command, flag, printJson } from "../_command.ts";
+import { type Command, flag, printJson } from "../command.ts";
 
 export const doctor: Command = {
   name: "doctor",

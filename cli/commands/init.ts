@@ -1,5 +1,5 @@
 import { initProject } from "../../lib/project/init.ts";
-import { type Command, flag, printJson, str } from "../_command.ts";
+import { type Command, flag, printJson, str } from "../command.ts";
 
 export const init: Command = {
   name: "init",

@@ -259,7 +259,7 @@ Deno.test("A project's compose.yaml mounts every file the mock upstream runs fro
     assert.equal((await runCli(["init", `${root}/p`, "--sdk-spec", "0.1.0"])).code, 0);
     const compose = await Deno.readTextFile(`${root}/p/compose.yaml`);
     for (const file of MOCK_UPSTREAM_FILES) {
-      assert.ok(compose.includes(`- ./node_modules/bifrost-as/lib/mock/${file}:/mock/${file}:ro\n`), file);
+      assert.ok(compose.includes(`- ./node_modules/bifrost-as/${file}:/mock/${file}:ro\n`), file);
     }
   } finally {
     await Deno.remove(root, { recursive: true });

@@ -1,6 +1,6 @@
 import { BifrostAsError } from "../../lib/errors.ts";
 import { startMockUpstream } from "../../lib/mock/mock_upstream.ts";
-import { type Command, flag, intOption, str } from "../_command.ts";
+import { type Command, flag, intOption, runMain, str } from "../command.ts";
 
 export const mockUpstream: Command = {
   name: "mock-upstream",
@@ -53,3 +53,6 @@ SIGINT/SIGTERM.`,
     io.err("Mock OpenAI upstream stopped");
   },
 };
+
+// The mock's container runs this file alone (lib/mock/files.ts lists what it needs).
+if (import.meta.main) await runMain(mockUpstream, "bifrost-as");

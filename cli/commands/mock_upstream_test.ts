@@ -39,7 +39,7 @@ Deno.test("cli mock-upstream rejects an invalid port with exit 2", async () => {
   const r = await runCli(["mock-upstream", "--port", "70000"]);
   assert.equal(r.code, 2);
   assert.equal(r.stdout, "");
-  assert.equal(r.stderr, `error: Invalid --port "70000": expected an integer from 0 to 65535\n`);
+  assert.equal(r.stderr, `error: Invalid --port "70000": expected a whole number from 0 to 65535\n`);
 });
 
 Deno.test("cli mock-upstream reports a port in use with exit 1", async () => {

@@ -2,7 +2,7 @@ import { UsageError } from "../../lib/errors.ts";
 import { isLayoutArchive, writeLayout } from "../../lib/oci/layout.ts";
 import { BIFROST_IMAGE_ENV } from "../../lib/oci/package.ts";
 import { parseReference } from "../../lib/oci/reference.ts";
-import { type Command, flag, printJson, str } from "../_command.ts";
+import { type Command, flag, printJson, str } from "../command.ts";
 import {
   clientOptions,
   CREDENTIALS_HELP,

@@ -4,7 +4,7 @@ import { UsageError } from "../../lib/errors.ts";
 import { pluginEntry } from "../../lib/oci/package.ts";
 import { pullPlugin } from "../../lib/oci/pull.ts";
 import { parseReference } from "../../lib/oci/reference.ts";
-import { type Command, flag, printJson, str } from "../_command.ts";
+import { type Command, flag, printJson, str } from "../command.ts";
 import { clientOptions, CREDENTIALS_HELP, REGISTRY_OPTIONS } from "./_oci.ts";
 
 export const pull: Command = {

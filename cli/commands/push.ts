@@ -1,5 +1,5 @@
 import { parseReference } from "../../lib/oci/reference.ts";
-import { type Command, flag, printJson } from "../_command.ts";
+import { type Command, flag, printJson } from "../command.ts";
 import {
   clientOptions,
   CREDENTIALS_HELP,

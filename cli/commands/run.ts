@@ -2,19 +2,16 @@ import { HOOK_NAMES, type HookName } from "../../lib/abi/abi.ts";
 import { AbiError, UsageError } from "../../lib/errors.ts";
 import type { CallStats, HookCall, HostOptions } from "../../lib/host/types.ts";
 import { checkFreePolicies, PluginHost } from "../../lib/host/host.ts";
-import { FREE_POLICIES, parseFreePolicy } from "../../lib/abi/free_policy.ts";
 import type { BifrostChatResponse, HookInputOf } from "../../lib/abi/hook_types.ts";
+import { type Command, type CommandInput, flag, intOption, printJson, requireFile, str } from "../command.ts";
 import {
-  type Command,
-  type CommandInput,
-  flag,
-  intOption,
-  jsonOption,
-  printJson,
-  requireFile,
-  str,
-} from "../_command.ts";
-import { hookTimeout, hostOptionSpecs, oneEngine } from "../_host_options.ts";
+  engineOption,
+  freePolicyOption,
+  hostOptionSpecs,
+  maxPagesOption,
+  pluginConfigOption,
+  timeoutOption,
+} from "../host_options.ts";
 
 const base64 = (text: string) => btoa(String.fromCharCode(...new TextEncoder().encode(text)));
 const CONTEXT = { request_id: "bifrost-as-run" };
@@ -89,6 +86,10 @@ calls per second and memory go to stderr. --check-free runs the repeated calls
 under every free policy (both, input, none, double) and reports where memory
 stays bounded.
 
+Each call has a time budget (--timeout, 10 s by default), for which the
+plugin runs in a child process; --timeout 0 runs it in this thread, without
+one, which is what timing with --repeat wants.
+
 Exits 1 when the plugin traps, runs out of time or memory, or breaks the
 contract; 2 for usage errors.`,
   positionals: [
@@ -97,16 +98,8 @@ contract; 2 for usage errors.`,
   ],
   options: {
     input: { type: "string", short: "i", arg: "FILE", description: "Hook input JSON file, or - for stdin" },
-    config: { type: "string", arg: "JSON", description: "The plugin's config, inline or @FILE (default: {})" },
+    ...hostOptionSpecs("config", "free-policy", "engine", "hook-timeout", "max-pages"),
     repeat: { type: "string", short: "n", arg: "N", description: "Call the hook N times and report timing" },
-    "free-policy": {
-      type: "string",
-      arg: "POLICY",
-      description: `Which buffers the host frees: ${FREE_POLICIES.join(", ")}`,
-      default: "both",
-    },
-    ...hostOptionSpecs({ engine: "v8" }),
-    "max-pages": { type: "string", arg: "N", description: "Cap the plugin's memory at N 64 KiB pages" },
     "no-strict": { type: "boolean", description: "Treat a 0 return as pass-through; log contract violations" },
     "check-free": { type: "boolean", description: "Check memory stays bounded under every free policy" },
     json: { type: "boolean", description: "Print output, stats and timing as one JSON object" },
@@ -115,7 +108,7 @@ contract; 2 for usage errors.`,
     "bifrost-as run build/hello-world.wasm pre_hook",
     "bifrost-as run build/hello-world.wasm post_hook --input testdata/hello_world/post_hook_error.json",
     `echo '{"context":{},"request":{"model":"mock-model"}}' | bifrost-as run build/hello-world.wasm pre_hook -i -`,
-    `bifrost-as run plugin.wasm pre_hook --config '{"mock_models":["m1"]}' --repeat 10000`,
+    `bifrost-as run plugin.wasm pre_hook --config '{"mock_models":["m1"]}' --repeat 10000 --hook-timeout 0`,
     "bifrost-as run plugin.wasm http_pre_hook --hook-timeout 100 --max-pages 64 --json",
     "bifrost-as run build/hello-world.wasm pre_hook --engine wazero",
     "bifrost-as run plugin.wasm pre_hook --check-free",
@@ -185,17 +178,17 @@ async function readInput(input: CommandInput, hook: HookName): Promise<string> {
 }
 
 async function hostOptions(input: CommandInput): Promise<HostOptions> {
-  const freePolicy = parseFreePolicy(str(input, "free-policy")!);
-  const config = await jsonOption(input, "config");
-  const timeoutMs = hookTimeout(input);
-  const maxMemoryPages = intOption(input, "max-pages", 1, 65536);
+  const freePolicy = freePolicyOption(input);
+  const config = await pluginConfigOption(input);
+  const timeoutMs = timeoutOption(input);
+  const maxMemoryPages = maxPagesOption(input);
   return {
-    engine: oneEngine(input),
+    engine: engineOption(input),
     freePolicy,
     strict: !flag(input, "no-strict"),
     onLog: (line) => input.io.err(line),
     ...(config === undefined ? {} : { config }),
-    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    ...(timeoutMs === 0 ? {} : { timeoutMs }),
     ...(maxMemoryPages === undefined ? {} : { maxMemoryPages }),
   };
 }

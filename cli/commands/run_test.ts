@@ -104,7 +104,10 @@ Deno.test("run exits 2 with one line for usage errors", async () => {
           ["run", HELLO, "pre_hook", "--free-policy", "some"],
           `error: Unknown free policy "some": expected both, input, none, double`,
         ],
-        [["run", HELLO, "pre_hook", "--repeat", "0"], `error: Invalid --repeat "0": expected an integer 1 or more`],
+        [
+          ["run", HELLO, "pre_hook", "--repeat", "0"],
+          `error: Invalid --repeat "0": expected a whole number of at least 1`,
+        ],
         [["run", HELLO, "pre_hook", "--config", "{"], `error: Invalid --config "{": not JSON: `],
         [["run", HELLO], "error: Missing argument <hook>: see 'bifrost-as run --help'"],
       ];

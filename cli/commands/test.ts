@@ -2,9 +2,15 @@ import { buildPlugin, DEFAULT_ENTRY, DEFAULT_OUT } from "../../lib/project/build
 import { type FixtureReport, formatFixtureReport, runFixtures } from "../../lib/project/fixtures.ts";
 import type { Engine } from "../../lib/host/engine.ts";
 import { formatReport, validateModule } from "../../lib/wasm/validate.ts";
-import { FREE_POLICIES, parseFreePolicies } from "../../lib/abi/free_policy.ts";
-import { type Command, flag, printJson, str } from "../_command.ts";
-import { chooseEngines, type EngineChoice, enginesLine, hookTimeout, hostOptionSpecs } from "../_host_options.ts";
+import { type Command, flag, printJson, str } from "../command.ts";
+import {
+  chooseEngines,
+  type EngineChoice,
+  enginesLine,
+  freePoliciesOption,
+  hostOptionSpecs,
+  timeoutOption,
+} from "../host_options.ts";
 
 /** One engine's fixture report. */
 type EngineFixtureReport = FixtureReport & { engine: Engine };
@@ -23,7 +29,7 @@ A fixture is fixtures/<hook>/<case>.json: {"input": ..., "config"?: ...,
 "+ path: actual" lines. --update rewrites failing (or missing) expectations
 from the plugin's output. Exits 1 when a fixture fails.
 
---free-policy narrows the policies, for a plugin known to need one (a Rust
+--free-policy narrows the policies (default: all four), for a plugin known to need one (a Rust
 plugin's free(ptr, size) traps on a double free): the summary names the
 policies that ran, and 'bifrost-as check' reports the others.
 
@@ -37,12 +43,7 @@ engines ran, and why wazero did not when it did not. --engine picks one.`,
     fixtures: { type: "string", arg: "DIR", description: "Fixtures directory", default: "fixtures" },
     update: { type: "boolean", short: "u", description: "Rewrite failing expectations from the output" },
     filter: { type: "string", arg: "TEXT", description: "Only fixtures whose name (hook/case) contains TEXT" },
-    "free-policy": {
-      type: "string",
-      arg: "LIST",
-      description: `Free policies to run under, comma-separated (default: all of ${FREE_POLICIES.join(", ")})`,
-    },
-    ...hostOptionSpecs({ engine: "both" }),
+    ...hostOptionSpecs("free-policy", "engine", "hook-timeout"),
     json: { type: "boolean", description: "Print the report as JSON" },
   },
   examples: [
@@ -56,7 +57,7 @@ engines ran, and why wazero did not when it did not. --engine picks one.`,
   async run(input) {
     const { io } = input;
     const json = flag(input, "json");
-    const timeoutMs = hookTimeout(input);
+    const timeoutMs = timeoutOption(input);
     let plugin = str(input, "plugin");
     if (plugin === undefined) {
       const entry = str(input, "entry")!;
@@ -71,7 +72,7 @@ engines ran, and why wazero did not when it did not. --engine picks one.`,
       plugin = built.path;
     }
     const filter = str(input, "filter");
-    const policies = str(input, "free-policy");
+    const policies = freePoliciesOption(input);
     const choice = await chooseEngines(input, (line) => io.err(line));
     const reports: EngineFixtureReport[] = [];
     for (const engine of choice.engines) {
@@ -79,9 +80,9 @@ engines ran, and why wazero did not when it did not. --engine picks one.`,
         // The expectations are rewritten from the first engine's outputs only.
         update: flag(input, "update") && engine === choice.engines[0],
         engine,
-        ...(timeoutMs === undefined ? { timeoutMs: 0 } : { timeoutMs }),
+        timeoutMs,
         ...(filter !== undefined ? { filter } : {}),
-        ...(policies !== undefined ? { policies: [...new Set(parseFreePolicies(policies))] } : {}),
+        ...(policies !== undefined ? { policies } : {}),
       });
       reports.push({ engine, ...report });
     }

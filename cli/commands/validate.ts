@@ -1,6 +1,6 @@
 import { AbiError, UsageError } from "../../lib/errors.ts";
 import { formatReport, parseProfile, PROFILE_OPTIONS, validateFile } from "../../lib/wasm/validate.ts";
-import { type Command, flag, printJson, str } from "../_command.ts";
+import { type Command, flag, printJson, str } from "../command.ts";
 
 export const validate: Command = {
   name: "validate",

@@ -2,7 +2,8 @@ import { DEFAULT_ENTRY, DEFAULT_OUT } from "../../lib/project/build.ts";
 import { formatFixtureReport } from "../../lib/project/fixtures.ts";
 import { formatReport } from "../../lib/wasm/validate.ts";
 import { watchPlugin } from "../../lib/project/watch.ts";
-import { type Command, intOption, str } from "../_command.ts";
+import { type Command, str } from "../command.ts";
+import { hostOptionSpecs, timeoutOption } from "../host_options.ts";
 
 export const watch: Command = {
   name: "watch",
@@ -21,12 +22,7 @@ stderr; passing fixtures are summarised, failing ones shown with their diff.`,
     entry: { type: "string", arg: "FILE", description: "Plugin entry file", default: DEFAULT_ENTRY },
     out: { type: "string", arg: "FILE", description: "Where the build goes", default: DEFAULT_OUT },
     fixtures: { type: "string", arg: "DIR", description: "Fixtures directory", default: "fixtures" },
-    timeout: {
-      type: "string",
-      arg: "MS",
-      description: "Fixtures' time budget per hook call (0: none)",
-      default: "10000",
-    },
+    ...hostOptionSpecs("hook-timeout"),
   },
   examples: [
     "bifrost-as watch --entry assembly/my_plugin.ts --out build/my-plugin.wasm",
@@ -34,7 +30,7 @@ stderr; passing fixtures are summarised, failing ones shown with their diff.`,
   ],
   async run(input) {
     const { io } = input;
-    const timeoutMs = intOption(input, "timeout", 0, 3_600_000)!;
+    const timeoutMs = timeoutOption(input);
     const time = () => new Date().toTimeString().slice(0, 8);
     let announced = false;
     await watchPlugin({

@@ -11,8 +11,17 @@
 import { startDev } from "../../lib/gateway/dev.ts";
 import { BifrostAsError } from "../../lib/errors.ts";
 import { type ContainerSettings, logger, settingsFromEnv } from "./_settings.ts";
+import { type Command, runCommand } from "../../cli/command.ts";
 
-async function main(): Promise<number> {
+/** The image's entry: no arguments, its settings come from the environment as Bifrost's do. */
+export const devGatewayEntry: Command = {
+  name: "dev-gateway",
+  summary: "The bifrost-as dev gateway (NOT Bifrost), configured by APP_PORT, APP_HOST, LOG_LEVEL and LOG_STYLE",
+  options: {},
+  run: serve,
+};
+
+async function serve(): Promise<number> {
   let settings: ContainerSettings;
   try {
     settings = settingsFromEnv((name) => Deno.env.get(name));
@@ -50,4 +59,5 @@ async function main(): Promise<number> {
   return 0;
 }
 
-Deno.exit(await main());
+// Exit explicitly: nothing the gateway leaves behind may keep the container alive.
+if (import.meta.main) Deno.exit(await runCommand(devGatewayEntry, Deno.args));

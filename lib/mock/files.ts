@@ -1,12 +1,22 @@
 /**
- * The mock upstream's files: the server and the modules it imports (only
- * `node:` built-ins besides these), which a container copies or mounts side
- * by side to run it on its own: the mock's image copies these, and tests
- * hold `compose.yaml` files (a plugin project's, written by `init`) to them.
- * Private to the toolkit.
+ * The files the mock upstream runs from, on its own in a container: the
+ * `mock-upstream` command (its entry, which the command runner runs), the
+ * server, and what they import, nothing but `node:` built-ins besides. The
+ * mock's image copies them and a plugin project's `compose.yaml` mounts
+ * them, each at its place in the package.
  *
  * @module
  */
 
-/** File names under `lib/mock/`, the server first. */
-export const MOCK_UPSTREAM_FILES: readonly string[] = ["mock_upstream.ts", "mock_answers.ts", "openai_stream.ts"];
+/** The entry, from the package's root. */
+export const MOCK_UPSTREAM_ENTRY = "cli/commands/mock_upstream.ts";
+
+/** Every file, from the package's root, the entry first. */
+export const MOCK_UPSTREAM_FILES: readonly string[] = [
+  MOCK_UPSTREAM_ENTRY,
+  "cli/command.ts",
+  "lib/errors.ts",
+  "lib/mock/mock_upstream.ts",
+  "lib/mock/mock_answers.ts",
+  "lib/mock/openai_stream.ts",
+];

@@ -49,7 +49,6 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import {
   type MockChatRequest,
   mockCompletion,
@@ -665,48 +664,4 @@ class MockUpstreamServer implements MockUpstream {
 
 function methodNotAllowed(req: Request, path: string): Response {
   return openAiError(405, `Method "${req.method}" is not allowed on "${path}"`, "method_not_allowed");
-}
-
-// ---------------------------------------------------------------------------
-// Standalone: deno run -A lib/mock/mock_upstream.ts [--port P] [--host H]
-
-if (import.meta.main) {
-  const usage =
-    "Usage: deno run -A mock_upstream.ts [--port PORT] [--host HOST]  (env PORT, HOST; default 8081, 127.0.0.1)";
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: Deno.args,
-      options: { port: { type: "string" }, host: { type: "string" }, help: { type: "boolean", short: "h" } },
-    }));
-  } catch (e) {
-    console.error(`error: ${(e as Error).message}\n${usage}`);
-    Deno.exit(2);
-  }
-  if (values.help) {
-    console.log(usage);
-    Deno.exit(0);
-  }
-  const rawPort = values.port ?? Deno.env.get("PORT") ?? "8081";
-  const port = Number(rawPort);
-  if (!/^\d+$/.test(rawPort) || port > 65535) {
-    console.error(`error: Invalid port "${rawPort}": expected an integer from 0 to 65535\n${usage}`);
-    Deno.exit(2);
-  }
-  const stop = new AbortController();
-  // Removed as it fires, so a second Ctrl-C kills a shutdown that hangs.
-  const onSignal = () => {
-    Deno.removeSignalListener("SIGINT", onSignal);
-    Deno.removeSignalListener("SIGTERM", onSignal);
-    stop.abort();
-  };
-  Deno.addSignalListener("SIGINT", onSignal);
-  Deno.addSignalListener("SIGTERM", onSignal);
-  const server = await startMockUpstream({
-    port,
-    hostname: values.host ?? Deno.env.get("HOST") ?? "127.0.0.1",
-    signal: stop.signal,
-  });
-  console.log(server.url);
-  await server.finished;
 }

@@ -8,7 +8,8 @@ import {
   REDACTED,
   startMockUpstream,
 } from "./mock_upstream.ts";
-import { MOCK_UPSTREAM_FILES } from "./files.ts";
+import { dirname } from "node:path";
+import { MOCK_UPSTREAM_ENTRY, MOCK_UPSTREAM_FILES } from "./files.ts";
 
 /** Bounds every request so a broken server fails the test instead of hanging it. */
 const TIMEOUT_MS = 10_000;
@@ -416,9 +417,12 @@ Deno.test("startMockUpstream() closes when its signal aborts and rejects a port 
 Deno.test("The mock upstream runs from its own files alone, as its image and a project's compose.yaml hold them", async () => {
   const dir = await Deno.makeTempDir({ prefix: "mock-files-" });
   try {
-    for (const f of MOCK_UPSTREAM_FILES) await Deno.copyFile(new URL(f, import.meta.url), `${dir}/${f}`);
+    for (const f of MOCK_UPSTREAM_FILES) {
+      await Deno.mkdir(dirname(`${dir}/${f}`), { recursive: true });
+      await Deno.copyFile(new URL(`../../${f}`, import.meta.url), `${dir}/${f}`);
+    }
     const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--no-config", "--allow-net", "--allow-env", `${dir}/mock_upstream.ts`, "--port", "0"],
+      args: ["run", "--no-config", "--allow-net", "--allow-env", `${dir}/${MOCK_UPSTREAM_ENTRY}`, "--port", "0"],
       stdout: "piped",
       stderr: "piped",
     }).spawn();

@@ -3,6 +3,7 @@
  * `./init.ts`, which decides names and which bifrost-as the project uses.
  */
 import { PACKAGE_NAME, SDK_DIR } from "./toolkit.ts";
+import { MOCK_UPSTREAM_ENTRY, MOCK_UPSTREAM_FILES } from "../mock/files.ts";
 
 /** What the templates need to know. */
 export interface ProjectNames {
@@ -297,12 +298,12 @@ name: ${n.name}
 services:
   upstream:
     image: \${DENO_IMAGE:-denoland/deno:alpine-2.5.6}
-    command: ["run", "--allow-net", "--allow-env", "/mock/mock_upstream.ts", "--host", "0.0.0.0", "--port", "8081"]
+    command:
+      ["run", "--allow-net", "--allow-env", "/mock/${MOCK_UPSTREAM_ENTRY}", "--host", "0.0.0.0", "--port", "8081"]
     volumes:
-      - ./${SDK_DIR}/lib/mock/mock_upstream.ts:/mock/mock_upstream.ts:ro
-      - ./${SDK_DIR}/lib/mock/mock_answers.ts:/mock/mock_answers.ts:ro
-      - ./${SDK_DIR}/lib/mock/openai_stream.ts:/mock/openai_stream.ts:ro
-      - ./${SDK_DIR}/integration/healthcheck.ts:/mock/healthcheck.ts:ro
+${
+    MOCK_UPSTREAM_FILES.map((f) => `      - ./${SDK_DIR}/${f}:/mock/${f}:ro\n`).join("")
+  }      - ./${SDK_DIR}/integration/healthcheck.ts:/mock/healthcheck.ts:ro
     healthcheck:
       test: ["CMD", "deno", "run", "--allow-net", "/mock/healthcheck.ts", "http://127.0.0.1:8081/health"]
       interval: 2s

@@ -1,5 +1,5 @@
 /** The command table, in the order `bifrost-as --help` lists them: a plugin's life from start to shipping. */
-import type { Command } from "../_command.ts";
+import type { Command } from "../command.ts";
 import { bench } from "./bench.ts";
 import { build } from "./build.ts";
 import { check } from "./check.ts";
