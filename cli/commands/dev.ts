@@ -72,6 +72,7 @@ key-like strings (sk-..., Bearer ..., cloud and chat-service keys, JWTs).`,
     const listenPort = intOption(input, "port", 0, 65535)!;
     const policy = freePolicyOption(input);
     const hookTimeoutMs = givenTimeoutOption(input);
+    const engine = engineOption(input);
     let configPath = str(input, "config");
     const plugin = str(input, "plugin");
     if (!configPath === !plugin) throw new UsageError("Give exactly one of --config FILE or --plugin FILE");
@@ -105,7 +106,7 @@ key-like strings (sk-..., Bearer ..., cloud and chat-service keys, JWTs).`,
       hostname,
       useConfigUpstream,
       watch: !flag(input, "no-watch"),
-      host: { freePolicy: policy, engine: engineOption(input) },
+      host: { freePolicy: policy, engine },
       ...(hookTimeoutMs === undefined ? {} : { hookTimeoutMs }),
       onLog: (line) => io.err(line),
       ...(upstream ? { upstreamUrl: upstream } : {}),

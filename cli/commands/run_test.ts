@@ -230,19 +230,13 @@ Deno.test("run: --engine and --hook-timeout are checked, and --help explains the
   assert.equal(bad.stderr.trim(), 'error: Unknown engine "wasmtime": expected v8, wazero');
   const timeout = await runCli(["run", HELLO, "pre_hook", "--hook-timeout=-1"]);
   assert.equal(timeout.code, 2);
-  assert.equal(timeout.stderr.trim(), 'error: Invalid --hook-timeout "-1": expected an integer from 0 to 3600000');
+  assert.equal(timeout.stderr.trim(), 'error: Invalid --hook-timeout "-1": expected a whole number from 0 to 3600000');
   const none = await runCli(["run", HELLO, "pre_hook", "--hook-timeout", "0", "--json"]);
   assert.equal(none.code, 0, none.stderr);
   assert.equal(JSON.parse(none.stdout).engine, "v8");
   const help = (await runCli(["run", "--help"])).stdout;
-  assert.match(
-    help,
-    /--engine ENGINE +Where the plugin runs: v8 \(Deno\) or wazero \(Go, Bifrost's runtime\) \(default: v8\)/,
-  );
-  assert.match(
-    help,
-    /--hook-timeout MS +Deadline of each hook call and of loading the plugin, in ms \(0: none\) \(default: 10000\)/,
-  );
+  assert.match(help, /--engine ENGINE +Where the plugin runs: v8 \(Deno\) or wazero \(Go, Bifrost's runtime\)/);
+  assert.match(help, /--hook-timeout MS +Deadline of each hook call and of loading the plugin, in ms \(default 10000/);
 });
 
 Deno.test("run --engine wazero without the engine says how to get it", async () => {
