@@ -26,7 +26,10 @@ Deno.test("--hook-timeout and --engine are checked with one clear line, the same
   for (const args of [["run", "x.wasm", "pre_hook"], ["check", "x.wasm"], ["dev", "--plugin", "x.wasm"]]) {
     const timeout = await runCli([...args, "--hook-timeout", "soon"]);
     assert.equal(timeout.code, 2, args.join(" "));
-    assert.equal(timeout.stderr.trim(), 'error: Invalid --hook-timeout "soon": expected a whole number from 0 to 3600000');
+    assert.equal(
+      timeout.stderr.trim(),
+      'error: Invalid --hook-timeout "soon": expected a whole number from 0 to 3600000',
+    );
   }
   const engine = await runCli(["check", "x.wasm", "--engine", "wasmer"]);
   assert.equal(engine.code, 2);

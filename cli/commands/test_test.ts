@@ -27,7 +27,10 @@ Deno.test({
     assert.match(ok.stdout, /each under 3 free policies \(both, input, none\): \d+ passed, 0 failed$/m);
     const all = await runCli(args);
     assert.equal(all.code, 1);
-    assert.match(all.stdout, /under free policy double:\n +Plugin "rust-plugin\.wasm" trapped in init: memory access/);
+    assert.match(
+      all.stdout,
+      /under free policy double:\n +Plugin "rust-plugin\.wasm" trapped in init \(in free\): memory access/,
+    );
     assert.match(all.stdout, /each under 4 free policies \(both, input, none, double\): 0 passed, \d+ failed$/m);
   },
 });
