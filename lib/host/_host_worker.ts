@@ -86,9 +86,27 @@ function post(reply: WorkerReply): void {
   for (let written = 0; written < bytes.length;) written += Deno.stdout.writeSync(bytes.subarray(written));
 }
 
+/**
+ * The lines of stdin, read with `Deno.stdin.read` into one buffer: measured
+ * side by side, a call through the worker took about half the time it took
+ * reading stdin as a `ReadableStream` through a `TextDecoderStream`.
+ */
+async function* stdinLines(): AsyncGenerator<string> {
+  const splitter = new LineSplitter();
+  const decoder = new TextDecoder();
+  const buffer = new Uint8Array(1 << 16);
+  for (;;) {
+    const n = await Deno.stdin.read(buffer);
+    if (n === null) break;
+    yield* splitter.push(decoder.decode(buffer.subarray(0, n), { stream: true }));
+  }
+  const rest = splitter.rest() + decoder.decode();
+  if (rest) yield rest;
+}
+
 async function serve(): Promise<void> {
   let runner: Runner | undefined;
-  for await (const line of lines(Deno.stdin.readable)) {
+  for await (const line of stdinLines()) {
     const req = JSON.parse(line) as WorkerRequest;
     try {
       if (req.type === "load") {
