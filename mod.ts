@@ -15,7 +15,22 @@
  *
  * @module
  */
-export * from "./lib/errors.ts";
+export {
+  AbiError,
+  BifrostAsError,
+  BuildError,
+  ConfigError,
+  FixtureError,
+  PluginContractError,
+  PluginError,
+  PluginInputTooLargeError,
+  PluginMemoryError,
+  PluginTimeoutError,
+  PluginTrapError,
+  RegistryError,
+  type TrapKind,
+  UsageError,
+} from "./lib/errors.ts";
 export * from "./lib/abi/mod.ts";
 export * from "./lib/wasm/mod.ts";
 export * from "./lib/host/mod.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 import { type Gateway, startGateway } from "../lib/gateway/gateway.ts";
-import type { HookCallEvent } from "../lib/gateway/gateway.ts";
+import type { HookCallEvent } from "../lib/gateway/types.ts";
 import { type MockUpstream, startMockUpstream } from "../lib/mock/mock_upstream.ts";
 import { testPlugin, type TestPluginName } from "./plugins.ts";
 

@@ -9,6 +9,10 @@
  *    nothing above its own, a test included; a test reaches through the
  *    test support it imports, which has no layer of its own.
  *
+ * 4. The public surface is named: a subpath's `mod.ts` lists its symbols by
+ *    name (no `export *`), and the root `mod.ts` only re-exports the
+ *    subpaths' lists.
+ *
  * Imports are the `import`/`export ... from` statements and `import()`
  * calls with a relative specifier; examples in comments and code a file
  * only runs as another process are not imports.
@@ -121,6 +125,21 @@ Deno.test("layout: no file, test or not, imports a layer above its own", () => {
       const layer = layerOf(target);
       if (layer === undefined) queue.push(...(graph.get(target) ?? []));
       else if (layer > own) wrong.push(`${file} (layer ${own}) -> ${relative("", target)} (layer ${layer})`);
+    }
+  }
+  assert.deepEqual(wrong, []);
+});
+
+Deno.test("layout: each subpath's mod.ts exports its symbols by name, and the root mod.ts only the subpaths' lists", async () => {
+  const deno = JSON.parse(await Deno.readTextFile(join(ROOT, "deno.json"))) as { exports: Record<string, string> };
+  const wrong: string[] = [];
+  for (const [subpath, file] of Object.entries(deno.exports)) {
+    const path = normalize(file);
+    const text = (await Deno.readTextFile(join(ROOT, path))).replace(/\/\*[\s\S]*?\*\//g, "");
+    for (const m of text.matchAll(/^\s*export\s*\*\s*from\s*["']([^"']+)["']/gm)) {
+      const target = normalize(join(dirname(path), m[1]!));
+      const isSubpath = Object.values(deno.exports).some((f) => normalize(f) === target);
+      if (subpath !== "." || !isSubpath) wrong.push(`${path}: export * from "${m[1]}"`);
     }
   }
   assert.deepEqual(wrong, []);

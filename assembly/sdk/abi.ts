@@ -1,3 +1,7 @@
+// deno fmt drops decorators on functions (not TypeScript), and @inline is AssemblyScript's.
+// deno-fmt-ignore-file
+// asc cannot parse `import type`: a type is imported as its class.
+// deno-lint-ignore-file verbatim-module-syntax
 // The raw ABI, the one place that knows about pointers: buffer ownership,
 // i64 packing, strict UTF-8, and the exported functions that dispatch to the
 // registered Plugin. A plugin's entry file does `export * from "./sdk/abi"`.
@@ -259,7 +263,7 @@ function reserve(size: i32): void {
 }
 
 /** Releases a buffer early. Unknown pointers and double frees are ignored. */
-export function free(ptr: usize, size: i32): void {
+export function free(ptr: usize, _size: i32): void {
   const input = inUse;
   if (input !== null && changetype<usize>(input) == ptr) {
     inUse = null;

@@ -1,3 +1,5 @@
+// deno fmt drops decorators on functions (not TypeScript), and @inline is AssemblyScript's.
+// deno-fmt-ignore-file
 // Standard base64 (RFC 4648, with padding), as Go encodes []byte in JSON.
 //
 // Each direction has one core, generic over the width of a text unit: a
@@ -113,6 +115,7 @@ function encodeUnits<T>(src: usize, n: usize, out: usize): void {
  */
 export function encodeBase64(bytes: Uint8Array): string {
   const n = <usize>bytes.length;
+  // deno-lint-ignore ban-types -- idof<String> names AssemblyScript's runtime class
   const out = __new(((n + 2) / 3) << 3, idof<String>()); // 4 units of 2 bytes per 3 bytes
   encodeUnits<u16>(bytes.dataStart, n, out);
   return changetype<string>(out);

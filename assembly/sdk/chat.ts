@@ -1,3 +1,5 @@
+// asc cannot parse `import type`: a type is imported as its class.
+// deno-lint-ignore-file verbatim-module-syntax
 // Chat request types: ChatMessage, ChatMessageContent, ChatParameters,
 // BifrostChatRequest, ToolCall. Views: unknown fields are kept.
 import { JSON } from "json-as";
@@ -6,6 +8,7 @@ import { JsonArray, JsonKind, JsonList, JsonObject } from "./json";
 import { problem } from "./problems";
 
 /** ChatMessageRole values (Go's string enum). */
+// deno-lint-ignore no-namespace -- AssemblyScript has no string enums: a namespace of constants stands in
 export namespace ChatMessageRole {
   export const User = "user";
   export const Assistant = "assistant";

@@ -1,3 +1,5 @@
+// asc cannot parse `import type`: a type is imported as its class.
+// deno-lint-ignore-file verbatim-module-syntax
 // Embedding types (POST /v1/embeddings): EmbeddingRequest,
 // EmbeddingParameters, EmbeddingResponse, EmbeddingData. Go's
 // BifrostEmbeddingRequest/Response [src]; the open-source core changed the

@@ -1,3 +1,5 @@
+// asc cannot parse `import type`: a type is imported as its class.
+// deno-lint-ignore-file verbatim-module-syntax
 // Error types: ErrorField, BifrostError (with its builder), LLMPluginShortCircuit.
 import { JsonObject } from "./json";
 import { BifrostResponse } from "./response";
@@ -21,6 +23,7 @@ export class ErrorField extends JsonObject {
 /** An error as Bifrost returns it to the client. */
 export class BifrostError extends JsonObject {
   /** A new error with a message; chain withType/withCode/withStatus. */
+  // deno-lint-ignore no-misused-new -- a static factory named as the SDK documents it, not a constructor
   static new(message: string): BifrostError {
     const e = new BifrostError();
     const f = new ErrorField();
@@ -52,7 +55,7 @@ export class BifrostError extends JsonObject {
   }
   /** The HTTP status, 0 when unset. */
   get statusCode(): i32 {
-    return <i32>this.getIntOr("status_code", 0);
+    return <i32> this.getIntOr("status_code", 0);
   }
   get allowFallbacks(): bool {
     return this.getBoolOr("allow_fallbacks", false);

@@ -1,3 +1,5 @@
+// asc cannot parse `import type`: a type is imported as its class.
+// deno-lint-ignore-file verbatim-module-syntax
 // The input and output of every hook. Inputs are views of the JSON the host
 // sends; outputs are written key by key (pre-encoded keys, the views inside
 // them written as views, so they stay lossless).
@@ -6,7 +8,7 @@ import { ByteWriter } from "./writer";
 import { BifrostContext } from "./context";
 import { BifrostChatRequest } from "./chat";
 import { EmbeddingRequest } from "./embedding";
-import { detectRequestKind, KindedObject, REQUEST_TYPE_KEY, RequestKind, requestBody } from "./kinds";
+import { detectRequestKind, KindedObject, REQUEST_TYPE_KEY, requestBody, RequestKind } from "./kinds";
 import { ListModelsRequest } from "./models";
 import { ResponsesRequest } from "./responses";
 import { TextCompletionRequest } from "./text_completion";

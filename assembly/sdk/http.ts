@@ -65,7 +65,7 @@ export class HTTPMessage extends JsonObject {
     if (i < 0) return new Uint8Array(0);
     const utf8 = this.memberUtf8(i);
     // From the input's UTF-8; a body held as a string, or with JSON escapes, from its decoded string.
-    let bytes = utf8 != 0 ? decodeBase64Utf8(<usize>(utf8 >>> 32), <usize>(<u32>utf8)) : null;
+    let bytes = utf8 != 0 ? decodeBase64Utf8(<usize> (utf8 >>> 32), <usize> (<u32> utf8)) : null;
     if (bytes === null) bytes = decodeBase64(this.memberString(i));
     if (bytes === null) problem(this.childPath("body") + ": not valid base64");
     return bytes;
@@ -77,7 +77,7 @@ export class HTTPMessage extends JsonObject {
     if (i < 0) return "";
     const utf8 = this.memberUtf8(i);
     if (utf8 != 0) {
-      const text = decodeBase64Utf8Text(<usize>(utf8 >>> 32), <usize>(<u32>utf8));
+      const text = decodeBase64Utf8Text(<usize> (utf8 >>> 32), <usize> (<u32> utf8));
       if (text !== null) return text;
     }
     const bytes = this.bodyBytes();
@@ -85,12 +85,12 @@ export class HTTPMessage extends JsonObject {
   }
 
   setBodyBytes(bytes: Uint8Array): void {
-    this.setUtf8String("body", encodeBase64Json(bytes.dataStart, <usize>bytes.length));
+    this.setUtf8String("body", encodeBase64Json(bytes.dataStart, <usize> bytes.length));
   }
 
   setBodyText(text: string): void {
     // Through a block freed at once, not an array kept as garbage until the host's next call.
-    const n = <usize>String.UTF8.byteLength(text);
+    const n = <usize> String.UTF8.byteLength(text);
     const utf8 = heap.alloc(n);
     String.UTF8.encodeUnsafe(changetype<usize>(text), text.length, utf8);
     this.setUtf8String("body", encodeBase64Json(utf8, n));
@@ -123,7 +123,7 @@ export class HTTPRequest extends HTTPMessage {
 /** An HTTP response. */
 export class HTTPResponse extends HTTPMessage {
   get statusCode(): i32 {
-    return <i32>this.getIntOr("status_code", 0);
+    return <i32> this.getIntOr("status_code", 0);
   }
   set statusCode(v: i32) {
     this.set<i32>("status_code", v);

@@ -1,3 +1,5 @@
+// deno fmt drops decorators on functions (not TypeScript), and @inline is AssemblyScript's.
+// deno-fmt-ignore-file
 // Lossless JSON views over UTF-8 bytes.
 //
 // Bifrost's payloads carry fields no typed class names (provider params,

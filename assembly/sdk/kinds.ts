@@ -1,3 +1,5 @@
+// asc cannot parse `import type`: a type is imported as its class.
+// deno-lint-ignore-file verbatim-module-syntax
 // Request kinds: which of Bifrost's request types a hook got (chat, text
 // completion, Responses API, embeddings, model list), told from every signal
 // the input carries, and where that kind's fields are.
@@ -50,12 +52,18 @@ export const REQUEST_TYPE_KEY = "bifrost-http-request-type";
 /** A kind's name, as the local gateway's routes and the docs write it (`"chat"`, `"responses"`, ...). */
 export function requestKindName(kind: RequestKind): string {
   switch (kind) {
-    case RequestKind.Chat: return "chat";
-    case RequestKind.TextCompletion: return "text_completion";
-    case RequestKind.Responses: return "responses";
-    case RequestKind.Embedding: return "embedding";
-    case RequestKind.ListModels: return "list_models";
-    default: return "unknown";
+    case RequestKind.Chat:
+      return "chat";
+    case RequestKind.TextCompletion:
+      return "text_completion";
+    case RequestKind.Responses:
+      return "responses";
+    case RequestKind.Embedding:
+      return "embedding";
+    case RequestKind.ListModels:
+      return "list_models";
+    default:
+      return "unknown";
   }
 }
 
@@ -71,34 +79,51 @@ export function kindOfRequestType(requestType: string): RequestKind {
 
 // Wrapper keys, in the order they are looked for, and the kind each names.
 const REQUEST_WRAPPERS: string[] = [
-  "chat_request", "ChatRequest",
-  "text_completion_request", "TextCompletionRequest",
-  "responses_request", "ResponsesRequest",
-  "embedding_request", "EmbeddingRequest",
-  "list_models_request", "ListModelsRequest",
+  "chat_request",
+  "ChatRequest",
+  "text_completion_request",
+  "TextCompletionRequest",
+  "responses_request",
+  "ResponsesRequest",
+  "embedding_request",
+  "EmbeddingRequest",
+  "list_models_request",
+  "ListModelsRequest",
 ];
 const RESPONSE_WRAPPERS: string[] = [
-  "chat_response", "ChatResponse",
-  "text_completion_response", "TextCompletionResponse",
-  "responses_response", "ResponsesResponse",
-  "embedding_response", "EmbeddingResponse",
-  "list_models_response", "ListModelsResponse",
+  "chat_response",
+  "ChatResponse",
+  "text_completion_response",
+  "TextCompletionResponse",
+  "responses_response",
+  "ResponsesResponse",
+  "embedding_response",
+  "EmbeddingResponse",
+  "list_models_response",
+  "ListModelsResponse",
   // A streamed Responses API event (not an answer of its own kind): from this index on.
-  "responses_stream_response", "ResponsesStreamResponse",
+  "responses_stream_response",
+  "ResponsesStreamResponse",
 ];
 const FIRST_STREAM_WRAPPER: i32 = 10;
 const WRAPPER_KINDS: RequestKind[] = [
-  RequestKind.Chat, RequestKind.Chat,
-  RequestKind.TextCompletion, RequestKind.TextCompletion,
-  RequestKind.Responses, RequestKind.Responses,
-  RequestKind.Embedding, RequestKind.Embedding,
-  RequestKind.ListModels, RequestKind.ListModels,
-  RequestKind.Responses, RequestKind.Responses,
+  RequestKind.Chat,
+  RequestKind.Chat,
+  RequestKind.TextCompletion,
+  RequestKind.TextCompletion,
+  RequestKind.Responses,
+  RequestKind.Responses,
+  RequestKind.Embedding,
+  RequestKind.Embedding,
+  RequestKind.ListModels,
+  RequestKind.ListModels,
+  RequestKind.Responses,
+  RequestKind.Responses,
 ];
 
 /** The response field a kind's answers travel in. */
 export function responseKey(kind: RequestKind): string {
-  return kind == RequestKind.Unknown ? "" : unchecked(RESPONSE_WRAPPERS[(<i32>kind - 1) * 2]);
+  return kind == RequestKind.Unknown ? "" : unchecked(RESPONSE_WRAPPERS[(<i32> kind - 1) * 2]);
 }
 
 /**
@@ -205,7 +230,9 @@ export function detectResponseKind(at: KindedObject): RequestKind {
     const data = body.getArray("data")!;
     if (data.length > 0 && data.kindAt(0) == JsonKind.Object) {
       const item = data.objectAt<JsonObject>(0)!;
-      if (item.kind("object") == JsonKind.String && item.getString("object") == "embedding") return RequestKind.Embedding;
+      if (item.kind("object") == JsonKind.String && item.getString("object") == "embedding") {
+        return RequestKind.Embedding;
+      }
     }
   }
   return RequestKind.ListModels;

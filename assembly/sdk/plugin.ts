@@ -1,3 +1,5 @@
+// asc cannot parse `import type`: a type is imported as its class.
+// deno-lint-ignore-file verbatim-module-syntax
 // The class a plugin author extends: one typed method per hook.
 import { JsonObject } from "./json";
 import {
@@ -23,28 +25,28 @@ export abstract class Plugin {
   abstract name(): string;
 
   /** Receives the plugin's `config` object; return an error message to refuse it. */
-  init(config: JsonObject): string | null {
+  init(_config: JsonObject): string | null {
     return null;
   }
 
   /** HTTP pre hook (exported as http_pre_hook and legacy http_intercept). */
-  httpPreHook(input: HTTPPreHookInput, output: HTTPPreHookOutput): void {}
+  httpPreHook(_input: HTTPPreHookInput, _output: HTTPPreHookOutput): void {}
 
   /**
    * HTTP post hook, once the response is complete. The open-source transport
    * also calls it after a stream, with the request and the response without
    * their bodies, and does not apply its changes (docs/abi.md, Streams).
    */
-  httpPostHook(input: HTTPPostHookInput, output: HTTPPostHookOutput): void {}
+  httpPostHook(_input: HTTPPostHookInput, _output: HTTPPostHookOutput): void {}
 
   /** Called once per streamed chunk. */
-  httpStreamChunkHook(input: HTTPStreamChunkInput, output: HTTPStreamChunkOutput): void {}
+  httpStreamChunkHook(_input: HTTPStreamChunkInput, _output: HTTPStreamChunkOutput): void {}
 
   /** LLM pre hook: change the request, or short-circuit with a response or an error. */
-  preHook(input: PreHookInput, output: PreHookOutput): void {}
+  preHook(_input: PreHookInput, _output: PreHookOutput): void {}
 
   /** LLM post hook: change the response or the error. */
-  postHook(input: PostHookInput, output: PostHookOutput): void {}
+  postHook(_input: PostHookInput, _output: PostHookOutput): void {}
 
   /** Releases resources; return 0 on success. */
   cleanup(): i32 {

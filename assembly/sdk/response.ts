@@ -1,3 +1,5 @@
+// asc cannot parse `import type`: a type is imported as its class.
+// deno-lint-ignore-file verbatim-module-syntax
 // Chat response types: BifrostResponse, BifrostChatResponse, ResponseChoice,
 // LLMUsage; BifrostResponse also tells which kind of answer it holds
 // (kinds.ts) and wraps the other kinds' answers.
@@ -194,7 +196,8 @@ export class BifrostResponse extends JsonObject {
     if (kind == RequestKind.Responses) {
       const usage = ResponsesUsage.of(promptTokens, completionTokens, total);
       const answer = ResponsesResponse.withText(id, model, text, usage);
-      return stream ? BifrostResponse.ofStreamChunk(kind, ResponsesStreamEvent.completed(answer))
+      return stream
+        ? BifrostResponse.ofStreamChunk(kind, ResponsesStreamEvent.completed(answer))
         : BifrostResponse.ofResponses(answer);
     }
     if (kind != RequestKind.Chat) return null;

@@ -1,3 +1,5 @@
+// asc cannot parse `import type`: a type is imported as its class.
+// deno-lint-ignore-file verbatim-module-syntax
 // Responses API types (POST /v1/responses): ResponsesRequest, ResponsesItem,
 // ResponsesParameters, ResponsesResponse, ResponsesUsage. Go's
 // BifrostResponsesRequest/Response and ResponsesMessage [src]; that the WASM
@@ -10,6 +12,7 @@ import { LLMAnswer, LLMRequest } from "./common";
 import { JsonArray, JsonList, JsonObject } from "./json";
 
 /** ResponsesItem types (Go's ResponsesMessageType); providers add more. */
+// deno-lint-ignore no-namespace -- AssemblyScript has no string enums: a namespace of constants stands in
 export namespace ResponsesItemType {
   export const Message = "message";
   export const FunctionCall = "function_call";

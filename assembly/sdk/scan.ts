@@ -1,3 +1,5 @@
+// deno fmt drops decorators on functions (not TypeScript), and @inline is AssemblyScript's.
+// deno-fmt-ignore-file
 // One-pass JSON + UTF-8 validation and the skipping primitives the views use
 // to index objects and arrays in place. Works on UTF-8 bytes: the input is
 // never decoded as a whole. String bodies are scanned 16 bytes at a time.
@@ -59,7 +61,7 @@ export function tapeEnd(generation: i32, at: i32): i32 {
 /** Opens a container at offset `at` on the tape (at nesting `depth`). */
 @inline
 function tapeOpen(depth: i32, at: i32): void {
-  let n = tapeCount;
+  const n = tapeCount;
   if (n == tapeStarts.length) {
     const starts = new StaticArray<i32>(n << 1);
     const ends = new StaticArray<i32>(n << 1);
@@ -186,6 +188,7 @@ function scanString(p: usize, end: usize): usize {
       p = q;
     }
   }
+  // deno-lint-ignore no-unreachable -- asc wants a return after the endless loop
   return 0;
 }
 
@@ -198,7 +201,7 @@ function isDigit(c: u32): bool {
 function scanNumber(p: usize, end: usize): usize {
   if (load<u8>(p) == 0x2d) p++;
   if (p >= end) return 0;
-  let c = <u32>load<u8>(p);
+  const c = <u32>load<u8>(p);
   if (c == 0x30) {
     p++;
   } else if (isDigit(c)) {
@@ -302,6 +305,7 @@ export function validateJson(start: usize, len: usize, recordTape: bool = false)
       } else return ScanError.Syntax;
     }
   }
+  // deno-lint-ignore no-unreachable -- asc wants a return after the endless loop
   return ScanError.Syntax;
 }
 
@@ -328,6 +332,7 @@ export function skipString(p: usize, end: usize): usize {
     if (load<u8>(p) == C_QUOTE) return p + 1;
     p += 2; // an escape: the escaped byte is never a quote that ends the string
   }
+  // deno-lint-ignore no-unreachable -- asc wants a return after the endless loop
   return end;
 }
 

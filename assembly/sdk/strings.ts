@@ -1,3 +1,5 @@
+// deno fmt drops decorators on functions (not TypeScript), and @inline is AssemblyScript's.
+// deno-fmt-ignore-file
 // JSON strings, read from UTF-8 and written to UTF-8, done here rather than
 // with json-as: json-as 1.6.0 decodes the escape `\/` as U+0000, splits a
 // surrogate pair whose high half sits at index 7 mod 8 of the string, and
@@ -94,11 +96,13 @@ export function decodeJsonString(p: usize, n: usize): string {
   const plain = plainRun(p, n);
   if (plain == n) {
     // ASCII without escapes (the usual case): one unit per byte, allocated once.
+    // deno-lint-ignore ban-types -- idof<String> names AssemblyScript's runtime class
     const s = __new(n << 1, idof<String>());
     widen(s, p, n);
     return changetype<string>(s);
   }
   // A UTF-16 string never needs more code units than the UTF-8 has bytes.
+  // deno-lint-ignore ban-types -- idof<String> names AssemblyScript's runtime class
   const out = __new(n << 1, idof<String>());
   widen(out, p, plain);
   const end = p + n;

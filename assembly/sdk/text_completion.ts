@@ -1,3 +1,5 @@
+// asc cannot parse `import type`: a type is imported as its class.
+// deno-lint-ignore-file verbatim-module-syntax
 // Text completion types (POST /v1/completions): TextCompletionRequest,
 // TextCompletionParameters, TextCompletionResponse, TextCompletionChoice.
 // Go's BifrostTextCompletionRequest/Response [src]; that the WASM host sends

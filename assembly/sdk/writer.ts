@@ -19,7 +19,8 @@ export class ByteWriter {
     this.buf = new ArrayBuffer(capacity);
   }
 
-  @inline get ptr(): usize {
+  @inline
+  get ptr(): usize {
     return changetype<usize>(this.buf);
   }
 
@@ -28,7 +29,8 @@ export class ByteWriter {
   }
 
   /** Makes room for `n` more bytes. */
-  @inline ensure(n: i32): void {
+  @inline
+  ensure(n: i32): void {
     if (this.len + n > this.buf.byteLength) this.grow(n);
   }
 
@@ -47,18 +49,18 @@ export class ByteWriter {
     let next = cap < DOUBLE_UP_TO ? cap << 1 : cap + (cap >> 3);
     if (next < need) next = need + (need >> 3);
     // Nothing else holds `buf` (callers take `ptr` after ensure), so it can move.
-    this.buf = changetype<ArrayBuffer>(__renew(changetype<usize>(this.buf), <usize>next));
+    this.buf = changetype<ArrayBuffer>(__renew(changetype<usize>(this.buf), <usize> next));
   }
 
   byte(b: u8): void {
     this.ensure(1);
-    store<u8>(this.ptr + <usize>this.len, b);
+    store<u8>(this.ptr + <usize> this.len, b);
     this.len++;
   }
 
   bytes(src: usize, n: i32): void {
     this.ensure(n);
-    memory.copy(this.ptr + <usize>this.len, src, <usize>n);
+    memory.copy(this.ptr + <usize> this.len, src, <usize> n);
     this.len += n;
   }
 
@@ -67,26 +69,26 @@ export class ByteWriter {
     const n = s.length;
     this.ensure(n <= MEASURE_FROM ? n * 3 : String.UTF8.byteLength(s));
     const src = changetype<usize>(s);
-    const out = this.ptr + <usize>this.len;
+    const out = this.ptr + <usize> this.len;
     // ASCII (JSON literals, numbers, most text): one byte per unit.
     for (let i = 0; i < n; i++) {
-      const u = <u32>load<u16>(src + (<usize>i << 1));
+      const u = <u32> load<u16>(src + (<usize> i << 1));
       if (u >= 0x80) {
-        this.len += i + <i32>String.UTF8.encodeUnsafe(
-          src + (<usize>i << 1),
+        this.len += i + <i32> String.UTF8.encodeUnsafe(
+          src + (<usize> i << 1),
           n - i,
-          out + <usize>i,
+          out + <usize> i,
           false,
           String.UTF8.ErrorMode.REPLACE,
         );
         return;
       }
-      store<u8>(out + <usize>i, <u8>u);
+      store<u8>(out + <usize> i, <u8> u);
     }
     this.len += n;
   }
 
   toString(): string {
-    return String.UTF8.decodeUnsafe(this.ptr, <usize>this.len);
+    return String.UTF8.decodeUnsafe(this.ptr, <usize> this.len);
   }
 }

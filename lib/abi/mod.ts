@@ -15,8 +15,68 @@
  *
  * @module
  */
-export * from "./abi.ts";
-export * from "./hook_types.ts";
-export * from "./request_kinds.ts";
-export * from "./contract.ts";
-export * from "./free_policy.ts";
+export {
+  EXPORT_SIGNATURES,
+  HOOK_NAMES,
+  type HookName,
+  OPTIONAL_EXPORTS,
+  packPtrLen,
+  type Profile,
+  PROFILES,
+  REQUIRED_EXPORTS,
+  type Signature,
+  unpackPtrLen,
+  type ValType,
+} from "./abi.ts";
+export type {
+  BifrostChatRequest,
+  BifrostChatResponse,
+  BifrostContext,
+  BifrostEmbeddingRequest,
+  BifrostEmbeddingResponse,
+  BifrostError,
+  BifrostListModelsRequest,
+  BifrostListModelsResponse,
+  BifrostRequest,
+  BifrostResponse,
+  BifrostResponsesRequest,
+  BifrostResponsesResponse,
+  BifrostTextCompletionRequest,
+  BifrostTextCompletionResponse,
+  ChatContentBlock,
+  ChatMessage,
+  ChatMessageContent,
+  ChatMessageRole,
+  ChatParameters,
+  ChatTool,
+  EmbeddingContentPart,
+  ErrorField,
+  Fallback,
+  HookInputOf,
+  HookOutputOf,
+  HookTypes,
+  HTTPPostHookInput,
+  HTTPPostHookOutput,
+  HTTPPreHookInput,
+  HTTPPreHookOutput,
+  HTTPRequest,
+  HTTPResponse,
+  HTTPStreamChunkInput,
+  HTTPStreamChunkOutput,
+  LLMPluginShortCircuit,
+  LLMUsage,
+  PostHookInput,
+  PostHookOutput,
+  PreHookInput,
+  PreHookOutput,
+  RequestType,
+  ResponseChoice,
+  ResponsesItem,
+  ResponsesUsage,
+  StreamChunk,
+  StringMap,
+  ToolCall,
+} from "./hook_types.ts";
+export { type KindReading, type RequestKindName, requestKindOf, responseKindOf } from "./request_kinds.ts";
+export { checkOutput, type ContractReport, passThrough } from "./contract.ts";
+export { FREE_POLICIES, type FreePolicy } from "./free_policy.ts";

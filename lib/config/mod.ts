@@ -12,4 +12,22 @@
  *
  * @module
  */
-export * from "./bifrost_config.ts";
+export {
+  bifrostConfig,
+  type BifrostConfigFile,
+  type BifrostConfigJson,
+  type BifrostConfigOptions,
+  type BifrostConfigValidation,
+  type BifrostKeyJson,
+  type BifrostNetworkConfigJson,
+  type BifrostPluginEntry,
+  type BifrostPluginJson,
+  type BifrostPluginOptions,
+  type BifrostPricingJson,
+  type BifrostProviderJson,
+  type PluginPlacement,
+  readBifrostConfig,
+  validateBifrostConfig,
+  writeBifrostConfig,
+  type WrittenBifrostConfig,
+} from "./bifrost_config.ts";

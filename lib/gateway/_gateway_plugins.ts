@@ -13,6 +13,7 @@ import { dirname, resolve } from "node:path";
 import type { HookName } from "../abi/abi.ts";
 import type { HookCall, HostOptions } from "../host/types.ts";
 import { PluginHost } from "../host/host.ts";
+import type { HookObserver, PluginEntry } from "./types.ts";
 
 /** How long closing waits for calls in flight (and `cleanup`) before it stops the plugin, in ms. */
 export const CLOSE_GRACE_MS = 1000;
@@ -29,30 +30,6 @@ export async function settlesWithin(p: Promise<unknown>, ms: number): Promise<bo
     clearTimeout(timer);
   }
 }
-
-/** A plugin entry as `config.json` lists it. */
-export interface PluginEntry {
-  name: string;
-  path: string;
-  enabled?: boolean;
-  config?: unknown;
-}
-
-/** One hook call as the gateway made it (for observers such as `dev --record`). */
-export interface HookCallEvent {
-  /** The plugin's name in the config. */
-  plugin: string;
-  hook: HookName;
-  /** The plugin's config, as given to `init`. */
-  config: unknown;
-  /** The input's JSON text, as sent. */
-  input: string;
-  /** The output's JSON text, as the plugin wrote it. */
-  output: string;
-}
-
-/** Sees every successful hook call; must not throw (what it throws is ignored). */
-export type HookObserver = (call: HookCallEvent) => void;
 
 /** A loaded plugin: calls go through {@link LoadedPlugin.call}, one at a time. */
 export class LoadedPlugin {

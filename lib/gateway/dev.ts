@@ -15,7 +15,8 @@
  */
 import { type BifrostConfigFile, readBifrostConfig } from "../config/bifrost_config.ts";
 import { ConfigError, UsageError } from "../errors.ts";
-import { type Gateway, type GatewayOptions, type PluginEntry, startGateway } from "./gateway.ts";
+import { type Gateway, type GatewayOptions, startGateway } from "./gateway.ts";
+import type { PluginEntry } from "./types.ts";
 import { type MockUpstream, startMockUpstream } from "../mock/mock_upstream.ts";
 import { DEFAULT_HOOK_TIMEOUT_MS } from "../host/types.ts";
 

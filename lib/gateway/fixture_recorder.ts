@@ -36,7 +36,7 @@
  *
  * @module
  */
-import type { HookCallEvent } from "./gateway.ts";
+import type { HookCallEvent } from "./types.ts";
 import { writeFileAtomic } from "../internal/fs.ts";
 import { parseLossless, prettyJson } from "../internal/lossless_json.ts";
 import { redactSecrets } from "./_redact.ts";

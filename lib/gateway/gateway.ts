@@ -80,13 +80,8 @@
  */
 import { decodeBase64, encodeBase64 } from "../internal/base64.ts";
 import { buildRequest } from "./_bifrost_request.ts";
-import {
-  CLOSE_GRACE_MS,
-  type HookObserver,
-  LoadedPlugin,
-  type PluginEntry,
-  settlesWithin,
-} from "./_gateway_plugins.ts";
+import { CLOSE_GRACE_MS, LoadedPlugin, settlesWithin } from "./_gateway_plugins.ts";
+import type { HookObserver, PluginEntry } from "./types.ts";
 import type { KindSpec } from "./_kinds.ts";
 import { callProvider, isStreamError, type ProviderTarget, streamProvider } from "./_provider.ts";
 import { MAX_BODY_BYTES, parseBody, readBody } from "./_request_body.ts";
@@ -109,8 +104,6 @@ import {
 import type { HostOptions } from "../host/types.ts";
 import { PRE_HOOK_ERROR_NOTE } from "../abi/contract.ts";
 import { PluginError, PluginInputTooLargeError } from "../errors.ts";
-
-export type { HookCallEvent, HookObserver, PluginEntry } from "./_gateway_plugins.ts";
 
 /** Options of {@link startGateway}. */
 export interface GatewayOptions {

@@ -3,7 +3,7 @@ import { startGateway } from "./gateway.ts";
 import { startMockUpstream } from "../mock/mock_upstream.ts";
 import { testPlugin, type TestPluginName } from "../../testing/plugins.ts";
 import { startTestGateway, type TestGateway } from "../../testing/gateway.ts";
-import type { HookCallEvent } from "./_gateway_plugins.ts";
+import type { HookCallEvent } from "./types.ts";
 
 function setup(plugins: TestPluginName[] = ["behaviours", "hello-world", "trap"]): Promise<TestGateway> {
   return startTestGateway(plugins);

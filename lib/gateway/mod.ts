@@ -10,6 +10,7 @@
  *
  * @module
  */
-export * from "./gateway.ts";
-export * from "./dev.ts";
-export * from "./fixture_recorder.ts";
+export type { HookCallEvent, HookObserver, PluginEntry } from "./types.ts";
+export { type Gateway, type GatewayOptions, startGateway } from "./gateway.ts";
+export { BIFROST_APP_DIR, type Dev, type DevOptions, gatewayInputs, resolvePluginPath, startDev } from "./dev.ts";
+export { FixtureRecorder, type FixtureRecorderOptions } from "./fixture_recorder.ts";

@@ -10,7 +10,51 @@
  *
  * @module
  */
-export * from "./types.ts";
-export * from "./host.ts";
-export * from "./engine.ts";
-export * from "./input_builders.ts";
+export {
+  type CallStats,
+  DEFAULT_HOOK_TIMEOUT_MS,
+  type HookCall,
+  type HostOptions,
+  type PluginSource,
+} from "./types.ts";
+export {
+  type Engine,
+  ENGINE_ENV,
+  engineAvailability,
+  EngineNotFoundError,
+  ENGINES,
+  findEngine,
+  type FindEngineOptions,
+  parseEngine,
+} from "./engine.ts";
+export { checkFreePolicies, PluginHost, type PolicyReport, type PolicyResult } from "./host.ts";
+export {
+  type AnswerOptions,
+  chatResponse,
+  type ChatResponseOptions,
+  type EmbeddingInputOptions,
+  embeddingPreHookInput,
+  embeddingResponse,
+  httpPostHookInput,
+  type HttpPostHookInputOptions,
+  httpPreHookInput,
+  type HttpPreHookInputOptions,
+  httpRequest,
+  type HttpRequestOptions,
+  type KindInputOptions,
+  listModelsPreHookInput,
+  listModelsResponse,
+  postHookInput,
+  type PostHookInputOptions,
+  preHookInput,
+  type PreHookInputOptions,
+  type ResponsesInputOptions,
+  responsesPreHookInput,
+  responsesResponse,
+  streamChunkInput,
+  type StreamChunkInputOptions,
+  TEST_REQUEST_ID,
+  type TextCompletionInputOptions,
+  textCompletionPreHookInput,
+  textCompletionResponse,
+} from "./input_builders.ts";

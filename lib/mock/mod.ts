@@ -17,4 +17,13 @@
  *
  * @module
  */
-export * from "./mock_upstream.ts";
+export {
+  MOCK_MODELS,
+  type MockFault,
+  type MockUpstream,
+  type MockUpstreamOptions,
+  type RecordedRequest,
+  type RecordedStream,
+  REDACTED,
+  startMockUpstream,
+} from "./mock_upstream.ts";

@@ -11,5 +11,33 @@
  *
  * @module
  */
-export * from "./wasm_binary.ts";
-export * from "./validate.ts";
+export {
+  type ExternKind,
+  type GlobalType,
+  type MemoryType,
+  parseWasm,
+  type TableType,
+  type WasmExport,
+  type WasmFunction,
+  type WasmImport,
+  type WasmInfo,
+  type WasmMemory,
+  type WasmSection,
+  withMemoryMaximum,
+} from "./wasm_binary.ts";
+export {
+  type ExportCheck,
+  type Finding,
+  FINDING_SEVERITIES,
+  type FindingCode,
+  type FormatOptions,
+  formatReport,
+  type ImportCheck,
+  PROFILE_OPTIONS,
+  type ProfileOption,
+  type Severity,
+  validateFile,
+  validateModule,
+  type ValidateOptions,
+  type ValidationReport,
+} from "./validate.ts";
