@@ -157,22 +157,26 @@ async function buildFromCheckout(
   const out = join(root, "build", "engine", binary);
   const built = await mtime(out);
   if (built !== undefined && (await newestSource(goDir)) <= built) return { path: out };
-  let go: Deno.CommandOutput;
   onProgress?.(`Building the wazero engine: go build ./cmd/bifrost-as-engine -> ${out}...`);
   const started = performance.now();
-  try {
-    go = await new Deno.Command("go", {
-      args: ["build", "-trimpath", "-o", out, "./cmd/bifrost-as-engine"],
-      cwd: goDir,
-      env: { CGO_ENABLED: "0" },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
-      return { why: "Go is not on PATH (install Go 1.26, or set BIFROST_AS_ENGINE to a bifrost-as-engine binary)" };
+  let go: Deno.CommandOutput | undefined;
+  // Go's own install places it in /usr/local/go/bin, which a non-login shell may not have on PATH.
+  for (const command of ["go", "/usr/local/go/bin/go"]) {
+    try {
+      go = await new Deno.Command(command, {
+        args: ["build", "-trimpath", "-o", out, "./cmd/bifrost-as-engine"],
+        cwd: goDir,
+        env: { CGO_ENABLED: "0" },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      break;
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
     }
-    throw e;
+  }
+  if (!go) {
+    return { why: "Go is not on PATH (install Go 1.26, or set BIFROST_AS_ENGINE to a bifrost-as-engine binary)" };
   }
   if (!go.success) {
     const detail = new TextDecoder().decode(go.stderr).trim().split("\n").slice(-3).join("; ");
