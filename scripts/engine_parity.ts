@@ -7,22 +7,30 @@
  *
  * Inputs: hello-world's fixtures (`fixtures/`), its rich inputs
  * (`testdata/hello_world/`), the fuzz corpus (`testdata/fuzz/`), the
- * benchmark inputs, the Rust plugin's fixtures when it is built, and the Go
+ * benchmark inputs, the Rust plugin's fixtures when it is built (both its
+ * builds), and the Go
  * engine's test plugins (`go/engine/testdata/*.wasm`: traps, timeouts
  * aside, proc_exit, bad pointers) for the error texts.
  *
  * Usage: deno run -A scripts/engine_parity.ts [--engine PATH] [--verbose]
- * (without --engine it builds the program with `go build`). Prints each
- * difference and a final "N identical, N different" line; exits 1 when
- * anything differs.
+ * [--bench N] (without --engine it builds the program with `go build`).
+ * `--bench N` times instead, side by side in one run: each benchmark input
+ * N times on each engine for hello-world and the Rust plugin (the median
+ * of each engine's own timing, and the pipe's round trip apart), the
+ * native Go floor, and the engine's pool throughput at 1 and 2 goroutines. Prints each
+ * difference and ends with "N passed, N failed (N identical, N known engine
+ * differences)": a known difference (docs/abi.md, "Engines") passes; exits
+ * 1 when anything else differs.
  *
  * @module
  */
-import { Runner, type RunnerOptions, serializeError } from "../lib/host/instance.ts";
-import { lines, toWire, type WorkerReply } from "../lib/host/protocol.ts";
-import { parseWasm } from "../lib/wasm/wasm_binary.ts";
+import { Runner, type RunnerOptions, type SerializedError, serializeError } from "../lib/host/instance.ts";
+import type { RawCall } from "../lib/host/instance.ts";
+import { LineSplitter } from "../lib/internal/lines.ts";
+import { encodeBase64 } from "../lib/internal/base64.ts";
+import { parseWasm, withMemoryMaximum } from "../lib/wasm/wasm_binary.ts";
 import { BENCH_INPUTS } from "../lib/bench/inputs.ts";
-import { RUST_PLUGIN_WASM } from "../testing/rust_plugin.ts";
+import { RUST_PLUGIN_WASI_WASM, RUST_PLUGIN_WASM } from "../testing/rust_plugin.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const args = Deno.args;
@@ -38,7 +46,9 @@ interface Case {
 async function enginePath(): Promise<string> {
   const i = args.indexOf("--engine");
   if (i >= 0) return args[i + 1]!;
-  const out = `${await Deno.makeTempDir()}/bifrost-as-engine`;
+  const dir = await Deno.makeTempDir();
+  globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
+  const out = `${dir}/bifrost-as-engine`;
   const { success, stderr } = await new Deno.Command("go", {
     args: ["build", "-o", out, "./cmd/bifrost-as-engine"],
     cwd: `${ROOT}go`,
@@ -68,7 +78,28 @@ function runnerOptions(bytes: Uint8Array, label: string, config: string, timeHoo
   };
 }
 
-type Final = Exclude<WorkerReply, { type: "log" }>;
+/** The host worker's replies (lib/host/_host_worker.ts, private to the host), as far as this script reads them. */
+type Final =
+  | { type: "loaded"; name: string; pages: number }
+  | { type: "result"; call: RawCall }
+  | { type: "cleanup"; code: number }
+  | { type: "error"; error: SerializedError }
+  | { type: "floor" | "throughput" };
+type WorkerReply = Final | { type: "log"; line: string };
+
+/** The load request's options: RunnerOptions with the module's bytes instead of the compiled module. */
+function toWire(options: RunnerOptions, bytes: Uint8Array) {
+  const { module: _, functionNames, ...rest } = options;
+  return { ...rest, wasmBase64: encodeBase64(bytes), functionNames: [...functionNames] };
+}
+
+/** The lines of a byte stream. */
+async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  const splitter = new LineSplitter();
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) yield* splitter.push(chunk);
+  const rest = splitter.rest();
+  if (rest) yield rest;
+}
 
 /** The engine program, one request at a time. */
 class Engine {
@@ -116,6 +147,7 @@ function engineAnswer(reply: Final): string {
 let same = 0;
 let different = 0;
 const known: string[] = [];
+const reordered: string[] = [];
 
 /**
  * Differences that are the engine's, written in docs/abi.md ("Engines"): wazero reports a stack overflow without
@@ -134,10 +166,18 @@ function knownDifference(v8: string): string | undefined {
   return undefined;
 }
 
-async function compare(path: string, wasmFile: string, cases: Case[]): Promise<void> {
-  const bytes = await Deno.readFile(wasmFile);
+/** Compares the answers to `cases`; `maxMemoryPages` caps memory by rewriting the module's maximum, as PluginHost.load does. */
+async function compare(
+  path: string,
+  wasmFile: string,
+  cases: Case[],
+  { maxMemoryPages, unordered = false }: { maxMemoryPages?: number; unordered?: boolean } = {},
+): Promise<void> {
+  const file = await Deno.readFile(wasmFile);
+  const bytes = maxMemoryPages === undefined ? file : withMemoryMaximum(file, maxMemoryPages, wasmFile);
   const label = wasmFile.split("/").at(-1)!;
   const byConfig = Map.groupBy(cases, (c) => c.config ?? "{}");
+  if (byConfig.size === 0) byConfig.set("{}", []); // a load alone
   for (const [config, group] of byConfig) {
     const opts = runnerOptions(bytes, label, config);
     let runner: Runner | Error;
@@ -156,7 +196,7 @@ async function compare(path: string, wasmFile: string, cases: Case[]): Promise<v
       for (const c of group) {
         const v8 = v8Answer(runner, c.hook, c.input);
         const wz = engineAnswer(await engine.request({ type: "call", hook: c.hook, input: c.input }));
-        record(`${label} ${c.hook} ${c.label}`, v8, wz);
+        record(`${label} ${c.hook} ${c.label}`, v8, wz, unordered);
       }
       record(`${label} logs`, JSON.stringify(v8Logs), JSON.stringify(engine.logs));
     }
@@ -164,10 +204,31 @@ async function compare(path: string, wasmFile: string, cases: Case[]): Promise<v
   }
 }
 
-function record(what: string, v8: string, wz: string): void {
+/** JSON text with every object's keys sorted, recursively (for outputs whose key order is the plugin's chance). */
+function canonical(text: string): string {
+  const sort = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(sort)
+      : v !== null && typeof v === "object"
+      ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort((v as Record<string, unknown>)[k])]))
+      : v;
+  try {
+    const answer = JSON.parse(text);
+    return JSON.stringify(typeof answer.text === "string" ? sort(JSON.parse(answer.text)) : sort(answer));
+  } catch {
+    return text;
+  }
+}
+
+function record(what: string, v8: string, wz: string, unordered = false): void {
   if (v8 === wz) {
     same++;
     if (verbose) console.log(`same  ${what}`);
+    return;
+  }
+  if (unordered && canonical(v8) === canonical(wz)) {
+    reordered.push(what);
+    if (verbose) console.log(`same  ${what} as JSON values (key order differs: the plugin's own randomness)`);
     return;
   }
   if (knownDifference(v8) === wz) {
@@ -210,6 +271,11 @@ async function fixtureCases(dir: string): Promise<Case[]> {
 }
 
 const engine = await enginePath();
+const benchAt = args.indexOf("--bench");
+if (benchAt >= 0) {
+  await bench(engine, Number(args[benchAt + 1] ?? 200));
+  Deno.exit(0);
+}
 const hello = `${ROOT}build/hello-world.wasm`;
 const hooksOf: Record<string, string> = {
   "http_pre_hook.json": "http_pre_hook",
@@ -230,12 +296,20 @@ for (const f of await jsonFiles(`${ROOT}testdata/fuzz`)) {
 for (const b of BENCH_INPUTS) helloCases.push({ hook: b.hook, input: b.text, label: `bench ${b.id}` });
 await compare(engine, hello, helloCases);
 
-try {
-  await Deno.stat(RUST_PLUGIN_WASM);
-  await compare(engine, RUST_PLUGIN_WASM, await fixtureCases(`${ROOT}testdata/rust-plugin/fixtures`));
-} catch (e) {
-  if (!(e instanceof Deno.errors.NotFound)) throw e;
-  console.log(`skipped the Rust plugin: ${RUST_PLUGIN_WASM} is not built (deno task build:rust)`);
+// The Rust plugin, built for wasm32-unknown-unknown and for wasm32-wasi (WASI imports, a log from init).
+for (const wasm of [RUST_PLUGIN_WASM, RUST_PLUGIN_WASI_WASM]) {
+  try {
+    await Deno.stat(wasm);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+    console.log(`skipped ${wasm}: not built (deno task build:rust)`);
+    continue;
+  }
+  // The WASI build's HashMaps seed from random_get, which is real on both engines: its key order varies from one
+  // instance to the next (under V8 too), so its outputs are compared as JSON values.
+  await compare(engine, wasm, await fixtureCases(`${ROOT}testdata/rust-plugin/fixtures`), {
+    unordered: wasm === RUST_PLUGIN_WASI_WASM,
+  });
 }
 
 // The engine's test plugins, for the error texts (the spinning ones need a deadline, which V8's runner lacks).
@@ -250,6 +324,16 @@ const errorCases: Record<string, Case[]> = {
   "exit": [{ hook: "pre_hook", input: "{}", label: "" }, { hook: "post_hook", input: "after", label: "" }],
   "stdout": [{ hook: "pre_hook", input: "{}", label: "" }],
   "initfail": [],
+  "start_trap": [],
+  // malloc traps for 3 bytes, free on a buffer starting with "!": in init (by its config) and in a hook.
+  "alloc_trap": [
+    { hook: "pre_hook", input: "abc", label: "malloc" },
+    { hook: "pre_hook", input: "!x", label: "free" },
+    { hook: "pre_hook", input: "{}", config: '"x"', label: "init's malloc" },
+    { hook: "pre_hook", input: "{}", config: "!!", label: "init's free" },
+  ],
+  // Its input's first 8 bytes are its answer: here one byte of invalid UTF-8 (the "é"'s second byte).
+  "packed": [{ hook: "pre_hook", input: "\x01\x00\x00\x00\x09\x04\x00\x00\u00e9", label: "invalid UTF-8" }],
   "echo": [{ hook: "pre_hook", input: "\u00e9\ud83d\ude00", label: "" }, {
     hook: "http_intercept",
     input: "x",
@@ -260,5 +344,82 @@ for (const [name, cases] of Object.entries(errorCases)) {
   await compare(engine, `${ROOT}go/engine/testdata/${name}.wasm`, cases);
 }
 
-console.log(`${same} identical, ${known.length} known engine differences, ${different} different`);
+// Memory limits: growing until refused in a hook, and malloc refused at the limit (the second 150 kB input).
+const big = "x".repeat(150_000);
+await compare(engine, `${ROOT}go/engine/testdata/oom.wasm`, [
+  { hook: "pre_hook", input: "{}", label: "grows until refused" },
+  { hook: "post_hook", input: big, label: "150 kB" },
+  { hook: "post_hook", input: big, label: "150 kB again" },
+  { hook: "post_hook", input: "x".repeat(200_000), label: "over the cap" },
+], { maxMemoryPages: 3 });
+
+console.log(
+  `${same + known.length + reordered.length} passed, ${different} failed (${same} identical, ` +
+    `${reordered.length} the same JSON in another key order, ${known.length} known engine differences)`,
+);
 if (different) Deno.exit(1);
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+/** Side-by-side timings in one run; see the module documentation. */
+async function bench(path: string, n: number): Promise<void> {
+  const plugins = [`${ROOT}build/hello-world.wasm`, RUST_PLUGIN_WASM];
+  const fmt = (x: number) => x.toFixed(1).padStart(8);
+  console.log(`${n} calls per input and engine; µs per call, medians, each engine timing itself`);
+  console.log(
+    `${"input".padEnd(28)}${"plugin".padEnd(20)}${"V8".padStart(8)}${"wazero".padStart(8)}${"pipe".padStart(8)}`,
+  );
+  for (const file of plugins) {
+    let bytes: Uint8Array;
+    try {
+      bytes = await Deno.readFile(file);
+    } catch {
+      console.log(`${file}: not built, skipped`);
+      continue;
+    }
+    const label = file.split("/").at(-1)!;
+    const opts = runnerOptions(bytes, label, "{}");
+    const runner = new Runner(opts, () => {});
+    const engine = new Engine(path);
+    await engine.request({ type: "load", options: toWire(opts, bytes) });
+    for (const b of BENCH_INPUTS) {
+      const input = new TextEncoder().encode(b.text);
+      const v8: number[] = [];
+      const wz: number[] = [];
+      const pipe: number[] = [];
+      for (let i = 0; i < n + 20; i++) {
+        const r = runner.call(b.hook, input);
+        const t0 = performance.now();
+        const reply = await engine.request({ type: "call", hook: b.hook, input: b.text });
+        const wall = (performance.now() - t0) * 1000;
+        if (reply.type !== "result") throw new Error(`${label} ${b.id}: ${JSON.stringify(reply)}`);
+        if (i < 20) continue; // warm-up
+        v8.push(r.stats.durationUs);
+        wz.push(reply.call.stats.durationUs);
+        pipe.push(wall - reply.call.stats.durationUs);
+      }
+      console.log(`${b.id.padEnd(28)}${label.padEnd(20)}${fmt(median(v8))}${fmt(median(wz))}${fmt(median(pipe))}`);
+    }
+    if (file.endsWith("hello-world.wasm")) {
+      const pre = BENCH_INPUTS.find((b) => b.hook === "pre_hook")!;
+      for (const goroutines of [1, 2]) {
+        const r = await engine.request({
+          type: "throughput",
+          hook: pre.hook,
+          input: pre.text,
+          goroutines,
+          durationMs: 1000,
+        });
+        console.log(`throughput ${pre.id}, ${goroutines} goroutine(s): ${JSON.stringify(r)}`);
+      }
+      for (const b of BENCH_INPUTS) {
+        const r = await engine.request({ type: "floor", hook: b.hook, input: b.text, iterations: n });
+        console.log(`native Go floor ${b.id}: ${JSON.stringify(r)}`);
+      }
+    }
+    await engine.close();
+  }
+}

@@ -15,7 +15,7 @@ var (
 // demangle makes a Rust legacy-mangled symbol readable (what rustc writes
 // into a wasm name section: _ZN8dlmalloc8dlmalloc17Dlmalloc$LT$A$GT$4free17h…E
 // becomes dlmalloc::dlmalloc::Dlmalloc<A>::free), as the TypeScript host's
-// lib/wasm/_demangle.ts does; any other name comes back unchanged.
+// lib/wasm/demangle.ts does; any other name comes back unchanged.
 func demangle(name string) string {
 	if !strings.HasPrefix(name, "_ZN") || !strings.HasSuffix(name, "E") {
 		return name

@@ -56,7 +56,8 @@ type Options struct {
 	// then blocks its goroutine for ever, and context cancellation is honoured only while waiting for an instance.
 	HookTimeout time.Duration
 	// MemoryLimitPages caps each instance's memory (64 KiB pages); 0 means DefaultMemoryLimitPages. A module
-	// declaring a lower maximum keeps it.
+	// declaring a lower maximum keeps it. Failures at the limit are ErrMemoryLimit only when a limit was set here
+	// or declared by the module (otherwise ErrTrap or ErrMallocZero), as in the TypeScript host.
 	MemoryLimitPages uint32
 	// CacheDir keeps wazero's compiled code between processes; "" compiles in memory only.
 	CacheDir string
@@ -110,7 +111,7 @@ type Plugin struct {
 	pool        *pool
 	closed      atomic.Bool
 
-	pages       atomic.Uint32 // memory pages of the last instance loaded or called
+	pages atomic.Uint32 // memory pages of the last instance loaded or called
 
 	mu       sync.Mutex
 	name     string

@@ -143,8 +143,8 @@ func TestErrors(t *testing.T) {
 		{"divide", "trap", Options{}, "post_hook", "{}", "", ErrTrap, `Plugin "trap" trapped in post_hook: integer divide by zero in function "post_hook"`},
 		{"bounds", "trap", Options{}, "http_pre_hook", "{}", "", ErrTrap, `Plugin "trap" trapped in http_pre_hook: memory access out of bounds in function "http_pre_hook"`},
 		{"stack", "trap", Options{}, "http_post_hook", "{}", "", ErrTrap, `Plugin "trap" trapped in http_post_hook: call stack exhausted`},
-		{"timeout", "spin", Options{HookTimeout: 50 * time.Millisecond}, "pre_hook", "{}", "", ErrTimeout,
-			`Plugin "spin" pre_hook ran past its 50 ms budget (the host stopped it)`},
+		{"timeout", "spin", Options{HookTimeout: 250 * time.Millisecond}, "pre_hook", "{}", "", ErrTimeout,
+			`Plugin "spin" pre_hook ran past its 250 ms budget (the host stopped it)`},
 		{"oom", "oom", Options{MemoryLimitPages: 4}, "pre_hook", "{}", "", ErrMemoryLimit,
 			`Plugin "oom" ran out of memory in pre_hook: unreachable executed (an AssemblyScript abort or a Rust panic) in function "grow" (its memory is at the 4-page limit)`},
 		{"malloc at limit", "oom", Options{MemoryLimitPages: 2}, "post_hook", strings.Repeat("x", 200_000), "", ErrInputTooLarge,
@@ -158,6 +158,10 @@ func TestErrors(t *testing.T) {
 		{"malloc 0", "malloc0", Options{}, "pre_hook", "{}", "", ErrMallocZero,
 			`Plugin "malloc0" cannot take the pre_hook input: malloc(2) returned 0`},
 		{"proc_exit", "exit", Options{}, "pre_hook", "{}", "", ErrExit, `Plugin "exit" called proc_exit(3) in pre_hook`},
+		{"malloc traps", "alloc_trap", Options{}, "pre_hook", "abc", "", ErrTrap,
+			`Plugin "alloc_trap" trapped in pre_hook (in malloc, for its input): unreachable executed (an AssemblyScript abort or a Rust panic) in function "malloc"`},
+		{"free traps", "alloc_trap", Options{}, "pre_hook", "!x", "", ErrTrap,
+			`Plugin "alloc_trap" trapped in pre_hook (in free): unreachable executed (an AssemblyScript abort or a Rust panic) in function "free"`},
 		{"no export", "spin", Options{}, "http_pre_hook", "{}", "", ErrNoExport, `Plugin "spin" does not export "http_pre_hook"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -198,11 +202,17 @@ func TestLoadErrors(t *testing.T) {
 		is     error
 		msg    string
 	}{
-		{"spin in _start", "spin_start", nil, Options{HookTimeout: 50 * time.Millisecond}, ErrTimeout,
-			`Plugin "spin_start.wasm" _start ran past its 50 ms budget (the host stopped it)`},
-		{"spin in get_name", "spin_name", nil, Options{HookTimeout: 50 * time.Millisecond}, ErrTimeout,
-			`Plugin "spin_name.wasm" get_name ran past its 50 ms budget (the host stopped it)`},
+		{"spin in _start", "spin_start", nil, Options{HookTimeout: 200 * time.Millisecond}, ErrTimeout,
+			`Plugin "spin_start.wasm" _start ran past its 200 ms budget (the host stopped it)`},
+		{"spin in get_name", "spin_name", nil, Options{HookTimeout: 200 * time.Millisecond}, ErrTimeout,
+			`Plugin "spin_name.wasm" get_name ran past its 200 ms budget (the host stopped it)`},
 		{"init fails", "initfail", nil, Options{}, nil, `Cannot load plugin "initfail.wasm": init returned 2: mock_models must be a list`},
+		{"malloc traps for init's config", "alloc_trap", nil, Options{Config: []byte(`"x"`)}, ErrTrap,
+			`Plugin "alloc_trap.wasm" trapped in init: unreachable executed (an AssemblyScript abort or a Rust panic) in function "malloc"`},
+		{"free traps for init's config", "alloc_trap", nil, Options{Config: []byte("!!")}, ErrTrap,
+			`Plugin "alloc_trap.wasm" trapped in init: unreachable executed (an AssemblyScript abort or a Rust panic) in function "free"`},
+		{"start function traps", "start_trap", nil, Options{}, ErrTrap,
+			`Plugin "start_trap.wasm" trapped in start: unreachable executed (an AssemblyScript abort or a Rust panic) in function "boom" (its memory is limited to 4 pages)`},
 		{"not wasm", "", []byte("nope"), Options{Label: "x.wasm"}, nil, `Cannot load plugin "x.wasm": invalid magic number`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -12,23 +12,24 @@ import (
 // these (or a plain load failure, see LoadError) inside a *HookError, so
 // callers match with errors.Is and read details with errors.As.
 var (
-	// ErrTimeout: the call ran past Options.HookTimeout (or its context's deadline).
+	// ErrTimeout is a call that ran past Options.HookTimeout; the instance was stopped and closed.
 	ErrTimeout = errors.New("ran past its deadline")
-	// ErrTrap: the plugin trapped (unreachable, out-of-bounds access, stack overflow, ...).
+	// ErrTrap is a trap in the plugin (unreachable, an out-of-bounds access, a stack overflow, ...).
 	ErrTrap = errors.New("trapped")
-	// ErrClosed: the plugin was closed.
+	// ErrClosed is a call into a closed plugin.
 	ErrClosed = errors.New("plugin is closed")
-	// ErrMallocZero: malloc returned 0 for a buffer the host asked for.
+	// ErrMallocZero is a malloc that returned 0 for a buffer the host asked for.
 	ErrMallocZero = errors.New("malloc returned 0")
-	// ErrBadOutput: a pointer and length (an output, or malloc's result) outside the plugin's memory.
+	// ErrBadOutput is a pointer and length (an output, or malloc's result) outside the plugin's memory.
 	ErrBadOutput = errors.New("pointer outside memory")
-	// ErrMemoryLimit: memory could not grow (the page limit) and the plugin failed for it.
+	// ErrMemoryLimit is a plugin that failed with its memory at (or a request taking it past) its page limit.
 	ErrMemoryLimit = errors.New("ran out of memory")
-	// ErrExit: the plugin called WASI proc_exit (other than proc_exit(0) in _start).
+	// ErrExit is a call to WASI proc_exit (but proc_exit(0) in _start, a normal end).
 	ErrExit = errors.New("called proc_exit")
-	// ErrInputTooLarge: the input is larger than the plugin takes (its max_input_size export, or the memory limit); nothing ran.
+	// ErrInputTooLarge is an input larger than the plugin takes (its max_input_size export, or the memory
+	// limit); nothing ran and the instance is kept.
 	ErrInputTooLarge = errors.New("input too large")
-	// ErrNoExport: the hook is not exported.
+	// ErrNoExport is a call to a hook the plugin does not export.
 	ErrNoExport = errors.New("no such export")
 )
 
@@ -98,9 +99,10 @@ type TrapError struct {
 	Function string // the wasm function that trapped, when the stack names it
 	Phase    Phase
 	Text     string // what happened, in the TypeScript host's words
-	// Loading is set for a trap while instantiating (a wasm start function), when there is no memory to look at.
-	LimitPages uint32
+	// Loading is set for a trap in the module's start function, while it is instantiated (no memory to look
+	// at yet); LimitPages is then the memory limit, when one was set, which the message names as a likely cause.
 	Loading    bool
+	LimitPages uint32
 }
 
 func (e *TrapError) Error() string { return "trapped: " + e.Text }
@@ -300,7 +302,7 @@ func (NoExportError) describe(plugin, hook string) string {
 	return fmt.Sprintf("Plugin %q does not export %q", plugin, hook)
 }
 
-// ClosedError details ErrClosed.
+// closedError details ErrClosed.
 type closedError struct{}
 
 func (closedError) Is(target error) bool { return target == ErrClosed }
@@ -324,8 +326,9 @@ func (e *LoadError) Error() string {
 
 func (e *LoadError) Unwrap() error { return e.Err }
 
-// UnusableError: re-instantiating after a fault failed, so no call can run;
-// returned in a HookError for every later call.
+// UnusableError is a failed creation of an instance (after a fault, or for
+// a pool below its size): its Cause is the load's error. A later call tries
+// again.
 type UnusableError struct {
 	Cause error
 }

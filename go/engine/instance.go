@@ -61,6 +61,11 @@ func (p *Plugin) newInstance(ctx context.Context) (_ *instance, err error) {
 	who := p.label
 	mod, err := p.runtime.InstantiateModule(hookCtx, p.compiled, cfg)
 	if err != nil {
+		var ee *sys.ExitError
+		if !strings.Contains(err.Error(), "wasm error: ") && !errors.As(err, &ee) {
+			// Not the module's start function failing: an import wazero could not link, say.
+			return nil, &LoadError{Label: who, Reason: err.Error(), Err: err}
+		}
 		return nil, &HookError{Plugin: who, Hook: "start", Err: p.fault(hookCtx, err, nil, PhaseCall, 0, true)}
 	}
 	in.mod = mod
@@ -133,21 +138,32 @@ func (p *Plugin) newInstance(ctx context.Context) (_ *instance, err error) {
 	return in, nil
 }
 
-// initCall writes the config and calls init, freeing the config as the policy says.
+// initCall writes the config and calls init, freeing the config as the policy says. A trap in malloc or free
+// here is worded as a trap in init itself, as the TypeScript host words it.
 func (in *instance) initCall(ctx context.Context, f api.Function) (int32, error) {
 	config := in.p.opts.Config
 	ptr, err := in.write(ctx, config)
 	if err != nil {
-		return 0, err
+		return 0, inCallPhase(err)
 	}
 	r, err := f.Call(ctx, uint64(ptr), uint64(len(config)))
 	if err != nil {
 		return 0, in.fault(ctx, err, PhaseCall, 0)
 	}
 	if err := in.release(ctx, ptr, uint32(len(config)), in.p.freeInput); err != nil {
-		return 0, err
+		return 0, inCallPhase(err)
 	}
 	return int32(uint32(r[0])), nil
+}
+
+func inCallPhase(err error) error {
+	switch e := err.(type) {
+	case *TrapError:
+		e.Phase = PhaseCall
+	case *MemoryError:
+		e.Phase = PhaseCall
+	}
+	return err
 }
 
 // readString calls f (get_name, last_error) and reads the packed string it returns (never freed).
@@ -188,7 +204,7 @@ func (in *instance) write(ctx context.Context, b []byte) (uint32, error) {
 	ptr := uint32(r[0])
 	if ptr == 0 || !abi.InBounds(ptr, n, in.memBytes()) {
 		me := &MallocError{Size: n, Ptr: ptr, MemoryBytes: in.memBytes()}
-		if pages, limit := in.pages(), in.p.limitPages; pages >= limit {
+		if pages, limit := in.pages(), in.p.limitPages; in.p.reportLimit && pages >= limit {
 			return 0, &MemoryError{Pages: pages, LimitPages: limit, Function: "malloc", Text: me.What(), Malloc: true}
 		}
 		return 0, me
@@ -329,7 +345,7 @@ func (p *Plugin) fault(ctx context.Context, err error, in *instance, phase Phase
 	kind, text, fn := p.classifyTrap(err)
 	if in != nil {
 		pages, limit := in.pages(), p.limitPages
-		if uint64(pages)+(uint64(wanted)+65535)/65536 >= uint64(limit) && p.reportLimit {
+		if p.reportLimit && uint64(pages)+(uint64(wanted)+65535)/65536 >= uint64(limit) {
 			return &MemoryError{Pages: pages, LimitPages: limit, Function: fn, Phase: phase, Text: text}
 		}
 	}
@@ -362,7 +378,10 @@ var trapKinds = []struct {
 func (p *Plugin) classifyTrap(err error) (TrapKind, string, string) {
 	msg := err.Error()
 	first, rest, _ := strings.Cut(msg, "\n")
-	what := strings.TrimPrefix(first, "wasm error: ")
+	what := first
+	if i := strings.Index(first, "wasm error: "); i >= 0 { // "start function[3] failed: wasm error: unreachable"
+		what = first[i+len("wasm error: "):]
+	}
 	kind, text := TrapOther, what
 	for _, k := range trapKinds {
 		if what == k.wazero {

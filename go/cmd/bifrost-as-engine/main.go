@@ -7,6 +7,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/bifrost-as/bifrost-as/go/internal/server"
@@ -36,8 +37,7 @@ func main() {
 
 func run() int {
 	flags := flag.NewFlagSet("bifrost-as-engine", flag.ContinueOnError)
-	flags.SetOutput(os.Stderr)
-	flags.Usage = func() { fmt.Fprint(os.Stderr, usage) }
+	flags.SetOutput(io.Discard) // errors are reported below, in one line
 	cache := flags.String("cache", os.Getenv("BIFROST_AS_ENGINE_CACHE"), "")
 	showVersion := flags.Bool("version", false, "")
 	if err := flags.Parse(os.Args[1:]); err != nil {
@@ -45,6 +45,7 @@ func run() int {
 			fmt.Print(usage)
 			return 0
 		}
+		fmt.Fprintf(os.Stderr, "bifrost-as-engine: %v (see --help)\n", err)
 		return 2
 	}
 	if *showVersion {

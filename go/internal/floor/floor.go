@@ -1,7 +1,7 @@
 // Package floor is hello-world's hooks in plain Go on generic JSON values:
 // the benchmark's native floor (parse, the hook's one change, serialise),
 // a port of lib/bench/native.ts (which follows assembly/hello_world.ts with
-// its default config, reading request kinds as lib/host/request_kinds.ts).
+// its default config, reading request kinds as lib/abi/request_kinds.ts).
 // Pure functions: safe for concurrent use.
 package floor
 

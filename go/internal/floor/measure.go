@@ -3,8 +3,6 @@ package floor
 import (
 	"encoding/json"
 	"time"
-
-	"github.com/bytedance/sonic"
 )
 
 // Codec is a JSON library: Bifrost's (sonic) or the standard library's.
@@ -14,14 +12,19 @@ type Codec struct {
 	Marshal   func(any) ([]byte, error)
 }
 
-// Sonic is github.com/bytedance/sonic's default configuration, Bifrost's JSON library.
-var Sonic = Codec{"sonic", sonic.Unmarshal, sonic.Marshal}
-
 // EncodingJSON is the standard library's encoding/json.
-var EncodingJSON = Codec{"encoding/json", json.Unmarshal, json.Marshal}
+var EncodingJSON = &Codec{"encoding/json", json.Unmarshal, json.Marshal}
+
+// Codecs are the codecs built in: sonic (unless built with -tags nosonic) and encoding/json.
+func Codecs() []*Codec {
+	if Sonic == nil {
+		return []*Codec{EncodingJSON}
+	}
+	return []*Codec{Sonic, EncodingJSON}
+}
 
 // Run is one native hook call: parse, hello-world's change, serialise.
-func Run(c Codec, hook string, input []byte) ([]byte, error) {
+func Run(c *Codec, hook string, input []byte) ([]byte, error) {
 	var v any
 	if err := c.Unmarshal(input, &v); err != nil {
 		return nil, err
@@ -30,7 +33,7 @@ func Run(c Codec, hook string, input []byte) ([]byte, error) {
 }
 
 // Measure returns the mean ns per Run over n iterations, after a short warm-up.
-func Measure(c Codec, hook string, input []byte, n int) (float64, error) {
+func Measure(c *Codec, hook string, input []byte, n int) (float64, error) {
 	if n <= 0 {
 		n = 1
 	}

@@ -10,29 +10,40 @@ import (
 	"github.com/bifrost-as/bifrost-as/go/internal/floor"
 )
 
+// Limits of the benchmark requests, so that none runs without an end.
+const (
+	maxIterations = 1_000_000
+	maxGoroutines = 256
+	maxDuration   = time.Minute
+)
+
 // floor answers the native Go floor for one hook input: hello-world's parse,
 // change and serialise with sonic and with encoding/json, mean ns per op.
 func (s *Server) floor(req request) {
 	input := []byte(deref(req.Input))
+	req.Iterations = min(max(req.Iterations, 1), maxIterations)
 	jsonNs, err := floor.Measure(floor.EncodingJSON, req.Hook, input, req.Iterations)
 	if err != nil {
 		s.post(errorReply{Type: "error", Error: serializedError{Name: "Error", Message: "floor: the input is not JSON: " + err.Error()}})
 		return
 	}
 	reply := floorReply{Type: "floor", EncodingJSONNs: jsonNs}
-	if ns, err := floor.Measure(floor.Sonic, req.Hook, input, req.Iterations); err == nil {
-		reply.SonicNs = &ns
+	if floor.Sonic != nil { // null when built without sonic (-tags nosonic)
+		if ns, err := floor.Measure(floor.Sonic, req.Hook, input, req.Iterations); err == nil {
+			reply.SonicNs = &ns
+		}
 	}
 	s.post(reply)
 }
 
 // throughput calls the hook from `goroutines` goroutines through the pool
-// for durationMs and answers the calls completed.
+// for durationMs (1 s when unset, a minute at most) and answers the calls
+// completed.
 func (s *Server) throughput(ctx context.Context, req request) {
-	g := max(req.Goroutines, 1)
+	g := min(max(req.Goroutines, 1), maxGoroutines)
 	d := time.Duration(req.DurationMs * float64(time.Millisecond))
-	if d <= 0 {
-		d = time.Second
+	if d <= 0 || d > maxDuration {
+		d = min(max(d, time.Second), maxDuration)
 	}
 	input := []byte(deref(req.Input))
 	var calls atomic.Int64

@@ -36,9 +36,8 @@ type Server struct {
 
 // Serve reads requests from r until EOF and writes replies to w.
 func (s *Server) Serve(ctx context.Context, r io.Reader, w io.Writer) error {
-	s.out = bufio.NewWriterSize(w, 64<<10)
-	s.enc = json.NewEncoder(s.out)
-	s.enc.SetEscapeHTML(false)
+	s.out = bufioWriter(w)
+	s.enc = newEncoder(s.out)
 	defer s.close(ctx)
 	in := bufio.NewReaderSize(r, 1<<20)
 	for {
@@ -53,6 +52,15 @@ func (s *Server) Serve(ctx context.Context, r io.Reader, w io.Writer) error {
 			return err
 		}
 	}
+}
+
+func bufioWriter(w io.Writer) *bufio.Writer { return bufio.NewWriterSize(w, 64<<10) }
+
+// newEncoder writes JSON as JavaScript's JSON.stringify does where it matters: no HTML escaping.
+func newEncoder(w io.Writer) *json.Encoder {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc
 }
 
 func (s *Server) close(ctx context.Context) {

@@ -1,0 +1,20 @@
+;; alloc_trap: malloc traps for a 3-byte buffer; free traps on a buffer whose
+;; first byte is "!". pre_hook echoes. (Traps inside init's malloc and free,
+;; and inside a hook's, are worded differently.)
+(module
+  (memory (export "memory") 1)
+  (global $top (mut i32) (i32.const 1024))
+  (func $malloc (export "malloc") (param $n i32) (result i32)
+    (local $ptr i32)
+    (if (i32.eq (local.get $n) (i32.const 3)) (then (unreachable)))
+    (local.set $ptr (global.get $top))
+    (global.set $top (i32.add (local.get $ptr) (i32.add (local.get $n) (i32.const 8))))
+    (local.get $ptr))
+  (func $free (export "free") (param $p i32)
+    (if (i32.eq (i32.load8_u (local.get $p)) (i32.const 33)) (then (unreachable))))
+  (data (i32.const 16) "alloc_trap")
+  (func (export "get_name") (result i64) (i64.const 0x000000100000000a))
+  (func (export "init") (param i32 i32) (result i32) (i32.const 0))
+  (func (export "pre_hook") (param i32 i32) (result i64)
+    (i64.or (i64.shl (i64.extend_i32_u (local.get 0)) (i64.const 32)) (i64.extend_i32_u (local.get 1))))
+  (func (export "post_hook") (param i32 i32) (result i64) (i64.const 0)))

@@ -1,0 +1,185 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+)
+
+func wasm(t *testing.T, name string) string { return wasmBytes(t, name) }
+
+func mustJSON(v any) []byte {
+	b, _ := json.Marshal(v)
+	return b
+}
+
+// serve runs the requests through a Server and returns the reply lines.
+func serve(t *testing.T, requests ...any) []string {
+	t.Helper()
+	var in bytes.Buffer
+	for _, r := range requests {
+		b, _ := json.Marshal(r)
+		in.Write(append(b, '\n'))
+	}
+	var out bytes.Buffer
+	if err := (&Server{}).Serve(context.Background(), &in, &out); err != nil {
+		t.Fatal(err)
+	}
+	return strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+}
+
+func load(name string, extra map[string]any) map[string]any {
+	o := map[string]any{"label": name + ".wasm", "config": "{}", "freePolicy": "both", "functionNames": []any{}, "timeHook": false}
+	for k, v := range extra {
+		o[k] = v
+	}
+	return map[string]any{"type": "load", "options": o}
+}
+
+func call(hook, input string) map[string]any {
+	return map[string]any{"type": "call", "hook": hook, "input": input}
+}
+
+func TestProtocol(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		requests []any
+		want     []string // each reply line, or a prefix ending in "*"
+	}{
+		{"no plugin", []any{call("pre_hook", "{}")}, []string{`{"type":"error","error":{"name":"Error","message":"host worker: no plugin loaded"}}`}},
+		{"echo", []any{load("echo", map[string]any{"wasmBase64": ""}), call("pre_hook", `{"a":"é<>&"}`), call("http_intercept", ""), map[string]any{"type": "cleanup"}}, []string{
+			`{"type":"loaded","name":"echo","pages":1}`,
+			`{"type":"result","call":{"text":"{\"a\":\"é<>&\"}","stats":{"durationUs":*`,
+			`{"type":"result","call":{"text":"3","stats":*`,
+			`{"type":"cleanup","code":0}`,
+		}},
+		{"trap", []any{load("trap", nil), call("pre_hook", "{}"), call("post_hook", "{}")}, []string{
+			`{"type":"loaded","name":"trap","pages":1}`,
+			`{"type":"log","line":"host: re-instantiated plugin \"trap\" after: Plugin \"trap\" trapped in pre_hook: unreachable executed (an AssemblyScript abort or a Rust panic) in function \"abort\""}`,
+			`{"type":"error","error":{"name":"PluginTrapError","message":"Plugin \"trap\" trapped in pre_hook: unreachable executed (an AssemblyScript abort or a Rust panic) in function \"abort\"","hook":"pre_hook","kind":"unreachable","functionName":"abort"}}`,
+			`{"type":"log","line":"host: re-instantiated plugin *`,
+			`{"type":"error","error":{"name":"PluginTrapError","message":"Plugin \"trap\" trapped in post_hook: integer divide by zero in function \"post_hook\"","hook":"post_hook","kind":"divide_by_zero","functionName":"post_hook"}}`,
+		}},
+		{"timeout", []any{load("spin", map[string]any{"hookTimeoutMs": 250}), call("pre_hook", "{}"), call("post_hook", "ok")}, []string{
+			`{"type":"loaded","name":"spin","pages":1}`,
+			`{"type":"error","error":{"name":"PluginTimeoutError","message":"Plugin \"spin\" pre_hook ran past its 250 ms budget (the host stopped it)","hook":"pre_hook","timeoutMs":250}}`,
+			`{"type":"result","call":{"text":"ok",*`,
+		}},
+		{"memory", []any{load("oom", map[string]any{"memoryLimitPages": 4}), call("pre_hook", "{}")}, []string{
+			`{"type":"loaded","name":"oom","pages":1}`,
+			`{"type":"log","line":"host: re-instantiated *`,
+			`{"type":"error","error":{"name":"PluginMemoryError","message":"Plugin \"oom\" ran out of memory in pre_hook: unreachable executed (an AssemblyScript abort or a Rust panic) in function \"grow\" (its memory is at the 4-page limit)","hook":"pre_hook","kind":"out_of_memory","functionName":"grow","limitPages":4}}`,
+		}},
+		{"contract", []any{load("badptr", nil), call("pre_hook", "{}"), load("malloc0", nil), call("pre_hook", "{}")}, []string{
+			`{"type":"loaded","name":"badptr","pages":1}`,
+			`{"type":"error","error":{"name":"PluginContractError","message":"Plugin \"badptr\" pre_hook returned pointer 1048576 and length 16, outside its 65536-byte memory","hook":"pre_hook","violations":["returned pointer 1048576 and length 16, outside its 65536-byte memory"]}}`,
+			`{"type":"loaded","name":"malloc0","pages":1}`,
+			`{"type":"error","error":{"name":"PluginContractError","message":"Plugin \"malloc0\" cannot take the pre_hook input: malloc(2) returned 0","hook":"pre_hook","violations":["malloc(2) returned 0"]}}`,
+		}},
+		{"invalid utf-8 and a 0 return", []any{load("echo", nil), call("pre_hook", "x"), load("free2", nil), call("http_pre_hook", "{}")}, []string{
+			`{"type":"loaded","name":"echo","pages":1}`,
+			`{"type":"result",*`,
+			`{"type":"loaded","name":"free2","pages":1}`,
+			`{"type":"result","call":{"text":null,*`,
+		}},
+		{"load errors", []any{load("initfail", nil), map[string]any{"type": "load", "options": map[string]any{"label": "x.wasm", "wasmBase64": "AAAA"}}}, []string{
+			`{"type":"error","error":{"name":"PluginError","message":"Cannot load plugin \"initfail.wasm\": init returned 2: mock_models must be a list"}}`,
+			`{"type":"error","error":{"name":"PluginError","message":"Cannot load plugin \"x.wasm\": invalid magic number"}}`,
+		}},
+		{"logs", []any{load("stdout", nil), call("pre_hook", "{}")}, []string{
+			`{"type":"log","line":"init log"}`,
+			`{"type":"loaded","name":"stdout","pages":1}`,
+			`{"type":"log","line":"hello from pre_hook"}`,
+			`{"type":"log","line":"partial"}`,
+			`{"type":"result",*`,
+		}},
+		{"bench", []any{load("echo", nil), map[string]any{"type": "floor", "hook": "pre_hook", "input": `{"request":{"model":"m"}}`, "iterations": 10},
+			map[string]any{"type": "throughput", "hook": "pre_hook", "input": "{}", "goroutines": 2, "durationMs": 50}}, []string{
+			`{"type":"loaded","name":"echo","pages":1}`,
+			`{"type":"floor","sonicNs":*`,
+			`{"type":"throughput","calls":*`,
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, r := range tc.requests {
+				if m, ok := r.(map[string]any); ok && m["type"] == "load" {
+					o := m["options"].(map[string]any)
+					if _, set := o["wasmBase64"]; !set || o["wasmBase64"] == "" {
+						o["wasmBase64"] = wasm(t, strings.TrimSuffix(o["label"].(string), ".wasm"))
+					}
+				}
+			}
+			got := serve(t, tc.requests...)
+			if len(got) != len(tc.want) {
+				t.Fatalf("%d replies, want %d:\n%s", len(got), len(tc.want), strings.Join(got, "\n"))
+			}
+			for i, w := range tc.want {
+				if p, ok := strings.CutSuffix(w, "*"); ok && strings.HasPrefix(got[i], p) || got[i] == w {
+					continue
+				}
+				t.Errorf("reply %d\n got %s\nwant %s", i, got[i], w)
+			}
+		})
+	}
+}
+
+func TestInvalidUTF8Output(t *testing.T) {
+	// packed.wasm answers the first 8 bytes of its input as ptr<<32|len; the input lands at 1024, so this points
+	// at the second byte of its "é" (0xa9, a continuation byte): one byte of invalid UTF-8.
+	input := "\x01\x00\x00\x00\x09\x04\x00\x00é"
+	got := serve(t, load("packed", map[string]any{"wasmBase64": wasm(t, "packed")}), call("pre_hook", input))
+	want := `{"type":"error","error":{"name":"PluginContractError","message":"Plugin \"packed\" pre_hook returned invalid UTF-8 (byte 0: 0xa9)","hook":"pre_hook","violations":["returned invalid UTF-8 (byte 0: 0xa9)"]}}`
+	if len(got) != 2 || got[1] != want {
+		t.Fatalf("got %q", got)
+	}
+}
+
+// FuzzRequest: any request line gets exactly one final reply (logs aside), a JSON line, and the server goes on.
+func FuzzRequest(f *testing.F) {
+	for _, s := range []string{
+		`{"type":"call","hook":"pre_hook","input":"{}"}`, `{"type":"cleanup"}`, `{"type":"load"}`, `{"type":"call"}`,
+		`{"type":"call","hook":"http_intercept","input":null}`, `{"type":"nope"}`, `[]`, `"x"`, `{"type":"load","options":{"wasmBase64":"AGFzbQ=="}}`,
+	} {
+		f.Add([]byte(s))
+	}
+	s := &Server{}
+	var out bytes.Buffer
+	s.out = bufioWriter(&out)
+	s.enc = newEncoder(s.out)
+	echo := mustJSON(load("echo", map[string]any{"wasmBase64": wasmBytes(f, "echo")}))
+	f.Fuzz(func(t *testing.T, line []byte) {
+		var probe struct{ Type string }
+		if json.Unmarshal(line, &probe) == nil && (probe.Type == "floor" || probe.Type == "throughput") {
+			return // timed requests: covered by TestProtocol
+		}
+		out.Reset()
+		s.handle(context.Background(), echo)
+		out.Reset()
+		s.handle(context.Background(), line)
+		finals := 0
+		for _, l := range strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n") {
+			var r struct{ Type string }
+			if err := json.Unmarshal([]byte(l), &r); err != nil {
+				t.Fatalf("reply is not JSON: %q", l)
+			}
+			if r.Type != "log" {
+				finals++
+			}
+		}
+		if finals != 1 {
+			t.Fatalf("%d final replies to %q: %s", finals, line, out.String())
+		}
+	})
+}
+
+func wasmBytes(tb testing.TB, name string) string {
+	b, err := os.ReadFile("../../engine/testdata/" + name + ".wasm")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return base64.StdEncoding.EncodeToString(b)
+}
