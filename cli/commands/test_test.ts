@@ -29,7 +29,7 @@ Deno.test({
     assert.equal(all.code, 1);
     assert.match(
       all.stdout,
-      /under free policy double:\n +Plugin "rust-plugin\.wasm" trapped in init \(in free\): memory access/,
+      /under free policy double:\n +Plugin "rust-plugin\.wasm" trapped in init: memory access/,
     );
     assert.match(all.stdout, /each under 4 free policies \(both, input, none, double\): 0 passed, \d+ failed$/m);
   },

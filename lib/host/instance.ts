@@ -128,10 +128,12 @@ class Instance {
     const init = this.exports.init as ((ptr: number, len: number) => number) | undefined;
     if (typeof init === "function") {
       const config = encoder.encode(opts.config);
-      // Each step under its own phase, as a hook call's, so a trap says where it happened (a free that traps, say).
-      const ptr = this.#guard("init", "malloc", () => this.#write(config, "init"), config.length);
-      const code = this.#guard("init", "call", () => init(ptr, config.length));
-      this.#guard("init", "free", () => this.#release(ptr, config.length, "input"));
+      const code = this.#guard("init", "call", () => {
+        const ptr = this.#write(config, "init");
+        const r = init(ptr, config.length);
+        this.#release(ptr, config.length, "input");
+        return r;
+      });
       if (code !== 0) {
         const lastError = this.exports.last_error;
         const reason = typeof lastError === "function"
