@@ -21,6 +21,7 @@ export {
   BuildError,
   ConfigError,
   FixtureError,
+  InputError,
   PluginContractError,
   PluginError,
   PluginInputTooLargeError,
@@ -28,6 +29,7 @@ export {
   PluginTimeoutError,
   PluginTrapError,
   RegistryError,
+  type RegistryErrorOptions,
   type TrapKind,
   UsageError,
 } from "./lib/errors.ts";

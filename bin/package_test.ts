@@ -194,3 +194,14 @@ Deno.test("The launcher hands SIGTERM to the CLI, which stops cleanly", async ()
     await child.status;
   }
 });
+
+Deno.test("The project is licensed under Apache-2.0: LICENSE is its text, both manifests name it, npm packs it", async () => {
+  const text = await Deno.readTextFile(`${ROOT}/LICENSE`);
+  assert.match(text, /^\s*Apache License\n\s*Version 2\.0, January 2004\n/);
+  assert.match(text, /TERMS AND CONDITIONS FOR USE, REPRODUCTION, AND DISTRIBUTION/);
+  assert.match(text, /END OF TERMS AND CONDITIONS/);
+  for (let section = 1; section <= 9; section++) assert.match(text, new RegExp(`\\n\\s*${section}\\. [A-Z]`));
+  assert.equal((await json("package.json")).license, "Apache-2.0");
+  assert.equal((await json("deno.json")).license, "Apache-2.0");
+  assert.ok((await packedFiles()).includes("LICENSE"), "LICENSE is not packed");
+});

@@ -15,7 +15,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { BifrostAsError, UsageError } from "../lib/errors.ts";
+import { AbiError, BifrostAsError, InputError, RegistryError, UsageError } from "../lib/errors.ts";
 
 /** One option of a command, as `node:util` parseArgs understands it. */
 export interface OptionSpec {
@@ -61,6 +61,12 @@ export interface Command {
   positionals?: PositionalSpec[];
   options: Record<string, OptionSpec>;
   examples?: string[];
+  /**
+   * The flag that sets each library field this command passes on, for
+   * {@link asUsage}: `{ sdkSpec: "--sdk-spec" }`, or with a hint after the
+   * flag, `{ force: "--force writes anyway" }`.
+   */
+  fields?: Record<string, string>;
   /** Returns the exit code (0 when omitted) or throws a typed error. */
   run(input: CommandInput): Promise<number | void>;
 }
@@ -170,7 +176,7 @@ function parseInput(cmd: Command, args: string[], io: Io, signal: AbortSignal, p
   }
   let parsed;
   try {
-    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: joinNegativeValues(args, options), options, allowPositionals: true, strict: true });
   } catch (e) {
     throw new UsageError(`${(e as Error).message.split(/\.\s/)[0]!.replace(/\.$/, "")}: ${see}`);
   }
@@ -213,13 +219,49 @@ export async function runCommand(cmd: Command, args: string[], options: RunOptio
     listening = true;
     return (await cmd.run(input)) ?? 0;
   } catch (e) {
-    return reportError(e, io);
+    return reportError(asUsage(e, cmd.fields), io);
   } finally {
     if (listening) {
       Deno.removeSignalListener("SIGINT", onSignal);
       Deno.removeSignalListener("SIGTERM", onSignal);
     }
   }
+}
+
+/**
+ * What the library threw, in the command line's words: an {@link InputError}
+ * becomes a {@link UsageError} naming the flag that sets its field (`Invalid
+ * sdkSpec "x"` reads `Invalid --sdk-spec "x"`; any other message gets the
+ * flag after it), and an {@link AbiError}, a file given that is no module,
+ * a {@link UsageError} too. A {@link RegistryError} that names the option
+ * that would help gets its flag after it. Anything else is returned as it is.
+ *
+ * @example
+ * ```ts
+ * import { asUsage } from "./command.ts";
+ * import { InputError, UsageError } from "../lib/errors.ts";
+ * import assert from "node:assert/strict";
+ * const e = asUsage(new InputError('Invalid sdkSpec "x": expected a version', "sdkSpec"), { sdkSpec: "--sdk-spec" });
+ * assert.ok(e instanceof UsageError);
+ * assert.equal(e.message, 'Invalid --sdk-spec "x": expected a version');
+ * ```
+ */
+export function asUsage(e: unknown, fields: Record<string, string> = {}): unknown {
+  if (e instanceof InputError) {
+    const flag = fields[e.field];
+    const named = `Invalid ${e.field} `;
+    let message = e.message;
+    if (flag !== undefined && message.startsWith(named)) {
+      message = `Invalid ${flag.split(" ")[0]} ${message.slice(named.length)}`;
+    } else if (flag !== undefined) message = `${message} (${flag})`;
+    return new UsageError(message, { cause: e });
+  }
+  if (e instanceof AbiError) return new UsageError(e.message, { cause: e });
+  if (e instanceof RegistryError && e.field !== undefined && fields[e.field] !== undefined) {
+    const { status, reference, field } = e;
+    return new RegistryError(`${e.message} (${fields[e.field]})`, { status, reference, field, cause: e });
+  }
+  return e;
 }
 
 /** Writes what a command threw as one line and returns the exit code it means. */
@@ -326,4 +368,26 @@ export function sizesOption(input: CommandInput, name: string): number[] | undef
     throw new UsageError(`Invalid --${name} "${raw}": expected sizes in MiB above 0 and up to 1024, comma-separated`);
   }
   return sizes;
+}
+
+/**
+ * `--port -1` as `--port=-1`: parseArgs refuses a value starting with a dash
+ * as ambiguous, and the option's own check says better what is wrong with it.
+ */
+function joinNegativeValues(args: string[], options: Record<string, { type: string }>): string[] {
+  const takesValue = (arg: string) => arg.startsWith("--") && options[arg.slice(2)]?.type === "string";
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--") {
+      out.push(...args.slice(i));
+      break;
+    }
+    const next = args[i + 1];
+    if (next !== undefined && /^-\d/.test(next) && takesValue(arg)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { UsageError } from "../lib/errors.ts";
-import { type Command, type CommandInput, intOption, nearest, runCommand, sizesOption } from "./command.ts";
+import { AbiError, InputError, RegistryError, UsageError } from "../lib/errors.ts";
+import { asUsage, type Command, type CommandInput, intOption, nearest, runCommand, sizesOption } from "./command.ts";
 
 const input = (values: CommandInput["values"]): CommandInput => ({
   values,
@@ -88,4 +88,36 @@ Deno.test("sizesOption() reads sizes in MiB and refuses 0 and what is over 1024 
         e.message === `Invalid --sizes "${bad}": expected sizes in MiB above 0 and up to 1024, comma-separated`,
     );
   }
+});
+
+Deno.test("runCommand() reports the library's InputError as a usage error naming the command's flag", async () => {
+  const c = capture();
+  const cmd: Command = {
+    ...echo,
+    fields: { sdkSpec: "--sdk-spec", force: "--force writes anyway" },
+    run: () => Promise.reject(new InputError('Invalid sdkSpec "^1": expected an exact version', "sdkSpec")),
+  };
+  assert.equal(await runCommand(cmd, ["x"], { io: c.io }), 2);
+  assert.deepEqual(c.err, ['error: Invalid --sdk-spec "^1": expected an exact version']);
+  const notEmpty = asUsage(new InputError('Cannot create a project in "p": the directory is not empty', "force"), {
+    force: "--force writes anyway",
+  });
+  assert.ok(notEmpty instanceof UsageError);
+  assert.equal(notEmpty.message, 'Cannot create a project in "p": the directory is not empty (--force writes anyway)');
+});
+
+Deno.test("asUsage() makes a file that is no module a usage error and adds a registry error's flag", () => {
+  assert.ok(asUsage(new AbiError("not a module")) instanceof UsageError);
+  const e = asUsage(
+    new RegistryError("Cannot reach: a registry that speaks plain HTTP needs plainHttp", {
+      status: undefined,
+      reference: "r.example",
+      field: "plainHttp",
+    }),
+    { plainHttp: "--plain-http" },
+  );
+  assert.ok(e instanceof RegistryError);
+  assert.equal(e.message, "Cannot reach: a registry that speaks plain HTTP needs plainHttp (--plain-http)");
+  assert.equal(e.reference, "r.example");
+  assert.equal(e.exitCode, 1);
 });

@@ -5,8 +5,13 @@
  * `openai` client or the Vercel AI SDK (`ai` with `@ai-sdk/openai`), or with
  * raw HTTP where the point is the wire, and to the
  * mock upstream's recording endpoints, and asserts only what a user of the
- * gateway can observe. A check that needs a behaviour the plugin under test
- * does not implement (`needs`) is skipped, with the reason.
+ * gateway can observe. The plugin under test is held to the behaviours stated
+ * for it (`plugin_under_test.ts`): a check of a behaviour not expected of it
+ * (`expects`) or of a request kind it does not handle (`needs`) is skipped,
+ * with the reason; every other check asserts pass-through where no behaviour
+ * is expected (the suffixes are then empty: the model and the error message
+ * must come back exactly as the upstream gave them). No check depends on the
+ * order of keys in a JSON object.
  *
  * @module
  */
@@ -14,7 +19,7 @@ import assert from "node:assert/strict";
 import { createOpenAI } from "@ai-sdk/openai";
 import { APICallError, generateText, streamText } from "ai";
 import OpenAI from "openai";
-import type { PluginKind, PluginUnderTest } from "./plugin_under_test.ts";
+import type { Behaviour, PluginKind, PluginUnderTest } from "./plugin_under_test.ts";
 
 /** Where a target is reachable from the machine running the checks. */
 export interface Endpoints {
@@ -27,33 +32,52 @@ export interface Endpoints {
 /** One end-to-end check. */
 export interface Check {
   name: string;
-  /** The kinds beyond chat the check needs the plugin to handle (pass through, or implement hello-world's behaviours for). */
+  /** The kinds beyond chat the check needs the plugin to handle (pass through, or have its behaviours for). */
   needs?: readonly PluginKind[];
+  /** The behaviours the check is about; it is skipped for a plugin not expected to have them. */
+  expects?: readonly Behaviour[];
   run(e: Endpoints, plugin: PluginUnderTest): Promise<void>;
 }
 
 /**
- * Why `plugin` cannot meet `check`, or `undefined` when it can.
+ * Why `check` does not apply to `plugin`, or `undefined` when it does.
  *
  * @example
  * ```ts
  * import { skipReason } from "./checks.ts";
  * import assert from "node:assert/strict";
  *
- * const plugin = { label: "rust", modelSuffix: "", errorSuffix: "", kinds: ["chat"] as const };
+ * const plugin = {
+ *   label: "rust",
+ *   behaviours: [],
+ *   modelSuffix: "",
+ *   errorSuffix: "",
+ *   kinds: ["chat"] as const,
+ *   source: "from --kinds",
+ * };
  * assert.equal(
  *   skipReason({ name: "x", needs: ["responses"], run: async () => {} }, plugin),
- *   'plugin "rust" does not handle responses requests (it declares: chat)',
+ *   "not expected of this plugin: responses requests (it handles chat, from --kinds)",
  * );
- * assert.equal(skipReason({ name: "y", run: async () => {} }, plugin), undefined);
+ * assert.equal(
+ *   skipReason({ name: "y", expects: ["mock"], run: async () => {} }, plugin),
+ *   "not expected of this plugin: mock (state it with --expect mock)",
+ * );
+ * assert.equal(skipReason({ name: "z", run: async () => {} }, plugin), undefined);
  * ```
  */
 export function skipReason(check: Check, plugin: PluginUnderTest): string | undefined {
+  const lacking = (check.expects ?? []).filter((b) => !plugin.behaviours.includes(b));
+  if (lacking.length) {
+    return `not expected of this plugin: ${lacking.join(", ")} (state it with --expect ${
+      [...plugin.behaviours, ...lacking].join(",")
+    })`;
+  }
   const missing = (check.needs ?? []).filter((k) => !plugin.kinds.includes(k));
   if (missing.length === 0) return undefined;
-  return `plugin "${plugin.label}" does not handle ${missing.join(", ")} requests (it declares: ${
+  return `not expected of this plugin: ${missing.join(", ")} requests (it handles ${
     plugin.kinds.join(", ")
-  })`;
+  }, ${plugin.source})`;
 }
 
 /** The official OpenAI client pointed at the gateway: Bifrost's own routes, or its `/openai` drop-in prefix. */
@@ -118,10 +142,85 @@ async function json(res: Response): Promise<Json> {
   }
 }
 
+/**
+ * Checks an error message that went through the plugin: the upstream's
+ * (which names `what`, e.g. `HTTP 500`) with the expected error suffix, or
+ * unchanged when no suffix is expected.
+ */
+function assertErrorMessage(message: string, what: string, plugin: PluginUnderTest): void {
+  const upstream = plugin.errorSuffix === "" ? message : message.slice(0, -plugin.errorSuffix.length);
+  assert.ok(
+    message.endsWith(plugin.errorSuffix) && upstream.endsWith(what),
+    `expected the upstream's error message (ending "${what}")${
+      plugin.errorSuffix ? ` with the suffix ${JSON.stringify(plugin.errorSuffix)}` : ", unchanged"
+    }, got ${JSON.stringify(message)}`,
+  );
+}
+
+/**
+ * What a concurrent request got instead of its own answer: another
+ * request's answer (which one), or something else, with what was expected.
+ *
+ * @example
+ * ```ts
+ * import { concurrencyMismatch } from "./checks.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const wants = ["Echo: 0", "Echo: 1"];
+ * assert.equal(
+ *   concurrencyMismatch(0, "Echo: 1", wants),
+ *   'request 0 got request 1\'s answer "Echo: 1", expected "Echo: 0"',
+ * );
+ * assert.equal(concurrencyMismatch(1, "Echo: 1!", wants), 'request 1 got "Echo: 1!", expected "Echo: 1"');
+ * ```
+ */
+export function concurrencyMismatch(i: number, got: unknown, wants: readonly string[]): string {
+  const other = wants.findIndex((w, j) => j !== i && w === got && w !== wants[i]);
+  const expected = `expected ${JSON.stringify(wants[i])}`;
+  return other >= 0
+    ? `request ${i} got request ${other}'s answer ${JSON.stringify(got)}, ${expected}`
+    : `request ${i} got ${JSON.stringify(got)}, ${expected}`;
+}
+
+/**
+ * What is wrong with one SSE event of a Responses API stream, or
+ * `undefined`: it must be named (`event: <type>`) and carry a JSON object
+ * whose `type` is that name, wherever the key stands in the object.
+ *
+ * @example
+ * ```ts
+ * import { sseEventProblem } from "./checks.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(sseEventProblem('event: response.completed\ndata: {"response":{},"type":"response.completed"}'), undefined);
+ * assert.equal(
+ *   sseEventProblem('event: response.completed\ndata: {"type":"response.created"}'),
+ *   'the event is named "response.completed" but its data\'s type is "response.created"',
+ * );
+ * assert.equal(sseEventProblem('data: {"type":"x"}'), "the event has no name (event: <type>)");
+ * ```
+ */
+export function sseEventProblem(event: string): string | undefined {
+  const lines = event.split("\n");
+  const name = lines.find((l) => l.startsWith("event:"))?.slice(6).trim();
+  if (!name) return "the event has no name (event: <type>)";
+  const data = lines.filter((l) => l.startsWith("data:")).map((l) => l.slice(5).trimStart()).join("\n");
+  let value: unknown;
+  try {
+    value = JSON.parse(data);
+  } catch {
+    return `the data of "${name}" is not JSON`;
+  }
+  const type = (value as { type?: unknown } | null)?.type;
+  if (type !== name) return `the event is named "${name}" but its data's type is ${JSON.stringify(type)}`;
+  return undefined;
+}
+
 /** Every check, in the order the suite runs them. */
 export const CHECKS: Check[] = [
   {
-    name: "a normal request reaches the upstream and comes back with the post hook's model suffix",
+    name:
+      "a normal request reaches the upstream and its answer comes back (the model with the expected suffix, if any)",
     async run(e, plugin) {
       await clearUpstream(e);
       const res = await chat(e, "openai/gpt-4o", "hello e2e");
@@ -136,6 +235,7 @@ export const CHECKS: Check[] = [
   },
   {
     name: "mock-model is answered by the plugin and the upstream sees nothing",
+    expects: ["mock"],
     async run(e) {
       await clearUpstream(e);
       const res = await chat(e, "openai/mock-model", "hi");
@@ -152,6 +252,7 @@ export const CHECKS: Check[] = [
   },
   {
     name: "rate-limited-model fails with 429 and type rate_limit",
+    expects: ["rate-limit"],
     async run(e) {
       await clearUpstream(e);
       const res = await chat(e, "openai/rate-limited-model", "hi");
@@ -163,16 +264,17 @@ export const CHECKS: Check[] = [
     },
   },
   {
-    name: "an upstream failure comes back with the post hook's error suffix",
+    name: "an upstream failure comes back with its status and message (with the expected error suffix, if any)",
     async run(e, plugin) {
       const res = await chat(e, "openai/fail-500", "hi");
       const body = await json(res);
       assert.equal(res.status, 500, JSON.stringify(body));
-      assert.ok(String(body.error.message).endsWith(plugin.errorSuffix), `message: ${body.error.message}`);
+      assertErrorMessage(String(body.error.message), "HTTP 500", plugin);
     },
   },
   {
-    name: "a streaming request streams every chunk through the post hook and the chunk hook",
+    name:
+      "a streaming request streams every chunk through the post hook and the chunk hook (each model suffixed, if expected)",
     async run(e, plugin) {
       const res = await chat(e, "openai/gpt-4o", "stream these words please", true);
       assert.equal(res.status, 200);
@@ -201,22 +303,27 @@ export const CHECKS: Check[] = [
     },
   },
   {
-    name: "50 concurrent requests all get their own correct answers",
-    async run(e) {
+    name:
+      "50 concurrent requests all get their own correct answers (every fifth a mock-model one, if mock is expected)",
+    async run(e, plugin) {
+      const mocks = plugin.behaviours.includes("mock");
+      const want = (i: number) => mocks && i % 5 === 0 ? "This is a mock response!" : `Echo: question number ${i}`;
       const answers = await Promise.all(Array.from({ length: 50 }, async (_, i) => {
-        const mock = i % 5 === 0;
-        const res = await chat(e, mock ? "openai/mock-model" : "openai/gpt-4o", `question number ${i}`);
-        return { i, mock, status: res.status, body: await json(res) };
+        const model = mocks && i % 5 === 0 ? "openai/mock-model" : "openai/gpt-4o";
+        const res = await chat(e, model, `question number ${i}`);
+        return { i, status: res.status, body: await json(res) };
       }));
-      for (const { i, mock, status, body } of answers) {
+      const wants = answers.map(({ i }) => want(i));
+      for (const { i, status, body } of answers) {
         assert.equal(status, 200, `request ${i}: ${JSON.stringify(body)}`);
-        const want = mock ? "This is a mock response!" : `Echo: question number ${i}`;
-        assert.equal(body.choices[0].message.content, want, `request ${i} got another request's answer`);
+        const got = body.choices?.[0]?.message?.content;
+        assert.equal(got, wants[i], concurrencyMismatch(i, got, wants));
       }
     },
   },
   {
-    name: "openai client: chat.completions.create gets the upstream's answer with the post hook's model suffix",
+    name:
+      "openai client: chat.completions.create gets the upstream's answer (the model with the expected suffix, if any)",
     async run(e, plugin) {
       const answer = await client(e).chat.completions.create({
         model: "openai/gpt-4o",
@@ -247,6 +354,7 @@ export const CHECKS: Check[] = [
   },
   {
     name: "openai client: a streamed mock-model chat reads the plugin's answer from its one chunk",
+    expects: ["mock"],
     async run(e, plugin) {
       await clearUpstream(e);
       const stream = await client(e).chat.completions.create({
@@ -264,29 +372,37 @@ export const CHECKS: Check[] = [
     },
   },
   {
-    name:
-      "openai client: rate-limited-model raises RateLimitError (429), an upstream failure an APIError with its status",
-    async run(e, plugin) {
-      const openai = client(e);
-      const limited = await rejection(openai.chat.completions.create({
-        model: "openai/rate-limited-model",
-        messages: [{ role: "user", content: "hi" }],
-      }));
+    name: "openai client: rate-limited-model raises RateLimitError (429)",
+    expects: ["rate-limit"],
+    async run(e) {
+      const limited = await rejection(
+        client(e).chat.completions.create({
+          model: "openai/rate-limited-model",
+          messages: [{ role: "user", content: "hi" }],
+        }),
+      );
       assert.ok(limited instanceof OpenAI.RateLimitError, `expected a RateLimitError, got ${limited}`);
       assert.equal(limited.status, 429);
       assert.match(limited.message, /Rate limit exceeded/);
-      const failed = await rejection(openai.chat.completions.create({
-        model: "openai/fail-503",
-        messages: [{ role: "user", content: "hi" }],
-      }));
+    },
+  },
+  {
+    name: "openai client: an upstream failure raises an APIError with its status (message suffixed, if expected)",
+    async run(e, plugin) {
+      const failed = await rejection(
+        client(e).chat.completions.create({
+          model: "openai/fail-503",
+          messages: [{ role: "user", content: "hi" }],
+        }),
+      );
       assert.ok(failed instanceof OpenAI.APIError, `expected an APIError, got ${failed}`);
       assert.equal(failed.status, 503);
-      assert.ok(failed.message.endsWith(plugin.errorSuffix), failed.message);
+      assertErrorMessage(failed.message, "HTTP 503", plugin);
     },
   },
   {
     name:
-      "AI SDK: generateText and streamText on chat completions (openai.chat) get the answer, suffixed on every chunk",
+      "AI SDK: generateText and streamText on chat completions (openai.chat) get the answer (suffixed, if expected, on every chunk)",
     async run(e, plugin) {
       const model = aiSdk(e).chat("openai/gpt-4o");
       const answer = await generateText({ model, prompt: "hello ai sdk", maxRetries: 0 });
@@ -320,6 +436,7 @@ export const CHECKS: Check[] = [
   },
   {
     name: "AI SDK: mock-model is answered by the plugin on chat; rate-limited-model is an APICallError with status 429",
+    expects: ["mock", "rate-limit"],
     async run(e) {
       await clearUpstream(e);
       const openai = aiSdk(e);
@@ -337,6 +454,7 @@ export const CHECKS: Check[] = [
   },
   {
     name: "AI SDK: streamText on openai.chat(mock-model) reads the plugin's answer, finish reason and usage",
+    expects: ["mock"],
     async run(e, plugin) {
       await clearUpstream(e);
       const stream = streamText({ model: aiSdk(e).chat("openai/mock-model"), prompt: "hi", maxRetries: 0 });
@@ -353,6 +471,7 @@ export const CHECKS: Check[] = [
   {
     name: "AI SDK: on the Responses API too, mock-model is answered by the plugin and rate-limited-model is a 429",
     needs: ["responses"],
+    expects: ["mock", "rate-limit"],
     async run(e, plugin) {
       const openai = aiSdk(e);
       const mock = await generateText({ model: openai("openai/mock-model"), prompt: "hi", maxRetries: 0 });
@@ -366,21 +485,22 @@ export const CHECKS: Check[] = [
     },
   },
   {
-    name: "Responses API: responses.create gets the upstream's answer",
+    name: "Responses API: responses.create gets the upstream's answer (the model with the expected suffix, if any)",
     needs: ["responses"],
-    async run(e) {
+    async run(e, plugin) {
       await clearUpstream(e);
       const answer = await client(e).responses.create({ model: "openai/gpt-4o", input: "hello responses" });
       assert.equal(answer.output_text, "Echo: hello responses");
       assert.equal(answer.status, "completed");
-      assert.ok(answer.model.startsWith("gpt-4o"), answer.model);
+      assert.equal(answer.model, `gpt-4o${plugin.modelSuffix}`);
       assert.deepEqual(answer.usage && [answer.usage.input_tokens, answer.usage.output_tokens], [2, 3]);
       assert.equal((await upstreamRequests(e, "/v1/responses")).length, 1);
     },
   },
   {
-    name: "Responses API: mock-model is answered by the plugin, rate-limited-model refused, every answer suffixed",
+    name: "Responses API: mock-model is answered by the plugin, rate-limited-model refused",
     needs: ["responses"],
+    expects: ["mock", "rate-limit"],
     async run(e, plugin) {
       await clearUpstream(e);
       const openai = client(e);
@@ -417,16 +537,14 @@ export const CHECKS: Check[] = [
         signal: AbortSignal.timeout(15_000),
       });
       const wire = (await res.text()).split("\n\n").filter((x) => x !== "");
-      assert.ok(
-        wire.every((x) => /^event: (\S+)\ndata: \{"type":"\1"/.test(x)),
-        wire.find((x) => !x.startsWith("event:")),
-      );
-      assert.ok(!wire.some((x) => x.includes("[DONE]")));
+      assert.ok(!wire.some((x) => x.includes("[DONE]")), "the Responses API sends no [DONE]");
+      for (const event of wire) assert.equal(sseEventProblem(event), undefined, event);
     },
   },
   {
     name: "Responses API streamed: mock-model comes as one response.completed event carrying the plugin's answer",
     needs: ["responses"],
+    expects: ["mock"],
     async run(e, plugin) {
       await clearUpstream(e);
       const stream = await client(e).responses.create({ model: "openai/mock-model", input: "hi", stream: true });
@@ -443,7 +561,7 @@ export const CHECKS: Check[] = [
     },
   },
   {
-    name: "text completions: completions.create, streamed and not; mock-model answered by the plugin, streamed and not",
+    name: "text completions: completions.create, streamed and not (every chunk's model suffixed, if expected)",
     needs: ["text_completion"],
     async run(e, plugin) {
       const openai = client(e);
@@ -461,6 +579,14 @@ export const CHECKS: Check[] = [
         assert.equal(chunk.model, `gpt-3.5-turbo-instruct${plugin.modelSuffix}`, "the post hook runs on every chunk");
       }
       assert.equal(text, "Echo: a b c");
+    },
+  },
+  {
+    name: "text completions: mock-model answered by the plugin, streamed and not",
+    needs: ["text_completion"],
+    expects: ["mock"],
+    async run(e) {
+      const openai = client(e);
       const mock = await openai.completions.create({ model: "openai/mock-model", prompt: "x" });
       assert.equal(mock.choices[0]?.text, "This is a mock response!");
       let mocked = "";

@@ -13,11 +13,16 @@ import { UsageError } from "../lib/errors.ts";
 import { PluginHost } from "../lib/host/host.ts";
 import { CHECKS, skipReason } from "./checks.ts";
 import {
+  BEHAVIOURS,
+  describeExpectations,
   HELLO_WORLD,
-  KNOWN_PLUGINS,
+  parseBehaviours,
+  parseExpectationsFile,
+  parseKinds,
   PLUGIN_KINDS,
-  type PluginKind,
   type PluginUnderTest,
+  pluginUnderTest as expectationsOf,
+  type StatedExpectations,
 } from "./plugin_under_test.ts";
 import { composeAvailability, DEFAULT_DENO_IMAGE, startCompose } from "./compose.ts";
 import { packagedAvailability, startPackaged } from "./packaged.ts";
@@ -57,17 +62,38 @@ scripts/engine.sh sets up podman where there is no Docker).`,
     plugin: {
       type: "string",
       arg: "FILE",
-      description: "The plugin under test instead of hello-world: a .wasm with hello-world's behaviours " +
-        `(Bifrost's example plugins), known by its get_name (${Object.keys(KNOWN_PLUGINS).join(", ")}) ` +
-        "or described by the two options below",
+      description: "The plugin under test instead of hello-world (any .wasm); it is held only to the " +
+        "expectations stated by the options below, never to behaviours guessed from its name: with none, to what " +
+        "every correct plugin does (pass-through fidelity on every route, streams, errors, robustness)",
     },
-    "model-suffix": { type: "string", arg: "S", description: "What its post hook appends to a response's model" },
-    "error-suffix": { type: "string", arg: "S", description: "What its post hook appends to an error's message" },
+    expect: {
+      type: "string",
+      arg: "LIST",
+      description: `Behaviours it has (${BEHAVIOURS.join(",")}, or none): mock answers mock-model itself, ` +
+        "rate-limit refuses rate-limited-model with 429, suffix appends --model-suffix to every answer's model " +
+        "and --error-suffix to every error's message",
+    },
+    "model-suffix": {
+      type: "string",
+      arg: "S",
+      description: "With --expect suffix: what its post hook appends to a response's model",
+    },
+    "error-suffix": {
+      type: "string",
+      arg: "S",
+      description: "With --expect suffix: what its post hook appends to an error's message",
+    },
     kinds: {
       type: "string",
       arg: "LIST",
-      description: `The request kinds it implements those behaviours for (${PLUGIN_KINDS.join(",")}; ` +
-        "default: what its get_name is known for, else chat); checks of other kinds are skipped",
+      description: `The request kinds it handles (${PLUGIN_KINDS.join(",")}; default: all); checks of other ` +
+        "kinds are skipped, with the reason",
+    },
+    "expect-file": {
+      type: "string",
+      arg: "FILE",
+      description: 'The same as JSON: {"expect": [...], "model_suffix", "error_suffix", "kinds"} (e.g. a ' +
+        "bifrost-as.expect.json kept beside the plugin's sources); the options above override it",
     },
   },
   run: (input) => e2e(input.values),
@@ -101,6 +127,7 @@ async function e2e(args: CommandInput["values"]): Promise<number> {
   const image = Deno.env.get("BIFROST_IMAGE") || DEFAULT_BIFROST_IMAGE;
   const underTest = await pluginUnderTest(args);
   console.log(`plugin under test: ${underTest.profile.label} (${underTest.file?.path ?? "build/hello-world.wasm"})`);
+  console.log(`expectations: ${describeExpectations(underTest.profile)}`);
 
   let target: RunningTarget | undefined;
   let why: string;
@@ -168,27 +195,47 @@ async function e2e(args: CommandInput["values"]): Promise<number> {
   }
   console.log(`target: ${target.name}`);
   console.log(`plugin under test: ${underTest.profile.label}`);
+  console.log(`expectations: ${describeExpectations(underTest.profile)}`);
   console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
   return failed === 0 ? 0 : 1;
 }
 
 /**
- * The plugin under test: hello-world, or `--plugin FILE` (loaded once for
- * its name, which is also its name in config.json) with the suffixes its
- * name is known by or the `--model-suffix` and `--error-suffix` options.
+ * The plugin under test: hello-world with the expectations stated for it,
+ * or `--plugin FILE` (loaded once for its name, which is also its name in
+ * config.json) with the expectations stated by the options and
+ * `--expect-file`; never any inferred from its name.
  */
 async function pluginUnderTest(
   args: Record<string, unknown>,
 ): Promise<{ profile: PluginUnderTest; file?: { path: string; name: string } }> {
   const path = args.plugin as string | undefined;
-  const model = args["model-suffix"] as string | undefined;
-  const error = args["error-suffix"] as string | undefined;
-  const kinds = args.kinds === undefined ? undefined : parseKinds(String(args.kinds));
+  const given = (key: string) => args[key] === undefined ? undefined : String(args[key]);
+  const flags: StatedExpectations = {};
+  const sources: string[] = [];
+  const expect = given("expect"), model = given("model-suffix"), error = given("error-suffix"), kinds = given("kinds");
+  if (expect !== undefined) (flags.behaviours = parseBehaviours(expect), sources.push("--expect"));
+  if (model !== undefined) (flags.modelSuffix = model, sources.push("--model-suffix"));
+  if (error !== undefined) (flags.errorSuffix = error, sources.push("--error-suffix"));
+  if (kinds !== undefined) (flags.kinds = parseKinds(kinds), sources.push("--kinds"));
+  const file = given("expect-file");
   if (path === undefined) {
-    if (model !== undefined || error !== undefined || kinds !== undefined) {
-      throw new UsageError("--model-suffix, --error-suffix and --kinds need --plugin");
+    if (sources.length || file !== undefined) {
+      throw new UsageError("--expect, --expect-file, --model-suffix, --error-suffix and --kinds need --plugin");
     }
     return { profile: HELLO_WORLD };
+  }
+  let fromFile: StatedExpectations | undefined;
+  if (file !== undefined) {
+    let text: string;
+    try {
+      text = await Deno.readTextFile(file);
+    } catch (e) {
+      const why = e instanceof Deno.errors.NotFound ? "file not found" : (e as Error).message;
+      throw new UsageError(`Cannot read --expect-file "${file}": ${why}`, { cause: e });
+    }
+    fromFile = parseExpectationsFile(text, file);
+    sources.unshift(`file "${file}"`);
   }
   try {
     if (!(await Deno.stat(path)).isFile) throw new UsageError(`Cannot read --plugin "${path}": not a file`);
@@ -196,32 +243,11 @@ async function pluginUnderTest(
     if (e instanceof UsageError) throw e;
     throw new UsageError(`Cannot read --plugin "${path}": file not found`, { cause: e });
   }
+  const profile = expectationsOf("", fromFile, flags, sources);
   const host = await PluginHost.load(path);
   const name = host.name;
   host.close();
-  const known = KNOWN_PLUGINS[name];
-  if (!known && (model === undefined || error === undefined)) {
-    throw new UsageError(
-      `The plugin "${name}" (${path}) is not one the suite knows (${Object.keys(KNOWN_PLUGINS).join(", ")}): ` +
-        "give --model-suffix and --error-suffix, what its post hook appends",
-    );
-  }
-  const profile = {
-    label: name,
-    modelSuffix: model ?? known!.modelSuffix,
-    errorSuffix: error ?? known!.errorSuffix,
-    kinds: kinds ?? known?.kinds ?? ["chat" as const],
-  };
-  return { profile, file: { path, name } };
-}
-
-/** `--kinds chat,responses`: known kinds only. */
-function parseKinds(text: string): PluginKind[] {
-  return text.split(",").map((k) => {
-    const kind = PLUGIN_KINDS.find((x) => x === k.trim());
-    if (!kind) throw new UsageError(`Unknown kind "${k.trim()}" in --kinds: expected ${PLUGIN_KINDS.join(", ")}`);
-    return kind;
-  });
+  return { profile: { ...profile, label: name }, file: { path, name } };
 }
 
 // Exit explicitly: a container tool left running after a failure must not keep the suite alive.

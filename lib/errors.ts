@@ -1,6 +1,9 @@
 /**
- * Typed errors. The CLI maps {@link UsageError} to exit code 2 and every
- * other {@link BifrostAsError} to exit code 1, printing only the message.
+ * Typed errors. The library throws domain errors that name what is wrong
+ * ({@link InputError} names the field); the CLI maps {@link UsageError},
+ * {@link InputError} and {@link AbiError} (a file that is no module) to exit
+ * code 2 and every other {@link BifrostAsError} to exit code 1, printing
+ * only the message.
  *
  * @module
  */
@@ -15,7 +18,7 @@ export class BifrostAsError extends Error {
   }
 }
 
-/** A bad invocation: unknown flag, missing argument, unreadable input file. */
+/** A bad invocation: unknown flag, missing argument, unreadable input file. Thrown by commands, not the library. */
 export class UsageError extends BifrostAsError {
   override readonly exitCode = 2;
 }
@@ -35,8 +38,51 @@ export class ConfigError extends BifrostAsError {}
 /** Fixture tests that cannot run: no fixtures, an unreadable fixtures directory. */
 export class FixtureError extends BifrostAsError {}
 
+/**
+ * A value the library was given and cannot use. `field` names the option
+ * or argument it came in, as the API names it (`format`, `sdkSpec`,
+ * `base`...): the command line reports it as a usage error and names the
+ * flag that sets the field instead.
+ */
+export class InputError extends BifrostAsError {
+  constructor(message: string, readonly field: string, options?: ErrorOptions) {
+    super(message, options);
+  }
+}
+
+/** What a {@link RegistryError} knows beyond its message. */
+export interface RegistryErrorOptions extends ErrorOptions {
+  /** The HTTP status the registry answered, when it answered. */
+  status?: number | undefined;
+  /** The image reference, repository or registry the operation was on. */
+  reference?: string | undefined;
+  /** The option that would change the outcome (`plainHttp`, `credentials`), for the caller to name its way. */
+  field?: string | undefined;
+}
+
 /** An OCI registry or image layout operation failed. */
-export class RegistryError extends BifrostAsError {}
+export class RegistryError extends BifrostAsError {
+  /** The HTTP status the registry answered, when it answered. */
+  readonly status: number | undefined;
+  /** The image reference, repository or registry the operation was on. */
+  readonly reference: string | undefined;
+  /** The option that would change the outcome, if one would. */
+  readonly field: string | undefined;
+  constructor(message: string, options: RegistryErrorOptions = {}) {
+    const { status, reference, field, ...rest } = options;
+    super(message, rest);
+    this.status = status;
+    this.reference = reference;
+    this.field = field;
+  }
+}
+
+/** The local gateway cannot serve: its address cannot be bound. `code` is Deno's error name, e.g. `AddrInUse`. */
+export class ListenError extends BifrostAsError {
+  constructor(message: string, readonly code: string, options?: ErrorOptions) {
+    super(message, options);
+  }
+}
 
 /** How a plugin's call ended abnormally. */
 export type TrapKind =

@@ -8,14 +8,15 @@ export interface CliResult {
 }
 
 const MAIN = new URL("../cli/main.ts", import.meta.url).pathname;
+const PEAK_MAIN = new URL("./peak_rss_main.ts", import.meta.url).pathname;
 
 /** Runs `bifrost-as ...args` and returns its output and exit code. */
 export async function runCli(
   args: string[],
-  options: { stdin?: string; cwd?: string; env?: Record<string, string> } = {},
+  options: { stdin?: string; cwd?: string; env?: Record<string, string>; main?: string } = {},
 ): Promise<CliResult> {
   const cmd = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, ...args],
+    args: ["run", "-A", options.main ?? MAIN, ...args],
     stdin: options.stdin === undefined ? "null" : "piped",
     stdout: "piped",
     stderr: "piped",
@@ -31,6 +32,21 @@ export async function runCli(
   const out = await child.output();
   const dec = new TextDecoder();
   return { stdout: dec.decode(out.stdout), stderr: withoutLockWait(dec.decode(out.stderr)), code: out.code };
+}
+
+/**
+ * {@link runCli}, also returning the process's peak resident set size in
+ * bytes (Linux, from `/proc/self/status` at exit). `stderr` leaves the
+ * measurement out.
+ */
+export async function runCliPeak(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<CliResult & { peakRssBytes: number }> {
+  const result = await runCli(args, { ...options, main: PEAK_MAIN });
+  const m = /peak-rss-bytes (\d+)\n?$/.exec(result.stderr);
+  if (!m) throw new Error(`No peak RSS reported (exit ${result.code}): ${result.stderr}`);
+  return { ...result, stderr: result.stderr.slice(0, m.index), peakRssBytes: Number(m[1]) };
 }
 
 /** A long-running CLI command started by {@link spawnCli}. */

@@ -9,7 +9,9 @@
  *    nothing above its own, a test included; a test reaches through the
  *    test support it imports, which has no layer of its own.
  *
- * 4. The public surface is named: a subpath's `mod.ts` lists its symbols by
+ * 4. The library speaks no command line: no file under `lib/` throws
+ *    `UsageError` (it throws domain errors naming fields; the CLI maps them).
+ * 5. The public surface is named: a subpath's `mod.ts` lists its symbols by
  *    name (no `export *`), and the root `mod.ts` only re-exports the
  *    subpaths' lists.
  *
@@ -141,6 +143,15 @@ Deno.test("layout: each subpath's mod.ts exports its symbols by name, and the ro
       const isSubpath = Object.values(deno.exports).some((f) => normalize(f) === target);
       if (subpath !== "." || !isSubpath) wrong.push(`${path}: export * from "${m[1]}"`);
     }
+  }
+  assert.deepEqual(wrong, []);
+});
+
+Deno.test("layout: the library throws no UsageError: it names fields, the command line names flags", async () => {
+  const wrong: string[] = [];
+  for (const file of files) {
+    if (!file.startsWith("lib/") || isTest(file) || file === "lib/errors.ts") continue;
+    if (/\bUsageError\b/.test(await Deno.readTextFile(join(ROOT, file)))) wrong.push(file);
   }
   assert.deepEqual(wrong, []);
 });

@@ -34,6 +34,7 @@ export const TEST_PLUGINS = {
   kinds: { entry: "testdata/plugins/kinds.ts", out: "build/kinds.wasm" },
   views: { entry: "testdata/plugins/views.ts", out: "build/views.wasm" },
   failing: { entry: "testdata/plugins/failing.ts", out: "build/failing.wasm" },
+  passthrough: { entry: "testdata/plugins/passthrough.ts", out: "build/passthrough.wasm" },
   baseline: { entry: "plugin.ts", out: "build/baseline.wasm", dir: "testdata/plugins/baseline" },
 } as const satisfies Record<string, TestPluginBuild>;
 

@@ -48,7 +48,7 @@ Deno.test({ name: `the Rust plugin traps in dlmalloc's free when the host frees 
   for (const r of report.results) {
     assert.match(
       r.problems[0]!.lines[0]!,
-      /^Plugin "rust-plugin\.wasm" trapped in init: memory access out of bounds in function "dlmalloc::dlmalloc::Dlmalloc<A>::free"$/,
+      /^Plugin "hello-world-wasm-rust" trapped in free, the host's second free of init's config buffer \(free policy "double", a probe: Bifrost does not free a buffer twice\): memory access out of bounds in function "dlmalloc::dlmalloc::Dlmalloc<A>::free"$/,
     );
   }
 });
@@ -61,7 +61,10 @@ Deno.test(
     const [input, none, double] = report.results.slice(1);
     assert.ok(!input!.bounded && input!.pagesAtEnd > input!.pagesAfterWarmup, "the unfreed output leaks");
     assert.ok(!none!.bounded && none!.pagesAtEnd > none!.pagesAfterWarmup);
-    assert.match(double!.error!, /trapped in init: .* "dlmalloc::dlmalloc::Dlmalloc<A>::free"/);
+    assert.match(
+      double!.error!,
+      /trapped in free, the host's second free of init's config buffer .* "dlmalloc::dlmalloc::Dlmalloc<A>::free"/,
+    );
     assert.match(report.flags[0]!, /^Memory stays bounded only under the "both" free policy/);
   },
 );
@@ -132,7 +135,7 @@ Deno.test(
     assert.deepEqual(free.boundedUnder, ["both"]);
     assert.match(
       free.results[3]!.error!,
-      /trapped in pre_hook \(in free\): memory access out of bounds in function "dlfree"/,
+      /trapped in free, the host's second free of the pre_hook output buffer \(free policy "double", a probe: Bifrost does not free a buffer twice\): memory access out of bounds in function "dlfree"/,
     );
   },
 );

@@ -207,3 +207,26 @@ export function abiModule(options: AbiModuleOptions = {}): Uint8Array {
   for (const [name, bytes] of Object.entries(options.customs ?? {})) b.custom(name, bytes);
   return b.build({ names: true });
 }
+
+/**
+ * A `free(ptr, size)` for {@link abiModule}'s `funcs` that traps when given
+ * the pointer it was given last, as dlmalloc does on a double free (it keeps
+ * the last pointer at address 8, below the data segments).
+ */
+export const TRAP_ON_DOUBLE_FREE: AbiFunc = {
+  params: ["i32", "i32"],
+  results: [],
+  body: [
+    localGet(0),
+    i32Const(8),
+    op.i32_load,
+    op.i32_ne,
+    op.i32_eqz,
+    op.if,
+    op.unreachable,
+    op.end,
+    i32Const(8),
+    localGet(0),
+    op.i32_store,
+  ],
+};

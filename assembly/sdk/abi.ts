@@ -20,7 +20,7 @@ import { BifrostContext } from "./context";
 import { JsonObject } from "./json";
 import { currentTape, MAX_DEPTH, ScanError, skipWs, validateJson } from "./scan";
 import { ByteWriter } from "./writer";
-import { currentPlugin } from "./plugin";
+import { currentPlugin, hasPlugin, NO_PLUGIN_REGISTERED } from "./plugin";
 import { hasProblems, problem, problemText, resetProblems } from "./problems";
 import {
   HookInput,
@@ -290,6 +290,10 @@ export function get_name(): u64 {
 /** Receives the plugin's `config` object as JSON. 0 = success. */
 export function init(ptr: usize, len: i32): i32 {
   enter(ptr, 0);
+  if (!hasPlugin()) {
+    lastError = String.UTF8.encode("init: " + NO_PLUGIN_REGISTERED);
+    return 4;
+  }
   let config: JsonObject | null = null;
   if (len == 0 || isNullLiteral(ptr, len)) {
     // No config: an empty body, or `null` (how Go marshals a nil map).

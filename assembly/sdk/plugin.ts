@@ -61,6 +61,15 @@ export function registerPlugin(plugin: Plugin): void {
   registered = plugin;
 }
 
+/** Whether the entry called {@link registerPlugin} (`bifrost-as build` refuses a module where it did not). */
+export function hasPlugin(): bool {
+  return registered !== null;
+}
+
+/** The message `init` leaves in `last_error` when no plugin is registered. */
+export const NO_PLUGIN_REGISTERED =
+  "no plugin is registered: end the entry file with registerPlugin(new YourPlugin()); (it builds, but every call would fail)";
+
 /** The registered plugin (aborts if none: a build mistake, not an input problem). */
 export function currentPlugin(): Plugin {
   return registered!;

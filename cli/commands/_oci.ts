@@ -37,6 +37,12 @@ export const PACKAGE_OPTIONS: Record<string, OptionSpec> = {
 };
 
 /** Options for talking to a registry. */
+/** The flags that set the registry client's options, for the library's errors that name one. */
+export const REGISTRY_FIELDS: Record<string, string> = {
+  plainHttp: "--plain-http",
+  credentials: "--username with --password-stdin",
+};
+
 export const REGISTRY_OPTIONS: Record<string, OptionSpec> = {
   "plain-http": { type: "boolean", description: "Use HTTP instead of HTTPS (automatic for 127.0.0.1 and localhost)" },
   username: { type: "string", arg: "USER", description: "Registry user; the password comes from --password-stdin" },

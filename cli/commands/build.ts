@@ -1,4 +1,4 @@
-import { buildPlugin, DEFAULT_ENTRY, MAX_INPUT_MB_RANGE } from "../../lib/project/build.ts";
+import { buildPlugin, DEFAULT_ENTRY, MAX_INPUT_MB_RANGE, projectPaths } from "../../lib/project/build.ts";
 import { formatReport, validateModule } from "../../lib/wasm/validate.ts";
 import { type Command, flag, intOption, printJson, str } from "../command.ts";
 
@@ -33,7 +33,7 @@ module breaks the ABI (the .wasm is still written, for inspection).`,
     const entry = str(input, "entry")!;
     const maxInputMb = intOption(input, "max-input-mb", MAX_INPUT_MB_RANGE.min, MAX_INPUT_MB_RANGE.max);
     if (!flag(input, "quiet") && !flag(input, "json")) io.err(`Compiling ${entry}...`);
-    const out = str(input, "out");
+    const out = str(input, "out") ?? await defaultOut(entry, flag(input, "debug"));
     const result = await buildPlugin({
       entry,
       debug: flag(input, "debug"),
@@ -61,3 +61,12 @@ module breaks the ABI (the .wasm is still written, for inspection).`,
     return report.valid ? 0 : 1;
   },
 };
+
+/** The project's output for its own entry (a `.debug.wasm` beside it with --debug); another entry's own name. */
+async function defaultOut(entry: string, debug: boolean): Promise<string> {
+  const paths = await projectPaths();
+  const out = entry === paths.entry
+    ? paths.out
+    : `build/${entry.replace(/^.*\//, "").replace(/\.ts$/, "").replace(/_/g, "-")}.wasm`;
+  return debug ? out.replace(/\.wasm$/, ".debug.wasm") : out;
+}

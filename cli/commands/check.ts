@@ -1,4 +1,3 @@
-import { AbiError, UsageError } from "../../lib/errors.ts";
 import { checkPlugin, type CheckReport, engineDifferences, formatCheckReport } from "../../lib/project/check.ts";
 import type { Engine } from "../../lib/host/engine.ts";
 import { type Command, flag, intOption, printJson, requireFile } from "../command.ts";
@@ -61,19 +60,13 @@ warning), 0 otherwise, 2 for usage errors.`,
     const choice = await chooseEngines(input, (line) => input.io.err(line));
     const reports: (CheckReport & { engine: Engine })[] = [];
     for (const engine of choice.engines) {
-      try {
-        const report = await checkPlugin(path, {
-          timeoutMs,
-          engine,
-          ...(config === undefined ? {} : { config }),
-          ...(calls === undefined ? {} : { calls }),
-        });
-        reports.push({ engine, ...report });
-      } catch (e) {
-        // Not a module at all: the wrong file was given, not a plugin to fix.
-        if (e instanceof AbiError) throw new UsageError(e.message, { cause: e });
-        throw e;
-      }
+      const report = await checkPlugin(path, {
+        timeoutMs,
+        engine,
+        ...(config === undefined ? {} : { config }),
+        ...(calls === undefined ? {} : { calls }),
+      });
+      reports.push({ engine, ...report });
     }
     const differences = engineDifferences(reports);
     const [first, ...others] = reports;

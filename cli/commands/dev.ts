@@ -1,10 +1,24 @@
 import { readBifrostConfig, writeBifrostConfig } from "../../lib/config/bifrost_config.ts";
 import { gatewayInputs, HOOK_TIMEOUT_ENV, startDev } from "../../lib/gateway/dev.ts";
+import { formatRequestLine } from "../../lib/gateway/gateway.ts";
 import { FixtureRecorder } from "../../lib/gateway/fixture_recorder.ts";
-import { UsageError } from "../../lib/errors.ts";
+import { ListenError, UsageError } from "../../lib/errors.ts";
+import { tempFolder } from "../../lib/internal/fs.ts";
 import { DEFAULT_HOOK_TIMEOUT_MS } from "../../lib/host/types.ts";
 import { type Command, flag, intOption, str } from "../command.ts";
-import { engineOption, freePolicyOption, givenTimeoutOption, hostOptionSpecs } from "../host_options.ts";
+import {
+  engineOption,
+  freePolicyOption,
+  givenTimeoutOption,
+  hostOptionSpecs,
+  maxPagesOption,
+} from "../host_options.ts";
+
+/**
+ * Bifrost's server (fasthttp) reads requests without a time limit; dev bounds them generously, as fasthttp
+ * users do, so a slow or stalled client cannot hold a connection for ever.
+ */
+const DEFAULT_READ_TIMEOUT_S = 60;
 
 export const dev: Command = {
   name: "dev",
@@ -32,21 +46,31 @@ plugins in the gateway's own thread, with no deadline: a hook call then
 costs a few µs of host instead of a few hundred through the child
 process's pipe, but a hook that never returns stops the whole gateway.
 
+Each plugin's memory is capped at --max-pages (16384, 1 GiB, when not
+given): a request needing more fails with 500 and the plugin starts afresh,
+as it does after a request that grew it past 256 MiB. A request must arrive
+within --read-timeout; a busy port fails at once.
+
 With --plugin instead of --config, a config enabling that one plugin is
-written to build/dev/ first.
+written to a temporary folder first (removed when dev stops).
 
 With --record DIR, every hook call becomes a fixture (the input, the
 plugin's config and output, match "exact") in DIR/<hook>/NNNN-<model>.json,
 or DIR/<plugin>/<hook>/... with several plugins, so real traffic becomes
 regression tests for 'bifrost-as test'. Secrets are redacted: Authorization,
 api-key and x-api-key headers, cookie, password and token fields, and
-key-like strings (sk-..., Bearer ..., cloud and chat-service keys, JWTs).`,
+key-like strings (sk-..., Bearer ..., cloud and chat-service keys, JWTs).
+
+Each request is logged to stderr once answered, one line: method, path,
+status, latency, the hooks that ran (by plugin) and any short-circuit, e.g.
+"POST /v1/chat/completions 429 1.3 ms · hooks: guard (http_pre_hook, pre_hook)
+· short-circuit: guard pre_hook: error 429". --quiet silences these lines.`,
   options: {
     config: { type: "string", arg: "FILE", description: "Bifrost config.json" },
     plugin: {
       type: "string",
       arg: "FILE",
-      description: "A .wasm to run without a config (writes build/dev/config.json)",
+      description: "A .wasm to run without a config (writes a temporary config.json)",
     },
     port: { type: "string", arg: "PORT", description: "Port to listen on, 0 for a free one", default: "8080" },
     host: { type: "string", arg: "HOST", description: "Address to listen on", default: "127.0.0.1" },
@@ -55,9 +79,21 @@ key-like strings (sk-..., Bearer ..., cloud and chat-service keys, JWTs).`,
       type: "boolean",
       description: "Call the config's openai base_url, as Bifrost does, instead of a mock",
     },
-    ...hostOptionSpecs("free-policy", "engine", "hook-timeout"),
+    ...hostOptionSpecs("free-policy", "engine", "hook-timeout", "max-pages"),
+    "read-timeout": {
+      type: "string",
+      arg: "SECONDS",
+      description: "Most a request may take to arrive, header and body (408 past it); 0: none",
+      default: String(DEFAULT_READ_TIMEOUT_S),
+    },
+    "idle-timeout": {
+      type: "string",
+      arg: "SECONDS",
+      description: "Most a kept-alive connection may wait for its next request; 0: none (default: --read-timeout)",
+    },
     "no-watch": { type: "boolean", description: "Do not reload plugins when their .wasm changes" },
     record: { type: "string", arg: "DIR", description: "Save every hook call as a fixture in DIR, secrets redacted" },
+    quiet: { type: "boolean", short: "q", description: "Do not log a line per request" },
     json: { type: "boolean", description: "Print {url, upstream, plugins} as one JSON line" },
   },
   examples: [
@@ -68,17 +104,24 @@ key-like strings (sk-..., Bearer ..., cloud and chat-service keys, JWTs).`,
     "bifrost-as dev --plugin build/my-plugin.wasm --record fixtures/recorded",
     "bifrost-as dev --plugin build/my-plugin.wasm --engine wazero --hook-timeout 2000",
   ],
+  fields: { upstreamUrl: "--upstream" },
   async run(input) {
     const { io } = input;
     const listenPort = intOption(input, "port", 0, 65535)!;
     const policy = freePolicyOption(input);
     const hookTimeoutMs = givenTimeoutOption(input);
     const engine = engineOption(input);
+    // Unset: the gateway's cap, 1 GiB.
+    const maxPages = maxPagesOption(input);
+    const readTimeoutMs = intOption(input, "read-timeout", 0, 86_400)! * 1000;
+    const idleTimeout = intOption(input, "idle-timeout", 0, 86_400);
     let configPath = str(input, "config");
     const plugin = str(input, "plugin");
     if (!configPath === !plugin) throw new UsageError("Give exactly one of --config FILE or --plugin FILE");
-    if (plugin) {
-      const dir = `${Deno.cwd()}/build/dev`;
+    // Not under the working folder, which may not be writable.
+    await using temp = plugin ? await tempFolder("bifrost-as-dev-") : undefined;
+    if (plugin && temp) {
+      const dir = temp.path;
       const abs = plugin.startsWith("/") ? plugin : `${Deno.cwd()}/${plugin}`;
       const written = await writeBifrostConfig(dir, {
         upstreamUrl: "http://127.0.0.1:8081",
@@ -101,18 +144,25 @@ key-like strings (sk-..., Bearer ..., cloud and chat-service keys, JWTs).`,
       const enabled = plugins.filter((p) => p.enabled !== false).length;
       recorder = new FixtureRecorder(recordDir, { perPlugin: enabled > 1, onError: (m) => io.err(m) });
     }
-    const running = await startDev({
+    const running = await listening(startDev({
       configPath: configPath!,
       port: listenPort,
       hostname,
       useConfigUpstream,
       watch: !flag(input, "no-watch"),
-      host: { freePolicy: policy, engine },
+      host: {
+        freePolicy: policy,
+        engine,
+        ...(maxPages === undefined ? {} : { maxMemoryPages: maxPages }),
+      },
       ...(hookTimeoutMs === undefined ? {} : { hookTimeoutMs }),
+      readTimeoutMs,
+      ...(idleTimeout === undefined ? {} : { idleTimeoutMs: idleTimeout * 1000 }),
       onLog: (line) => io.err(line),
+      ...(flag(input, "quiet") ? {} : { onRequest: (e) => io.err(formatRequestLine(e)) }),
       ...(upstream ? { upstreamUrl: upstream } : {}),
       ...(recorder ? { onHookCall: recorder.record } : {}),
-    });
+    }));
     try {
       const upstreamUrl = running.upstreamUrl;
       if (flag(input, "json")) {
@@ -139,3 +189,15 @@ key-like strings (sk-..., Bearer ..., cloud and chat-service keys, JWTs).`,
     }
   },
 };
+
+/** A busy port names the flag that changes it. */
+async function listening<T>(started: Promise<T>): Promise<T> {
+  try {
+    return await started;
+  } catch (e) {
+    if (e instanceof ListenError && e.code === "AddrInUse") {
+      throw new ListenError(`${e.message} (use --port)`, e.code, { cause: e });
+    }
+    throw e;
+  }
+}

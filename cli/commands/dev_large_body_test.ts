@@ -5,21 +5,10 @@ import { writeBifrostConfig } from "../../lib/config/bifrost_config.ts";
 import { startMockUpstream } from "../../lib/mock/mock_upstream.ts";
 import { testPlugin } from "../../testing/plugins.ts";
 import { spawnCli } from "../../testing/cli.ts";
+import { imageChatRequest } from "../../lib/bench/gateway_memory.ts";
 
 const MIB = 1024 * 1024;
-const encoder = new TextEncoder();
-
-/** A chat request of exactly `size` bytes: a question and an image inline, as clients send them. */
-function imageRequest(size: number): Uint8Array<ArrayBuffer> {
-  const head = '{"model":"openai/gpt-4o","messages":[{"role":"user","content":[' +
-    '{"type":"text","text":"What is in this image?"},{"type":"image_url","image_url":{"url":"data:image/png;base64,';
-  const tail = '"}}]}]}';
-  const body = new Uint8Array(size);
-  body.set(encoder.encode(head));
-  body.fill(0x41, head.length, size - tail.length);
-  body.set(encoder.encode(tail), size - tail.length);
-  return body;
-}
+const imageRequest = imageChatRequest;
 
 function post(url: string, body: BodyInit, signal?: AbortSignal): Promise<Response> {
   return fetch(`${url}/v1/chat/completions`, { method: "POST", body, ...(signal ? { signal } : {}) });

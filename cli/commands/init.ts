@@ -39,6 +39,7 @@ A directory that is not empty is refused unless --force.`,
     "bifrost-as init plugins/guard --name prompt-guard",
     "bifrost-as init . --force",
   ],
+  fields: { name: "--name", sdk: "--sdk DIR", sdkSpec: "--sdk-spec", force: "--force writes anyway" },
   async run(input) {
     const { io } = input;
     const name = str(input, "name");

@@ -69,6 +69,24 @@ Deno.test({
         );
       });
 
+      await t.step(
+        "the plugin reads the model of every request shape: a chat_request wrapper is blocked too",
+        async () => {
+          const input = {
+            context: {},
+            request: {
+              chat_request: { provider: "openai", model: "blocked-model", input: [{ role: "user", content: "Hi" }] },
+            },
+          };
+          const r = await runCli(["run", "build/my-plugin.wasm", "pre_hook", "-i", "-"], {
+            cwd: dir,
+            stdin: JSON.stringify(input),
+          });
+          assert.equal(r.code, 0, r.stdout + r.stderr);
+          assert.equal(JSON.parse(r.stdout).short_circuit?.error?.status_code, 403, r.stdout);
+        },
+      );
+
       await t.step("a broken fixture fails with a diff, and --update repairs it", async () => {
         const path = `${dir}/fixtures/pre_hook/blocked.json`;
         const good = await Deno.readTextFile(path);
@@ -120,7 +138,7 @@ Deno.test({
           const good = await Deno.readTextFile(source);
           await Deno.writeTextFile(
             source,
-            good.replace("const model = input.request.model;", "const model = input.request.modle;"),
+            good.replace("const model = input.model;", "const model = input.modle;"),
           );
           const broken = await linesUntil(watch, /Build failed/);
           assert.match(
@@ -170,7 +188,7 @@ Deno.test("init refuses a non-empty directory, a bad name and an SDK that is not
     assert.equal(badName.code, 2);
     assert.equal(
       badName.stderr.trim(),
-      'error: Invalid plugin name "My Plugin": use lower-case letters, digits and single - or _ between words, or give --name',
+      'error: Invalid plugin name "My Plugin": use lower-case letters, digits and single - or _ between words (--name)',
     );
     assert.equal((await runCli(["init", `${root}/x`, "--name", "index"])).code, 2);
 
@@ -187,7 +205,10 @@ Deno.test("init refuses a non-empty directory, a bad name and an SDK that is not
       [["--sdk-spec", `${root}/keep.txt`], `Invalid --sdk-spec "${root}/keep.txt": a file must be a tarball`],
       [["--sdk-spec", "^0.1.0"], 'Invalid --sdk-spec "^0.1.0": expected an exact version (e.g. 0.1.0), a bifrost-as'],
       [["--sdk-spec", "https://example.com/b.tgz"], 'Invalid --sdk-spec "https://example.com/b.tgz": expected an'],
-      [["--sdk-spec", "0.1.0", "--sdk", TOOLKIT], "Give either --sdk (a checkout to link) or --sdk-spec"],
+      [
+        ["--sdk-spec", "0.1.0", "--sdk", TOOLKIT],
+        "Give either an SDK checkout to link or the SDK spec package.json names, not both (--sdk-spec)",
+      ],
     ];
     for (const [args, message] of refusals) {
       const r = await runCli(["init", `${root}/y`, ...args]);
@@ -294,4 +315,29 @@ Deno.test("The toolkit builds with the SDK's compiler settings, as generated pro
   assert.equal(own.extends, "./asconfig.sdk.json");
   assert.equal(own.options, undefined, "compiler options belong in asconfig.sdk.json");
   for (const target of ["release", "debug"]) assert.deepEqual(Object.keys(own.targets[target]), ["outFile"]);
+});
+
+Deno.test("In a plugin project, build's defaults and the help's examples are the project's, not the toolkit's", async () => {
+  const root = await Deno.makeTempDir({ prefix: "init-defaults-" });
+  const dir = `${root}/my-plugin`;
+  try {
+    assert.equal((await runCli(["init", dir, "--sdk", TOOLKIT])).code, 0);
+    for (const command of ["build", "test", "watch", "run"]) {
+      const help = await runCli([command, "--help"], { cwd: dir });
+      assert.doesNotMatch(help.stdout, /hello_world|hello-world|testdata\//, `${command} --help:\n${help.stdout}`);
+    }
+    const build = (await runCli(["build", "--help"], { cwd: dir })).stdout;
+    assert.match(build, /--entry FILE +Plugin entry file \(default: assembly\/my_plugin\.ts\)/);
+    assert.match(build, /default: build\/my-plugin\[\.debug\]\.wasm/);
+    const top = await runCli(["--help"], { cwd: dir });
+    assert.doesNotMatch(top.stdout, /from this repo/);
+    assert.match((await runCli(["--help"], { cwd: TOOLKIT })).stdout, /from this repo: deno task cli/);
+
+    const built = await runCli(["build"], { cwd: dir });
+    assert.equal(built.code, 0, built.stderr);
+    assert.match(built.stderr, /^Compiling assembly\/my_plugin\.ts\.\.\.$/m);
+    assert.match(built.stdout, /^Built .*\/my-plugin\/build\/my-plugin\.wasm \(/m);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
 });

@@ -10,6 +10,7 @@ import {
   packageFromInput,
   printPush,
   pushPackage,
+  REGISTRY_FIELDS,
   REGISTRY_OPTIONS,
 } from "./_oci.ts";
 
@@ -50,6 +51,7 @@ ${CREDENTIALS_HELP}`,
     "bifrost-as package build/hello-world.wasm --tag ghcr.io/acme/hello-world:1.0.0",
     "bifrost-as package build/hello-world.wasm --format bifrost --base ghcr.io/acme/bifrost-enterprise:1.4 --with-config --out build/bifrost.tar",
   ],
+  fields: { ...REGISTRY_FIELDS, base: "--base REF", tag: "--tag" },
   async run(input) {
     const { io } = input;
     const [wasmPath] = input.positionals as [string];

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { readLayout } from "../../lib/oci/layout.ts";
 import { runCli } from "../../testing/cli.ts";
+import { abiModule, op } from "../../testing/wasm_builder.ts";
 
 const WASM_PATH = new URL("../../build/hello-world.wasm", import.meta.url).pathname;
 const WASM = await Deno.readFile(WASM_PATH);
@@ -76,7 +77,7 @@ Deno.test("cli package reports bad input in one line with exit 2", async () => {
       ],
       [
         ["package", WASM_PATH, "--format", "bifrost", "--out", dir],
-        "The bifrost format needs a base image: pass --base REF or set BIFROST_IMAGE",
+        "The bifrost format needs a base image: give one or set BIFROST_IMAGE (--base REF)",
       ],
       [["package", WASM_PATH, "--with-config", "--out", dir], "--with-config only applies to --format bifrost"],
       [["package", WASM_PATH, "--out", dir, "--tag", "r.example/a:1"], "Pass either --tag or --out, not both"],
@@ -110,4 +111,17 @@ Deno.test("cli package, push and pull --help document options and examples", asy
   }
   assert.match(results[0]!.stdout, /--format FORMAT .*artifact .*compat .*bifrost/);
   assert.match(results[2]!.stdout, /--out FILE/);
+});
+
+Deno.test("cli package says in one line why it cannot read a plugin's name (a trap)", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const trap = abiModule({ funcs: { get_name: { params: [], results: ["i64"], body: [op.unreachable] } } });
+    await Deno.writeFile(`${dir}/trap.wasm`, trap);
+    const { code, stderr } = await runCli(["package", `${dir}/trap.wasm`, "--out", `${dir}/oci`], { env: ENV });
+    assert.equal(code, 2, stderr);
+    assert.match(stderr, /^error: Cannot read the plugin name of "[^"]*trap.wasm": get_name\(\) failed: [^\n]+\n$/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

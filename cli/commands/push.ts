@@ -7,6 +7,7 @@ import {
   packageFromInput,
   printPush,
   pushPackage,
+  REGISTRY_FIELDS,
   REGISTRY_OPTIONS,
 } from "./_oci.ts";
 
@@ -37,6 +38,7 @@ ${CREDENTIALS_HELP}`,
     'echo "$TOKEN" | bifrost-as push build/hello-world.wasm registry.example.com/p/hello:1 --username ci --password-stdin',
     "bifrost-as push build/hello-world.wasm ghcr.io/acme/bifrost-hello:1 --format bifrost --base ghcr.io/acme/bifrost-enterprise:1.4 --with-config",
   ],
+  fields: REGISTRY_FIELDS,
   async run(input) {
     const [wasmPath, ref] = input.positionals as [string, string];
     const target = parseReference(ref);

@@ -1,7 +1,15 @@
 import { HOOK_NAMES, type HookName } from "../../lib/abi/abi.ts";
-import { AbiError, UsageError } from "../../lib/errors.ts";
+import { UsageError } from "../../lib/errors.ts";
 import type { CallStats, HookCall, HostOptions } from "../../lib/host/types.ts";
-import { checkFreePolicies, PluginHost } from "../../lib/host/host.ts";
+import { checkFreePolicies, formatPolicyResult, PluginHost } from "../../lib/host/host.ts";
+import {
+  diffAgainstExpect,
+  type Fixture,
+  fixtureInputText,
+  looksLikeFixture,
+  parseFixture,
+} from "../../lib/project/fixtures.ts";
+import { parseLossless } from "../../lib/internal/lossless_json.ts";
 import type { BifrostChatResponse, HookInputOf } from "../../lib/abi/hook_types.ts";
 import { type Command, type CommandInput, flag, intOption, printJson, requireFile, str } from "../command.ts";
 import {
@@ -80,7 +88,10 @@ plugins on, instead of V8; the output is checked the same way. Each call
 and the load have a deadline (--hook-timeout): past it the call fails and
 the plugin is re-instantiated.
 
-Without --input, a sample input of the hook is used. With --repeat, the hook
+Without --input, a sample input of the hook is used. --input also takes a
+fixture file ({"input", "config"?, "expect"?, "match"?}, as 'bifrost-as
+test' runs): its input is sent, its config given to init (unless --config),
+and the output's diff against its expect goes to stderr. With --repeat, the hook
 is called N times and timing (min/median/p99 of the time spent in the plugin),
 calls per second and memory go to stderr. --check-free runs the repeated calls
 under every free policy (both, input, none, double) and reports where memory
@@ -91,13 +102,20 @@ plugin runs in a child process; --timeout 0 runs it in this thread, without
 one, which is what timing with --repeat wants.
 
 Exits 1 when the plugin traps, runs out of time or memory, or breaks the
-contract; 2 for usage errors.`,
+contract, when the output carries an error (its "error" field, "hook_error"
+for post_hook), or when it differs from a fixture's expect; 2 for usage
+errors.`,
   positionals: [
     { name: "plugin.wasm", description: "The plugin module" },
     { name: "hook", description: `One of ${HOOK_NAMES.join(", ")}` },
   ],
   options: {
-    input: { type: "string", short: "i", arg: "FILE", description: "Hook input JSON file, or - for stdin" },
+    input: {
+      type: "string",
+      short: "i",
+      arg: "FILE",
+      description: "Hook input JSON file, a fixture file, or - for stdin",
+    },
     ...hostOptionSpecs("config", "free-policy", "engine", "hook-timeout", "max-pages"),
     repeat: { type: "string", short: "n", arg: "N", description: "Call the hook N times and report timing" },
     "no-strict": { type: "boolean", description: "Treat a 0 return as pass-through; log contract violations" },
@@ -107,6 +125,7 @@ contract; 2 for usage errors.`,
   examples: [
     "bifrost-as run build/hello-world.wasm pre_hook",
     "bifrost-as run build/hello-world.wasm post_hook --input testdata/hello_world/post_hook_error.json",
+    "bifrost-as run build/hello-world.wasm pre_hook --input fixtures/pre_hook/mock_model.json",
     `echo '{"context":{},"request":{"model":"mock-model"}}' | bifrost-as run build/hello-world.wasm pre_hook -i -`,
     `bifrost-as run plugin.wasm pre_hook --config '{"mock_models":["m1"]}' --repeat 10000 --hook-timeout 0`,
     "bifrost-as run plugin.wasm http_pre_hook --hook-timeout 100 --max-pages 64 --json",
@@ -118,8 +137,8 @@ contract; 2 for usage errors.`,
     const [path, hookArg] = input.positionals as [string, string];
     const hook = HOOK_NAMES.find((h) => h === hookArg);
     if (!hook) throw new UsageError(`Unknown hook "${hookArg}": expected ${HOOK_NAMES.join(", ")}`);
-    const text = await readInput(input, hook);
-    const options = await hostOptions(input);
+    const { text, fixture } = await readInput(input, hook);
+    const options = await hostOptions(input, fixture?.config);
     const repeat = intOption(input, "repeat", 1);
     await requireFile(path);
 
@@ -137,6 +156,10 @@ contract; 2 for usage errors.`,
       }
       const elapsedMs = performance.now() - started;
       const timing = repeat === undefined ? undefined : summarise(durations, elapsedMs, first.stats, last.stats);
+      const carried = carriedError(hook, first.output);
+      const diff = fixture
+        ? diffAgainstExpect(fixture, first.returnedZero ? first.output : parseLossless(first.raw), hook)
+        : undefined;
       if (flag(input, "json")) {
         printJson(io, {
           plugin: host.name,
@@ -145,22 +168,48 @@ contract; 2 for usage errors.`,
           output: first.output,
           returnedZero: first.returnedZero,
           stats: first.stats,
+          ...(carried === undefined ? {} : { outputError: carried }),
+          ...(fixture ? { fixture: { expect: fixture.expect !== undefined, diff: diff ?? [] } } : {}),
           ...(timing ? { timing } : {}),
         });
       } else {
         io.out(first.returnedZero ? JSON.stringify(first.output) : first.raw);
         if (timing) io.err(formatTiming(timing));
+        if (fixture) io.err(fixtureVerdict(fixture, diff));
+        if (carried !== undefined) io.err(`error: the ${hook} output carries an error: ${JSON.stringify(carried)}`);
       }
+      return carried !== undefined || (diff?.length ?? 0) > 0 ? 1 : 0;
     } finally {
       host.close();
     }
   },
 };
 
-/** The hook input: --input FILE, - for stdin, or the hook's sample. Checked to be JSON. */
-async function readInput(input: CommandInput, hook: HookName): Promise<string> {
+/** The error a hook's output carries (`error`, or `hook_error` for post_hook), when non-empty. */
+function carriedError(hook: HookName, output: unknown): string | undefined {
+  const field = hook === "post_hook" ? "hook_error" : "error";
+  const value = (output as Record<string, unknown> | null)?.[field];
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+/** One or more lines on how the output compares with a fixture's expect. */
+function fixtureVerdict(fixture: Fixture, diff: string[] | undefined): string {
+  const head = `fixture: its input and config; output`;
+  const match = `(${fixture.match ?? "exact"} match)`;
+  if (diff === undefined) {
+    return `${head} not compared: the fixture has no "expect" ('bifrost-as test --update' writes one)`;
+  }
+  if (diff.length === 0) return `${head} matches its expect ${match}`;
+  return [`${head} differs from its expect ${match}:`, ...diff.map((l) => `  ${l}`)].join("\n");
+}
+
+/**
+ * The hook input: --input FILE (a hook input, or a fixture whose input and
+ * config are used), - for stdin, or the hook's sample. Checked to be JSON.
+ */
+async function readInput(input: CommandInput, hook: HookName): Promise<{ text: string; fixture?: Fixture }> {
   const file = str(input, "input");
-  if (file === undefined) return JSON.stringify(SAMPLE_INPUTS[hook]);
+  if (file === undefined) return { text: JSON.stringify(SAMPLE_INPUTS[hook]) };
   const name = file === "-" ? "stdin" : `"${file}"`;
   let text: string;
   try {
@@ -169,17 +218,21 @@ async function readInput(input: CommandInput, hook: HookName): Promise<string> {
     const why = e instanceof Deno.errors.NotFound ? "file not found" : (e as Error).message;
     throw new UsageError(`Cannot read input ${name}: ${why}`, { cause: e });
   }
+  let value: unknown;
   try {
-    JSON.parse(text);
+    value = JSON.parse(text);
   } catch (e) {
     throw new UsageError(`Input ${name} is not valid JSON: ${(e as Error).message}`, { cause: e });
   }
-  return text;
+  if (!looksLikeFixture(value)) return { text };
+  const fixture = parseFixture(text);
+  if (typeof fixture === "string") throw new UsageError(`Invalid fixture ${name}: ${fixture}`);
+  return { text: fixtureInputText(fixture, hook), fixture };
 }
 
-async function hostOptions(input: CommandInput): Promise<HostOptions> {
+async function hostOptions(input: CommandInput, fixtureConfig?: unknown): Promise<HostOptions> {
   const freePolicy = freePolicyOption(input);
-  const config = await pluginConfigOption(input);
+  const config = (await pluginConfigOption(input)) ?? fixtureConfig;
   const timeoutMs = timeoutOption(input);
   const maxMemoryPages = maxPagesOption(input);
   return {
@@ -193,14 +246,8 @@ async function hostOptions(input: CommandInput): Promise<HostOptions> {
   };
 }
 
-async function load(path: string, options: HostOptions): Promise<PluginHost> {
-  try {
-    return await PluginHost.load(path, options);
-  } catch (e) {
-    // Not a module at all: the wrong file was given, not a plugin to fix.
-    if (e instanceof AbiError) throw new UsageError(e.message, { cause: e });
-    throw e;
-  }
+function load(path: string, options: HostOptions): Promise<PluginHost> {
+  return PluginHost.load(path, options);
 }
 
 interface Timing {
@@ -252,8 +299,7 @@ async function checkFree(
   if (flag(input, "json")) printJson(input.io, report);
   else {
     for (const r of report.results) {
-      const pages = `${r.pagesAfterWarmup} -> ${r.pagesAtEnd} pages`;
-      const verdict = r.error ? `fails: ${r.error}` : r.bounded ? `bounded (${pages})` : `grows (${pages})`;
+      const verdict = formatPolicyResult(r);
       input.io.out(`${r.policy.padEnd(7)} ${verdict}`);
     }
     for (const f of report.flags) input.io.err(f);

@@ -246,3 +246,45 @@ Deno.test("run --engine wazero without the engine says how to get it", async () 
   assert.equal(r.code, 1);
   assert.equal(r.stderr.trim(), 'error: BIFROST_AS_ENGINE names "/no/such/engine", which is not a file');
 });
+
+Deno.test("run --input takes a fixture: its input and config, and the diff against its expect", async () => {
+  const fixtures = new URL("../../fixtures/pre_hook/", import.meta.url).pathname;
+  const ok = await runCli(["run", HELLO, "pre_hook", "--input", `${fixtures}config_default_no_longer_mocked.json`]);
+  assert.equal(ok.code, 0, ok.stderr);
+  // The fixture's config (mock_models: ["m1"]) makes mock-model an ordinary model: passed through.
+  assert.equal(JSON.parse(ok.stdout).has_short_circuit, false);
+  assert.match(ok.stderr, /^fixture: its input and config; output matches its expect \(partial match\)$/m);
+
+  const dir = await Deno.makeTempDir();
+  try {
+    const fixture = JSON.parse(await Deno.readTextFile(`${fixtures}mock_model.json`));
+    fixture.expect = { ...fixture.expect, has_short_circuit: false };
+    await Deno.writeTextFile(`${dir}/stale.json`, JSON.stringify(fixture));
+    const stale = await runCli(["run", HELLO, "pre_hook", "--input", `${dir}/stale.json`]);
+    assert.equal(stale.code, 1, stale.stderr);
+    assert.match(
+      stale.stderr,
+      /output differs from its expect \(.* match\):\n {2}- has_short_circuit: false\n {2}\+ has_short_circuit: true/,
+    );
+
+    await Deno.writeTextFile(`${dir}/number.json`, JSON.stringify({ input: 42, expect: {} }));
+    const bad = await runCli(["run", HELLO, "pre_hook", "--input", `${dir}/number.json`]);
+    assert.equal(bad.code, 2);
+    assert.match(
+      bad.stderr,
+      /Invalid fixture .*number\.json": "input" must be the hook's input object \(or a string, sent as is\), found a number/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("run exits 1 when the hook's output carries an error, and says so", async () => {
+  const r = await runCli(["run", HELLO, "pre_hook", "-i", "-"], { stdin: '{"context":{},"requests":{}}' });
+  assert.equal(r.code, 1, r.stderr);
+  assert.equal(JSON.parse(r.stdout).error, "invalid pre_hook input: request: missing (expected object)");
+  assert.match(
+    r.stderr,
+    /^error: the pre_hook output carries an error: "invalid pre_hook input: request: missing \(expected object\)"$/m,
+  );
+});

@@ -25,13 +25,17 @@ conformance host under each free policy (both, input, none, double).
 
 A fixture is fixtures/<hook>/<case>.json: {"input": ..., "config"?: ...,
 "expect": ..., "match"?: "exact" | "partial"}. "partial" ignores object keys
-"expect" does not name. A failure prints a diff: "- path: expected" and
-"+ path: actual" lines. --update rewrites failing (or missing) expectations
+"expect" does not name. An HTTP hook's request or response may give its
+body as "body_text" or "body_json" instead of base64 "body". A failure
+prints a diff: "- path: expected" and "+ path: actual" lines, bodies
+decoded. --update rewrites failing (or missing) expectations
 from the plugin's output. Exits 1 when a fixture fails.
 
---free-policy narrows the policies (default: all four), for a plugin known to need one (a Rust
-plugin's free(ptr, size) traps on a double free): the summary names the
-policies that ran, and 'bifrost-as check' reports the others.
+"double" (every buffer freed twice) is a probe: Bifrost does not free a
+buffer twice (its own Rust example would crash), so a fixture that fails
+under "double" alone passes with a warning, and the summary counts those.
+--free-policy narrows the policies (default: all four): the summary names
+the policies that ran, and with "double" alone its failures are failures.
 
 The fixtures run under V8 and under wazero (the Go runtime Bifrost runs
 plugins on) when the wazero engine is there; the last lines say which
@@ -114,12 +118,14 @@ function formatEngineReports(reports: EngineFixtureReport[], choice: EngineChoic
   const passed = reports.reduce((k, r) => k + r.passed, 0);
   const failed = reports.reduce((k, r) => k + r.failed, 0);
   const updated = first.updated ? `, ${first.updated} updated` : "";
+  const warned = reports.reduce((k, r) => k + r.probeWarnings, 0);
+  const probes = warned ? `; ${warned} fail${warned === 1 ? "s" : ""} only under the "double" probe (a warning)` : "";
   const policies = `${first.policies.length} free ${first.policies.length === 1 ? "policy" : "policies"}`;
   parts.push(
     enginesLine(choice),
     `${n} fixture${n === 1 ? "" : "s"}, each under ${policies} (${first.policies.join(", ")}) and ` +
       `${reports.length} engine${reports.length === 1 ? "" : "s"} (${choice.engines.join(", ")}): ` +
-      `${passed} passed, ${failed} failed${updated}`,
+      `${passed} passed, ${failed} failed${updated}${probes}`,
   );
   return parts.join("\n\n");
 }

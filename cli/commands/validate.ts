@@ -1,4 +1,3 @@
-import { AbiError, UsageError } from "../../lib/errors.ts";
 import { formatReport, parseProfile, PROFILE_OPTIONS, validateFile } from "../../lib/wasm/validate.ts";
 import { type Command, flag, printJson, str } from "../command.ts";
 
@@ -28,14 +27,7 @@ http_post_hook, http_stream_chunk_hook). Exits 0 when valid, 1 when not.`,
   async run(input) {
     const path = input.positionals[0]!;
     const profile = parseProfile(str(input, "profile")!);
-    let report;
-    try {
-      report = await validateFile(path, { profile });
-    } catch (e) {
-      // Not a module at all: the wrong file was given, not a plugin to fix.
-      if (e instanceof AbiError) throw new UsageError(e.message, { cause: e });
-      throw e;
-    }
+    const report = await validateFile(path, { profile });
     if (flag(input, "json")) printJson(input.io, report);
     else input.io.out(formatReport(report));
     return report.valid ? 0 : 1;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import type { ValidationReport } from "../../lib/wasm/validate.ts";
+import { MAX_PLUGIN_BYTES, type ValidationReport } from "../../lib/wasm/validate.ts";
 import { abiModule, type AbiModuleOptions } from "../../testing/wasm_builder.ts";
-import { type CliResult, runCli } from "../../testing/cli.ts";
+import { type CliResult, runCli, runCliPeak } from "../../testing/cli.ts";
 
 /** Runs `fn` with a temporary directory holding `files`, removed afterwards. */
 async function withFiles<T>(
@@ -144,4 +144,15 @@ Deno.test("cli build exits 1 with the findings when what it built breaks the ABI
     assert.match(r.stderr, /error +profile-unsatisfied/);
     await Deno.stat(`${dir}/broken.wasm`); // still written, for inspection
   });
+});
+
+Deno.test("validate /dev/zero stops at the plugin size limit with one line", async () => {
+  const { stdout, stderr, code, peakRssBytes } = await runCliPeak(["validate", "/dev/zero"]);
+  assert.equal(code, 2);
+  assert.equal(stdout, "");
+  assert.equal(
+    stderr.trim(),
+    `error: Cannot read "/dev/zero": larger than ${MAX_PLUGIN_BYTES} bytes, the plugin size limit`,
+  );
+  assert.ok(peakRssBytes < MAX_PLUGIN_BYTES + (200 << 20), `peak RSS ${peakRssBytes}`);
 });

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { UsageError } from "../errors.ts";
+import { InputError } from "../errors.ts";
 
 /**
  * Which buffers the host frees after a call: `both` (input and output),
@@ -19,7 +19,7 @@ export const FREE_POLICIES: readonly FreePolicy[] = ["both", "input", "none", "d
 
 /**
  * Checks a free policy name, e.g. from the command line. Throws
- * `UsageError` for anything but {@link FREE_POLICIES}.
+ * `InputError` (field `freePolicy`) for anything but {@link FREE_POLICIES}.
  *
  * @example
  * ```ts
@@ -31,7 +31,9 @@ export const FREE_POLICIES: readonly FreePolicy[] = ["both", "input", "none", "d
  */
 export function parseFreePolicy(value: string): FreePolicy {
   const found = FREE_POLICIES.find((p) => p === value.trim());
-  if (!found) throw new UsageError(`Unknown free policy "${value}": expected ${FREE_POLICIES.join(", ")}`);
+  if (!found) {
+    throw new InputError(`Unknown free policy "${value}": expected ${FREE_POLICIES.join(", ")}`, "freePolicy");
+  }
   return found;
 }
 

@@ -21,6 +21,7 @@ import type { Engine } from "../host/engine.ts";
 import { TARGET_INPUTS } from "./inputs.ts";
 import type { SoakResult } from "./memory.ts";
 import { formatLargeSoak, type LargeSoakRow } from "./large_inputs.ts";
+import { formatGatewayMemory, type GatewayMemoryRow } from "./gateway_memory.ts";
 
 /** Where the numbers were measured. */
 export interface Machine {
@@ -57,6 +58,8 @@ export interface LargeSection {
   /** Calls per size. */
   calls: number;
   rows: LargeSoakRow[];
+  /** The gateway's memory for one chat request of each size. */
+  gateway?: GatewayMemoryRow[];
 }
 
 /** Everything a benchmark run measured; absent sections were not run. */
@@ -474,6 +477,22 @@ function largeSection(l: LargeSection): string {
       "(`cli/commands/dev_large_body_test.ts`), in about 15 s with its default deadline, which runs the plugin in a " +
       "child process (four hook inputs of 100 MiB and more through a pipe), and 100 MiB + 1 byte gets 413.",
   );
+  const gateway = l.gateway?.length
+    ? [
+      "",
+      "Through the gateway: one chat request of each size (an image inline) through hello-world, each in a fresh " +
+      "process holding the gateway and its mock upstream as `bifrost-as dev` does; resident set before, at its peak " +
+      "and once settled after the answer, against the body.",
+      "",
+      formatGatewayMemory(l.gateway),
+      "",
+      `- The largest request peaks at ${
+        (l.gateway.at(-1)!.peakRssBytes / l.gateway.at(-1)!.bodyBytes).toFixed(1)
+      } times its body: the body, its base64 form for the HTTP hooks, the parsed request, the JSON text of each ` +
+      "hook input, the plugin's memory (which holds the input and what it builds from it) and the mock's copies; " +
+      "a plugin grown past 256 MiB starts afresh after the request and a collection returns the rest.",
+    ]
+    : [];
   return [
     "### Large inputs",
     "",
@@ -488,6 +507,7 @@ function largeSection(l: LargeSection): string {
     formatLargeSoak(rows),
     "",
     ...bullets.map((b) => `- ${b}`),
+    ...gateway,
   ].join("\n");
 }
 

@@ -15,6 +15,7 @@ import { startWazeroBackend } from "../host/prepare.ts";
 import { BENCH_INPUTS, SEED_PRE_HOOK } from "./inputs.ts";
 import { soakMemory } from "./memory.ts";
 import { soakLargeInputs } from "./large_inputs.ts";
+import { measureGatewayMemory } from "./gateway_memory.ts";
 import { type BenchReport, machineInfo } from "./report.ts";
 import type { TwinOptions } from "./native.ts";
 
@@ -206,6 +207,10 @@ export async function runBench(options: RunBenchOptions): Promise<BenchReport> {
         calls,
         onRow: (r) => log(`large inputs: ${r.hook} under "${r.policy}"${r.error ? `: ${r.error}` : ""}`),
       }),
+      gateway: await measureGatewayMemory(options.plugin, sizesMiB, (r) =>
+        log(
+          `large inputs: ${r.sizeMiB} MiB through the gateway peaks at ${(r.peakRssBytes / 1e6).toFixed(0)} MB RSS`,
+        )),
     };
   }
   return report;

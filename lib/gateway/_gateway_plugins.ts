@@ -9,6 +9,7 @@
  * microseconds, so a queue per plugin costs little and keeps the plugin's
  * view of the world the one it has in Bifrost.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { dirname, resolve } from "node:path";
 import type { HookName } from "../abi/abi.ts";
 import type { HookCall, HostOptions } from "../host/types.ts";
@@ -30,6 +31,17 @@ export async function settlesWithin(p: Promise<unknown>, ms: number): Promise<bo
     clearTimeout(timer);
   }
 }
+
+/** What one request ran, gathered while it is handled (for `dev`'s request log). */
+export interface RequestTrace {
+  /** `plugin:hook` for every hook call, in call order. */
+  hooks: string[];
+  /** Which plugin's hook answered instead of the provider, e.g. `guard pre_hook: error 403`. */
+  shortCircuit?: string;
+}
+
+/** The trace of the request being handled, where the gateway traces requests. */
+export const requestTrace: AsyncLocalStorage<RequestTrace> = new AsyncLocalStorage<RequestTrace>();
 
 /** A loaded plugin: calls go through {@link LoadedPlugin.call}, one at a time. */
 export class LoadedPlugin {
@@ -56,6 +68,11 @@ export class LoadedPlugin {
     return this.#host.name;
   }
 
+  /** The plugin's memory size now, in 64 KiB pages. */
+  get pages(): number {
+    return this.#host.pages;
+  }
+
   has(hook: HookName): boolean {
     return this.#host.has(hook);
   }
@@ -71,6 +88,7 @@ export class LoadedPlugin {
   call(hook: HookName, input: unknown): Promise<HookCall<unknown>> {
     // Serialised now: the gateway goes on changing the objects it passed (the context above all).
     const text = typeof input === "string" ? input : JSON.stringify(input);
+    requestTrace.getStore()?.hooks.push(`${this.entry.name}:${hook}`);
     const run = this.#queue.then(() => this.#host.call(hook, text));
     this.#queue = run.catch(() => {});
     if (!this.observer) return run;
@@ -81,6 +99,36 @@ export class LoadedPlugin {
       } catch { /* an observer's failure is not the request's */ }
       return result;
     });
+  }
+
+  /**
+   * Replaces the instance by a fresh one (its memory back to its initial
+   * size) when its memory is over `pages`, after the calls already queued: a
+   * wasm memory never shrinks, so one large request would otherwise keep its
+   * memory for good. Resolves to whether it did.
+   */
+  renewAbove(pages: number, log: (line: string) => void): Promise<boolean> {
+    const run = this.#queue.then(async () => {
+      const grown = this.#host.pages;
+      if (grown <= pages) return false;
+      try {
+        const next = await PluginHost.load(this.entry.path, { ...this.hostOptions, config: this.entry.config ?? {} });
+        const old = this.#host;
+        this.#host = next;
+        old.close();
+        log(
+          `plugin "${this.entry.name}" grew to ${grown} pages (${
+            (grown / 16).toFixed(1)
+          } MiB), past ${pages}: started afresh`,
+        );
+        return true;
+      } catch (e) {
+        log(`plugin "${this.entry.name}" could not be started afresh, keeping it: ${(e as Error).message}`);
+        return false;
+      }
+    });
+    this.#queue = run.catch(() => {});
+    return run;
   }
 
   /** Loads the `.wasm` again and swaps it in once queued calls are done; on failure keeps the old one. */

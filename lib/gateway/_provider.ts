@@ -48,6 +48,33 @@ async function errorFrom(res: Response): Promise<BifrostError> {
   return providerError(res.status, message, type, code);
 }
 
+/**
+ * The upstream body: its JSON text, or for a large one a stream of its UTF-8
+ * in slices, so that neither this side nor `fetch` holds a second copy of
+ * tens of MiB (sent chunked, without Content-Length).
+ */
+function upstreamBody(body: unknown): string | ReadableStream<Uint8Array> {
+  const text = JSON.stringify(body);
+  if (text.length < STREAMED_UPSTREAM_BODY) return text;
+  let at = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (at >= text.length) return controller.close();
+      let end = Math.min(text.length, at + SLICE);
+      // Never split a surrogate pair between two slices.
+      const last = text.charCodeAt(end - 1);
+      if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
+      controller.enqueue(encoder.encode(text.slice(at, end)));
+      at = end;
+    },
+  }, { highWaterMark: 0 });
+}
+
+const encoder = new TextEncoder();
+/** An upstream body this long (in UTF-16 units) is streamed. */
+const STREAMED_UPSTREAM_BODY = 8 << 20;
+const SLICE = 1 << 20;
+
 async function send(
   target: ProviderTarget,
   kind: KindSpec,
@@ -60,7 +87,7 @@ async function send(
     return await fetch(`${target.baseUrl.replace(/\/+$/, "")}${path}`, {
       method,
       headers: { "Content-Type": "application/json", Authorization: `Bearer ${target.key}` },
-      ...(method === "POST" ? { body: JSON.stringify(kind.upstreamBody(request, stream)) } : {}),
+      ...(method === "POST" ? { body: upstreamBody(kind.upstreamBody(request, stream)) } : {}),
       ...(signal ? { signal } : {}),
     });
   } catch (e) {

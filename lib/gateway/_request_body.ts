@@ -37,21 +37,31 @@ export async function readBody(req: Request, limit = MAX_BODY_BYTES): Promise<Ui
     await req.body?.cancel();
     return tooLarge();
   }
+  const bytes = await readBodyBytes(req, limit);
+  return bytes ?? tooLarge();
+}
+
+/**
+ * A request's body in one buffer: of its declared size when it declares one,
+ * else doubled as needed (chunks joined at the end would hold it twice).
+ * `null` as soon as it passes `limit` bytes, the rest unread.
+ */
+async function readBodyBytes(req: Request, limit: number): Promise<Uint8Array | null> {
   if (!req.body) return new Uint8Array();
-  const chunks: Uint8Array[] = [];
+  const declared = Number(req.headers.get("content-length"));
+  let out = new Uint8Array(Number.isSafeInteger(declared) && declared > 0 ? Math.min(declared, limit) : 1 << 16);
   let size = 0;
   for await (const chunk of req.body) {
+    if (size + chunk.length > limit) return null;
+    if (size + chunk.length > out.length) {
+      const grown = new Uint8Array(Math.min(limit, Math.max(size + chunk.length, out.length * 2)));
+      grown.set(out.subarray(0, size));
+      out = grown;
+    }
+    out.set(chunk, size);
     size += chunk.length;
-    if (size > limit) return tooLarge();
-    chunks.push(chunk);
   }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  return size === out.length ? out : out.subarray(0, size);
 }
 
 const decoder = new TextDecoder("utf-8", { fatal: true });

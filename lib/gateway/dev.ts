@@ -14,7 +14,7 @@
  * @module
  */
 import { type BifrostConfigFile, readBifrostConfig } from "../config/bifrost_config.ts";
-import { ConfigError, UsageError } from "../errors.ts";
+import { ConfigError, InputError } from "../errors.ts";
 import { type Gateway, type GatewayOptions, startGateway } from "./gateway.ts";
 import type { PluginEntry } from "./types.ts";
 import { type MockUpstream, startMockUpstream } from "../mock/mock_upstream.ts";
@@ -121,7 +121,7 @@ export async function startDev(options: DevOptions): Promise<Dev> {
   const { timeoutMs: _, ...host } = gatewayOptions.host ?? {};
   gatewayOptions.host = { ...host, ...(deadline > 0 ? { timeoutMs: deadline } : {}) };
   if (useConfigUpstream && asked) {
-    throw new UsageError("Give either an upstream URL or use the config's upstream, not both");
+    throw new InputError("Give either an upstream URL or use the config's upstream, not both", "upstreamUrl");
   }
   const config = await readBifrostConfig(configPath);
   const inputs = gatewayInputs(config);

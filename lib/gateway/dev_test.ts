@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { writeBifrostConfig } from "../config/bifrost_config.ts";
 import { startDev } from "./dev.ts";
-import { ConfigError, UsageError } from "../errors.ts";
+import { ConfigError, InputError, ListenError } from "../errors.ts";
 import { startMockUpstream } from "../mock/mock_upstream.ts";
 import { testPlugin } from "../../testing/plugins.ts";
 
@@ -55,7 +55,7 @@ Deno.test("startDev() listens on the given hostname", async () => {
 Deno.test("startDev() refuses useConfigUpstream together with an upstream URL", async () => {
   await assert.rejects(
     startDev({ configPath: "unused.json", upstreamUrl: "http://127.0.0.1:9", useConfigUpstream: true }),
-    UsageError,
+    InputError,
   );
 });
 
@@ -67,6 +67,25 @@ Deno.test("startDev() with useConfigUpstream reports a config without an upstrea
       startDev({ configPath: `${dir}/config.json`, port: 0, useConfigUpstream: true }),
       (e: Error) => e instanceof ConfigError && /names no upstream: providers\.openai/.test(e.message),
     );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("startDev() on a busy port fails within a second and leaves nothing open (watcher, mock upstream)", async () => {
+  using busy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (busy.addr as Deno.NetAddr).port;
+  const { dir, configPath } = await configFor("http://127.0.0.1:9");
+  try {
+    const started = performance.now();
+    // The test's resource sanitizer fails it if a watcher, server or listener outlives the call.
+    await assert.rejects(
+      startDev({ configPath, port, watch: true }),
+      (e: unknown) =>
+        e instanceof ListenError && e.code === "AddrInUse" &&
+        e.message === `Cannot listen on 127.0.0.1:${port}: address already in use`,
+    );
+    assert.ok(performance.now() - started < 1000, `took ${Math.round(performance.now() - started)} ms`);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

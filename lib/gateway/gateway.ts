@@ -103,7 +103,47 @@ import {
 } from "../abi/hook_types.ts";
 import type { HostOptions } from "../host/types.ts";
 import { PRE_HOOK_ERROR_NOTE } from "../abi/contract.ts";
-import { PluginError, PluginInputTooLargeError } from "../errors.ts";
+import { ListenError, PluginError, PluginInputTooLargeError } from "../errors.ts";
+import { collectGarbage } from "../mock/memory.ts";
+import { ConnectionFront } from "./_timeouts.ts";
+import { type RequestTrace, requestTrace } from "./_gateway_plugins.ts";
+import type { RequestLogEvent } from "./types.ts";
+
+/**
+ * One line for a {@link RequestLogEvent}.
+ *
+ * @example
+ * ```ts
+ * import { formatRequestLine } from "./gateway.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(
+ *   formatRequestLine({
+ *     method: "POST",
+ *     path: "/v1/chat/completions",
+ *     status: 403,
+ *     ms: 1.234,
+ *     hooks: ["guard:http_pre_hook", "guard:pre_hook", "log:pre_hook"],
+ *     shortCircuit: "guard pre_hook: error 403",
+ *     stream: false,
+ *   }),
+ *   "POST /v1/chat/completions 403 1.2 ms · hooks: guard (http_pre_hook, pre_hook), log (pre_hook) · short-circuit: guard pre_hook: error 403",
+ * );
+ * ```
+ */
+export function formatRequestLine(e: RequestLogEvent): string {
+  const byPlugin = new Map<string, string[]>();
+  for (const h of e.hooks) {
+    const at = h.lastIndexOf(":");
+    const plugin = h.slice(0, at);
+    byPlugin.set(plugin, [...(byPlugin.get(plugin) ?? []), h.slice(at + 1)]);
+  }
+  const hooks = byPlugin.size ? [...byPlugin].map(([p, hs]) => `${p} (${hs.join(", ")})`).join(", ") : "none";
+  const ms = e.ms < 10 ? Math.round(e.ms * 10) / 10 : Math.round(e.ms);
+  return `${e.method} ${e.path} ${e.status} ${ms} ms${e.stream ? " (stream)" : ""} · hooks: ${hooks}${
+    e.shortCircuit ? ` · short-circuit: ${e.shortCircuit}` : ""
+  }`;
+}
 
 /** Options of {@link startGateway}. */
 export interface GatewayOptions {
@@ -117,22 +157,53 @@ export interface GatewayOptions {
   port?: number;
   /** Default `127.0.0.1`. */
   hostname?: string;
-  /** Conformance host settings for every plugin (free policy, strictness, time budget). */
+  /**
+   * Conformance host settings for every plugin (free policy, strictness, time budget, memory cap).
+   * `maxMemoryPages` defaults to {@link DEFAULT_PLUGIN_MEMORY_PAGES}: a request that needs more fails
+   * with 500 and the plugin starts afresh.
+   */
   host?: Omit<HostOptions, "config" | "onLog">;
   /** Reload a plugin when its `.wasm` changes. */
   watch?: boolean;
+  /**
+   * The most a request may take to arrive, header and body, in ms (fasthttp's `ReadTimeout`, which
+   * Bifrost leaves unlimited): past it the client gets 408 and the connection is closed. Default: none.
+   */
+  readTimeoutMs?: number;
+  /**
+   * The most a kept-alive connection may wait for its next request, in ms (fasthttp's `IdleTimeout`):
+   * past it the connection is closed. Default: `readTimeoutMs`.
+   */
+  idleTimeoutMs?: number;
+  /**
+   * A plugin whose memory has grown past this many 64 KiB pages by the end of a call starts
+   * afresh before the next one (a wasm memory never shrinks). Default
+   * {@link DEFAULT_RENEW_ABOVE_PAGES}; `Infinity` keeps every instance.
+   */
+  renewAbovePages?: number;
   /** The context key of the request id. Default `"request-id"` (Go's constant). */
   requestIdKey?: string;
   /** Gateway and plugin log lines. */
   onLog?: (line: string) => void;
   /** Sees every successful hook call: its input and the plugin's output (`dev --record` saves them as fixtures). */
   onHookCall?: HookObserver;
+  /** Sees every request once its response starts: method, path, status, latency, hooks run, short-circuit. */
+  onRequest?: (event: RequestLogEvent) => void;
   /**
    * The largest request body, in bytes: larger ones get 413, as Bifrost answers past its
    * `client.max_request_body_size_mb`. Default 100 MiB, Bifrost's default.
    */
   maxRequestBodyBytes?: number;
 }
+
+/** The memory cap of every plugin in the gateway unless told otherwise: 1 GiB (16384 pages of 64 KiB). */
+export const DEFAULT_PLUGIN_MEMORY_PAGES = 16384;
+
+/**
+ * Memory past which a plugin starts afresh after a call: 256 MiB (4096 pages), far above what
+ * ordinary requests leave, reached by requests of tens of MiB.
+ */
+export const DEFAULT_RENEW_ABOVE_PAGES = 4096;
 
 /** A running gateway. */
 export interface Gateway extends AsyncDisposable {
@@ -145,6 +216,12 @@ export interface Gateway extends AsyncDisposable {
   /** Reloads every plugin from its `.wasm`. */
   reload(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Notes in the request's trace (when traced) that a plugin answered instead of the provider. */
+function noteShortCircuit(what: string): void {
+  const trace = requestTrace.getStore();
+  if (trace) trace.shortCircuit = what;
 }
 
 /** A Bifrost-shaped error answer. */
@@ -169,6 +246,17 @@ function mergeContext(ctx: BifrostContext, returned: unknown, idKey: string): vo
   for (const [k, v] of Object.entries(returned)) if (k !== idKey) ctx[k] = v;
 }
 
+const EMPTY = new Uint8Array();
+
+/** A request in flight: released when answered, or for a stream when it ends. */
+interface Lease {
+  streaming: boolean;
+  release(): void;
+}
+
+/** A body this large marks the request as large: plugins it grew start afresh and garbage is collected after it. */
+const LARGE_BODY_BYTES = 8 << 20;
+
 /** `{}` and null both mean "unchanged" in hook outputs. */
 function changed<T>(value: T | null | undefined): value is T {
   return value !== null && value !== undefined && !(typeof value === "object" && Object.keys(value).length === 0);
@@ -179,6 +267,8 @@ type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 
 interface RequestState {
+  /** The body is {@link LARGE_BODY_BYTES} or more: garbage is collected after each hook call. */
+  large: boolean;
   ctx: BifrostContext;
   http: HTTPRequest;
   kind: KindSpec;
@@ -225,10 +315,59 @@ class Pipeline {
     private idKey: string,
     private log: (line: string) => void,
     private maxBody: number,
+    private renewAbovePages: number,
   ) {}
 
-  /** Calls a hook; a plugin failure becomes a 500 answer. */
-  async #hook<T>(p: LoadedPlugin, hook: Parameters<LoadedPlugin["call"]>[0], input: unknown): Promise<T | Response> {
+  /** Requests being answered, streams until their end. */
+  #inFlight = 0;
+  /** Whether a request since the last check may have grown a plugin or left large garbage. */
+  #large = false;
+
+  /**
+   * Answers one request; once none is in flight, starts afresh every plugin a large one grew.
+   * `onAnswered` is called when the request is answered (a stream: when it ends).
+   */
+  async handle(req: Request, onAnswered?: () => void): Promise<Response> {
+    this.#inFlight++;
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      onAnswered?.();
+      if (--this.#inFlight > 0) return;
+      if (this.#large || this.plugins.some((p) => p.pages > this.renewAbovePages)) void this.#settle();
+    };
+    const lease: Lease = { streaming: false, release };
+    try {
+      return await this.#handle(req, lease);
+    } finally {
+      if (!lease.streaming) release();
+    }
+  }
+
+  /**
+   * After large requests: plugins grown past `renewAbovePages` start afresh
+   * (their calls are queued, so a request that has just begun waits for it),
+   * and a full garbage collection hands the dropped instances' memory and the
+   * requests' copies back to the system instead of keeping them until V8
+   * next feels pressure.
+   */
+  async #settle(): Promise<void> {
+    this.#large = false;
+    await Promise.all(this.plugins.map((p) => p.renewAbove(this.renewAbovePages, this.log)));
+    if (this.#inFlight === 0) collectGarbage();
+  }
+
+  /**
+   * Calls a hook; a plugin failure becomes a 500 answer. In a large request, the input's copies (tens of
+   * MiB each) are collected at once rather than piling up until V8 feels pressure.
+   */
+  async #hook<T>(
+    st: RequestState,
+    p: LoadedPlugin,
+    hook: Parameters<LoadedPlugin["call"]>[0],
+    input: unknown,
+  ): Promise<T | Response> {
     try {
       return (await p.call(hook, input)).output as T;
     } catch (e) {
@@ -236,10 +375,12 @@ class Pipeline {
       this.log(`plugin "${p.entry.name}" failed in ${hook}: ${e.message}`);
       if (e instanceof PluginInputTooLargeError) return gatewayError(413, e.message, "request_too_large");
       return gatewayError(500, `Plugin "${p.name}" failed in ${hook}: ${e.message}`, "plugin_error");
+    } finally {
+      if (st.large) collectGarbage();
     }
   }
 
-  async handle(req: Request): Promise<Response> {
+  async #handle(req: Request, lease: Lease): Promise<Response> {
     const url = new URL(req.url);
     if (req.method === "GET" && url.pathname === "/health") return Response.json({ status: "ok" });
     const match = route(req.method, url.pathname);
@@ -249,13 +390,14 @@ class Pipeline {
       return gatewayError(match.status, match.message, type, match.allow ? { Allow: match.allow } : undefined);
     }
     const { kind, integration } = match;
-    let body: Uint8Array = new Uint8Array();
-    if (kind.upstream.method === "POST") {
-      const read = await readBody(req, this.maxBody);
-      if (!(read instanceof Uint8Array)) return gatewayError(read.status, read.message, "invalid_request");
-      body = read;
-    } else await req.body?.cancel();
+    let body: Uint8Array | Response = EMPTY;
+    if (kind.upstream.method === "POST") body = await this.#readBody(req);
+    else await req.body?.cancel();
+    if (body instanceof Response) return body;
+    const large = body.length >= LARGE_BODY_BYTES;
+    if (large) this.#large = true;
     const st: RequestState = {
+      large,
       ctx: { [this.idKey]: crypto.randomUUID(), [REQUEST_TYPE_KEY]: kind.requestType },
       http: {
         method: req.method,
@@ -276,25 +418,36 @@ class Pipeline {
     if (kind.upstream.method === "POST") {
       // A body no HTTP pre hook replaced is the one read: not decoded again (up to 100 MiB).
       const result = parseBody(st.http.body === sent ? body : decodeBase64(st.http.body ?? ""));
+      body = EMPTY; // not needed again: let it go before the next copies are made
+      if (large) collectGarbage();
       if (!("body" in result)) return gatewayError(result.status, result.message, "invalid_request");
       parsed = result.body;
     }
     const built = buildRequest(kind, parsed, integration);
     if ("problem" in built) return gatewayError(400, built.problem, "invalid_request");
     if (built.stream) st.ctx[REQUEST_TYPE_KEY] = kind.streamRequestType;
-    if (built.stream) return await this.#stream(st, built.request);
+    if (built.stream) return await this.#stream(st, built.request, lease);
     return await this.#httpPost(st, await this.#complete(st, built.request));
+  }
+
+  /** The request's body, or the answer refusing it (in a method of its own: no reference outlives it). */
+  async #readBody(req: Request): Promise<Uint8Array | Response> {
+    const read = await readBody(req, this.maxBody);
+    return read instanceof Uint8Array ? read : gatewayError(read.status, read.message, "invalid_request");
   }
 
   async #httpPre(st: RequestState): Promise<Response | undefined> {
     for (const p of this.plugins) {
       const hook = p.httpPreHook;
       if (!hook) continue;
-      const out = await this.#hook<HTTPPreHookOutput>(p, hook, { context: st.ctx, request: st.http });
+      const out = await this.#hook<HTTPPreHookOutput>(st, p, hook, { context: st.ctx, request: st.http });
       if (out instanceof Response) return out;
       mergeContext(st.ctx, out.context, st.idKey);
       if (out.error) return gatewayError(500, out.error, "plugin_error");
-      if (out.has_response && out.response) return toHttpResponse(out.response);
+      if (out.has_response && out.response) {
+        noteShortCircuit(`${p.entry.name} ${hook}: response ${out.response.status_code}`);
+        return toHttpResponse(out.response);
+      }
       const r = out.request;
       if (!changed(r)) continue;
       if ((r.method && r.method !== st.http.method) || (r.path && r.path !== st.http.path)) {
@@ -314,7 +467,7 @@ class Pipeline {
     const ran: LoadedPlugin[] = [];
     for (const p of this.plugins) {
       if (!p.has("pre_hook")) continue;
-      const out = await this.#hook<PreHookOutput>(p, "pre_hook", { context: st.ctx, request });
+      const out = await this.#hook<PreHookOutput>(st, p, "pre_hook", { context: st.ctx, request });
       if (out instanceof Response) return out;
       ran.push(p);
       mergeContext(st.ctx, out.context, st.idKey);
@@ -323,11 +476,15 @@ class Pipeline {
       if (changed(out.request)) request = { ...request, ...out.request } as BifrostRequest;
       if (out.has_short_circuit && out.short_circuit) {
         const sc = out.short_circuit;
-        if (sc.error) return { ran, request, outcome: { error: sc.error } };
+        if (sc.error) {
+          noteShortCircuit(`${p.entry.name} pre_hook: error ${sc.error.status_code ?? ""}`.trimEnd());
+          return { ran, request, outcome: { error: sc.error } };
+        }
         if (isObject(sc.response)) {
           const keys = answerKeys(st.kind, stream);
           const answer = answerOf(st.kind, sc.response, `Plugin "${p.name}" pre_hook`, keys);
           if (typeof answer === "string") return gatewayError(500, answer, "plugin_error");
+          noteShortCircuit(`${p.entry.name} pre_hook: response`);
           return { ran, request, outcome: { response: sc.response } };
         }
       }
@@ -351,7 +508,7 @@ class Pipeline {
         error: outcome.error ?? {},
         has_error: outcome.error !== undefined,
       };
-      const out = await this.#hook<PostHookOutput>(p, "post_hook", input);
+      const out = await this.#hook<PostHookOutput>(st, p, "post_hook", input);
       if (out instanceof Response) return out;
       mergeContext(st.ctx, out.context, st.idKey);
       if (out.hook_error) st.log(`warning: plugin "${p.name}" post_hook: ${out.hook_error}`);
@@ -373,6 +530,7 @@ class Pipeline {
     let outcome = pre.outcome;
     if (!outcome) {
       const result = await callProvider(this.target, st.kind, pre.request);
+      if (st.large) collectGarbage();
       outcome = result.ok ? { response: { [st.kind.responseKey]: result.response } } : { error: result.error };
     }
     const keys = [st.kind.responseKey];
@@ -391,7 +549,7 @@ class Pipeline {
       body: encodeBase64(new Uint8Array(await response.arrayBuffer())),
     };
     for (const p of hooked.reverse()) {
-      const out = await this.#hook<HTTPPostHookOutput>(p, "http_post_hook", {
+      const out = await this.#hook<HTTPPostHookOutput>(st, p, "http_post_hook", {
         context: st.ctx,
         request: st.http,
         response: http,
@@ -420,9 +578,11 @@ class Pipeline {
    * upstream had not finished) and the HTTP post hooks once, their errors
    * only logged.
    */
-  async #stream(st: RequestState, request: BifrostRequest): Promise<Response> {
+  async #stream(st: RequestState, request: BifrostRequest, lease: Lease): Promise<Response> {
     const pre = await this.#llmPre(st, request, true);
     if (pre instanceof Response) return pre;
+    // Hooks run per chunk from here on, on small inputs: no collection after each.
+    st.large = false;
     const streamKey = st.kind.streamKey ?? st.kind.responseKey;
     const upstream = new AbortController();
     let chunks: AsyncIterable<Json | BifrostError> | Iterable<Json>;
@@ -500,13 +660,17 @@ class Pipeline {
     // it cancels the request's context, which closes the upstream body, and the provider's reader runs the post
     // hooks once on a cancellation error; the HTTP post hooks run if they have not, their errors only logged.
     const stop = async () => {
-      upstream.abort();
-      if (!upstreamEnded) {
-        upstreamEnded = true;
-        const post = await postHooks({ error: CANCELLED });
-        if (post instanceof Response) st.log(`warning: a post hook failed on the cancellation of a stream`);
+      try {
+        upstream.abort();
+        if (!upstreamEnded) {
+          upstreamEnded = true;
+          const post = await postHooks({ error: CANCELLED });
+          if (post instanceof Response) st.log(`warning: a post hook failed on the cancellation of a stream`);
+        }
+        await httpPostHooks();
+      } finally {
+        lease.release();
       }
-      await httpPostHooks();
     };
     const it = sse();
     let pulling: Promise<unknown> = Promise.resolve();
@@ -534,6 +698,8 @@ class Pipeline {
         await stop();
       },
     });
+    // The request is in flight until the stream ends.
+    lease.streaming = true;
     return new Response(body, { headers: STREAM_HEADERS });
   }
 
@@ -571,6 +737,7 @@ class Pipeline {
     let current: StreamChunk = chunk;
     for (const p of hooked) {
       const out: HTTPStreamChunkOutput | Response = await this.#hook<HTTPStreamChunkOutput>(
+        st,
         p,
         "http_stream_chunk_hook",
         { context: st.ctx, request: st.http, chunk: current },
@@ -599,7 +766,7 @@ class Pipeline {
     const request: HTTPRequest = { ...st.http, body: null };
     const response: HTTPResponse = { status_code: 200, headers: { ...STREAM_HEADERS }, body: null };
     for (const p of this.plugins.filter((p) => p.has("http_post_hook")).reverse()) {
-      const out = await this.#hook<HTTPPostHookOutput>(p, "http_post_hook", { context: st.ctx, request, response });
+      const out = await this.#hook<HTTPPostHookOutput>(st, p, "http_post_hook", { context: st.ctx, request, response });
       const error = out instanceof Response ? `failed in http_post_hook` : out.error;
       if (!(out instanceof Response)) mergeContext(st.ctx, out.context, st.idKey);
       if (!error) continue;
@@ -634,16 +801,58 @@ function toHttpResponse(r: HTTPResponse): Response {
   return new Response(status === 204 || status === 304 ? null : body, { status, headers });
 }
 
-/** Loads the plugins and starts serving. Throws PluginError when a plugin cannot load. */
+/** A request handler that reports each request to `onRequest` (with the hooks it ran, traced per request). */
+function traced(handle: Handler, onRequest: (event: RequestLogEvent) => void): Handler {
+  return async (req, onAnswered) => {
+    const started = performance.now();
+    const trace: RequestTrace = { hooks: [] };
+    const res = await requestTrace.run(trace, () => handle(req, onAnswered));
+    try {
+      onRequest({
+        method: req.method,
+        path: new URL(req.url).pathname,
+        status: res.status,
+        ms: performance.now() - started,
+        hooks: [...trace.hooks],
+        ...(trace.shortCircuit ? { shortCircuit: trace.shortCircuit } : {}),
+        stream: (res.headers.get("content-type") ?? "").startsWith("text/event-stream"),
+      });
+    } catch { /* a logger's failure is not the request's */ }
+    return res;
+  };
+}
+
+/** Answers one request; `onAnswered` is called once it is answered (a stream: when it ends). */
+type Handler = (req: Request, onAnswered?: () => void) => Promise<Response>;
+
+/**
+ * Binds the address, loads the plugins, then serves. Throws ListenError when
+ * the address cannot be bound (before any plugin is loaded or watched),
+ * PluginError when a plugin cannot load (the address is released).
+ */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const log = options.onLog ?? (() => {});
+  const hostname = options.hostname ?? "127.0.0.1";
+  // Bound first, so that a busy port fails at once with nothing else started; requests wait for the plugins.
+  let ready!: (pipeline: Pipeline) => void;
+  const loaded = new Promise<Pipeline>((resolve) => ready = resolve);
+  const handle: Handler = async (req, onAnswered) => (await loaded).handle(req, onAnswered);
+  const server = listen(
+    { port: options.port ?? 8080, hostname, readMs: options.readTimeoutMs ?? 0, idleMs: options.idleTimeoutMs },
+    log,
+    options.onRequest ? traced(handle, options.onRequest) : handle,
+  );
   const plugins: LoadedPlugin[] = [];
   try {
     for (const entry of options.plugins) {
       if (entry.enabled === false) continue;
       const p = await LoadedPlugin.load(
         entry,
-        { ...options.host, onLog: (l) => log(`[${entry.name}] ${l}`) },
+        {
+          maxMemoryPages: DEFAULT_PLUGIN_MEMORY_PAGES,
+          ...options.host,
+          onLog: (l) => log(`[${entry.name}] ${l}`),
+        },
         options.onHookCall,
       );
       if (p.name !== entry.name) log(`plugin "${entry.name}" registers as "${p.name}" (get_name)`);
@@ -652,6 +861,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }
   } catch (e) {
     await Promise.all(plugins.map((p) => p.close()));
+    await server.shutdown();
     throw e;
   }
   const pipeline = new Pipeline(
@@ -660,17 +870,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     options.requestIdKey ?? "request-id",
     log,
     options.maxRequestBodyBytes ?? MAX_BODY_BYTES,
+    options.renewAbovePages ?? DEFAULT_RENEW_ABOVE_PAGES,
   );
-  const server = Deno.serve({
-    port: options.port ?? 8080,
-    hostname: options.hostname ?? "127.0.0.1",
-    onListen: () => {},
-    onError: (e) => {
-      log(`gateway error: ${(e as Error).message}`);
-      return gatewayError(500, `Gateway error: ${(e as Error).message}`, "internal_error");
-    },
-  }, (req) => pipeline.handle(req));
-  const port = server.addr.port;
+  ready(pipeline);
+  const port = server.port;
   let closed: Promise<void> | undefined;
   // In-flight requests get a moment to finish; then the plugins close, which stops a hook that spins (its request
   // fails), so Ctrl-C never waits for a deadline.
@@ -682,7 +885,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       await down;
     })();
   return {
-    url: `http://${options.hostname ?? "127.0.0.1"}:${port}`,
+    url: `http://${hostname}:${port}`,
     port,
     plugins: plugins.map((p) => p.name),
     handle: (request) => pipeline.handle(request),
@@ -692,4 +895,55 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     close,
     [Symbol.asyncDispose]: close,
   };
+}
+
+/** The serving side of a gateway: its public port, and how to stop it. */
+interface Listening {
+  port: number;
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Starts the HTTP server on `hostname:port`; with a read timeout, behind a
+ * {@link ConnectionFront} that enforces it and the idle timeout. An address
+ * that cannot be bound is a {@link ListenError}.
+ */
+function listen(
+  where: { port: number; hostname: string; readMs: number; idleMs: number | undefined },
+  log: (line: string) => void,
+  handler: Handler,
+): Listening {
+  const { port, hostname, readMs } = where;
+  const idleMs = where.idleMs ?? readMs;
+  const onError = (e: unknown) => {
+    log(`gateway error: ${(e as Error).message}`);
+    return gatewayError(500, `Gateway error: ${(e as Error).message}`, "internal_error");
+  };
+  try {
+    if (readMs <= 0 && idleMs <= 0) {
+      const server = Deno.serve({ port, hostname, onListen: () => {}, onError }, (req) => handler(req));
+      return { port: server.addr.port, shutdown: () => server.shutdown() };
+    }
+    const front = new ConnectionFront(hostname, port, { readMs, idleMs });
+    const server = Deno.serve(
+      { port: 0, hostname: "127.0.0.1", onListen: () => {}, onError },
+      (req, info) => handler(req, front.track(info.remoteAddr)),
+    );
+    front.start(server.addr);
+    return {
+      port: front.addr.port,
+      async shutdown() {
+        await front.close();
+        await server.shutdown();
+      },
+    };
+  } catch (e) {
+    if (!(e instanceof Error)) throw e;
+    const where = hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
+    // Deno's message ends with "(os error 98)" or the like; the first clause says it all.
+    const reason = e.message.replace(/\s*\(os error \d+\)$/, "").split(": ").pop()!;
+    throw new ListenError(`Cannot listen on ${where}: ${reason.charAt(0).toLowerCase()}${reason.slice(1)}`, e.name, {
+      cause: e,
+    });
+  }
 }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { startGateway } from "./gateway.ts";
+import { formatRequestLine, startGateway } from "./gateway.ts";
+import type { RequestLogEvent } from "./types.ts";
 import { startMockUpstream } from "../mock/mock_upstream.ts";
 import { testPlugin, type TestPluginName } from "../../testing/plugins.ts";
 import { startTestGateway, type TestGateway } from "../../testing/gateway.ts";
@@ -395,4 +396,50 @@ Deno.test("startGateway() skips disabled plugins", async () => {
     await gateway.close();
     await upstream.close();
   }
+});
+
+Deno.test("The gateway reports each request once answered: method, path, status, latency, hooks run, short-circuit", async () => {
+  await using upstream = await startMockUpstream({ port: 0 });
+  const events: RequestLogEvent[] = [];
+  await using gateway = await startGateway({
+    plugins: [{ name: "hello", path: await testPlugin("hello-world") }],
+    upstreamUrl: upstream.url,
+    port: 0,
+    onRequest: (e) => events.push(e),
+  });
+  const chat = (model: string) =>
+    fetch(`${gateway.url}/v1/chat/completions`, {
+      method: "POST",
+      body: JSON.stringify({ model: `openai/${model}`, messages: [{ role: "user", content: "hi" }] }),
+    }).then((r) => r.body?.cancel());
+  await chat("gpt-4o");
+  await chat("mock-model");
+  await chat("rate-limited-model");
+  await fetch(`${gateway.url}/nowhere`).then((r) => r.body?.cancel());
+  assert.deepEqual(events.map((e) => [e.method, e.path, e.status, e.hooks, e.shortCircuit]), [
+    ["POST", "/v1/chat/completions", 200, [
+      "hello:http_pre_hook",
+      "hello:pre_hook",
+      "hello:post_hook",
+      "hello:http_post_hook",
+    ], undefined],
+    ["POST", "/v1/chat/completions", 200, [
+      "hello:http_pre_hook",
+      "hello:pre_hook",
+      "hello:post_hook",
+      "hello:http_post_hook",
+    ], "hello pre_hook: response"],
+    ["POST", "/v1/chat/completions", 429, [
+      "hello:http_pre_hook",
+      "hello:pre_hook",
+      "hello:post_hook",
+      "hello:http_post_hook",
+    ], "hello pre_hook: error 429"],
+    ["GET", "/nowhere", 404, [], undefined],
+  ]);
+  assert.ok(events.every((e) => e.ms >= 0 && e.ms < 10_000));
+  assert.match(
+    formatRequestLine(events[1]!),
+    /^POST \/v1\/chat\/completions 200 \d+(\.\d)? ms · hooks: hello \(http_pre_hook, pre_hook, post_hook, http_post_hook\) · short-circuit: hello pre_hook: response$/,
+  );
 });

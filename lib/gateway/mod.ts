@@ -10,7 +10,7 @@
  *
  * @module
  */
-export type { HookCallEvent, HookObserver, PluginEntry } from "./types.ts";
-export { type Gateway, type GatewayOptions, startGateway } from "./gateway.ts";
+export type { HookCallEvent, HookObserver, PluginEntry, RequestLogEvent } from "./types.ts";
+export { formatRequestLine, type Gateway, type GatewayOptions, startGateway } from "./gateway.ts";
 export { BIFROST_APP_DIR, type Dev, type DevOptions, gatewayInputs, resolvePluginPath, startDev } from "./dev.ts";
 export { FixtureRecorder, type FixtureRecorderOptions } from "./fixture_recorder.ts";

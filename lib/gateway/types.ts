@@ -29,3 +29,18 @@ export interface HookCallEvent {
 
 /** Sees every successful hook call; must not throw (what it throws is ignored). */
 export type HookObserver = (call: HookCallEvent) => void;
+
+/** One request as the gateway answered it (`dev` logs one line each, as `wrangler dev` does). */
+export interface RequestLogEvent {
+  method: string;
+  path: string;
+  status: number;
+  /** From the request's arrival to the response's headers (a stream's chunks come after). */
+  ms: number;
+  /** `plugin:hook` for every hook called so far, in order. */
+  hooks: string[];
+  /** Which plugin's hook answered instead of the provider, e.g. `guard pre_hook: error 403`. */
+  shortCircuit?: string;
+  /** The answer is a stream (SSE). */
+  stream: boolean;
+}

@@ -11,7 +11,7 @@
  */
 import type { HookName } from "../abi/abi.ts";
 import { PluginError, PluginTimeoutError } from "../errors.ts";
-import { type RawCall, reviveError, Runner, type RunnerOptions } from "./instance.ts";
+import { type HookBytes, type RawCall, reviveError, Runner, type RunnerOptions } from "./instance.ts";
 import { lines, toWire, type WorkerReply, type WorkerRequest } from "./_host_worker.ts";
 import { type Engine, engineCacheDir } from "./engine.ts";
 
@@ -42,13 +42,19 @@ const encoder = new TextEncoder();
  * UTF-8 of `text` in a scratch buffer reused call after call (`encodeInto` is
  * ~10x cheaper than `encode` for small inputs here). The view is valid until
  * the next call: the runner copies it into the plugin's memory at once.
+ * Large inputs get a buffer of their own, or none when they are ASCII.
  */
 let scratch = new Uint8Array(1 << 16);
+const NOT_ASCII = /[\u0080-\uffff]/;
 /** Inputs that may need more than this are encoded into a buffer of their own, not kept. */
 const SCRATCH_MAX = 1 << 22;
-function encodeScratch(text: string): Uint8Array {
+function encodeScratch(text: string): HookBytes {
   // UTF-16 code units become at most 3 bytes each.
-  if (text.length * 3 > SCRATCH_MAX) return encoder.encode(text);
+  if (text.length * 3 > SCRATCH_MAX) {
+    // A large ASCII input (a base64 body, a long prompt) is encoded straight into the plugin's memory: one
+    // copy fewer of tens of MiB, and a scan for non-ASCII costs half of an encode.
+    return NOT_ASCII.test(text) ? encoder.encode(text) : { ascii: text, length: text.length };
+  }
   if (text.length * 3 > scratch.length) scratch = new Uint8Array(Math.max(text.length * 3, scratch.length * 2));
   const { written } = encoder.encodeInto(text, scratch);
   return scratch.subarray(0, written);

@@ -121,6 +121,11 @@ export class PluginHost {
     return this.#backend.name;
   }
 
+  /** The plugin's memory size now, in 64 KiB pages. */
+  get pages(): number {
+    return this.#backend.pages;
+  }
+
   /** Whether the module exports `hook`. */
   has(hook: HookName): boolean {
     return this.#backend.exports.has(hook);
@@ -244,14 +249,25 @@ function preview(text: string): string {
 /** How one free policy fared in {@link checkFreePolicies}. */
 export interface PolicyResult {
   policy: FreePolicy;
-  /** Pages stayed flat over the second half of the calls. */
+  /** Pages stayed flat over the second half of the calls (and there were enough calls to judge). */
   bounded: boolean;
+  /**
+   * The judgement: `bounded`, `grows`, `fails` (an error ended the run after
+   * some calls finished), `did-not-finish` (not one call finished: a load
+   * failure, a timeout, a trap on every call), or `too-few-calls` to judge.
+   */
+  verdict: "bounded" | "grows" | "fails" | "did-not-finish" | "too-few-calls";
+  /** Calls that finished. */
+  finished: number;
   /** Pages after the first half (the warm-up) and at the end. */
   pagesAfterWarmup: number;
   pagesAtEnd: number;
   /** The error that ended the run early (a trap under `double`, say). */
   error?: string;
 }
+
+/** Fewer calls per free policy than this are too few to judge memory by. */
+export const MIN_CALLS_TO_JUDGE = 20;
 
 /** What {@link checkFreePolicies} found. */
 export interface PolicyReport {
@@ -301,12 +317,14 @@ export async function checkFreePolicies(
     let host: PluginHost | undefined;
     let warm = 0;
     let end = 0;
+    let finished = 0;
     let error: string | undefined;
     try {
       // Loading frees init's config buffer, so a plugin can fail under a policy before its first hook call.
       host = await PluginHost.load(bytes, { label, ...hostOptions, freePolicy: policy, noteGrowth: false });
       for (let i = 0; i < calls; i++) {
         const { stats } = await host.call(hook, text);
+        finished++;
         if (i === Math.floor(calls / 2) - 1) warm = stats.pagesAfter;
         end = stats.pagesAfter;
       }
@@ -316,9 +334,18 @@ export async function checkFreePolicies(
     } finally {
       host?.close();
     }
+    const verdict: PolicyResult["verdict"] = error !== undefined
+      ? finished === 0 ? "did-not-finish" : "fails"
+      : calls < MIN_CALLS_TO_JUDGE
+      ? "too-few-calls"
+      : end === warm
+      ? "bounded"
+      : "grows";
     results.push({
       policy,
-      bounded: error === undefined && end === warm,
+      bounded: verdict === "bounded",
+      verdict,
+      finished,
       pagesAfterWarmup: warm,
       pagesAtEnd: end,
       ...(error === undefined ? {} : { error }),
@@ -326,7 +353,21 @@ export async function checkFreePolicies(
   }
   const boundedUnder = results.filter((r) => r.bounded).map((r) => r.policy);
   const flags = results.filter((r) => r.error).map((r) => `Fails under the "${r.policy}" free policy: ${r.error}`);
-  if (boundedUnder.length === 0) {
+  if (results.every((r) => r.verdict === "did-not-finish")) {
+    flags.splice(
+      0,
+      flags.length,
+      `Memory could not be judged: no ${hook} call finished under any free policy (${results[0]!.error})`,
+    );
+  } else if (!results.some((r) => r.verdict === "bounded" || r.verdict === "grows")) {
+    if (calls < MIN_CALLS_TO_JUDGE) {
+      flags.unshift(
+        `Too few calls to judge memory: ${calls} ${hook} call${
+          calls === 1 ? "" : "s"
+        } per free policy, at least ${MIN_CALLS_TO_JUDGE} are needed`,
+      );
+    }
+  } else if (boundedUnder.length === 0) {
     flags.unshift(`Memory is not bounded under any free policy: it grows with every ${hook} call`);
   } else if (boundedUnder.length === 1) {
     flags.unshift(
@@ -336,11 +377,43 @@ export async function checkFreePolicies(
     );
   }
   for (const r of results) {
-    if (!r.bounded && !r.error && boundedUnder.length > 1) {
+    if (r.verdict === "grows" && boundedUnder.length > 1) {
       flags.push(`Memory grows under the "${r.policy}" free policy (${r.pagesAfterWarmup} to ${r.pagesAtEnd} pages)`);
     }
   }
   return { hook, calls, results, boundedUnder, flags };
+}
+
+/**
+ * One free policy's line of a memory report, e.g. `bounded (19 -> 19 pages)`.
+ *
+ * @example
+ * ```ts
+ * import { formatPolicyResult } from "./host.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const r = { policy: "none" as const, pagesAfterWarmup: 20, pagesAtEnd: 30, finished: 2 };
+ * assert.equal(formatPolicyResult({ ...r, bounded: false, verdict: "grows" }), "grows (20 -> 30 pages)");
+ * assert.equal(
+ *   formatPolicyResult({ ...r, bounded: false, verdict: "too-few-calls" }),
+ *   "too few calls to judge (20 -> 30 pages in 2 calls)",
+ * );
+ * ```
+ */
+export function formatPolicyResult(r: PolicyResult): string {
+  const pages = `${r.pagesAfterWarmup} -> ${r.pagesAtEnd} pages`;
+  switch (r.verdict) {
+    case "bounded":
+      return `bounded (${pages})`;
+    case "grows":
+      return `grows (${pages})`;
+    case "too-few-calls":
+      return `too few calls to judge (${pages} in ${r.finished} call${r.finished === 1 ? "" : "s"})`;
+    case "did-not-finish":
+      return `no call finished: ${r.error}`;
+    case "fails":
+      return `fails after ${r.finished} call${r.finished === 1 ? "" : "s"}: ${r.error}`;
+  }
 }
 
 /**

@@ -26,6 +26,7 @@ import {
   localGet,
   loopForever,
   op,
+  TRAP_ON_DOUBLE_FREE,
 } from "../../testing/wasm_builder.ts";
 
 const HELLO = new URL("../../build/hello-world.wasm", import.meta.url);
@@ -812,4 +813,75 @@ Deno.test("The host worker's line reader splits lines across chunks and reads a 
   const long = "x".repeat(1 << 16);
   const [line] = await all(stream(...Array.from({ length: 1600 }, () => long), "\n"));
   assert.equal(line!.length, 1600 << 16);
+});
+
+Deno.test("PluginHost reports a plugin that reaches the 4 GiB wasm32 ceiling as out of memory, with the pages", async () => {
+  // No cap and no maximum: memory.grow fails only at 65536 pages (nothing is touched, so nothing is committed).
+  const growToCeiling: Body = [
+    op.loop,
+    i32Const(4096),
+    op.memory_grow,
+    i32Const(-1),
+    op.i32_ne,
+    [op.br_if, 0],
+    op.end,
+    op.unreachable,
+  ];
+  await withHost(abiModule({ funcs: { pre_hook: hook(growToCeiling) } }), {}, async (host) => {
+    const e = await host.preHook(PRE_INPUT).catch((e) => e);
+    assert.ok(e instanceof PluginMemoryError, String(e));
+    assert.equal(e.limitPages, 65536);
+    assert.match(
+      e.message,
+      /^Plugin "test-plugin" ran out of memory in pre_hook: unreachable executed .*\(its memory is 6\d{4} pages, near the 65536-page limit: 4 GiB, the most a wasm32 module can have\)$/,
+    );
+    assert.doesNotMatch(e.message, /Rust panic/);
+  });
+});
+
+Deno.test("PluginHost names the step and the plugin when the host's second free of init's config buffer traps", async () => {
+  const bytes = abiModule({ funcs: { free: TRAP_ON_DOUBLE_FREE } });
+  await withHost(bytes, { freePolicy: "both" }, (host) => Promise.resolve(assert.equal(host.name, "test-plugin")));
+  const e = await PluginHost.load(bytes, { freePolicy: "double" }).catch((e) => e);
+  assert.ok(e instanceof PluginTrapError, String(e));
+  assert.equal(e.hook, "free");
+  assert.equal(
+    e.message,
+    'Plugin "test-plugin" trapped in free, the host\'s second free of init\'s config buffer (free policy "double", ' +
+      "a probe: Bifrost does not free a buffer twice): unreachable executed (an AssemblyScript abort or a Rust panic) " +
+      'in function "free"',
+  );
+});
+
+Deno.test("checkFreePolicies() says when too few calls were made to judge memory, and judges nothing", async () => {
+  const leaky = abiModule(); // bump malloc, no-op free: grows with every call
+  const report = await checkFreePolicies(leaky, "pre_hook", PRE_INPUT, { calls: 2 });
+  assert.deepEqual(report.boundedUnder, []);
+  assert.deepEqual(report.results.map((r) => r.verdict), [
+    "too-few-calls",
+    "too-few-calls",
+    "too-few-calls",
+    "too-few-calls",
+  ]);
+  assert.deepEqual(report.flags, [
+    "Too few calls to judge memory: 2 pre_hook calls per free policy, at least 20 are needed",
+  ]);
+  const enough = await checkFreePolicies(leaky, "pre_hook", PRE_INPUT, { calls: 20 });
+  assert.deepEqual(enough.results.map((r) => r.verdict), ["grows", "grows", "grows", "grows"]);
+});
+
+Deno.test("checkFreePolicies() says the calls did not finish, not that memory is unbounded, when none finished", async () => {
+  const stuck = abiModule({ funcs: { pre_hook: hook([...loopForever, op.unreachable]) } });
+  const report = await checkFreePolicies(stuck, "pre_hook", PRE_INPUT, { calls: 20, timeoutMs: 150 });
+  assert.deepEqual(report.results.map((r) => r.verdict), [
+    "did-not-finish",
+    "did-not-finish",
+    "did-not-finish",
+    "did-not-finish",
+  ]);
+  assert.match(
+    report.flags[0]!,
+    /^Memory could not be judged: no pre_hook call finished under any free policy \(Plugin "test-plugin" .*150 ms/,
+  );
+  assert.ok(!report.flags.some((f) => f.startsWith("Memory is not bounded")), report.flags.join("\n"));
 });

@@ -25,6 +25,13 @@ import { demangle } from "../wasm/demangle.ts";
 import type { FreePolicy } from "../abi/free_policy.ts";
 import type { CallStats } from "./types.ts";
 
+/**
+ * A hook input's bytes: UTF-8 bytes, or a text known to be ASCII (its UTF-8
+ * is its characters), encoded straight into the plugin's memory without a
+ * copy in between (for inputs of tens of MiB).
+ */
+export type HookBytes = Uint8Array | { ascii: string; length: number };
+
 /** Everything needed to (re-)instantiate a plugin. */
 export interface RunnerOptions {
   module: WebAssembly.Module;
@@ -128,12 +135,9 @@ class Instance {
     const init = this.exports.init as ((ptr: number, len: number) => number) | undefined;
     if (typeof init === "function") {
       const config = encoder.encode(opts.config);
-      const code = this.#guard("init", "call", () => {
-        const ptr = this.#write(config, "init");
-        const r = init(ptr, config.length);
-        this.#release(ptr, config.length, "input");
-        return r;
-      });
+      const ptr = this.#guard("init", "malloc", () => this.#write(config, "init"), config.length);
+      const code = this.#guard("init", "call", () => init(ptr, config.length));
+      this.#guard("init", "free", () => this.#release(ptr, config.length, "input"));
       if (code !== 0) {
         const lastError = this.exports.last_error;
         const reason = typeof lastError === "function"
@@ -178,7 +182,7 @@ class Instance {
    * benchmark: one try for the whole call (the phase names where a trap happened), no closures, no BigInt
    * arithmetic, one cached view of memory.
    */
-  call(hook: string, input: Uint8Array): RawCall {
+  call(hook: string, input: HookBytes): RawCall {
     const fn = this.exports[hook] as (ptr: number, len: number) => bigint;
     const len = input.length;
     if (len > this.#maxInput) {
@@ -259,15 +263,15 @@ class Instance {
     return view;
   }
 
-  /** malloc(len) and copy `bytes` there; a 0 or out-of-bounds pointer is an error. */
-  #write(bytes: Uint8Array, hook: string): number {
+  /** malloc(len) and copy `bytes` there (encode an ASCII text there); a 0 or out-of-bounds pointer is an error. */
+  #write(bytes: HookBytes, hook: string): number {
     const ptr = this.#malloc(bytes.length) >>> 0;
     const memory = this.#bytes(ptr + bytes.length);
     if (ptr === 0 || ptr + bytes.length > memory.length) {
       const size = memory.length;
       const what = `malloc(${bytes.length}) returned ${ptr}${ptr ? `, outside its ${size}-byte memory` : ""}`;
-      const limit = this.opts.memoryLimitPages;
-      if (limit !== undefined && this.pages >= limit) {
+      const limit = this.opts.memoryLimitPages ?? WASM32_MAX_PAGES;
+      if (this.pages >= limit) {
         throw new PluginMemoryError(
           `${this.#who()} ran out of memory in ${hook}: ${what} at its ${limit}-page limit`,
           hook,
@@ -277,13 +281,37 @@ class Instance {
       }
       throw new PluginContractError(`${this.#who()} cannot take the ${hook} input: ${what}`, hook, [what]);
     }
-    memory.set(bytes, ptr);
+    if (bytes instanceof Uint8Array) memory.set(bytes, ptr);
+    else encoder.encodeInto(bytes.ascii, memory.subarray(ptr, ptr + bytes.length));
     return ptr;
   }
 
   /** Frees a buffer as the policy says (`free` gets the size when it takes two parameters). */
   #release(ptr: number, len: number, buffer: "input" | "output"): void {
-    for (let i = this.#frees[buffer]; i > 0; i--) this.#free(ptr, len);
+    const n = this.#frees[buffer];
+    this.#freeing = buffer;
+    for (let i = 1; i <= n; i++) {
+      this.#freeNth = i;
+      this.#free(ptr, len);
+    }
+  }
+
+  /** The buffer being freed and which free of it this is, for a trap there. */
+  #freeing: "input" | "output" = "input";
+  #freeNth = 1;
+
+  /** Which free of which buffer trapped, e.g. `the host's second free of init's config buffer (...)`. */
+  freeStep(hook: string): string {
+    const owner = hook === "init" ? "init's config buffer" : `the ${hook} ${this.#freeing} buffer`;
+    const probe = this.#freeNth === 2 && this.opts.freePolicy === "double"
+      ? ' (free policy "double", a probe: Bifrost does not free a buffer twice)'
+      : "";
+    return `the host's ${this.#freeNth === 2 ? "second " : ""}free of ${owner}${probe}`;
+  }
+
+  /** The name from get_name, once known. */
+  get knownName(): string | undefined {
+    return this.#name;
   }
 
   /** Reads packed ptr/len as strict UTF-8, checking it lies inside memory. */
@@ -316,6 +344,11 @@ class Instance {
 }
 
 const MIB = 1 << 20;
+
+/** The most pages a wasm32 memory can have (4 GiB): the limit of a module with no maximum and no host cap. */
+const WASM32_MAX_PAGES = 65536;
+/** Near the wasm32 ceiling, a trap is taken for a failed allocation: within the SDK's largest input (1 GiB) of it. */
+const CEILING_MARGIN_PAGES = 16384;
 
 /** A size for messages: MiB with bytes, or bytes alone when small. */
 function size(bytes: number): string {
@@ -363,7 +396,9 @@ function trapError(
   instance: Instance | undefined,
   wanted = 0,
 ): PluginTrapError {
-  const who = `Plugin "${instance?.name ?? opts.label}"`;
+  // A trap while loading comes before get_name: ask a fresh instance for the name, to name the plugin.
+  const name = instance?.knownName ?? (hook === "init" ? probeName(opts) : undefined) ?? opts.label;
+  const who = `Plugin "${name}"`;
   const cause = { cause: e };
   if (e instanceof ProcExit) {
     return new PluginTrapError(`${who} called proc_exit(${e.code}) in ${hook}`, hook, "proc_exit", "proc_exit", cause);
@@ -372,13 +407,19 @@ function trapError(
   const [, kind, text] = TRAP_KINDS.find(([re]) => re.test(message)) ?? [/./, "other", message];
   const fn = trappedFunction(e as Error, opts.functionNames);
   const where = `${PHASE_TEXT[phase]}: ${text}${fn ? ` in function "${fn}"` : ""}`;
-  const limit = opts.memoryLimitPages;
+  const limit = opts.memoryLimitPages ?? WASM32_MAX_PAGES;
   const pages = instance?.pages;
-  // A failed memory.grow is invisible to the host: judge by memory at its limit, or a request that cannot fit under it.
-  if (limit !== undefined && pages !== undefined && pages + Math.ceil(wanted / 65536) >= limit) {
+  // A failed memory.grow is invisible to the host: judge by memory at its limit, or a request that cannot fit under
+  // it; at the wasm32 ceiling (no cap, no maximum), by memory near it, where a plugin's next allocation cannot fit.
+  const margin = opts.memoryLimitPages === undefined ? CEILING_MARGIN_PAGES : 0;
+  if (pages !== undefined && pages + Math.ceil(wanted / 65536) + margin >= limit) {
     const at = pages >= limit ? "at" : `${pages} pages, near`;
+    const ceiling = limit === WASM32_MAX_PAGES ? ": 4 GiB, the most a wasm32 module can have" : "";
+    const bare = `${PHASE_TEXT[phase]}: ${kind === "unreachable" ? "unreachable executed" : text}${
+      fn ? ` in function "${fn}"` : ""
+    }`;
     return new PluginMemoryError(
-      `${who} ran out of memory in ${hook}${where} (its memory is ${at} the ${limit}-page limit)`,
+      `${who} ran out of memory in ${hook}${bare} (its memory is ${at} the ${limit}-page limit${ceiling})`,
       hook,
       fn,
       limit,
@@ -386,8 +427,34 @@ function trapError(
     );
   }
   // A trap while instantiating leaves no memory to look at; a limit is the likely culprit.
-  const limited = instance === undefined && limit !== undefined ? ` (its memory is limited to ${limit} pages)` : "";
+  const limited = instance === undefined && opts.memoryLimitPages !== undefined
+    ? ` (its memory is limited to ${limit} pages)`
+    : "";
+  if (phase === "free" && instance !== undefined) {
+    const step = instance.freeStep(hook);
+    return new PluginTrapError(
+      `${who} trapped in free, ${step}: ${text}${fn ? ` in function "${fn}"` : ""}`,
+      "free",
+      kind,
+      fn,
+      cause,
+    );
+  }
   return new PluginTrapError(`${who} trapped in ${hook}${where}${limited}`, hook, kind, fn, cause);
+}
+
+/** The plugin's name from `get_name` on a fresh instance (no `init`), or `undefined` when that fails too. */
+function probeName(opts: RunnerOptions): string | undefined {
+  try {
+    const instance = new WebAssembly.Instance(opts.module, createWasi(() => {}).imports);
+    const getName = instance.exports.get_name as () => bigint;
+    const memory = instance.exports.memory as WebAssembly.Memory;
+    const { ptr, len } = unpackPtrLen(getName());
+    const name = utf8.decode(new Uint8Array(memory.buffer, ptr, len));
+    return name === "" ? undefined : name;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -447,7 +514,7 @@ export class Runner {
     return Object.keys(this.#instance.exports);
   }
 
-  call(hook: string, input: Uint8Array): RawCall {
+  call(hook: string, input: HookBytes): RawCall {
     return this.#recovering(() => this.#instance.call(hook, input));
   }
 

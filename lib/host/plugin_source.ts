@@ -6,11 +6,14 @@
  * @module
  */
 import { PluginError } from "../errors.ts";
+import { FileTooLargeError, readFileCapped } from "../internal/fs.ts";
+import { MAX_PLUGIN_BYTES } from "../wasm/validate.ts";
 import type { PluginSource } from "./types.ts";
 
 /**
  * A source's bytes and a label for messages: a URL's file name, a path as
- * given, `(bytes)`. Throws `PluginError` when it cannot be read.
+ * given, `(bytes)`. Throws `PluginError` when it cannot be read or a file is
+ * larger than `MAX_PLUGIN_BYTES`.
  */
 export async function readSource(source: PluginSource): Promise<{ bytes: Uint8Array; label: string }> {
   if (source instanceof Uint8Array) return { bytes: source, label: "(bytes)" };
@@ -22,9 +25,13 @@ export async function readSource(source: PluginSource): Promise<{ bytes: Uint8Ar
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       return { bytes: new Uint8Array(await res.arrayBuffer()), label };
     }
-    return { bytes: await Deno.readFile(url ?? source), label };
+    return { bytes: await readFileCapped(url ?? source as string, MAX_PLUGIN_BYTES), label };
   } catch (e) {
-    const reason = e instanceof Deno.errors.NotFound ? "file not found" : (e as Error).message;
+    const reason = e instanceof Deno.errors.NotFound
+      ? "file not found"
+      : e instanceof FileTooLargeError
+      ? `larger than ${MAX_PLUGIN_BYTES} bytes, the plugin size limit`
+      : (e as Error).message;
     throw new PluginError(`Cannot load plugin "${label}": ${reason}`, { cause: e });
   }
 }

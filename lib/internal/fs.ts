@@ -21,3 +21,49 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
 export function isFsError(e: unknown): e is Error {
   return Object.values(Deno.errors).some((cls) => e instanceof cls);
 }
+
+/** A new temporary folder, removed with everything in it when disposed. */
+export async function tempFolder(prefix: string): Promise<{ path: string } & AsyncDisposable> {
+  const path = await Deno.makeTempDir({ prefix });
+  return {
+    path,
+    async [Symbol.asyncDispose]() {
+      await Deno.remove(path, { recursive: true }).catch(() => {});
+    },
+  };
+}
+
+/** A file longer than the `limit` given to {@link readFileCapped}. */
+export class FileTooLargeError extends Error {}
+
+/**
+ * Reads at most `limit` bytes of `path`; a longer file (or an endless one
+ * such as `/dev/zero`) throws {@link FileTooLargeError} once `limit` is
+ * passed, without reading it whole. Deno's own errors otherwise.
+ */
+export async function readFileCapped(path: string | URL, limit: number): Promise<Uint8Array> {
+  using file = await Deno.open(path);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const buf = new Uint8Array(1 << 16);
+  for (;;) {
+    const n = await file.read(buf);
+    if (n === null) break;
+    size += n;
+    if (size > limit) throw new FileTooLargeError(`larger than ${limit} bytes`);
+    chunks.push(buf.slice(0, n));
+  }
+  return concat(chunks, size);
+}
+
+/** `chunks` joined into one array of `size` bytes. */
+export function concat(chunks: readonly Uint8Array[], size = chunks.reduce((n, c) => n + c.length, 0)): Uint8Array {
+  if (chunks.length === 1 && chunks[0]!.length === size) return chunks[0]!;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}

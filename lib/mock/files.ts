@@ -19,4 +19,5 @@ export const MOCK_UPSTREAM_FILES: readonly string[] = [
   "lib/mock/mock_upstream.ts",
   "lib/mock/mock_answers.ts",
   "lib/mock/openai_stream.ts",
+  "lib/mock/memory.ts",
 ];

@@ -49,6 +49,7 @@
  *
  * @module
  */
+import { collectGarbage } from "./memory.ts";
 import {
   type MockChatRequest,
   mockCompletion,
@@ -72,6 +73,23 @@ export const REDACTED = "[redacted]";
 const CREDENTIAL_HEADERS = new Set(["authorization", "proxy-authorization", "api-key", "x-api-key"]);
 /** Recording keeps the most recent requests only, so soak runs do not grow without bound. */
 const MAX_RECORDED = 10_000;
+/** Bodies larger than this are not kept in the record (10,000 requests of 100 MiB would be 1 TB). */
+const MAX_KEPT_BODY = 1 << 20;
+
+/**
+ * A request's body as text, decoded as it arrives: the bytes are let go chunk by chunk instead of being held
+ * whole beside the text (a large upstream body comes chunked, without a size to read it into).
+ */
+async function readText(req: Request): Promise<string> {
+  if (!req.body) return "";
+  const parts: string[] = [];
+  for await (const part of req.body.pipeThrough(new TextDecoderStream())) parts.push(part);
+  const text = parts.join("");
+  if (text.length > LARGE_BODY) collectGarbage();
+  return text;
+}
+/** A body this large is followed by a garbage collection. */
+const LARGE_BODY = 8 << 20;
 const MAX_DELAY_MS = 600_000;
 
 /** A request the mock received. */
@@ -81,7 +99,10 @@ export interface RecordedRequest {
   path: string;
   /** Lower-cased header names; credential headers keep their scheme, e.g. `Bearer [redacted]`. */
   headers: Record<string, string>;
-  /** The parsed JSON body, the raw text when it is not JSON, or `null` when empty. */
+  /**
+   * The parsed JSON body, the raw text when it is not JSON, or `null` when empty; a body over
+   * 1 Mi characters is not kept (it would be held as long as the record): `"[not kept: N characters]"`.
+   */
   body: unknown;
   /** When it arrived, ISO 8601. */
   time: string;
@@ -558,7 +579,8 @@ class MockUpstreamServer implements MockUpstream {
     }
     if (path.startsWith("/__mock/")) return await this.#control(req, path);
 
-    const text = await req.text();
+    // Read into one buffer sized by Content-Length, not a list of chunks joined (a large body would be held twice).
+    const text = await readText(req);
     let body: unknown = text === "" ? null : text;
     let jsonError: string | undefined;
     try {
@@ -566,7 +588,9 @@ class MockUpstreamServer implements MockUpstream {
     } catch (e) {
       jsonError = (e as Error).message;
     }
-    const record = this.#record(req, url, body);
+    // A body of tens of MiB leaves as many again in copies (its bytes, its text): collected now, not whenever.
+    if (text.length > LARGE_BODY) collectGarbage();
+    const record = this.#record(req, url, text.length > MAX_KEPT_BODY ? `[not kept: ${text.length} characters]` : body);
 
     const endpoint = ENDPOINTS[path];
     if (endpoint && endpoint.method === "POST") {

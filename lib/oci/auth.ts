@@ -264,7 +264,8 @@ export class RegistryAuth {
     if (challenges.some((c) => c.scheme === "basic")) {
       if (!creds) {
         throw new RegistryError(
-          `Authentication required by "${this.#registry}": no credentials found (pass --username with --password-stdin, set ${CREDENTIAL_ENV.username} and ${CREDENTIAL_ENV.password}, or run docker login)`,
+          `Authentication required by "${this.#registry}": no credentials found (give credentials, set ${CREDENTIAL_ENV.username} and ${CREDENTIAL_ENV.password}, or run docker login)`,
+          { status: 401, reference: this.#registry, field: "credentials" },
         );
       }
       const next = basicAuthorization(creds);

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { RegistryError, UsageError } from "../errors.ts";
+import { InputError, RegistryError } from "../errors.ts";
 
 const DIGEST_RE = /^sha256:[a-f0-9]{64}$/;
 
@@ -41,10 +41,10 @@ export function isDigest(value: string): boolean {
   return DIGEST_RE.test(value);
 }
 
-/** Throws a {@link UsageError} unless `value` is a sha256 digest. */
+/** Throws an {@link InputError} (field `what`) unless `value` is a sha256 digest. */
 export function assertDigest(value: string, what = "digest"): string {
   if (!isDigest(value)) {
-    throw new UsageError(`Invalid ${what} "${value}": expected sha256: followed by 64 lowercase hex digits`);
+    throw new InputError(`Invalid ${what} "${value}": expected sha256: followed by 64 lowercase hex digits`, what);
   }
   return value;
 }

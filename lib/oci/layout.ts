@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { RegistryError, UsageError } from "../errors.ts";
+import { InputError, RegistryError } from "../errors.ts";
 import { isFsError, writeFileAtomic } from "../internal/fs.ts";
 import { verifyContent } from "./digest.ts";
 import { createTar, readTar, type TarInput } from "./tar.ts";
@@ -66,7 +66,7 @@ export async function writeLayout(path: string, image: Image, options: { tag?: s
     await write(path, image, options.tag ?? "latest");
   } catch (e) {
     if (!isFsError(e)) throw e;
-    throw new UsageError(`Cannot write image layout "${path}": ${e.message.split(":")[0]}`);
+    throw new InputError(`Cannot write image layout "${path}": ${e.message.split(":")[0]}`, "path");
   }
 }
 
@@ -117,7 +117,7 @@ async function layoutReader(path: string): Promise<FileReader> {
   try {
     info = await Deno.stat(path);
   } catch {
-    throw new UsageError(`Cannot read image layout "${path}": no such file or directory`);
+    throw new InputError(`Cannot read image layout "${path}": no such file or directory`, "path");
   }
   if (info.isDirectory) {
     return async (relative) => {
@@ -152,10 +152,11 @@ export async function readLayout(path: string, options: { tag?: string } = {}): 
   if (candidates.length !== 1) {
     const names = all.map((m) => m.annotations?.[Annotation.RefName] ?? m.digest);
     const why = candidates.length ? "it holds several images" : "no such image";
-    throw new UsageError(
+    throw new InputError(
       `Cannot choose an image in "${path}"${options.tag ? ` tagged "${options.tag}"` : ""}: ${why} (${
         names.join(", ") || "empty"
       })`,
+      "tag",
     );
   }
   const descriptor = candidates[0]!;

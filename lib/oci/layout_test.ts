@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { RegistryError, UsageError } from "../errors.ts";
+import { InputError, RegistryError } from "../errors.ts";
 import { createImage } from "./image.ts";
 import { readLayout, writeLayout } from "./layout.ts";
 import { MediaType } from "./media_types.ts";
@@ -45,7 +45,7 @@ Deno.test("writeLayout() adds to an existing layout directory, replacing only th
     assert.equal((await readLayout(`${dir}/oci`, { tag: "a" })).digest, c.digest);
     assert.equal((await readLayout(`${dir}/oci`, { tag: "b" })).digest, b.digest);
     await assert.rejects(readLayout(`${dir}/oci`), (e) => {
-      assert.ok(e instanceof UsageError);
+      assert.ok(e instanceof InputError);
       assert.match(e.message, /^Cannot choose an image in ".*": it holds several images \(b, a\)$/);
       return true;
     });
@@ -81,11 +81,11 @@ Deno.test("readLayout() and writeLayout() report unusable paths as usage errors"
   try {
     await assert.rejects(
       readLayout(`${dir}/missing`),
-      /^UsageError: Cannot read image layout ".*missing": no such file/,
+      /^InputError: Cannot read image layout ".*missing": no such file/,
     );
     await Deno.writeTextFile(`${dir}/file`, "x");
     await assert.rejects(writeLayout(`${dir}/file/oci`, await artifact("{}")), (e) => {
-      assert.ok(e instanceof UsageError);
+      assert.ok(e instanceof InputError);
       assert.match(e.message, /^Cannot write image layout ".*file\/oci": /);
       return true;
     });

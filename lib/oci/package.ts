@@ -13,7 +13,7 @@
  * @module
  */
 import type { BifrostPluginJson } from "../config/bifrost_config.ts";
-import { ConfigError, RegistryError, UsageError } from "../errors.ts";
+import { ConfigError, InputError, RegistryError } from "../errors.ts";
 import { sha256Digest } from "./digest.ts";
 import { gzip } from "./gzip.ts";
 import { findFile } from "./_layers.ts";
@@ -21,6 +21,13 @@ import { readPluginName } from "./_plugin_name.ts";
 import { createTar, type TarInput } from "./tar.ts";
 import { createImage, type Image, memoryBlob, parseJson } from "./image.ts";
 import { Annotation, MediaType } from "./media_types.ts";
+
+/**
+ * The most a base image's layer may take, compressed or not, when its
+ * `config.json` is looked up in it: 1 GiB, above Bifrost's own image layers
+ * and a bound on what a hostile base can make this process hold.
+ */
+const MAX_BASE_LAYER_BYTES = 1 << 30;
 
 /** The package formats. */
 export type PackageFormat = "artifact" | "compat" | "bifrost";
@@ -186,15 +193,16 @@ export async function packagePlugin(wasm: Uint8Array, options: PackageOptions = 
   const label = options.label ?? "plugin";
   const format = options.format ?? "artifact";
   if (!PACKAGE_FORMATS.includes(format)) {
-    throw new UsageError(`Unknown package format "${format}": expected ${PACKAGE_FORMATS.join(", ")}`);
+    throw new InputError(`Unknown package format "${format}": expected ${PACKAGE_FORMATS.join(", ")}`, "format");
   }
   if (!WebAssembly.validate(wasm as BufferSource)) {
-    throw new UsageError(`Cannot package "${label}": it is not a valid WebAssembly module`);
+    throw new InputError(`Cannot package "${label}": it is not a valid WebAssembly module`, "wasm");
   }
-  const name = options.name ?? readPluginName(wasm, label);
+  const name = options.name ?? await readPluginName(wasm, label);
   if (!isPluginName(name)) {
-    throw new UsageError(
+    throw new InputError(
       `Cannot package plugin "${name}": its name must be letters, digits, ".", "_" or "-" to serve as a file name`,
+      "name",
     );
   }
   const created = options.created ?? new Date();
@@ -314,7 +322,7 @@ interface ImageConfigJson {
 async function bifrost(ctx: FormatContext): Promise<Built> {
   const { base } = ctx.options;
   if (!base) {
-    throw new UsageError(`The bifrost format needs a base image: pass --base REF or set ${BIFROST_IMAGE_ENV}`);
+    throw new InputError(`The bifrost format needs a base image: give one or set ${BIFROST_IMAGE_ENV}`, "base");
   }
   const baseName = ctx.options.baseName ?? base.digest;
   const where = `base image "${baseName}"`;
@@ -331,7 +339,7 @@ async function bifrost(ctx: FormatContext): Promise<Built> {
   const mtime = Math.floor(ctx.created.getTime() / 1000);
   const files: TarInput[] = [{ path: path.slice(1), data: ctx.wasm, mtime }];
   if (ctx.options.withConfig) {
-    const existing = await findFile(base, diffIds, BIFROST_CONFIG_PATH, where);
+    const existing = await findFile(base, diffIds, BIFROST_CONFIG_PATH, where, MAX_BASE_LAYER_BYTES);
     files.push({
       path: BIFROST_CONFIG_PATH.slice(1),
       data: withPluginEntry(existing?.data, ctx.entry, where),

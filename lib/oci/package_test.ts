@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { validateBifrostConfig } from "../config/bifrost_config.ts";
-import { UsageError } from "../errors.ts";
+import { InputError } from "../errors.ts";
 import { sha256Digest } from "./digest.ts";
 import { gunzip } from "./gzip.ts";
 import { readTar } from "./tar.ts";
@@ -17,7 +17,8 @@ const NAME = "hello-world-wasm-typescript";
 const CREATED = new Date("2026-01-02T03:04:05Z");
 const enc = new TextEncoder();
 const json = async (image: Image) => JSON.parse(new TextDecoder().decode(await image.config.read()));
-const files = async (layer: Uint8Array) => new Map([...readTar(await gunzip(layer, "t"), "t")].map((e) => [e.path, e]));
+const files = async (layer: Uint8Array) =>
+  new Map([...readTar(await gunzip(layer, "t", 1 << 30), "t")].map((e) => [e.path, e]));
 
 Deno.test("packagePlugin() artifact: wasm config, one application/wasm layer, the standard annotations", async () => {
   const pkg = await packagePlugin(WASM, {
@@ -74,7 +75,7 @@ Deno.test("packagePlugin() compat: one gzip layer holding /plugin.wasm, its diff
   const config = await json(pkg.image);
   assert.equal(config.os, "linux");
   assert.equal(config.architecture, "amd64");
-  assert.deepEqual(config.rootfs, { type: "layers", diff_ids: [await sha256Digest(await gunzip(data, "t"))] });
+  assert.deepEqual(config.rootfs, { type: "layers", diff_ids: [await sha256Digest(await gunzip(data, "t", 1 << 30))] });
   assert.equal(config.history.length, 1);
   assert.equal(config.config.Labels["dev.bifrost-as.plugin.path"], "/plugin.wasm");
   assert.equal(pkg.imagePath, "/plugin.wasm");
@@ -120,7 +121,7 @@ Deno.test("packagePlugin() bifrost: base layers kept, plugin layer added, config
   const config = await json(pkg.image);
   assert.deepEqual(config.rootfs.diff_ids, [
     ...baseConfig.rootfs.diff_ids,
-    await sha256Digest(await gunzip(added, "t")),
+    await sha256Digest(await gunzip(added, "t", 1 << 30)),
   ]);
   assert.deepEqual(config.config.Entrypoint, ["/app/bifrost"]);
   assert.deepEqual(config.config.Env, ["APP_PORT=8080"]);
@@ -157,12 +158,12 @@ Deno.test("packagePlugin() refuses what it cannot package, with usage errors", a
       /^Cannot read the plugin name of "empty.wasm": export "get_name" or "memory" is missing$/,
     ],
     [WASM, { name: "../evil" }, /^Cannot package plugin "..\/evil": its name must be letters/],
-    [WASM, { format: "bifrost" }, /^The bifrost format needs a base image: pass --base REF or set BIFROST_IMAGE$/],
+    [WASM, { format: "bifrost" }, /^The bifrost format needs a base image: give one or set BIFROST_IMAGE$/],
     [WASM, { format: "zip" as "artifact" }, /^Unknown package format "zip"/],
   ];
   for (const [wasm, options, message] of cases) {
     await assert.rejects(packagePlugin(wasm, options), (e) => {
-      assert.ok(e instanceof UsageError, String(e));
+      assert.ok(e instanceof InputError, String(e));
       assert.match(e.message, message);
       return true;
     });

@@ -7,9 +7,10 @@
  */
 import { RegistryError } from "../errors.ts";
 import { sha256Digest } from "./digest.ts";
-import { findFile } from "./_layers.ts";
+import { findFile, MAX_PLUGIN_LAYER_BYTES } from "./_layers.ts";
 import { readPluginName } from "./_plugin_name.ts";
-import { type Image, parseJson, type Platform } from "./image.ts";
+import { type Image, type ImageBlob, parseJson, type Platform } from "./image.ts";
+import { MAX_PLUGIN_BYTES } from "../wasm/validate.ts";
 import { Annotation, MediaType } from "./media_types.ts";
 import { COMPAT_PLUGIN_PATH, isPluginName, type PackageFormat } from "./package.ts";
 import { clientFor, type RegistryClientOptions } from "./registry.ts";
@@ -75,14 +76,14 @@ export async function extractPlugin(image: Image, where: string): Promise<Extrac
     if (Array.isArray(digests) && digests[0] !== only.descriptor.digest) {
       throw new RegistryError(`Inconsistent wasm artifact "${where}": its config names layer "${digests[0]}"`);
     }
-    wasm = await only.read();
+    wasm = await readPluginLayer(only, where);
     format = "artifact";
   } else if (only?.descriptor.mediaType === MediaType.IstioWasmLayer) {
-    wasm = await only.read();
+    wasm = await readPluginLayer(only, where);
     format = "compat";
   } else {
     imagePath = labels[Annotation.PluginPath] ?? annotations[Annotation.PluginPath] ?? COMPAT_PLUGIN_PATH;
-    const found = await findFile(image, config?.rootfs?.diff_ids, imagePath, `"${where}"`);
+    const found = await findFile(image, config?.rootfs?.diff_ids, imagePath, `"${where}"`, MAX_PLUGIN_LAYER_BYTES);
     if (!found) throw new RegistryError(`No plugin in "${where}": "${imagePath}" is not in its layers`);
     wasm = found.data;
     const declared = labels[Annotation.Format] ?? annotations[Annotation.Format];
@@ -100,12 +101,23 @@ export async function extractPlugin(image: Image, where: string): Promise<Extrac
   let name = annotations[Annotation.PluginName] ?? labels[Annotation.PluginName];
   if (name === undefined) {
     try {
-      name = readPluginName(wasm, where);
+      name = await readPluginName(wasm, where);
     } catch { /* a plugin that cannot be instantiated alone still gets pulled */ }
   }
   // Callers build file names from it: an image must not be able to name "../../somewhere".
   if (name !== undefined && !isPluginName(name)) name = undefined;
   return { wasm, wasmDigest: await sha256Digest(wasm), format, name, imagePath };
+}
+
+/** A layer that is the plugin itself, refused unread when its descriptor says it is over the plugin size limit. */
+async function readPluginLayer(layer: ImageBlob, where: string): Promise<Uint8Array> {
+  const { size, digest } = layer.descriptor;
+  if (size > MAX_PLUGIN_BYTES) {
+    throw new RegistryError(
+      `Not a plugin in "${where}": layer "${digest}" has ${size} bytes, over the plugin size limit (${MAX_PLUGIN_BYTES})`,
+    );
+  }
+  return await layer.read();
 }
 
 /** Options of {@link pullPlugin}. */

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { UsageError } from "../errors.ts";
+import { InputError } from "../errors.ts";
 import { assertDigest } from "./digest.ts";
 
 /** A parsed image reference. */
@@ -25,7 +25,7 @@ const HOST = /^(?:\[[0-9a-fA-F:.]+\]|[a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])?)(
 export const DOCKER_HUB = "docker.io";
 
 /**
- * Parses an image reference, or throws a {@link UsageError} naming what is wrong.
+ * Parses an image reference, or throws an {@link InputError} (field `reference`) naming what is wrong.
  *
  * @example
  * ```ts
@@ -42,7 +42,7 @@ export const DOCKER_HUB = "docker.io";
  */
 export function parseReference(ref: string): ImageReference {
   const fail = (why: string): never => {
-    throw new UsageError(`Invalid image reference "${ref}": ${why}`);
+    throw new InputError(`Invalid image reference "${ref}": ${why}`, "reference");
   };
   let rest = ref.trim();
   if (!rest) fail("it is empty");

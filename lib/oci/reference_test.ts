@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { UsageError } from "../errors.ts";
+import { InputError } from "../errors.ts";
 import { apiHost, formatReference, isLoopback, manifestReference, parseReference } from "./reference.ts";
 
 const DIGEST = `sha256:${"ab".repeat(32)}`;
@@ -38,7 +38,7 @@ Deno.test("parseReference() rejects bad references with the offending part quote
   ];
   for (const [input, message] of cases) {
     assert.throws(() => parseReference(input), (e) => {
-      assert.ok(e instanceof UsageError, input);
+      assert.ok(e instanceof InputError, input);
       assert.match(e.message, message);
       return true;
     });

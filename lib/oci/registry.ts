@@ -8,6 +8,7 @@
  * @module
  */
 import { RegistryError } from "../errors.ts";
+import { concat } from "../internal/fs.ts";
 import { type CredentialProvider, RegistryAuth } from "./auth.ts";
 import { sha256Digest, verifyContent } from "./digest.ts";
 import {
@@ -175,7 +176,8 @@ export class RegistryClient {
         // A TLS failure will not heal with a retry; the usual cause is a registry that speaks plain HTTP.
         if (target.protocol === "https:" && /certificate|InvalidContentType|handshake|\btls\b/i.test(reason)) {
           throw new RegistryError(
-            `Cannot reach "${target.host}" over HTTPS: ${reason} (for a registry that speaks plain HTTP, pass --plain-http)`,
+            `Cannot reach "${target.host}" over HTTPS: ${reason}; a registry that speaks plain HTTP needs plainHttp`,
+            { reference: this.registry, field: "plainHttp" },
           );
         }
         throw new TransientError(`cannot reach "${target.host}": ${reason}`);
@@ -188,7 +190,10 @@ export class RegistryClient {
           if (await this.#auth.challenge(res.headers.get("WWW-Authenticate"), options.scope, signal)) continue;
         }
         const who = await this.#auth.identity();
-        throw new RegistryError(`Authentication failed for "${this.registry}": the registry refused ${who}`);
+        throw new RegistryError(`Authentication failed for "${this.registry}": the registry refused ${who}`, {
+          status: res.status,
+          reference: this.registry,
+        });
       }
       if ([301, 302, 303, 307, 308].includes(res.status) && (method === "GET" || method === "HEAD")) {
         await res.body?.cancel();
@@ -239,13 +244,14 @@ export class RegistryClient {
     }
   }
 
-  /** Throws a {@link RegistryError} for an unexpected answer. */
+  /** Throws a {@link RegistryError} for an unexpected answer, with its status and the registry. */
   async #fail(res: Response, what: string): Promise<never> {
     const detail = await errorDetail(res);
+    const fields = { status: res.status, reference: this.registry };
     if (res.status === 403) {
-      throw new RegistryError(`${what}: access denied to ${await this.#auth.identity()}${detail}`);
+      throw new RegistryError(`${what}: access denied to ${await this.#auth.identity()}${detail}`, fields);
     }
-    throw new RegistryError(`${what}: the registry answered ${res.status}${detail}`);
+    throw new RegistryError(`${what}: the registry answered ${res.status}${detail}`, fields);
   }
 
   /**
@@ -359,7 +365,10 @@ export class RegistryClient {
       });
       if (res.status === 404) {
         await res.body?.cancel();
-        throw new RegistryError(`Blob "${descriptor.digest}" not found in ${this.#where(repository)}`);
+        throw new RegistryError(`Blob "${descriptor.digest}" not found in ${this.#where(repository)}`, {
+          status: 404,
+          reference: `${this.registry}/${repository}@${descriptor.digest}`,
+        });
       }
       if (!res.ok) return this.#fail(res, what);
       const length = res.headers.get("Content-Length");
@@ -371,7 +380,13 @@ export class RegistryClient {
           }: expected ${descriptor.size} bytes, the registry sends ${length}`,
         );
       }
-      return await readBody(res, res.url || this.registry);
+      // Read no further than the descriptor says: a registry may stream more, with or without Content-Length.
+      return await readBody(res, res.url || this.registry, descriptor.size, () =>
+        new RegistryError(
+          `Size mismatch for blob "${descriptor.digest}" from ${
+            this.#where(repository)
+          }: expected ${descriptor.size} bytes, the registry sends more`,
+        ));
     });
     await verifyContent(data, descriptor, `blob "${descriptor.digest}" from ${this.#where(repository)}`);
     this.#emit({ type: "download", digest: descriptor.digest, size: descriptor.size });
@@ -406,14 +421,22 @@ export class RegistryClient {
       });
       if (res.status === 404) {
         await res.body?.cancel();
-        throw new RegistryError(`Manifest "${reference}" not found in ${this.#where(repository)}`);
+        throw new RegistryError(`Manifest "${reference}" not found in ${this.#where(repository)}`, {
+          status: 404,
+          reference: `${this.registry}/${repository}${reference.startsWith("sha256:") ? "@" : ":"}${reference}`,
+        });
       }
       if (!res.ok) return this.#fail(res, what);
       if (Number(res.headers.get("Content-Length") ?? 0) > MAX_MANIFEST_BYTES) {
         await res.body?.cancel();
         throw new RegistryError(`${what}: larger than ${MAX_MANIFEST_BYTES} bytes`);
       }
-      const bytes = await readBody(res, this.registry);
+      const bytes = await readBody(
+        res,
+        this.registry,
+        MAX_MANIFEST_BYTES,
+        () => new RegistryError(`${what}: larger than ${MAX_MANIFEST_BYTES} bytes`),
+      );
       return {
         bytes,
         mediaType: (res.headers.get("Content-Type") ?? "").split(";")[0]!.trim(),
@@ -508,13 +531,32 @@ function networkReason(e: unknown): string {
   return text.split(": ").pop() || text;
 }
 
-/** Reads a whole response body, turning a dropped connection into a {@link TransientError}. */
-async function readBody(res: Response, where: string): Promise<Uint8Array> {
+/**
+ * Reads a response body of at most `limit` bytes: past it, stops reading
+ * (the connection is dropped) and throws `tooLarge()`. A dropped connection
+ * is a {@link TransientError}.
+ */
+async function readBody(res: Response, where: string, limit: number, tooLarge: () => Error): Promise<Uint8Array> {
+  if (!res.body) return new Uint8Array();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = res.body.getReader();
   try {
-    return new Uint8Array(await res.arrayBuffer());
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.length;
+      if (size > limit) {
+        await reader.cancel().catch(() => {});
+        throw tooLarge();
+      }
+      chunks.push(value);
+    }
   } catch (e) {
+    if (e instanceof RegistryError) throw e;
     throw new TransientError(`connection to "${where}" dropped while reading: ${networkReason(e)}`);
   }
+  return concat(chunks, size);
 }
 
 /** The `errors` a registry puts in a failure body, as `: CODE message` (or nothing). */

@@ -303,7 +303,13 @@ registryTest(
           return true;
         },
       );
-      await assert.rejects(direct.fetchManifest("plugins/hello", "1"), /Manifest "1" not found in/);
+      await assert.rejects(direct.fetchManifest("plugins/hello", "1"), (e) => {
+        assert.ok(e instanceof RegistryError);
+        assert.match(e.message, /Manifest "1" not found in/);
+        assert.equal(e.status, 404);
+        assert.equal(e.reference, `${reg.host}/plugins/hello:1`);
+        return true;
+      });
     }
     await direct.pushImage("plugins/hello", "1", pkg.image);
     {
@@ -498,7 +504,7 @@ Deno.test("RegistryClient follows blob redirects without sending registry creden
   assert.deepEqual(headers, [null, `Basic ${btoa("u:p")}`, null]);
 });
 
-Deno.test("RegistryClient stops at a TLS failure and suggests --plain-http", async () => {
+Deno.test("RegistryClient stops at a TLS failure and names plainHttp", async () => {
   let calls = 0;
   const fetchFn: typeof fetch = () => {
     calls++;
@@ -512,8 +518,10 @@ Deno.test("RegistryClient stops at a TLS failure and suggests --plain-http", asy
     assert.ok(e instanceof RegistryError);
     assert.equal(
       e.message,
-      `Cannot reach "10.0.0.5:5000" over HTTPS: received corrupt message of type InvalidContentType (for a registry that speaks plain HTTP, pass --plain-http)`,
+      `Cannot reach "10.0.0.5:5000" over HTTPS: received corrupt message of type InvalidContentType; a registry that speaks plain HTTP needs plainHttp`,
     );
+    assert.equal(e.field, "plainHttp");
+    assert.equal(e.reference, "10.0.0.5:5000");
     return true;
   });
   assert.equal(calls, 1);

@@ -208,7 +208,7 @@ class ${n.className} extends Plugin {
   // Before the provider is called: note the check, refuse blocked models.
   preHook(input: PreHookInput, output: PreHookOutput): void {
     output.context.setValue<bool>("${n.snake}_checked", true);
-    const model = input.request.model;
+    const model = input.model; // whatever the request kind, and under a wrapper such as chat_request
     if (this.blockedModels.includes(model)) {
       output.reject(BifrostError.new("Model " + model + " is blocked").withType("model_blocked").withStatus(403));
     }

@@ -4,10 +4,13 @@
  *
  * @module
  */
-import { dirname, relative, resolve } from "node:path";
-import { BuildError } from "../errors.ts";
+import { basename, dirname, relative, resolve } from "node:path";
+import { BuildError, PluginError } from "../errors.ts";
 import { writeFileAtomic } from "../internal/fs.ts";
-import { SDK_DIR } from "./toolkit.ts";
+import { isToolkit, SDK_DIR } from "./toolkit.ts";
+import { parseWasm } from "../wasm/wasm_binary.ts";
+import { REQUIRED_EXPORTS } from "../abi/abi.ts";
+import { PluginHost } from "../host/host.ts";
 
 /** Options of {@link buildPlugin}. */
 export interface BuildOptions {
@@ -43,6 +46,47 @@ export interface BuildResult {
 export const DEFAULT_ENTRY = "assembly/hello_world.ts";
 export const DEFAULT_OUT = "build/hello-world.wasm";
 export const DEFAULT_DEBUG_OUT = "build/hello-world.debug.wasm";
+
+/** A project's default entry and output, and whether it is the toolkit itself. */
+export interface ProjectPaths {
+  entry: string;
+  out: string;
+  /** `cwd` is a checkout of the toolkit (its own `assembly/sdk/`): the defaults are hello-world's. */
+  toolkit: boolean;
+}
+
+/**
+ * The defaults of the project in `cwd`: in a plugin project, the entry and
+ * output its `build` script names (as `init` writes it), else its
+ * `asconfig.json`'s release `outFile` and its one `assembly/*.ts` file; in
+ * the toolkit, hello-world's.
+ */
+export async function projectPaths(cwd: string = Deno.cwd()): Promise<ProjectPaths> {
+  if (await isToolkit(cwd)) return { entry: DEFAULT_ENTRY, out: DEFAULT_OUT, toolkit: true };
+  const read = async (file: string) => {
+    try {
+      return JSON.parse(await Deno.readTextFile(`${cwd}/${file}`));
+    } catch {
+      return undefined;
+    }
+  };
+  const script = String((await read("package.json"))?.scripts?.build ?? "");
+  let entry = script.match(/--entry\s+(\S+)/)?.[1];
+  let out = script.match(/--out\s+(\S+)/)?.[1];
+  out ??= (await read("asconfig.json"))?.targets?.release?.outFile;
+  if (entry === undefined) {
+    const sources: string[] = [];
+    try {
+      for await (const e of Deno.readDir(`${cwd}/assembly`)) {
+        if (e.isFile && e.name.endsWith(".ts") && e.name !== "index.ts") sources.push(`assembly/${e.name}`);
+      }
+    } catch { /* no assembly/ */ }
+    if (sources.length === 1) entry = sources[0];
+  }
+  entry ??= DEFAULT_ENTRY;
+  out ??= `build/${basename(entry, ".ts").replace(/_/g, "-")}.wasm`;
+  return { entry, out: typeof out === "string" ? out : DEFAULT_OUT, toolkit: false };
+}
 
 /** Compiles `entry` to `out` and returns the bytes. Throws {@link BuildError} on compile errors. */
 export async function buildPlugin(options: BuildOptions = {}): Promise<BuildResult> {
@@ -100,15 +144,52 @@ export async function buildPlugin(options: BuildOptions = {}): Promise<BuildResu
     });
     if (result.error || !wasm) {
       throw new BuildError(
-        `Cannot build "${entry}": ${formatCompilerErrors(stderr) || result.error?.message || "no output"}`,
+        `Cannot build "${entry}": ${formatCompilerErrors(stderr) || result.error?.message || "no output"}${
+          compileHints(stderr)
+        }`,
       );
     }
   } finally {
     Deno.chdir(prevCwd);
   }
+  await checkPluginEntry(wasm, entry);
   const path = out.startsWith("/") ? out : `${cwd}/${out}`;
   await writeFileAtomic(path, wasm);
-  return { path, bytes: wasm, durationMs: performance.now() - started, warnings: compilerWarnings(stderr) };
+  const warnings = [...compilerWarnings(stderr), ...await regExpWarnings(cwd, entry)];
+  return { path, bytes: wasm, durationMs: performance.now() - started, warnings };
+}
+
+/** The line that exports the ABI from an SDK plugin's entry. */
+export const ABI_EXPORT_LINE = 'export * from "bifrost-as/assembly/sdk/abi";';
+
+/**
+ * The two mistakes that compile cleanly: an entry that exports none of the
+ * ABI (the `export * from ".../sdk/abi"` line left out), and one that never
+ * registers its plugin (the SDK's `init` then refuses, naming the fix).
+ */
+async function checkPluginEntry(wasm: Uint8Array, entry: string): Promise<void> {
+  let exported: Set<string>;
+  try {
+    exported = new Set(parseWasm(wasm).exports.map((e) => e.name));
+  } catch {
+    return; // validation reports a module it cannot read
+  }
+  const functions = REQUIRED_EXPORTS.filter((name) => name !== "memory");
+  if (functions.every((name) => !exported.has(name)) && !exported.has("init")) {
+    throw new BuildError(
+      `Cannot build "${entry}": it exports none of the functions Bifrost calls (${
+        [...functions.slice(0, 3), "init", ...functions.slice(3)].join(", ")
+      }, ...): add this line to the entry file:\n  ${ABI_EXPORT_LINE}`,
+    );
+  }
+  if (!exported.has("init") || !exported.has("last_error")) return; // not the SDK's ABI: nothing to ask
+  try {
+    (await PluginHost.load(wasm, { label: entry, timeoutMs: 10_000 })).close();
+  } catch (e) {
+    if (!(e instanceof PluginError)) throw e;
+    const registered = e.message.match(/no plugin is registered: .*$/);
+    if (registered) throw new BuildError(`Cannot build "${entry}": ${registered[0]}`);
+  }
 }
 
 /**
@@ -141,6 +222,56 @@ export function formatCompilerErrors(stderr: string): string {
     const where = b.match(/in (\S+\(\d+,\d+\))/)?.[1] ?? "";
     return `${b.split("\n")[0]}${where ? ` at ${where}` : ""}`;
   }).join("\n");
+}
+
+/** Hints for the compile errors AssemblyScript words badly for newcomers, each on its own line after the errors. */
+const COMPILE_HINTS: [RegExp, string][] = [
+  [
+    /Not implemented: Regular expressions|Cannot find name 'RegExp'/,
+    "AssemblyScript has no working RegExp (a /.../ literal does not compile; new RegExp(...) compiles but traps " +
+    "when called): scan the text with string methods (indexOf, includes, startsWith, charCodeAt) instead; " +
+    "docs/recipes.md has a tested scanner that redacts keys in any text",
+  ],
+  [
+    /Not implemented: Closures/,
+    "AssemblyScript has no closures: a function passed as a value (to some, map, filter, forEach, sort, ...) " +
+    "cannot use the variables around it; write a for loop instead, or keep what it needs in a class field or a " +
+    "top-level variable",
+  ],
+];
+
+function compileHints(stderr: string): string {
+  return COMPILE_HINTS.filter(([re]) => re.test(stderr)).map(([, hint]) => `\nhint: ${hint}`).join("");
+}
+
+/** `new RegExp(...)` compiles, then traps when called: where the entry's folder uses it. */
+async function regExpWarnings(cwd: string, entry: string): Promise<string[]> {
+  const warnings: string[] = [];
+  const walk = async (dir: string, depth: number): Promise<void> => {
+    let entries: Deno.DirEntry[];
+    try {
+      entries = await Array.fromAsync(Deno.readDir(resolve(cwd, dir)));
+    } catch {
+      return;
+    }
+    for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      const path = dir === "." ? e.name : `${dir}/${e.name}`;
+      if (e.isDirectory && depth < 4 && e.name !== "node_modules" && e.name !== "sdk") await walk(path, depth + 1);
+      if (!e.isFile || !e.name.endsWith(".ts")) continue;
+      const lines = (await Deno.readTextFile(resolve(cwd, path))).split("\n");
+      lines.forEach((line, i) => {
+        const col = line.search(/\bnew RegExp\s*\(/);
+        if (col >= 0 && !/^\s*(\/\/|\*)/.test(line)) {
+          warnings.push(
+            `WARNING ${path}(${i + 1},${col + 1}): new RegExp(...) compiles but traps when called (AssemblyScript's ` +
+              "RegExp is a stub): scan with string methods instead (docs/recipes.md)",
+          );
+        }
+      });
+    }
+  };
+  await walk(dirname(entry), 0);
+  return warnings;
 }
 
 function compilerWarnings(stderr: string): string[] {

@@ -38,7 +38,7 @@
 import { HOOK_NAMES, type HookName, type Profile } from "../abi/abi.ts";
 import { validateModule } from "../wasm/validate.ts";
 import { PluginContractError, PluginError, PluginTimeoutError, PluginTrapError } from "../errors.ts";
-import { checkFreePolicies, PluginHost, type PolicyReport } from "../host/host.ts";
+import { checkFreePolicies, formatPolicyResult, PluginHost, type PolicyReport } from "../host/host.ts";
 import type { PluginSource } from "../host/types.ts";
 import type { Engine } from "../host/engine.ts";
 import { readPluginOnce } from "../host/plugin_source.ts";
@@ -184,7 +184,12 @@ export async function checkPlugin(source: PluginSource, options: CheckOptions = 
   });
   const unbounded = report.memory.boundedUnder.length === 0;
   for (const flag of report.memory.flags) {
-    add(unbounded && flag.startsWith("Memory is not") ? "error" : "warning", "memory", flag);
+    const severity = unbounded && flag.startsWith("Memory is not")
+      ? "error"
+      : flag.startsWith("Too few calls")
+      ? "info"
+      : "warning";
+    add(severity, "memory", flag);
   }
   return finish(report);
 }
@@ -357,8 +362,7 @@ export function formatCheckReport(report: CheckReport): string {
   if (report.memory) {
     lines.push("", `Memory (${report.memory.hook}, ${report.memory.calls} calls per free policy):`);
     for (const r of report.memory.results) {
-      const pages = `${r.pagesAfterWarmup} -> ${r.pagesAtEnd} pages`;
-      const verdict = r.error ? `fails: ${r.error}` : r.bounded ? `bounded (${pages})` : `grows (${pages})`;
+      const verdict = formatPolicyResult(r);
       lines.push(`  ${r.policy.padEnd(7)} ${verdict}`);
     }
   }

@@ -96,7 +96,13 @@ Deno.test({
     ]);
     assert.deepEqual(r.cases.find((c) => c.id === "responses-answer")!.dropped, ["response.responses_response"]);
     assert.ok(warnings.some((w) => /^Memory stays bounded only under the "both" free policy/.test(w)));
-    assert.ok(warnings.some((w) => /^Fails under the "double" free policy: .*trapped in init/.test(w)));
+    assert.ok(
+      warnings.some((w) =>
+        /^Fails under the "double" free policy: Plugin "hello-world-wasm-rust" trapped in free, the host's second free of init's config buffer \(free policy "double", a probe/
+          .test(w)
+      ),
+      warnings.join("\n"),
+    );
     assert.equal(warnings.length, 5, warnings.join("\n"));
   },
 });
@@ -128,4 +134,28 @@ Deno.test("check: a hook that breaks its contract on the sample is an error; a m
     ),
     findings(blocked, "error").join("\n"),
   );
+});
+
+Deno.test("check: --calls too few to judge memory says so, and a plugin whose calls never finish is not called unbounded", async () => {
+  const leaky = abiModule({ name: "leaky" }); // bump malloc, no-op free
+  const few = await checkPlugin(leaky, { timeoutMs: 0, calls: 2 });
+  const text = formatCheckReport(few);
+  assert.doesNotMatch(text, /bounded/, text);
+  assert.match(text, /^ {2}both {4}too few calls to judge \(\d+ -> \d+ pages in 2 calls\)$/m, text);
+  assert.ok(
+    findings(few, "info").includes(
+      "Too few calls to judge memory: 2 pre_hook calls per free policy, at least 20 are needed",
+    ),
+  );
+
+  const stuck = abiModule({
+    funcs: { pre_hook: { ...EXPORT_SIGNATURES.pre_hook!, body: [op.loop, op.br, 0, op.end, op.unreachable] } },
+  });
+  const never = await checkPlugin(stuck, { timeoutMs: 150, calls: 20 });
+  const memory = findings(never, "warning").concat(findings(never, "error")).filter((m) => /memory/i.test(m));
+  assert.ok(
+    memory.some((m) => m.startsWith("Memory could not be judged: no pre_hook call finished")),
+    memory.join("\n"),
+  );
+  assert.ok(!memory.some((m) => m.startsWith("Memory is not bounded")), memory.join("\n"));
 });

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { FixtureError } from "../errors.ts";
-import { formatFixtureReport, loadFixtures, runFixtures } from "./fixtures.ts";
+import { fixtureInputText, formatFixtureReport, loadFixtures, runFixtures } from "./fixtures.ts";
 import { testPlugin } from "../../testing/plugins.ts";
-import { abiModule } from "../../testing/wasm_builder.ts";
+import { abiModule, DEFAULT_OUTPUTS, TRAP_ON_DOUBLE_FREE } from "../../testing/wasm_builder.ts";
 
 const ROOT_FIXTURES = new URL("../../fixtures", import.meta.url).pathname;
 
@@ -193,6 +193,92 @@ Deno.test("runFixtures() warns when a pre_hook answers with an error that Bifros
     assert.equal(report.results.find((r) => r.name === "pre_hook/raw")!.warnings, undefined);
     const text = formatFixtureReport(report, { failuresOnly: true });
     assert.match(text, /^ok {6}pre_hook\/blocked\n {10}warning: pre_hook answers with error "gpt-3\.5 is blocked": /);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("runFixtures() counts a failure only under the double free policy as a warning: a probe, not a failure", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(`${dir}/pre_hook`);
+    await Deno.writeTextFile(
+      `${dir}/pre_hook/ok.json`,
+      JSON.stringify({
+        input: { context: {}, request: { provider: "openai", model: "gpt-4o", input: [] } },
+        expect: JSON.parse(DEFAULT_OUTPUTS.pre_hook),
+      }),
+    );
+    const plugin = abiModule({ funcs: { free: TRAP_ON_DOUBLE_FREE } });
+    const report = await runFixtures(plugin, dir, { timeoutMs: 0 });
+    const text = formatFixtureReport(report, { cwd: dir });
+    assert.equal(report.failed, 0, text);
+    assert.equal(report.passed, 1, text);
+    assert.equal(report.probeWarnings, 1, text);
+    assert.match(
+      text,
+      /^ok {6}pre_hook\/ok\n {10}warning: fails under the "double" free policy only: Plugin "test-plugin" trapped in free, the host's second free of init's config buffer \(free policy "double", a probe: Bifrost does not free a buffer twice\)/m,
+    );
+    assert.match(text, /1 passed, 0 failed; 1 fails only under the "double" probe \(a warning\)$/);
+    // Asked for alone, the probe's failures are failures.
+    const only = await runFixtures(plugin, dir, { timeoutMs: 0, policies: ["double"] });
+    assert.equal(only.failed, 1);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("Fixtures may give HTTP bodies as body_text or body_json; diffs show bodies decoded", async () => {
+  const sent = JSON.parse(fixtureInputText({
+    input: { context: {}, request: { method: "POST", path: "/v1/x", body_json: { model: "gpt-4o" } } },
+  }, "http_pre_hook"));
+  assert.equal(sent.request.body, btoa('{"model":"gpt-4o"}'));
+  assert.equal("body_json" in sent.request, false);
+  const text = JSON.parse(fixtureInputText({ input: { request: { body_text: "vé" } } }, "http_pre_hook"));
+  assert.equal(new TextDecoder().decode(Uint8Array.from(atob(text.request.body), (c) => c.charCodeAt(0))), "vé");
+
+  const answered = btoa('{"answer":"no"}');
+  const plugin = abiModule({
+    outputs: {
+      http_pre_hook: JSON.stringify({
+        context: {},
+        request: null,
+        response: { status_code: 403, headers: {}, body: answered },
+        has_response: true,
+        error: "",
+      }),
+    },
+  });
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(`${dir}/http_pre_hook`);
+    const write = (name: string, expect: unknown) =>
+      Deno.writeTextFile(
+        `${dir}/http_pre_hook/${name}.json`,
+        JSON.stringify({
+          input: { context: {}, request: { method: "POST", path: "/v1/x", headers: {}, query: {}, body_text: "hi" } },
+          expect,
+          match: "partial",
+        }),
+      );
+    await write("json", { response: { status_code: 403, body_json: { answer: "no" } } });
+    await write("text", { response: { body_text: '{"answer":"no"}' } });
+    await write("wrong", { response: { body_json: { answer: "yes" } } });
+    await write("raw", { response: { body: btoa('{"answer":"maybe"}') } });
+    const report = await runFixtures(plugin, dir, { timeoutMs: 0, policies: ["both"] });
+    const out = formatFixtureReport(report, { cwd: dir });
+    assert.deepEqual(report.results.map((r) => `${r.name} ${r.status}`), [
+      "http_pre_hook/json passed",
+      "http_pre_hook/raw failed",
+      "http_pre_hook/text passed",
+      "http_pre_hook/wrong failed",
+    ], out);
+    assert.match(out, /- response\.body_json\.answer: "yes"\n {10}\+ response\.body_json\.answer: "no"/, out);
+    assert.match(
+      out,
+      /- response\.body_text: "\{\\"answer\\":\\"maybe\\"\}"\n {10}\+ response\.body_text: "\{\\"answer\\":\\"no\\"\}"/,
+      out,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -46,7 +46,7 @@
  */
 import { basename, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { UsageError } from "../errors.ts";
+import { InputError } from "../errors.ts";
 import { writeFileAtomic } from "../internal/fs.ts";
 import { projectFiles } from "./_project_templates.ts";
 import {
@@ -101,28 +101,28 @@ export interface InitResult {
 /** Plugin names: lower-case words joined by `-` or `_`. */
 const NAME = /^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$/;
 
-/** Creates a plugin project. Throws `UsageError` for a bad name, SDK or a non-empty directory without `force`. */
+/** Creates a plugin project. Throws `InputError` for a bad name, SDK or a non-empty directory without `force`. */
 export async function initProject(options: InitOptions): Promise<InitResult> {
   const dir = resolve(options.dir);
   const name = options.name ?? basename(dir);
   if (!NAME.test(name) || name.length > 64) {
-    const hint = options.name === undefined ? ", or give --name" : "";
-    throw new UsageError(
-      `Invalid plugin name "${name}": use lower-case letters, digits and single - or _ between words${hint}`,
+    throw new InputError(
+      `Invalid plugin name "${name}": use lower-case letters, digits and single - or _ between words`,
+      "name",
     );
   }
   const snake = name.replace(/-/g, "_");
   if (snake === "index") {
-    throw new UsageError(`Invalid plugin name "${name}": json-as strips the exports of a file named index.ts`);
+    throw new InputError(`Invalid plugin name "${name}": json-as strips the exports of a file named index.ts`, "name");
   }
   if (options.sdk !== undefined && options.sdkSpec !== undefined) {
-    throw new UsageError("Give either --sdk (a checkout to link) or --sdk-spec (what package.json names), not both");
+    throw new InputError("Give either an SDK checkout to link or the SDK spec package.json names, not both", "sdkSpec");
   }
   const linked = options.sdk === undefined ? undefined : await checkoutDirectory(options.sdk);
   const dependency = linked ? `file:${linked}` : await dependencySpec(options.sdkSpec ?? TOOLKIT_VERSION);
   const toolkit = linked ?? toolkitRoot();
   if (toolkit === undefined) {
-    throw new UsageError("Cannot tell where this toolkit is: give --sdk DIR, a checkout of it");
+    throw new InputError("Cannot tell where this toolkit is: give a checkout of it", "sdk");
   }
   await checkTarget(dir, options.force ?? false);
 
@@ -161,26 +161,26 @@ async function dependencySpec(spec: string): Promise<string> {
   if (/^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/.test(version)) return version;
   const expected = `expected an exact version (e.g. ${TOOLKIT_VERSION}), a ${PACKAGE_NAME} tarball or a folder`;
   const path = localPath(spec);
-  if (path === undefined) throw new UsageError(`Invalid --sdk-spec "${spec}": ${expected}`);
+  if (path === undefined) throw new InputError(`Invalid sdkSpec "${spec}": ${expected}`, "sdkSpec");
   let stat: Deno.FileInfo;
   try {
     stat = await Deno.stat(path);
   } catch {
-    throw new UsageError(`Invalid --sdk-spec "${spec}": ${expected}, and there is no file or folder "${path}"`);
+    throw new InputError(`Invalid sdkSpec "${spec}": ${expected}, and there is no file or folder "${path}"`, "sdkSpec");
   }
   if (stat.isFile && !/\.(tgz|tar\.gz)$/.test(path)) {
-    throw new UsageError(`Invalid --sdk-spec "${spec}": a file must be a tarball from 'npm pack' (.tgz)`);
+    throw new InputError(`Invalid sdkSpec "${spec}": a file must be a tarball from 'npm pack' (.tgz)`, "sdkSpec");
   }
-  if (stat.isDirectory) await requireToolkit(path, "--sdk-spec", spec);
+  if (stat.isDirectory) await requireToolkit(path, "sdkSpec", spec);
   return `file:${path}`;
 }
 
 async function checkoutDirectory(sdk: string): Promise<string> {
   const dir = localPath(sdk);
   if (dir === undefined) {
-    throw new UsageError(`Invalid --sdk "${sdk}": expected a toolkit checkout, as a directory or a file: URL`);
+    throw new InputError(`Invalid sdk "${sdk}": expected a toolkit checkout, as a directory or a file: URL`, "sdk");
   }
-  await requireToolkit(dir, "--sdk", sdk);
+  await requireToolkit(dir, "sdk", sdk);
   return dir;
 }
 
@@ -191,10 +191,11 @@ function localPath(value: string): string | undefined {
   return resolve(value.replace(/^file:/, "")).replace(/\/+$/, "");
 }
 
-async function requireToolkit(dir: string, option: string, given: string): Promise<void> {
+async function requireToolkit(dir: string, field: string, given: string): Promise<void> {
   if (!await isToolkit(dir)) {
-    throw new UsageError(
-      `Invalid ${option} "${given}": no ${PACKAGE_NAME} toolkit there (assembly/sdk/index.ts is missing)`,
+    throw new InputError(
+      `Invalid ${field} "${given}": no ${PACKAGE_NAME} toolkit there (assembly/sdk/index.ts is missing)`,
+      field,
     );
   }
 }
@@ -214,9 +215,9 @@ async function checkTarget(dir: string, force: boolean): Promise<void> {
     if (e instanceof Deno.errors.NotFound) return;
     throw e;
   }
-  if (!stat.isDirectory) throw new UsageError(`Cannot create a project in "${dir}": it is a file`);
+  if (!stat.isDirectory) throw new InputError(`Cannot create a project in "${dir}": it is a file`, "dir");
   if (force) return;
   for await (const _ of Deno.readDir(dir)) {
-    throw new UsageError(`Cannot create a project in "${dir}": the directory is not empty (--force writes anyway)`);
+    throw new InputError(`Cannot create a project in "${dir}": the directory is not empty`, "force");
   }
 }

@@ -8,7 +8,7 @@
  * CLI.
  */
 import config from "../../deno.json" with { type: "json" };
-import { UsageError } from "../errors.ts";
+import { InputError } from "../errors.ts";
 import { fileURLToPath } from "node:url";
 
 /** The npm package plugin projects depend on. */
@@ -88,7 +88,7 @@ export async function linkSdk(project: string, sdkDir: string): Promise<void> {
       if (!(e instanceof Deno.errors.NotFound)) throw e;
     }
     if (stat && !stat.isSymlink) {
-      throw new UsageError(`Cannot link the SDK at "${link}": something else is there (remove it first)`);
+      throw new InputError(`Cannot link the SDK at "${link}": something else is there (remove it first)`, "sdk");
     }
     if (stat) await Deno.remove(link);
     await Deno.symlink(target, link);

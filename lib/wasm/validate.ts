@@ -20,7 +20,8 @@ import {
   WASI_FUNCTIONS,
   WASI_MODULE,
 } from "../abi/abi.ts";
-import { UsageError } from "../errors.ts";
+import { InputError } from "../errors.ts";
+import { FileTooLargeError, readFileCapped } from "../internal/fs.ts";
 import { type ExternKind, parseWasm, type WasmInfo, type WasmMemory } from "./wasm_binary.ts";
 
 /** The profile a module is checked against; `any` accepts either. */
@@ -30,7 +31,7 @@ export type ProfileOption = Profile | "any";
 export const PROFILE_OPTIONS: readonly ProfileOption[] = [...Object.keys(PROFILES) as Profile[], "any"];
 
 /**
- * Checks a profile name, e.g. from the command line. Throws `UsageError`
+ * Checks a profile name, e.g. from the command line. Throws `InputError`
  * for anything but {@link PROFILE_OPTIONS}.
  *
  * @example
@@ -43,7 +44,7 @@ export const PROFILE_OPTIONS: readonly ProfileOption[] = [...Object.keys(PROFILE
  */
 export function parseProfile(value: string): ProfileOption {
   const found = PROFILE_OPTIONS.find((p) => p === value);
-  if (!found) throw new UsageError(`Unknown profile "${value}": expected ${PROFILE_OPTIONS.join(", ")}`);
+  if (!found) throw new InputError(`Unknown profile "${value}": expected ${PROFILE_OPTIONS.join(", ")}`, "profile");
   return found;
 }
 
@@ -343,7 +344,7 @@ function compileProblem(bytes: Uint8Array): string | undefined {
 /**
  * Checks a module against the plugin ABI and reports every finding.
  * Throws `AbiError` when the bytes are not a readable module, and
- * `UsageError` for an unknown profile.
+ * `InputError` for an unknown profile.
  *
  * @example
  * ```ts
@@ -388,8 +389,17 @@ export function validateModule(bytes: Uint8Array, options: ValidateOptions = {})
 }
 
 /**
- * Reads and validates a `.wasm` file. Throws `UsageError` when the
- * file cannot be read and `AbiError` when it is not a module.
+ * The largest plugin module this toolkit reads (from a file, a registry or
+ * an image layer), 64 MiB: Bifrost sets no limit of its own, plugins
+ * measure in megabytes, and a bound keeps an endless or hostile input from
+ * using memory without end.
+ */
+export const MAX_PLUGIN_BYTES = 64 << 20;
+
+/**
+ * Reads and validates a `.wasm` file, reading at most
+ * {@link MAX_PLUGIN_BYTES}. Throws `InputError` when the file cannot be
+ * read or is larger, and `AbiError` when it is not a module.
  *
  * @example
  * ```ts
@@ -404,16 +414,18 @@ export async function validateFile(
 ): Promise<ValidationReport> {
   let bytes: Uint8Array;
   try {
-    bytes = await Deno.readFile(path);
+    bytes = await readFileCapped(path, MAX_PLUGIN_BYTES);
   } catch (e) {
-    const why = e instanceof Deno.errors.NotFound
+    const why = e instanceof FileTooLargeError
+      ? `larger than ${MAX_PLUGIN_BYTES} bytes, the plugin size limit`
+      : e instanceof Deno.errors.NotFound
       ? "file not found"
       : e instanceof Deno.errors.PermissionDenied
       ? "permission denied"
       : e instanceof Deno.errors.IsADirectory
       ? "it is a directory"
       : (e as Error).message;
-    throw new UsageError(`Cannot read "${path}": ${why}`, { cause: e });
+    throw new InputError(`Cannot read "${path}": ${why}`, "path", { cause: e });
   }
   return validateModule(bytes, { ...options, source: path });
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { HookName, ValType } from "../abi/abi.ts";
-import { AbiError, UsageError } from "../errors.ts";
+import { AbiError, InputError } from "../errors.ts";
 import {
   FINDING_SEVERITIES,
   type FindingCode,
@@ -347,15 +347,15 @@ Deno.test("validateModule() throws AbiError on garbage and truncated bytes", () 
   assert.throws(() => validateModule(bytes.subarray(0, bytes.length - 30)), AbiError);
 });
 
-Deno.test("validateModule() rejects an unknown profile with UsageError", () => {
+Deno.test("validateModule() rejects an unknown profile with InputError", () => {
   assert.throws(() => validateModule(abiModule(), { profile: "newest" as ProfileOption }), (e) => {
-    assert.ok(e instanceof UsageError);
+    assert.ok(e instanceof InputError);
     assert.equal(e.message, 'Unknown profile "newest": expected legacy, current, any');
     return true;
   });
 });
 
-Deno.test("validateFile() reads a file and names unreadable ones with UsageError", async () => {
+Deno.test("validateFile() reads a file and names unreadable ones with InputError", async () => {
   const dir = await Deno.makeTempDir();
   try {
     await Deno.writeFile(`${dir}/p.wasm`, abiModule());
@@ -363,10 +363,10 @@ Deno.test("validateFile() reads a file and names unreadable ones with UsageError
     assert.equal(r.valid, true);
     assert.equal(r.source, `${dir}/p.wasm`);
     await assert.rejects(validateFile(`${dir}/missing.wasm`), {
-      name: "UsageError",
+      name: "InputError",
       message: `Cannot read "${dir}/missing.wasm": file not found`,
     });
-    await assert.rejects(validateFile(dir), { name: "UsageError", message: `Cannot read "${dir}": it is a directory` });
+    await assert.rejects(validateFile(dir), { name: "InputError", message: `Cannot read "${dir}": it is a directory` });
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -12,7 +12,7 @@ class Trap extends Plugin {
   }
 
   preHook(input: PreHookInput, output: PreHookOutput): void {
-    if (input.request.model == "trap-model") unreachable();
+    if (input.model == "trap-model") unreachable();
     output.context.setValue<bool>("trap_plugin_seen", true);
   }
 }
