@@ -103,7 +103,12 @@ export interface EngineProgram {
    * later.
    */
   keepsDeadlines: boolean;
+  /** Whether the program says `ready` once started: the load's deadline then starts from it, not from the spawn. */
+  announcesReady: boolean;
 }
+
+/** The longest a program may take to start and say `ready`. */
+const STARTUP_LIMIT_MS = 60_000;
 
 /** How long past a deadline the host waits for an engine that keeps deadlines itself, before killing it. */
 export const DEADLINE_GRACE_MS = 250;
@@ -125,13 +130,20 @@ export function v8Program(): EngineProgram {
     command: Deno.execPath(),
     args: ["run", "--quiet", "--no-prompt", "--no-config", WORKER.href],
     keepsDeadlines: false,
+    announcesReady: true,
   };
 }
 
 /** The wazero engine: the `bifrost-as-engine` binary at `path`. */
 export function wazeroProgram(path: string): EngineProgram {
   const cache = engineCacheDir();
-  return { engine: "wazero", command: path, args: cache ? ["--cache", cache] : [], keepsDeadlines: true };
+  return {
+    engine: "wazero",
+    command: path,
+    args: cache ? ["--cache", cache] : [],
+    keepsDeadlines: true,
+    announcesReady: false,
+  };
 }
 
 /** Options of {@link ProcessBackend.start}. */
@@ -206,6 +218,8 @@ export class ProcessBackend implements Backend {
     const stderr = child.stderr.pipeThrough(new TextDecoderStream(), { signal: reading.signal })
       .pipeTo(new WritableStream({ write: (t) => void (stderrText = (stderrText + t).slice(-4096)) }))
       .catch(() => {});
+    let onReady = () => {};
+    const ready = new Promise<void>((resolve) => (onReady = resolve));
     // Replies settle the pending request only while this process is the current one.
     void (async () => {
       try {
@@ -218,10 +232,12 @@ export class ProcessBackend implements Backend {
             this.log(`host: the ${program.engine} engine wrote a line that is not JSON: ${line.slice(0, 200)}`);
             continue;
           }
-          if (reply.type === "log") this.log(reply.line);
+          if (reply.type === "ready") onReady();
+          else if (reply.type === "log") this.log(reply.line);
           else this.#settle((w) => w.resolve(reply));
         }
       } catch { /* the pipe broke: the process is gone */ }
+      onReady(); // gone before it was ready: the load below fails with the reason
       await stderr;
       const detail = stderrText.trim().split("\n").at(-1) ?? "";
       if (this.#child !== child) return; // replaced after a timeout
@@ -229,6 +245,17 @@ export class ProcessBackend implements Backend {
         w.reject(new PluginError(`The ${program.engine} engine's process exited${detail ? `: ${detail}` : ""}`))
       );
     })();
+    if (program.announcesReady) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const started = await Promise.race([
+        ready.then(() => true),
+        new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), STARTUP_LIMIT_MS))),
+      ]);
+      clearTimeout(timer);
+      if (!started) {
+        throw new PluginError(`The ${program.engine} engine did not start within ${STARTUP_LIMIT_MS / 1000} s`);
+      }
+    }
     const options = toWire(this.prepared.runner, this.prepared.bytes);
     if (timeoutMs !== undefined && program.keepsDeadlines) options.hookTimeoutMs = timeoutMs;
     const load: WorkerRequest = { type: "load", options };

@@ -44,6 +44,7 @@ export type WorkerRequest =
 
 /** Messages from the host worker. */
 export type WorkerReply =
+  | { type: "ready" }
   | { type: "log"; line: string }
   | { type: "loaded"; name: string; pages: number }
   | { type: "result"; call: RawCall }
@@ -106,6 +107,8 @@ async function* stdinLines(): AsyncGenerator<string> {
 
 async function serve(): Promise<void> {
   let runner: Runner | undefined;
+  // Starting Deno is not the plugin's time: the host starts a load's deadline once this arrives.
+  post({ type: "ready" });
   for await (const line of stdinLines()) {
     const req = JSON.parse(line) as WorkerRequest;
     try {

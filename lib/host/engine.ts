@@ -24,7 +24,7 @@
  * @module
  */
 import { dirname, join } from "node:path";
-import { BifrostAsError, UsageError } from "../errors.ts";
+import { BifrostAsError, InputError } from "../errors.ts";
 import { fileURLToPath } from "node:url";
 
 /** Where a plugin runs: V8 (Deno) or wazero (Go, as in Bifrost). */
@@ -39,10 +39,10 @@ export const ENGINE_ENV = "BIFROST_AS_ENGINE";
 /** The wazero engine cannot be found or built: the message says how to get it. */
 export class EngineNotFoundError extends BifrostAsError {}
 
-/** Checks an engine name, e.g. from `--engine`. Throws `UsageError` for anything but {@link ENGINES}. */
+/** Checks an engine name, e.g. from `--engine`. Throws `InputError` (field `engine`) for anything but {@link ENGINES}. */
 export function parseEngine(value: string): Engine {
   const found = ENGINES.find((e) => e === value.trim());
-  if (!found) throw new UsageError(`Unknown engine "${value}": expected ${ENGINES.join(", ")}`);
+  if (!found) throw new InputError(`Unknown engine "${value}": expected ${ENGINES.join(", ")}`, "engine");
   return found;
 }
 
