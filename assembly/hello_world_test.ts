@@ -347,6 +347,24 @@ Deno.test("hello-world pre_hook answers mock-model in a Responses API answer's s
   }
 });
 
+Deno.test("hello-world pre_hook tells a stream from the request's request_type, as a real Bifrost sends it", async () => {
+  const p = await TestPlugin.load();
+  // Bifrost's transport names the route in the context (chat_completion for a streamed chat too); the loader puts
+  // the core's request type in the request.
+  for (const [type, stream] of [["chat_completion_stream", true], ["chat_completion", false]] as const) {
+    const input = {
+      context: { "request-id": "s1", "bifrost-http-request-type": "chat_completion" },
+      request: { request_type: type, provider: "openai", model: "mock-model", input: [], params: {} },
+    };
+    const answer = p.callJson("pre_hook", JSON.stringify(input)).short_circuit.response.chat_response;
+    assert.equal(answer.object === "chat.completion.chunk", stream, type);
+    assert.equal(
+      stream ? answer.choices[0].delta.content : answer.choices[0].message.content,
+      "This is a mock response!",
+    );
+  }
+});
+
 Deno.test("hello-world pre_hook lets mock-model embeddings and model lists through, and rate-limits every kind", async () => {
   const p = await TestPlugin.load();
   for (const model of ["mock-model", "rate-limited-model"]) {

@@ -103,6 +103,7 @@ async function bench(input: CommandInput): Promise<number> {
     ...("missing" in wazero ? { wazeroUnavailable: wazero.missing } : { engines: ENGINES }),
     sections: BENCH_SECTIONS.filter((s) => sections.has(s)) as BenchSection[],
     preset,
+    bifrostBuildDir: new URL("../build/bifrost", import.meta.url).pathname,
     onProgress: progress,
   });
   if (sections.has("build")) {

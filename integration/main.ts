@@ -1,5 +1,5 @@
 /**
- * `deno task e2e [--target auto|local|compose|packaged|url] [--plugin FILE]`:
+ * `deno task e2e [--target auto|local|bifrost|compose|packaged|url] [--plugin FILE]`:
  * builds the plugins if needed, starts the target, runs every check in
  * `checks.ts` against it, and prints which target ran, why, which plugin was
  * under test, each step with its timing, and a final
@@ -26,7 +26,16 @@ import {
 } from "./plugin_under_test.ts";
 import { composeAvailability, DEFAULT_DENO_IMAGE, startCompose } from "./compose.ts";
 import { packagedAvailability, startPackaged } from "./packaged.ts";
-import { DEFAULT_BIFROST_IMAGE, E2E_DIR, prepare, ROOT, type RunningTarget, startLocal, useUrls } from "./targets.ts";
+import {
+  DEFAULT_BIFROST_IMAGE,
+  E2E_DIR,
+  prepare,
+  ROOT,
+  type RunningTarget,
+  startBifrost,
+  startLocal,
+  useUrls,
+} from "./targets.ts";
 import { type Engine, parseEngine } from "../lib/host/engine.ts";
 
 /** `deno task e2e`. */
@@ -45,7 +54,9 @@ scripts/engine.sh sets up podman where there is no Docker).`,
     target: {
       type: "string",
       arg: "T",
-      description: "auto (compose if an engine and the images are available, else local), local, compose, " +
+      description: "auto (compose if an engine and the images are available, else local), local, bifrost (the " +
+        "open-source Bifrost server with bifrost-as's WASM loader, as a local process: build both first with " +
+        "'deno task bifrost:build'), compose, " +
         "packaged (the image 'bifrost-as package --format bifrost' builds on BIFROST_IMAGE, pushed to and pulled " +
         "from a local registry), or url",
       default: "auto",
@@ -114,8 +125,8 @@ async function step<T>(what: string, f: () => Promise<T>): Promise<T> {
 async function e2e(args: CommandInput["values"]): Promise<number> {
   const engine: Engine = parseEngine(String(args.engine ?? "v8"));
   const wanted = String(args.target ?? "auto");
-  if (!["auto", "local", "compose", "packaged", "url"].includes(wanted)) {
-    console.error(`error: Invalid --target "${wanted}": expected auto, local, compose, packaged or url`);
+  if (!["auto", "local", "bifrost", "compose", "packaged", "url"].includes(wanted)) {
+    console.error(`error: Invalid --target "${wanted}": expected auto, local, bifrost, compose, packaged or url`);
     return 2;
   }
   if (wanted === "url" && (!args["gateway-url"] || !args["upstream-url"])) {
@@ -160,6 +171,8 @@ async function e2e(args: CommandInput["values"]): Promise<number> {
           ? startCompose(ROOT, E2E_DIR, image)
           : name === "packaged"
           ? startPackaged(ROOT, E2E_DIR, image, (line) => console.log(line))
+          : name === "bifrost"
+          ? startBifrost(configPath)
           : name === "url"
           ? useUrls(String(args["gateway-url"]), String(args["upstream-url"]))
           : startLocal(configPath, engine),

@@ -2,6 +2,8 @@
  * The targets the end-to-end checks run against:
  *
  * - `local`: the local gateway and mock upstream, started and stopped here;
+ * - `bifrost`: the open-source Bifrost server with bifrost-as's WASM loader
+ *   (`deno task bifrost:build`), as a local process, and the mock upstream;
  * - `compose`: `compose.yaml` (a real Bifrost image from `BIFROST_IMAGE`,
  *   and the mock upstream in a Deno container) through testcontainers, in
  *   `compose.ts`;
@@ -18,10 +20,11 @@
 import { writeBifrostConfig } from "../lib/config/bifrost_config.ts";
 import { startDev } from "../lib/gateway/dev.ts";
 import type { Engine } from "../lib/host/engine.ts";
+import { startRealBifrost } from "../lib/gateway/real_bifrost.ts";
 import { testPlugin } from "../testing/plugins.ts";
 import type { Endpoints } from "./checks.ts";
 
-export type TargetName = "local" | "compose" | "packaged" | "url";
+export type TargetName = "local" | "bifrost" | "compose" | "packaged" | "url";
 
 /** A started target: where to reach it, and how to stop it. */
 export interface RunningTarget extends Endpoints {
@@ -73,6 +76,21 @@ export async function startLocal(configPath: string, engine: Engine = "v8"): Pro
     gatewayUrl: dev.gateway.url,
     upstreamUrl: dev.upstream!.url,
     stop: () => dev.close(),
+  };
+}
+
+/** Starts the real Bifrost built by `deno task bifrost:build` on the e2e config, with a mock upstream on loopback. */
+export async function startBifrost(configPath: string): Promise<RunningTarget> {
+  const server = await startRealBifrost({ configPath, buildDir: `${ROOT}/build/bifrost` });
+  const b = server.build;
+  return {
+    name: "bifrost",
+    description: `Bifrost ${b.version} (core ${b.core}, built from ${
+      b.source === "checkout" ? "a checkout" : "the published modules"
+    }, ${b.go}) with the WASM loader at ${server.url}, mock upstream ${server.upstreamUrl}`,
+    gatewayUrl: server.url,
+    upstreamUrl: server.upstreamUrl,
+    stop: () => server.close(),
   };
 }
 

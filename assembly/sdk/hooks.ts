@@ -293,10 +293,22 @@ export class PreHookInput extends HookInput {
     return detectRequestKind(this.context, this.request, this.located());
   }
 
-  /** Whether the client asked for a stream (the context's request type ends in `_stream`). */
+  /**
+   * Whether the client asked for a stream: the context's request type, or
+   * the request's own `request_type` (`RequestType`), ends in `_stream`.
+   * Bifrost's HTTP transport sets the context's by route (`chat_completion`
+   * for a streamed chat too); the request's is the core's, which says
+   * `chat_completion_stream`, and bifrost-as's loader sends it.
+   */
   get isStream(): bool {
     const type = this.context.getStringValue(REQUEST_TYPE_KEY);
-    return type !== null && type.endsWith("_stream");
+    if (type !== null && type.endsWith("_stream")) return true;
+    const request = this.request;
+    for (let i = 0; i < 2; i++) {
+      const key = i == 0 ? "request_type" : "RequestType";
+      if (request.kind(key) == JsonKind.String && request.getString(key).endsWith("_stream")) return true;
+    }
+    return false;
   }
 
   /** The model, whatever the kind ("" for a model list). */

@@ -1,6 +1,7 @@
 import { readBifrostConfig, writeBifrostConfig } from "../../lib/config/bifrost_config.ts";
 import { gatewayInputs, HOOK_TIMEOUT_ENV, startDev } from "../../lib/gateway/dev.ts";
 import { formatRequestLine } from "../../lib/gateway/gateway.ts";
+import { startRealBifrost } from "../../lib/gateway/real_bifrost.ts";
 import { FixtureRecorder } from "../../lib/gateway/fixture_recorder.ts";
 import { ListenError, UsageError } from "../../lib/errors.ts";
 import { tempFolder } from "../../lib/internal/fs.ts";
@@ -54,6 +55,12 @@ within --read-timeout; a busy port fails at once.
 With --plugin instead of --config, a config enabling that one plugin is
 written to a temporary folder first (removed when dev stops).
 
+With --gateway bifrost, the plugins run in a real, open-source Bifrost HTTP
+server through bifrost-as's WASM loader (build both first with 'deno task
+bifrost:build'; see the README's "Against a real Bifrost"): same flags and
+output, without --record or plugin reloading (restart to pick up a new
+.wasm), free policies both, input or none.
+
 With --record DIR, every hook call becomes a fixture (the input, the
 plugin's config and output, match "exact") in DIR/<hook>/NNNN-<model>.json,
 or DIR/<plugin>/<hook>/... with several plugins, so real traffic becomes
@@ -94,6 +101,12 @@ status, latency, the hooks that ran (by plugin) and any short-circuit, e.g.
     "no-watch": { type: "boolean", description: "Do not reload plugins when their .wasm changes" },
     record: { type: "string", arg: "DIR", description: "Save every hook call as a fixture in DIR, secrets redacted" },
     quiet: { type: "boolean", short: "q", description: "Do not log a line per request" },
+    gateway: {
+      type: "string",
+      arg: "G",
+      description: "local (the conformance host) or bifrost (a real Bifrost built by 'deno task bifrost:build')",
+      default: "local",
+    },
     json: { type: "boolean", description: "Print {url, upstream, plugins} as one JSON line" },
   },
   examples: [
@@ -103,6 +116,7 @@ status, latency, the hooks that ran (by plugin) and any short-circuit, e.g.
     `curl localhost:8080/v1/chat/completions -d '{"model":"openai/mock-model","messages":[{"role":"user","content":"hi"}]}'`,
     "bifrost-as dev --plugin build/my-plugin.wasm --record fixtures/recorded",
     "bifrost-as dev --plugin build/my-plugin.wasm --engine wazero --hook-timeout 2000",
+    "bifrost-as dev --gateway bifrost --plugin build/hello-world.wasm --port 0 --json",
   ],
   fields: { upstreamUrl: "--upstream" },
   async run(input) {
@@ -136,6 +150,50 @@ status, latency, the hooks that ran (by plugin) and any short-circuit, e.g.
     const hostname = str(input, "host")!;
     if (!/^[A-Za-z0-9.:-]+$/.test(hostname)) {
       throw new UsageError(`Invalid --host "${hostname}": expected an IP address or host name`);
+    }
+    const gatewayKind = str(input, "gateway")!;
+    if (gatewayKind !== "local" && gatewayKind !== "bifrost") {
+      throw new UsageError(`Invalid --gateway "${gatewayKind}": expected local or bifrost`);
+    }
+    if (gatewayKind === "bifrost") {
+      if (str(input, "record") !== undefined) throw new UsageError("--record needs --gateway local");
+      if (policy === "double") throw new UsageError("--free-policy double needs --gateway local");
+      const server = await startRealBifrost({
+        configPath: configPath!,
+        buildDir: `${Deno.cwd()}/build/bifrost`,
+        port: listenPort,
+        hostname,
+        useConfigUpstream,
+        freePolicy: policy,
+        onLog: (line) => io.err(line),
+        ...(upstream ? { upstreamUrl: upstream } : {}),
+      });
+      try {
+        const b = server.build;
+        if (flag(input, "json")) {
+          io.out(JSON.stringify({
+            url: server.url,
+            upstream: server.upstreamUrl,
+            plugins: server.plugins,
+            gateway: "bifrost",
+            bifrost: { version: b.version, core: b.core, source: b.source },
+          }));
+        } else {
+          io.out(server.url);
+        }
+        io.err(
+          `Bifrost ${b.version} on ${server.url} with WASM plugins [${server.plugins.join(", ")}], ` +
+            `upstream ${server.upstreamUrl}${server.upstream ? " (mock)" : ""} (Ctrl-C to stop)`,
+        );
+        await new Promise<void>((resolve) => {
+          if (input.signal.aborted) resolve();
+          input.signal.addEventListener("abort", () => resolve(), { once: true });
+        });
+      } finally {
+        await server.close();
+        io.err("Bifrost stopped");
+      }
+      return;
     }
     const recordDir = str(input, "record");
     let recorder: FixtureRecorder | undefined;

@@ -37,7 +37,7 @@ Deno.test("startGateway() answers 413 to a body over its limit, declared or stre
     const res = await post(gateway.url, body);
     assert.equal(res.status, 413);
     assert.deepEqual(await res.json(), {
-      is_bifrost_error: true,
+      is_bifrost_error: false,
       status_code: 413,
       error: {
         message: "Request body is larger than 4096 bytes (Bifrost's max_request_body_size_mb)",

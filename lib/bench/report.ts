@@ -16,6 +16,7 @@
  * @module
  */
 import type { GatewayRow } from "./gateway_load.ts";
+import type { BifrostLoadSection } from "./bifrost_load.ts";
 import { type CostSummary, type HookCostRow, RIVALS } from "./hook_cost.ts";
 import type { Engine } from "../host/engine.ts";
 import { TARGET_INPUTS } from "./inputs.ts";
@@ -88,6 +89,8 @@ export interface BenchReport {
   /** Bytes: `rust` is the Rust plugin as measured (after wasm-opt), `rustRaw` its plain cargo build. */
   size?: { plugin: number; baseline?: number; rust?: number; rustRaw?: number };
   gateway?: { durationMs: number; rows: GatewayRow[] };
+  /** A real Bifrost without and with the plugin (`deno task bifrost:build`). */
+  bifrost?: BifrostLoadSection;
   large?: LargeSection;
   build?: BuildTimes;
 }
@@ -242,6 +245,7 @@ export function formatBenchReport(report: BenchReport): string {
     out.push("### Size (release .wasm)\n\n" + table(["", "bytes"], rows));
   }
   if (report.gateway) out.push(gatewaySection(report.gateway));
+  if (report.bifrost) out.push(bifrostSection(report.bifrost));
   if (report.large) out.push(largeSection(report.large));
   if (report.build) out.push(buildSection(report.build));
   if (report.machine) out.push(machineSection(report.machine, report.date));
@@ -426,6 +430,52 @@ function gatewaySection(g: { durationMs: number; rows: GatewayRow[] }): string {
         "",
         `Errors (direct/gateway): ${
           g.rows.map((r) => `${r.route} c${r.concurrency} ${r.direct.errors}/${r.gateway.errors}`).join(", ")
+        }`,
+      ]
+      : []),
+  ].join("\n");
+}
+
+function bifrostSection(b: BifrostLoadSection): string {
+  if ("skipped" in b) return `### A real Bifrost\n\nNot measured: ${b.skipped}`;
+  const ms = (x: number) => (x < 10 ? x.toFixed(2) : x.toFixed(1));
+  const us = (x: number) => `${Math.round(x * 1000)} µs`;
+  return [
+    "### A real Bifrost",
+    "",
+    `The open-source Bifrost ${b.version} built by \`deno task bifrost:build\`, \`POST /v1/chat/completions\` on ` +
+    `loopback, ${b.durationMs / 1000} s per run: without a plugin against the same server with the plugin loaded ` +
+    "through bifrost-as's WASM loader (its HTTP and LLM hooks: 4 calls per request), both in front of one mock " +
+    "upstream, also called directly. The last column is a third server whose loader runs the plugin with no hook " +
+    "time limit (`hook_timeout_ms: -1`), where wazero watches no context per call.",
+    "",
+    table(
+      [
+        "concurrency",
+        "direct req/s",
+        "Bifrost req/s",
+        "Bifrost + plugin req/s",
+        "Bifrost p50 / p99 ms",
+        "Bifrost + plugin p50 / p99 ms",
+        "added p50 / p99",
+        "added, no hook time limit",
+      ],
+      b.rows.map((r) => [
+        String(r.concurrency),
+        count(Math.round(r.direct.rps)),
+        count(Math.round(r.bare.rps)),
+        count(Math.round(r.plugin.rps)),
+        `${ms(r.bare.p50Ms)} / ${ms(r.bare.p99Ms)}`,
+        `${ms(r.plugin.p50Ms)} / ${ms(r.plugin.p99Ms)}`,
+        `${us(r.addedP50Ms)} / ${us(r.addedP99Ms)}`,
+        `${us(r.unlimitedAddedP50Ms)} / ${us(r.unlimitedAddedP99Ms)}`,
+      ]),
+    ),
+    ...(b.rows.some((r) => r.direct.errors || r.bare.errors || r.plugin.errors)
+      ? [
+        "",
+        `Errors (direct/Bifrost/with plugin): ${
+          b.rows.map((r) => `c${r.concurrency} ${r.direct.errors}/${r.bare.errors}/${r.plugin.errors}`).join(", ")
         }`,
       ]
       : []),

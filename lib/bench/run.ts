@@ -9,6 +9,7 @@
  */
 import { PluginHost } from "../host/host.ts";
 import { benchGateway } from "./gateway_load.ts";
+import { benchRealBifrost } from "./bifrost_load.ts";
 import { benchHookCosts, measureHostFloor, type MeasureOptions, measureTransport } from "./hook_cost.ts";
 import type { Engine } from "../host/engine.ts";
 import { startWazeroBackend } from "../host/prepare.ts";
@@ -20,10 +21,10 @@ import { type BenchReport, machineInfo } from "./report.ts";
 import type { TwinOptions } from "./native.ts";
 
 /** The parts of a run. */
-export type BenchSection = "cost" | "memory" | "size" | "gateway" | "large";
+export type BenchSection = "cost" | "memory" | "size" | "gateway" | "bifrost" | "large";
 
 /** Every section, in report order. */
-export const BENCH_SECTIONS: readonly BenchSection[] = ["cost", "memory", "size", "gateway", "large"];
+export const BENCH_SECTIONS: readonly BenchSection[] = ["cost", "memory", "size", "gateway", "bifrost", "large"];
 
 /** How much to measure: a full run takes minutes, a quick one well under one. */
 export interface BenchPreset {
@@ -66,6 +67,8 @@ export interface RunBenchOptions {
   engines?: readonly Engine[];
   /** Why wazero is not measured, for the report (its engine is missing, say). */
   wazeroUnavailable?: string;
+  /** Where `deno task bifrost:build` put a real Bifrost (default `<cwd>/build/bifrost`); none built skips it. */
+  bifrostBuildDir?: string;
   /** Progress lines (for stderr). */
   onProgress?: (line: string) => void;
 }
@@ -195,6 +198,19 @@ export async function runBench(options: RunBenchOptions): Promise<BenchReport> {
         warmupMs: Math.min(500, preset.gatewaySeconds * 200),
       }),
     };
+  }
+
+  if (sections.has("bifrost")) {
+    log(
+      `bifrost: a real Bifrost without and with the plugin, chat at concurrency 1 and 32, ${preset.gatewaySeconds} s per run`,
+    );
+    report.bifrost = await benchRealBifrost({
+      plugin: options.plugin,
+      buildDir: options.bifrostBuildDir ?? `${Deno.cwd()}/build/bifrost`,
+      durationMs: preset.gatewaySeconds * 1000,
+      warmupMs: Math.min(500, preset.gatewaySeconds * 200),
+    });
+    if ("skipped" in report.bifrost) log(`bifrost: skipped: ${report.bifrost.skipped}`);
   }
 
   if (sections.has("large")) {

@@ -230,6 +230,13 @@ function errorResponse(error: BifrostError, fallbackStatus = 500): Response {
   return Response.json(errorBody(error, status), { status });
 }
 
+/** What Bifrost's transport answers (409) when an HTTP pre hook changed the method or path. */
+const METHOD_PATH_CHANGED = "request method/path was modified by a plugin, this is not allowed";
+
+function textResponse(status: number, text: string): Response {
+  return new Response(text, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
+}
+
 function gatewayError(status: number, message: string, type: string, headers?: HeadersInit): Response {
   const res = errorResponse({ error: { message, type }, status_code: status }, status);
   if (headers) { for (const [k, v] of new Headers(headers)) res.headers.set(k, v); }
@@ -303,9 +310,13 @@ function answerKeys(kind: KindSpec, stream: boolean): string[] {
     : [kind.responseKey];
 }
 
-/** A Bifrost error as the body of an answer or of a streamed error chunk. */
+/**
+ * A Bifrost error as the body of an answer or of a streamed error chunk.
+ * `is_bifrost_error` stays as the error has it, else false: a real Bifrost
+ * answers false for its own errors, the provider's and a plugin's alike.
+ */
 function errorBody(error: BifrostError, status?: number): Json {
-  return { is_bifrost_error: true, ...(status === undefined ? {} : { status_code: status }), ...error };
+  return { is_bifrost_error: false, ...(status === undefined ? {} : { status_code: status }), ...error };
 }
 
 class Pipeline {
@@ -425,9 +436,14 @@ class Pipeline {
     }
     const built = buildRequest(kind, parsed, integration);
     if ("problem" in built) return gatewayError(400, built.problem, "invalid_request");
-    if (built.stream) st.ctx[REQUEST_TYPE_KEY] = kind.streamRequestType;
-    if (built.stream) return await this.#stream(st, built.request, lease);
-    return await this.#httpPost(st, await this.#complete(st, built.request));
+    // As Bifrost does: the context names the route's type (chat_completion for a streamed chat too); the request
+    // carries the core's (chat_completion_stream), as bifrost-as's loader sends Go's BifrostRequest.RequestType.
+    const request = {
+      request_type: built.stream ? kind.streamRequestType : kind.requestType,
+      ...built.request,
+    } as BifrostRequest;
+    if (built.stream) return await this.#stream(st, request, lease);
+    return await this.#httpPost(st, await this.#complete(st, request));
   }
 
   /** The request's body, or the answer refusing it (in a method of its own: no reference outlives it). */
@@ -443,7 +459,8 @@ class Pipeline {
       const out = await this.#hook<HTTPPreHookOutput>(st, p, hook, { context: st.ctx, request: st.http });
       if (out instanceof Response) return out;
       mergeContext(st.ctx, out.context, st.idKey);
-      if (out.error) return gatewayError(500, out.error, "plugin_error");
+      // Bifrost's transport answers an HTTP pre hook's error as plain text.
+      if (out.error) return textResponse(500, out.error);
       if (out.has_response && out.response) {
         noteShortCircuit(`${p.entry.name} ${hook}: response ${out.response.status_code}`);
         return toHttpResponse(out.response);
@@ -451,7 +468,8 @@ class Pipeline {
       const r = out.request;
       if (!changed(r)) continue;
       if ((r.method && r.method !== st.http.method) || (r.path && r.path !== st.http.path)) {
-        return gatewayError(409, `Plugin "${p.name}" changed the request's method or path`, "conflict");
+        st.log(`warning: plugin "${p.name}" http_pre_hook changed the request's method or path`);
+        return errorResponse({ error: { message: METHOD_PATH_CHANGED }, status_code: 409 });
       }
       if (r.headers) st.http.headers = { ...st.http.headers, ...r.headers };
       if (r.query) st.http.query = { ...st.http.query, ...r.query };
@@ -483,7 +501,9 @@ class Pipeline {
         if (isObject(sc.response)) {
           const keys = answerKeys(st.kind, stream);
           const answer = answerOf(st.kind, sc.response, `Plugin "${p.name}" pre_hook`, keys);
-          if (typeof answer === "string") return gatewayError(500, answer, "plugin_error");
+          // A whole answer in another kind's field: Bifrost answers 200 with null (the kind's field is empty).
+          if (typeof answer === "string" && stream) return gatewayError(500, answer, "plugin_error");
+          if (typeof answer === "string") st.log(`warning: ${answer}: the client gets null`);
           noteShortCircuit(`${p.entry.name} pre_hook: response`);
           return { ran, request, outcome: { response: sc.response } };
         }
@@ -497,7 +517,13 @@ class Pipeline {
    * whole answer or on one streamed chunk: a response the hooks return must
    * hold one of `keys`.
    */
-  async #llmPost(st: RequestState, ran: LoadedPlugin[], outcome: Outcome, keys: readonly string[]): Promise<
+  async #llmPost(
+    st: RequestState,
+    ran: LoadedPlugin[],
+    outcome: Outcome,
+    keys: readonly string[],
+    whole = false,
+  ): Promise<
     Outcome | Response
   > {
     for (const p of [...ran].reverse()) {
@@ -517,7 +543,9 @@ class Pipeline {
         outcome = { error: out.error as BifrostError };
       } else if (changed(out.response)) {
         const answer = answerOf(st.kind, out.response as Json, `Plugin "${p.name}" post_hook`, keys);
-        if (typeof answer === "string") return gatewayError(500, answer, "plugin_error");
+        // A whole answer in another kind's field reaches the client as null, as in Bifrost; a chunk fails.
+        if (typeof answer === "string" && !whole) return gatewayError(500, answer, "plugin_error");
+        if (typeof answer === "string") st.log(`warning: ${answer}: the client gets null`);
         outcome = { response: out.response as Json };
       }
     }
@@ -534,10 +562,11 @@ class Pipeline {
       outcome = result.ok ? { response: { [st.kind.responseKey]: result.response } } : { error: result.error };
     }
     const keys = [st.kind.responseKey];
-    const post = await this.#llmPost(st, pre.ran, outcome, keys);
+    const post = await this.#llmPost(st, pre.ran, outcome, keys, true);
     if (post instanceof Response) return post;
     if (post.error) return errorResponse(post.error);
-    return Response.json(answerOf(st.kind, post.response!, "", keys));
+    const answer = answerOf(st.kind, post.response!, "", keys);
+    return Response.json(typeof answer === "string" ? null : answer);
   }
 
   async #httpPost(st: RequestState, response: Response): Promise<Response> {
@@ -556,7 +585,11 @@ class Pipeline {
       });
       if (out instanceof Response) return out;
       mergeContext(st.ctx, out.context, st.idKey);
-      if (out.error) return gatewayError(500, out.error, "plugin_error");
+      // Bifrost logs an HTTP post hook's error, runs no further post hook and sends the response as it is.
+      if (out.error) {
+        st.log(`warning: plugin "${p.name}" http_post_hook: ${out.error}`);
+        break;
+      }
       if (changed(out.response)) http = { ...http, ...out.response };
     }
     return toHttpResponse(http);

@@ -288,11 +288,12 @@ Deno.test("startGateway() answers a short-circuit error of a streamed request in
   assert.equal((await res.json()).error.message, "Rate limit exceeded (via assemblyscript plugin)");
 });
 
-Deno.test("startGateway() answers 500 with the text of an HTTP pre hook error", async () => {
+Deno.test("startGateway() answers 500 with the text of an HTTP pre hook error, as plain text like Bifrost", async () => {
   await using s = await setup();
   const res = await chat(s, "openai/gpt-4o", { action: "http-error" });
   assert.equal(res.status, 500);
-  assert.equal((await res.json()).error.message, "blocked by the behaviours plugin");
+  assert.match(res.headers.get("content-type") ?? "", /^text\/plain/);
+  assert.equal(await res.text(), "blocked by the behaviours plugin");
   assert.equal(s.upstream.requests.length, 0);
 });
 
@@ -325,11 +326,19 @@ Deno.test("startGateway() returns an HTTP pre hook's own response", async () => 
   assert.deepEqual(await res.json(), { teapot: true });
 });
 
-Deno.test("startGateway() refuses a changed path with 409", async () => {
+Deno.test("startGateway() refuses a changed path with 409 and Bifrost's message", async () => {
   await using s = await setup();
   const res = await chat(s, "openai/gpt-4o", { action: "change-path" });
   assert.equal(res.status, 409);
-  await res.body?.cancel();
+  assert.equal((await res.json()).error.message, "request method/path was modified by a plugin, this is not allowed");
+});
+
+Deno.test("startGateway() logs an HTTP post hook's error and sends the answer, as Bifrost does", async () => {
+  await using s = await setup();
+  const res = await chat(s, "openai/gpt-4o", { action: "post-error" });
+  assert.equal(res.status, 200);
+  assert.equal((await res.json()).choices[0].message.content, "Echo: hi you");
+  assert.ok(s.logs.some((l) => l.includes("refused after the answer by the behaviours plugin")), s.logs.join("\n"));
 });
 
 Deno.test("startGateway() merges headers an HTTP pre hook adds", async () => {
@@ -373,7 +382,7 @@ Deno.test("startGateway() reports bad requests in Bifrost's error shape", async 
     const res = await fetch(`${s.gateway.url}/v1/chat/completions`, { method: "POST", body });
     assert.equal(res.status, status);
     const json = await res.json();
-    assert.equal(json.is_bifrost_error, true);
+    assert.equal(json.is_bifrost_error, false);
     assert.match(json.error.message, message);
   }
 });

@@ -105,7 +105,7 @@ pub extern "C" fn pre_hook(input_ptr: u32, input_len: u32) -> u64 {
             ..Default::default()
         };
         // Bifrost streams a short-circuit as one chunk, as it is: a stream gets a chunk with a delta.
-        let streamed = input.context.is_stream();
+        let streamed = input.is_stream();
         let mut choice = ResponseChoice { index: 0, finish_reason: Some("stop".to_string()), ..Default::default() };
         if streamed {
             choice.delta = Some(message);

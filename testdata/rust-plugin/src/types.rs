@@ -181,6 +181,10 @@ pub struct Fallback {
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
 #[serde(default)]
 pub struct BifrostChatRequest {
+    /// The core's request type (`chat_completion_stream` for a stream), which bifrost-as's loader and local gateway
+    /// send: Bifrost's transport names the route in the context (`chat_completion` for a streamed chat too).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_type: Option<String>,
     #[serde(deserialize_with = "null_as_default")]
     pub provider: String,
     #[serde(deserialize_with = "null_as_default")]
@@ -355,6 +359,11 @@ pub struct PreHookInput {
 impl PreHookInput {
     pub fn get_provider_model(&self) -> (&str, &str) {
         (&self.request.provider, &self.request.model)
+    }
+
+    /// Whether the client asked for a stream: the context's request type or the request's own ends in `_stream`.
+    pub fn is_stream(&self) -> bool {
+        self.context.is_stream() || self.request.request_type.as_deref().map_or(false, |t| t.ends_with("_stream"))
     }
 }
 
