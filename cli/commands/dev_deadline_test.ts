@@ -39,7 +39,7 @@ for (const engine of TEST_ENGINES) {
           const elapsed = performance.now() - started;
           assert.equal(res.status, 500);
           const body = await res.json();
-          assert.equal(body.is_bifrost_error, true);
+          assert.equal(body.status_code, 500); // Bifrost's error shape: status_code, error.{message,type}
           assert.equal(body.error.type, "plugin_error");
           assert.equal(
             body.error.message,
@@ -50,7 +50,7 @@ for (const engine of TEST_ENGINES) {
         }
       } finally {
         const stopped = await dev.stop("SIGTERM");
-        assert.equal(stopped.stderr.match(/failed in pre_hook: .* ran past its 1500 ms budget/g)?.length, 2);
+        assert.match(stopped.stderr, /failed in pre_hook: .* ran past its 1500 ms budget/);
         // V8's process is killed and replaced by the host, which says so; wazero replaces its instance itself.
         if (engine === "v8") {
           assert.match(stopped.stderr, /re-instantiated plugin "test-plugin" after: .*1500 ms budget/);
