@@ -92,7 +92,7 @@ async function devServes(flow: Flow): Promise<string> {
     return await child.status;
   };
   try {
-    let timer: number | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error("no URL in 120 s")), 120_000);
     });

@@ -11,7 +11,7 @@
  * @module
  */
 import { join, resolve } from "node:path";
-import { ConfigError, UsageError } from "../errors.ts";
+import { ConfigError } from "../errors.ts";
 import { readBifrostConfig, writeBifrostConfig } from "../config/bifrost_config.ts";
 import { gatewayInputs } from "./dev.ts";
 import { type MockUpstream, startMockUpstream } from "../mock/mock_upstream.ts";
@@ -75,14 +75,14 @@ export async function readBuildInfo(buildDir: string): Promise<BifrostBuildInfo>
   try {
     info = JSON.parse(await Deno.readTextFile(join(buildDir, "build.json")));
   } catch {
-    throw new UsageError(
+    throw new ConfigError(
       `No real Bifrost is built in ${buildDir}: run 'deno task bifrost:build' ` +
         "(BIFROST_SRC=<checkout> to build from a Bifrost source checkout)",
     );
   }
   for (const file of [info.server, ...info.loaders]) {
     if (!await Deno.stat(file).then((s) => s.isFile, () => false)) {
-      throw new UsageError(`${file} is missing: run 'deno task bifrost:build' again`);
+      throw new ConfigError(`${file} is missing: run 'deno task bifrost:build' again`);
     }
   }
   return info;

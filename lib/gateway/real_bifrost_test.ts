@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { writeBifrostConfig } from "../config/bifrost_config.ts";
-import { ConfigError, UsageError } from "../errors.ts";
+import { ConfigError } from "../errors.ts";
 import { olderThan, readBuildInfo, startRealBifrost } from "./real_bifrost.ts";
 
 Deno.test("olderThan() compares a version's major and minor", () => {
@@ -15,7 +15,7 @@ Deno.test("readBuildInfo() says how to build when nothing is built, and which fi
   const dir = await Deno.makeTempDir();
   try {
     await assert.rejects(readBuildInfo(dir), (e: Error) => {
-      assert.ok(e instanceof UsageError);
+      assert.ok(e instanceof ConfigError);
       assert.match(e.message, /No real Bifrost is built in .*: run 'deno task bifrost:build'/);
       return true;
     });
