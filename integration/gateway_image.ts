@@ -59,8 +59,8 @@ export async function chooseGatewayImage(
   given: string | undefined = Deno.env.get("BIFROST_IMAGE") || undefined,
   buildDir?: string,
 ): Promise<GatewayImage> {
+  if (given) return describeImage(given, await imageLabels(given).catch(() => ({})), "BIFROST_IMAGE");
   try {
-    if (given) return describeImage(given, await imageLabels(given), "BIFROST_IMAGE");
     const build = await readBifrostBuild(buildDir);
     let real = build ? bifrostImage(build.version) : undefined;
     if (!real || !await imageExists(real)) {
