@@ -4,12 +4,15 @@
  * - `local`: the local gateway and mock upstream, started and stopped here;
  * - `bifrost`: the open-source Bifrost server with bifrost-as's WASM loader
  *   (`deno task bifrost:build`), as a local process, and the mock upstream;
- * - `compose`: `compose.yaml` (a real Bifrost image from `BIFROST_IMAGE`,
- *   and the mock upstream in a Deno container) through testcontainers, in
- *   `compose.ts`;
+ * - `compose`: `compose.yaml` (the gateway image, and the mock upstream in
+ *   a Deno container) through testcontainers, in `compose.ts`;
  * - `packaged`: the image `bifrost-as package --format bifrost` builds on
- *   `BIFROST_IMAGE`, pulled from a local registry and started, in
- *   `packaged.ts`;
+ *   the gateway image, pulled from a local registry and started, in
+ *   `packaged.ts`.
+ *
+ * The gateway image (`gateway_image.ts`) is `BIFROST_IMAGE`, else the
+ * real-Bifrost image `deno task images` builds from `build/bifrost/`, else
+ * the dev-gateway fallback (NOT Bifrost);
  * - `url`: a gateway and upstream already running, given by URL.
  *
  * Every target reads the same generated `config.json` (in `build/e2e/`,
@@ -37,8 +40,6 @@ export interface RunningTarget extends Endpoints {
 export const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 /** The directory compose mounts at `/app/data`. */
 export const E2E_DIR = `${ROOT}/build/e2e`;
-/** The Bifrost image compose runs when `BIFROST_IMAGE` is unset. Open-source images cannot load WASM plugins. */
-export const DEFAULT_BIFROST_IMAGE = "maximhq/bifrost:v1.3.48";
 /** How the containers reach the mock upstream (its service name). */
 export const COMPOSE_UPSTREAM = "http://upstream:8081";
 
