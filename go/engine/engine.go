@@ -330,7 +330,7 @@ func (p *Plugin) Call(ctx context.Context, hook string, input []byte) (Result, e
 		return fail(err)
 	}
 	hookCtx, cancel := p.deadline(ctx)
-	res, err := in.call(hookCtx, in.hooks[hook], input)
+	res, err := in.call(hookCtx, hook, in.hooks[hook], input)
 	cancel()
 	if err != nil {
 		p.pool.discard(in)

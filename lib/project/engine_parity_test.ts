@@ -134,11 +134,7 @@ Deno.test({
         v8.cases.map((c) => [c.id, c.outcome, c.detail ?? ""]),
         plugin,
       );
-      // Known wording lag: the V8 runner now names a second free of init's buffer as the "double" probe's, the wazero
-      // engine still says "trapped in init". Both fail under "double" alone, which is compared until they word it alike.
-      const probe = (f: { message: string }) => f.message.startsWith('Fails under the "double" free policy: ');
-      assert.deepEqual(wazero.findings.filter((f) => !probe(f)), v8.findings.filter((f) => !probe(f)), plugin);
-      assert.equal(wazero.findings.filter(probe).length, v8.findings.filter(probe).length, plugin);
+      assert.deepEqual(wazero.findings, v8.findings, plugin);
     }
   },
 });
