@@ -15,6 +15,7 @@ import { UsageError } from "../lib/errors.ts";
 import { measureBuildTimes } from "./_build_times.ts";
 import { testPlugin } from "../testing/plugins.ts";
 import { rustPlugin, rustToolchainMissing } from "../testing/rust_plugin.ts";
+import { engineAvailability, ENGINES } from "../lib/host/engine.ts";
 import { RUST_TWIN } from "../lib/bench/native.ts";
 import { type Command, type CommandInput, flag, intOption, runMain, sizesOption, str } from "../cli/command.ts";
 
@@ -93,10 +94,13 @@ async function bench(input: CommandInput): Promise<number> {
       },
     }
     : { rustUnavailable };
+  const wazero = await engineAvailability({ onProgress: progress });
+  if ("missing" in wazero) progress(`wazero is left out: ${wazero.missing}`);
   const report = await runBench({
     plugin,
     baseline,
     ...rust,
+    ...("missing" in wazero ? { wazeroUnavailable: wazero.missing } : { engines: ENGINES }),
     sections: BENCH_SECTIONS.filter((s) => sections.has(s)) as BenchSection[],
     preset,
     bifrostBuildDir: new URL("../build/bifrost", import.meta.url).pathname,

@@ -1,27 +1,46 @@
 /**
  * The options that say how the conformance host runs a plugin, declared once
  * with one meaning for every command that hosts one (`run`, `check`, `test`,
- * `watch`, `dev`), and read by one function each. A command lists the ones
- * it takes with {@link hostOptionSpecs}; an option added here (the engine,
- * say) is then one line in each command that offers it.
+ * `watch`, `dev`, `bench`), and read by one function each. A command lists
+ * the ones it takes with {@link hostOptionSpecs}.
+ *
+ * - `--engine v8|wazero`: where the plugin runs. `test`, `check` and
+ *   `bench` run under both engines when it is not given and the wazero
+ *   engine is there, and say so when it is not ({@link chooseEngines});
+ *   `run` and `dev` run under V8 unless told ({@link engineOption}).
+ * - `--hook-timeout MS`: the deadline of each hook call and of loading
+ *   (`_start`, `_initialize`, `init`, `get_name`). 0: none, and V8 then runs
+ *   the plugin in this thread (the fastest path, which nothing can stop).
+ *   With a deadline V8 runs it in a child process killed past it; wazero
+ *   stops the call itself. Default 10000 (`dev`: `BIFROST_AS_HOOK_TIMEOUT_MS`
+ *   first).
  *
  * @module
  */
 import { FREE_POLICIES, type FreePolicy, parseFreePolicies } from "../lib/abi/free_policy.ts";
 import { UsageError } from "../lib/errors.ts";
+import { type Engine, engineAvailability, ENGINES, findEngine, parseEngine } from "../lib/host/engine.ts";
+import { DEFAULT_HOOK_TIMEOUT_MS } from "../lib/host/types.ts";
 import { type CommandInput, intOption, jsonOption, type OptionSpec, str } from "./command.ts";
 
-/** The most `--timeout` takes: an hour. */
+/** The most `--hook-timeout` takes: an hour. */
 export const MAX_TIMEOUT_MS = 3_600_000;
 
 /** The host options, by name. */
 export const HOST_OPTIONS = {
   config: { type: "string", arg: "JSON", description: "The plugin's config, inline or @FILE (default: {})" },
-  timeout: {
+  engine: {
+    type: "string",
+    arg: "ENGINE",
+    description: "Where the plugin runs: v8 (Deno) or wazero (Go, Bifrost's runtime); test, check and bench run " +
+      "under both when it is not given and the wazero engine is there, run and dev under v8",
+  },
+  "hook-timeout": {
     type: "string",
     arg: "MS",
-    description: "Time budget per hook call and for init, in ms; 0: none (the plugin then runs in this thread)",
-    default: "10000",
+    description: `Deadline of each hook call and of loading the plugin, in ms (default ${DEFAULT_HOOK_TIMEOUT_MS}; ` +
+      "dev: BIFROST_AS_HOOK_TIMEOUT_MS first); 0: none (V8 then runs the plugin in this thread, where nothing can " +
+      "stop it)",
   },
   "free-policy": {
     type: "string",
@@ -45,9 +64,48 @@ export function pluginConfigOption(input: CommandInput): Promise<unknown> {
   return jsonOption(input, "config");
 }
 
-/** `--timeout`: the budget per call in ms, 0 for none. */
+/** `--hook-timeout`: the deadline in ms, 0 for none; {@link DEFAULT_HOOK_TIMEOUT_MS} when not given. */
 export function timeoutOption(input: CommandInput): number {
-  return intOption(input, "timeout", 0, MAX_TIMEOUT_MS) ?? 0;
+  return givenTimeoutOption(input) ?? DEFAULT_HOOK_TIMEOUT_MS;
+}
+
+/** `--hook-timeout` as given (0 for none), `undefined` when not given: for `dev`, whose default comes from elsewhere. */
+export function givenTimeoutOption(input: CommandInput): number | undefined {
+  return intOption(input, "hook-timeout", 0, MAX_TIMEOUT_MS);
+}
+
+/** `--engine` where a command runs under one engine: the one named, V8 when not given. */
+export function engineOption(input: CommandInput): Engine {
+  return parseEngine(str(input, "engine") ?? "v8");
+}
+
+/** The engines a command that can run under both runs under, and why wazero did not when it was not named. */
+export interface EngineChoice {
+  engines: Engine[];
+  /** Why wazero did not run although no `--engine` was given: what the engine lookup said. */
+  missing?: string;
+}
+
+/**
+ * `--engine` for `test`, `check` and `bench`: the one named, or both when
+ * the wazero engine is there. `--engine wazero` without the engine throws
+ * `EngineNotFoundError`, whose message says how to get it.
+ */
+export async function chooseEngines(input: CommandInput, onProgress: (line: string) => void): Promise<EngineChoice> {
+  const named = str(input, "engine");
+  if (named !== undefined) {
+    const engine = parseEngine(named);
+    if (engine === "wazero") await findEngine({ onProgress });
+    return { engines: [engine] };
+  }
+  const found = await engineAvailability({ onProgress });
+  return "missing" in found ? { engines: ["v8"], missing: found.missing } : { engines: [...ENGINES] };
+}
+
+/** The line that says which engines ran, and why wazero did not when it did not. */
+export function enginesLine(choice: EngineChoice): string {
+  const ran = `Engines: ${choice.engines.join(", ")}`;
+  return choice.missing ? `${ran} (wazero did not run: ${choice.missing})` : ran;
 }
 
 /** `--free-policy` as a list, or `undefined` when not given; each policy once. */

@@ -7,12 +7,19 @@
  *   busybox (sh, wget), staged as a root filesystem;
  * - the mock upstream ({@link MOCK_UPSTREAM_IMAGE}) on that base;
  * - the dev gateway ({@link DEV_GATEWAY_IMAGE}) on that base: the local
- *   gateway packaged like Bifrost's container, labelled as NOT Bifrost.
+ *   gateway packaged like Bifrost's container, labelled as NOT Bifrost;
+ * - when `build/bifrost/` (`--bifrost-dir`) holds a `deno task
+ *   bifrost:build`, the real Bifrost ({@link bifrostImage}): the open-source
+ *   server and bifrost-as's loader slots in Bifrost's container layout, on
+ *   the C library they were built against (this machine's, as `ldd` lists
+ *   it), with an entrypoint (`go/bifrost/entrypoint`) that turns
+ *   config.json's `.wasm` plugin entries into loader entries. Without a
+ *   build it is skipped, saying so, at no cost.
  *
  * An image whose inputs (staged files, Dockerfile, base image) are unchanged
  * is not rebuilt unless `--force`. `--print-env` prints `export DENO_IMAGE=…`
- * and `export BIFROST_IMAGE=…` on stdout for compose.yaml; progress goes to
- * stderr.
+ * and `export BIFROST_IMAGE=…` (the real Bifrost when built, else the dev
+ * gateway) on stdout for compose.yaml; progress goes to stderr.
  *
  * @module
  */
@@ -20,7 +27,18 @@ import { createHash } from "node:crypto";
 import { type Command, type CommandInput, runMain } from "../cli/command.ts";
 import { MOCK_UPSTREAM_FILES } from "../lib/mock/files.ts";
 import { docker, EngineError, engineInfo, imageLabels, lastLines } from "./engine.ts";
-import { DENO_IMAGE, DEV_GATEWAY_IMAGE, IMAGE_VERSION, INPUTS_LABEL, MOCK_UPSTREAM_IMAGE } from "./names.ts";
+import { basename, join, resolve } from "node:path";
+import { type BifrostBuild, readBifrostBuild } from "../scripts/bifrost_build.ts";
+import {
+  BIFROST_VERSION_LABEL,
+  bifrostImage,
+  DENO_IMAGE,
+  DEV_GATEWAY_IMAGE,
+  IMAGE_VERSION,
+  INPUTS_LABEL,
+  MOCK_UPSTREAM_IMAGE,
+  NOT_BIFROST_LABEL,
+} from "./names.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const STAGE = `${ROOT}/.tmp/images`;
@@ -35,9 +53,18 @@ export const imagesScript: Command = {
 Builds:
   ${DENO_IMAGE}  the Deno runtime base (compose's DENO_IMAGE)
   ${MOCK_UPSTREAM_IMAGE}  the mock OpenAI upstream
-  ${DEV_GATEWAY_IMAGE}  the dev gateway standing in for Bifrost (NOT Bifrost)`,
+  ${DEV_GATEWAY_IMAGE}  the dev gateway standing in for Bifrost (NOT Bifrost)
+  ${bifrostImage("<version>")}  when build/bifrost/ holds a build ('deno task bifrost:build'):
+      the open-source Bifrost server with bifrost-as's WASM loader, the default BIFROST_IMAGE
+      of the compose and packaged targets; without it they fall back to the dev gateway`,
   options: {
     force: { type: "boolean", description: "Rebuild even when the inputs are unchanged" },
+    "bifrost-dir": {
+      type: "string",
+      arg: "DIR",
+      description: "Where 'deno task bifrost:build' wrote the server and loaders",
+      default: "build/bifrost",
+    },
     "print-env": { type: "boolean", description: "Print export lines for DENO_IMAGE and BIFROST_IMAGE on stdout" },
   },
   run: (input) => buildImages(input.values),
@@ -139,12 +166,15 @@ async function sharedLibraries(binary: string): Promise<string[]> {
   return paths;
 }
 
-async function stageBase(ctx: string): Promise<void> {
-  const rootfs = `${ctx}/rootfs`;
-  const deno = Deno.execPath();
-  await copy(deno, `${rootfs}/usr/bin/deno`);
-  // The loader and libraries at the paths the binary names, contents of their symlink targets.
-  for (const lib of await sharedLibraries(deno)) await copy(lib, `${rootfs}${lib}`);
+/**
+ * A minimal system under `rootfs`: the loader and libraries `ldd` lists for
+ * `binaries` (at the paths they name, contents of their symlink targets),
+ * Debian's static busybox (sh, wget, ...), users, name resolution, /tmp.
+ */
+async function stageSystem(rootfs: string, binaries: string[]): Promise<void> {
+  const libs = new Set<string>();
+  for (const binary of binaries) for (const lib of await sharedLibraries(binary)) libs.add(lib);
+  for (const lib of libs) await copy(lib, `${rootfs}${lib}`);
   const unpacked = await fresh(`${STAGE}/busybox`);
   await run("dpkg-deb", ["-x", await busyboxDeb(), unpacked]);
   await copy(`${unpacked}/bin/busybox`, `${rootfs}/bin/busybox`);
@@ -155,11 +185,17 @@ async function stageBase(ctx: string): Promise<void> {
   await Deno.writeTextFile(`${rootfs}/etc/passwd`, "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534::/:/bin/sh\n");
   await Deno.writeTextFile(`${rootfs}/etc/group`, "root:x:0:\nnogroup:x:65534:\n");
   await Deno.writeTextFile(`${rootfs}/etc/nsswitch.conf`, "hosts: files dns\n");
-  for (const dir of ["root", "var/cache/deno", "usr/local/bin"]) {
-    await Deno.mkdir(`${rootfs}/${dir}`, { recursive: true });
-  }
+  for (const dir of ["root", "usr/local/bin"]) await Deno.mkdir(`${rootfs}/${dir}`, { recursive: true });
   await Deno.mkdir(`${rootfs}/tmp`);
   await Deno.chmod(`${rootfs}/tmp`, 0o1777);
+}
+
+async function stageBase(ctx: string): Promise<void> {
+  const rootfs = `${ctx}/rootfs`;
+  const deno = Deno.execPath();
+  await copy(deno, `${rootfs}/usr/bin/deno`);
+  await stageSystem(rootfs, [deno]);
+  await Deno.mkdir(`${rootfs}/var/cache/deno`, { recursive: true });
 }
 
 async function stageMockUpstream(ctx: string): Promise<void> {
@@ -218,6 +254,83 @@ async function cacheGatewayPackages(ctx: string): Promise<void> {
   }
 }
 
+/** The first line of `ldd --version`: the C library this machine's binaries are built against. */
+async function glibcVersion(): Promise<string> {
+  return (await run("ldd", ["--version"])).split("\n")[0]!.trim();
+}
+
+/** Stages the real Bifrost: the server, the loader slots, the entrypoint (built here), the system they link to. */
+function stageBifrost(dir: string, build: BifrostBuild): (ctx: string) => Promise<void> {
+  return async (ctx) => {
+    const rootfs = `${ctx}/rootfs`;
+    // build.json names the files where they were built: take them from `dir`, where they are now.
+    const server = join(dir, basename(build.server));
+    const loaders = build.loaders.map((l) => join(dir, basename(l)));
+    // Without their DWARF sections (about 40 MB in all; Go's stack traces and plugin loading do not read them).
+    const place = async (from: string, to: string) => {
+      await Deno.mkdir(to.slice(0, to.lastIndexOf("/")), { recursive: true });
+      await run("strip", ["--strip-debug", "-o", to, from]);
+    };
+    await place(server, `${rootfs}/app/main`);
+    for (const [i, so] of loaders.entries()) await place(so, `${rootfs}/app/bifrost-as/bifrost-wasm-${i + 1}.so`);
+    await stageSystem(rootfs, [server, ...loaders]);
+    // For an upstream over HTTPS.
+    await copy("/etc/ssl/certs/ca-certificates.crt", `${rootfs}/etc/ssl/certs/ca-certificates.crt`).catch(() => {});
+    for (const d of ["app/data", "app/run"]) await Deno.mkdir(`${rootfs}/${d}`, { recursive: true });
+    // The entrypoint uses no cgo and nothing of Bifrost's modules; Go's caches are the build's own.
+    await run("go", [
+      "build",
+      "-trimpath",
+      "-ldflags=-s -w",
+      "-o",
+      `${rootfs}/app/bifrost-as/entrypoint`,
+      "./entrypoint",
+    ], {
+      cwd: `${ROOT}/go/bifrost`,
+      env: {
+        CGO_ENABLED: "0",
+        GOWORK: "off",
+        GOFLAGS: "-buildvcs=false",
+        GOCACHE: join(dir, "gocache"),
+        GOMODCACHE: join(dir, "gomodcache"),
+      },
+    });
+    await copy(`${ROOT}/images/dev_gateway/healthcheck.sh`, `${rootfs}/usr/local/bin/healthcheck`);
+    await Deno.chmod(`${rootfs}/usr/local/bin/healthcheck`, 0o755);
+  };
+}
+
+/** The real-Bifrost image's spec, when `dir` holds a build; undefined otherwise. */
+async function bifrostSpec(dir: string): Promise<ImageSpec | undefined> {
+  const build = await readBifrostBuild(dir);
+  if (!build) return undefined;
+  const glibc = await glibcVersion();
+  if (build.libc && build.libc !== glibc) {
+    throw new ImagesError(
+      `${dir} was built against "${build.libc}" but this machine has "${glibc}": the image takes its C library ` +
+        "from this machine and Go plugins need the one they were built with: run 'deno task bifrost:build' here",
+    );
+  }
+  return {
+    tag: bifrostImage(build.version),
+    dir: "bifrost",
+    title: `Bifrost ${build.version} (open source) with bifrost-as's WASM loader`,
+    description: `The open-source Bifrost HTTP server ${build.version}, unmodified (core ${build.core}, built from ` +
+      `${build.source === "checkout" ? "a checkout" : "the published modules"} with ${build.go}), and ` +
+      `${build.loaders.length} slots of bifrost-as's WASM loader (not Bifrost Enterprise's); config.json's .wasm ` +
+      "plugin entries become loader entries at start",
+    stage: stageBifrost(dir, build),
+    labels: {
+      [BIFROST_VERSION_LABEL]: build.version,
+      "dev.bifrost-as.bifrost-core": build.core,
+      "dev.bifrost-as.bifrost-source": build.source,
+      "dev.bifrost-as.go": build.go,
+      "dev.bifrost-as.libc": glibc,
+      "dev.bifrost-as.loader-slots": String(build.loaders.length),
+    },
+  };
+}
+
 interface ImageSpec {
   tag: string;
   dir: string;
@@ -255,7 +368,7 @@ const SPECS: ImageSpec[] = [
     stage: stageDevGateway,
     beforeBuild: cacheGatewayPackages,
     base: DENO_IMAGE,
-    labels: { "dev.bifrost-as.not-bifrost": "true" },
+    labels: { [NOT_BIFROST_LABEL]: "true" },
   },
 ];
 
@@ -303,11 +416,12 @@ async function buildImage(
   return { built: true, line: `${spec.tag}: built in ${((performance.now() - started) / 1000).toFixed(1)} s` };
 }
 
-/** Checks the base runs: the loader, libraries and binary are all there. */
-async function smokeTest(): Promise<void> {
-  const r = await docker(["run", "--rm", DENO_IMAGE, "--version"], { timeoutMs: 60_000, allowFailure: true });
-  if (!r.ok || !r.stdout.includes(`deno ${Deno.version.deno}`)) {
-    throw new ImagesError(`${DENO_IMAGE} does not run "deno --version": ${lastLines(r.stderr || r.stdout, 10)}`);
+/** Checks `image` runs: its loader, libraries and binary are all there; `expect` is in what it prints. */
+async function smokeTest(image: string, runArgs: string[], expect: string, cmd: string[] = []): Promise<void> {
+  const r = await docker(["run", "--rm", ...runArgs, image, ...cmd], { timeoutMs: 60_000, allowFailure: true });
+  const out = `${r.stdout}\n${r.stderr}`;
+  if (!out.includes(expect)) {
+    throw new ImagesError(`${image} does not run ${cmd.join(" ") || "its entrypoint"}: ${lastLines(out.trim(), 10)}`);
   }
 }
 
@@ -322,11 +436,24 @@ async function buildImages(args: CommandInput["values"]): Promise<number> {
   const env: Record<string, string> = engine.podman ? { DOCKER_BUILDKIT: "0" } : {};
   const started = performance.now();
   log(`images: building with ${engine.description}`);
+  const dir = resolve(String(args["bifrost-dir"] ?? "build/bifrost"));
+  let gateway = DEV_GATEWAY_IMAGE;
   try {
-    for (const spec of SPECS) {
+    const bifrost = await bifrostSpec(dir);
+    if (bifrost) {
+      gateway = bifrost.tag;
+    } else {
+      log(
+        `  no Bifrost build in ${dir} ('deno task bifrost:build'): no real-Bifrost image; BIFROST_IMAGE is the ` +
+          "fallback, the dev gateway (bifrost-as's own gateway, NOT Bifrost)",
+      );
+    }
+    for (const spec of bifrost ? [...SPECS, bifrost] : SPECS) {
       const { built, line } = await buildImage(spec, args.force === true, env);
       log(`  ${line}`);
-      if (built && spec.tag === DENO_IMAGE) await smokeTest();
+      if (built && spec.tag === DENO_IMAGE) await smokeTest(DENO_IMAGE, [], `deno ${Deno.version.deno}`, ["--version"]);
+      // The server starts in the image: its C library and loader are there (-help prints the usage and exits).
+      if (built && spec === bifrost) await smokeTest(spec.tag, ["--entrypoint", "/app/main"], "-app-dir", ["-help"]);
     }
   } catch (e) {
     if (!(e instanceof ImagesError || e instanceof EngineError)) throw e;
@@ -336,9 +463,9 @@ async function buildImages(args: CommandInput["values"]): Promise<number> {
   log(`images: done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   if (args["print-env"]) {
     console.log(`export DENO_IMAGE=${DENO_IMAGE}`);
-    console.log(`export BIFROST_IMAGE=${DEV_GATEWAY_IMAGE}`);
+    console.log(`export BIFROST_IMAGE=${gateway}`);
   } else {
-    log(`compose.yaml: DENO_IMAGE=${DENO_IMAGE} BIFROST_IMAGE=${DEV_GATEWAY_IMAGE}`);
+    log(`compose.yaml: DENO_IMAGE=${DENO_IMAGE} BIFROST_IMAGE=${gateway}`);
   }
   return 0;
 }

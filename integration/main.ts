@@ -26,16 +26,10 @@ import {
 } from "./plugin_under_test.ts";
 import { composeAvailability, DEFAULT_DENO_IMAGE, startCompose } from "./compose.ts";
 import { packagedAvailability, startPackaged } from "./packaged.ts";
-import {
-  DEFAULT_BIFROST_IMAGE,
-  E2E_DIR,
-  prepare,
-  ROOT,
-  type RunningTarget,
-  startBifrost,
-  startLocal,
-  useUrls,
-} from "./targets.ts";
+import { chooseGatewayImage, DEFAULT_BIFROST_IMAGE } from "./gateway_image.ts";
+import { fitConfigToVersion } from "../lib/gateway/real_bifrost.ts";
+import { E2E_DIR, prepare, ROOT, type RunningTarget, startBifrost, startLocal, useUrls } from "./targets.ts";
+import { type Engine, parseEngine } from "../lib/host/engine.ts";
 
 /** `deno task e2e`. */
 export const e2eScript: Command = {
@@ -45,9 +39,11 @@ export const e2eScript: Command = {
 Runs the end-to-end checks against a gateway with the plugin under test (hello-world unless --plugin
 is given) and the trap plugin.
 
-Environment: BIFROST_IMAGE (compose and packaged; default ${DEFAULT_BIFROST_IMAGE}, which cannot load
-WASM plugins: set a WASM-capable Enterprise image, or the dev gateway from 'deno task images'),
-DENO_IMAGE (compose's mock upstream; default ${DEFAULT_DENO_IMAGE}), DOCKER_HOST (the engine;
+Environment: BIFROST_IMAGE, the gateway image of compose and packaged (a WASM-capable Enterprise
+image, say). Unset: the real-Bifrost image 'deno task images' builds when build/bifrost/ holds a build
+('deno task bifrost:build'); else the dev-gateway image as the fallback, which is bifrost-as's own
+gateway, NOT Bifrost; else ${DEFAULT_BIFROST_IMAGE}, which loads no WASM plugins. The run names the
+image it used and what it is. DENO_IMAGE (compose's mock upstream; default ${DEFAULT_DENO_IMAGE}), DOCKER_HOST (the engine;
 scripts/engine.sh sets up podman where there is no Docker).`,
   options: {
     target: {
@@ -56,13 +52,19 @@ scripts/engine.sh sets up podman where there is no Docker).`,
       description: "auto (compose if an engine and the images are available, else local), local, bifrost (the " +
         "open-source Bifrost server with bifrost-as's WASM loader, as a local process: build both first with " +
         "'deno task bifrost:build'), compose, " +
-        "packaged (the image 'bifrost-as package --format bifrost' builds on BIFROST_IMAGE, pushed to and pulled " +
+        "packaged (the image 'bifrost-as package --format bifrost' builds on the gateway image, pushed to and pulled " +
         "from a local registry), or url",
       default: "auto",
     },
     "gateway-url": { type: "string", arg: "URL", description: "With --target url: the running gateway" },
     "upstream-url": { type: "string", arg: "URL", description: "With --target url: the running mock upstream" },
     filter: { type: "string", arg: "TEXT", description: "Run only checks whose name contains TEXT" },
+    engine: {
+      type: "string",
+      arg: "ENGINE",
+      description: "With --target local: run the plugins in v8 or wazero (Bifrost's runtime)",
+      default: "v8",
+    },
     plugin: {
       type: "string",
       arg: "FILE",
@@ -116,6 +118,7 @@ async function step<T>(what: string, f: () => Promise<T>): Promise<T> {
 }
 
 async function e2e(args: CommandInput["values"]): Promise<number> {
+  const engine: Engine = parseEngine(String(args.engine ?? "v8"));
   const wanted = String(args.target ?? "auto");
   if (!["auto", "local", "bifrost", "compose", "packaged", "url"].includes(wanted)) {
     console.error(`error: Invalid --target "${wanted}": expected auto, local, bifrost, compose, packaged or url`);
@@ -127,17 +130,23 @@ async function e2e(args: CommandInput["values"]): Promise<number> {
   }
   const filter = args.filter as string | undefined;
   const checks = CHECKS.filter((c) => !filter || c.name.includes(filter));
-  const image = Deno.env.get("BIFROST_IMAGE") || DEFAULT_BIFROST_IMAGE;
   const underTest = await pluginUnderTest(args);
   console.log(`plugin under test: ${underTest.profile.label} (${underTest.file?.path ?? "build/hello-world.wasm"})`);
   console.log(`expectations: ${describeExpectations(underTest.profile)}`);
 
   let target: RunningTarget | undefined;
   let why: string;
+  let image = "", bifrostVersion: string | undefined;
   try {
     const configPath = await step("build plugins and write build/e2e/config.json", () => prepare(underTest.file));
     let name = wanted;
     if (wanted === "auto" || wanted === "compose" || wanted === "packaged") {
+      const gateway = await chooseGatewayImage();
+      image = gateway.ref;
+      bifrostVersion = gateway.bifrostVersion;
+      console.log(`gateway image: ${gateway.line}`);
+      // The generated config, as that Bifrost version reads it (before v1.5, "*" is not "every model").
+      if (bifrostVersion) await fitConfigToVersion(configPath, bifrostVersion);
       const avail = await step(
         "look for a container engine and the images",
         () => wanted === "packaged" ? packagedAvailability(image) : composeAvailability(image),
@@ -162,12 +171,12 @@ async function e2e(args: CommandInput["values"]): Promise<number> {
         name === "compose"
           ? startCompose(ROOT, E2E_DIR, image)
           : name === "packaged"
-          ? startPackaged(ROOT, E2E_DIR, image, (line) => console.log(line))
+          ? startPackaged(ROOT, E2E_DIR, image, (line) => console.log(line), bifrostVersion)
           : name === "bifrost"
           ? startBifrost(configPath)
           : name === "url"
           ? useUrls(String(args["gateway-url"]), String(args["upstream-url"]))
-          : startLocal(configPath),
+          : startLocal(configPath, engine),
     );
   } catch (e) {
     console.error(`error: the target did not start: ${(e as Error).message}`);

@@ -2,8 +2,8 @@
  * The `packaged` target: proof that the image `bifrost-as package --format
  * bifrost` ships is runnable, with the plugins and their config baked in.
  *
- * 1. A deployment base: the gateway image (`BIFROST_IMAGE`; in CI the
- *    dev-gateway image) plus a `config.json` naming the providers (the
+ * 1. A deployment base: the gateway image (`gateway_image.ts`: the
+ *    real-Bifrost image when built; in CI the dev-gateway image) plus a `config.json` naming the providers (the
  *    upstream is the compose-style service name `upstream`), built by the
  *    engine and pushed to a local registry (Debian's `docker-registry` on
  *    127.0.0.1).
@@ -21,6 +21,7 @@
  * @module
  */
 import { writeBifrostConfig } from "../lib/config/bifrost_config.ts";
+import { fitConfigToVersion } from "../lib/gateway/real_bifrost.ts";
 import { hasRegistry, startRegistry, type TestRegistry } from "../testing/registry.ts";
 import { Annotation } from "../lib/oci/media_types.ts";
 import { MOCK_UPSTREAM_IMAGE } from "../images/names.ts";
@@ -47,7 +48,12 @@ export async function packagedAvailability(bifrostImage: string): Promise<{ ok: 
   if (!hasRegistry) {
     return { ok: false, reason: "docker-registry is not installed (scripts/install-registry-tools.sh installs it)" };
   }
-  for (const [image, how] of [[bifrostImage, "set BIFROST_IMAGE"], [MOCK_UPSTREAM_IMAGE, "deno task images"]]) {
+  for (
+    const [image, how] of [[bifrostImage, "set BIFROST_IMAGE or run deno task images"], [
+      MOCK_UPSTREAM_IMAGE,
+      "deno task images",
+    ]]
+  ) {
     if (!await imageExists(image!)) {
       return { ok: false, reason: `image "${image}" is not available locally (${how})` };
     }
@@ -95,10 +101,16 @@ async function cli(root: string, args: string[], timeoutMs = 180_000): Promise<s
 }
 
 /** Builds the gateway image plus a providers-only `config.json` (and the offline data files) under /app/data. */
-async function buildDeploymentBase(bifrostImage: string, tag: string, engine: EngineInfo): Promise<void> {
+async function buildDeploymentBase(
+  bifrostImage: string,
+  tag: string,
+  engine: EngineInfo,
+  bifrostVersion?: string,
+): Promise<void> {
   const ctx = await Deno.makeTempDir({ prefix: "bifrost-as-deploy-base-" });
   try {
     const written = await writeBifrostConfig(ctx, { upstreamUrl: COMPOSE_UPSTREAM, appDir: "/app/data" });
+    if (bifrostVersion) await fitConfigToVersion(written.configPath, bifrostVersion);
     const names = written.files.map((f) => f.slice(f.lastIndexOf("/") + 1));
     await Deno.writeTextFile(
       `${ctx}/Dockerfile`,
@@ -155,13 +167,16 @@ export type Progress = (line: string) => void;
 
 /**
  * Builds, packages, pushes, pulls and starts the packaged image beside the
- * mock upstream; plugins come from `e2eDir/plugins/`.
+ * mock upstream; plugins come from `e2eDir/plugins/`. `bifrostVersion`: the
+ * Bifrost version the image runs, when it is a real Bifrost (its config.json
+ * is written for that version).
  */
 export async function startPackaged(
   root: string,
   e2eDir: string,
   bifrostImage: string,
   progress: Progress = () => {},
+  bifrostVersion?: string,
 ): Promise<RunningTarget> {
   const engine = await engineInfo();
   const cleanup = new Cleanup();
@@ -179,7 +194,7 @@ export async function startPackaged(
     const pushedBase = `${registry.host}/bifrost-as-deploy-base:${id}`;
     await timed(
       `deployment base ${base} built on ${bifrostImage}`,
-      () => buildDeploymentBase(bifrostImage, base, engine),
+      () => buildDeploymentBase(bifrostImage, base, engine, bifrostVersion),
     );
     cleanup.add("remove the deployment base", () => docker(["image", "rm", "--force", base, pushedBase]));
     await timed(`deployment base pushed to ${pushedBase}`, async () => {

@@ -4,12 +4,15 @@
  * - `local`: the local gateway and mock upstream, started and stopped here;
  * - `bifrost`: the open-source Bifrost server with bifrost-as's WASM loader
  *   (`deno task bifrost:build`), as a local process, and the mock upstream;
- * - `compose`: `compose.yaml` (a real Bifrost image from `BIFROST_IMAGE`,
- *   and the mock upstream in a Deno container) through testcontainers, in
- *   `compose.ts`;
+ * - `compose`: `compose.yaml` (the gateway image, and the mock upstream in
+ *   a Deno container) through testcontainers, in `compose.ts`;
  * - `packaged`: the image `bifrost-as package --format bifrost` builds on
- *   `BIFROST_IMAGE`, pulled from a local registry and started, in
- *   `packaged.ts`;
+ *   the gateway image, pulled from a local registry and started, in
+ *   `packaged.ts`.
+ *
+ * The gateway image (`gateway_image.ts`) is `BIFROST_IMAGE`, else the
+ * real-Bifrost image `deno task images` builds from `build/bifrost/`, else
+ * the dev-gateway fallback (NOT Bifrost);
  * - `url`: a gateway and upstream already running, given by URL.
  *
  * Every target reads the same generated `config.json` (in `build/e2e/`,
@@ -19,6 +22,7 @@
  */
 import { writeBifrostConfig } from "../lib/config/bifrost_config.ts";
 import { startDev } from "../lib/gateway/dev.ts";
+import type { Engine } from "../lib/host/engine.ts";
 import { startRealBifrost } from "../lib/gateway/real_bifrost.ts";
 import { testPlugin } from "../testing/plugins.ts";
 import type { Endpoints } from "./checks.ts";
@@ -36,8 +40,6 @@ export interface RunningTarget extends Endpoints {
 export const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 /** The directory compose mounts at `/app/data`. */
 export const E2E_DIR = `${ROOT}/build/e2e`;
-/** The Bifrost image compose runs when `BIFROST_IMAGE` is unset. Open-source images cannot load WASM plugins. */
-export const DEFAULT_BIFROST_IMAGE = "maximhq/bifrost:v1.3.48";
 /** How the containers reach the mock upstream (its service name). */
 export const COMPOSE_UPSTREAM = "http://upstream:8081";
 
@@ -64,12 +66,14 @@ export async function prepare(plugin?: { path: string; name: string }): Promise<
   return written.configPath;
 }
 
-/** Starts the local gateway on the e2e config, with a mock upstream on loopback. */
-export async function startLocal(configPath: string): Promise<RunningTarget> {
-  const dev = await startDev({ configPath, port: 0, watch: false });
+/** Starts the local gateway on the e2e config, with a mock upstream on loopback; plugins run in `engine`. */
+export async function startLocal(configPath: string, engine: Engine = "v8"): Promise<RunningTarget> {
+  const dev = await startDev({ configPath, port: 0, watch: false, host: { engine } });
   return {
     name: "local",
-    description: `local gateway ${dev.gateway.url} (conformance host), mock upstream ${dev.upstream!.url}`,
+    description: `local gateway ${dev.gateway.url} (conformance host, plugins in ${engine}), mock upstream ${
+      dev.upstream!.url
+    }`,
     gatewayUrl: dev.gateway.url,
     upstreamUrl: dev.upstream!.url,
     stop: () => dev.close(),

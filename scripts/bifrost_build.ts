@@ -41,6 +41,8 @@ export interface BifrostBuild {
   /** The loader slots, in order: the n-th WASM plugin entry uses the n-th. */
   loaders: string[];
   go: string;
+  /** The C library the binaries link to (`ldd --version`'s first line): a container running them needs it. */
+  libc?: string;
 }
 
 /** Reads build/bifrost/build.json, or undefined when nothing was built. */
@@ -252,6 +254,8 @@ export async function buildBifrost(options: {
     loaders.push(so);
   }
   const goVersion = (await go(["env", "GOVERSION"], env, dir)).trim();
+  const libc = await new Deno.Command("ldd", { args: ["--version"], stdout: "piped", stderr: "null" }).output()
+    .then((o) => new TextDecoder().decode(o.stdout).split("\n")[0]!.trim(), () => "");
   const build: BifrostBuild = {
     version,
     source,
@@ -261,6 +265,7 @@ export async function buildBifrost(options: {
     server,
     loaders,
     go: goVersion,
+    ...(libc ? { libc } : {}),
   };
   await Deno.writeTextFile(join(dir, "build.json"), `${JSON.stringify(build, null, 2)}\n`);
   return build;

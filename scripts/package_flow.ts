@@ -2,13 +2,18 @@
  * `deno task package-flow [--keep] [--fresh-deno-dir]`: the npm package as a
  * plugin author meets it, from the tarball alone, in temporary folders:
  *
- * 1. `npm pack` of this checkout;
- * 2. in an empty folder, `npm install <tarball>`, `npx bifrost-as --help`,
- *    `npx bifrost-as init plug --sdk-spec <tarball>`;
+ * 1. `npm pack` of this checkout, and the wazero engine's package for
+ *    linux-x64 (`scripts/build_engine_packages.ts --only linux-x64`) on a
+ *    linux-x64 machine;
+ * 2. in an empty folder, `npm install <tarball> <engine tarball>`,
+ *    `npx bifrost-as --help`, `npx bifrost-as init plug --sdk-spec <tarball>`;
  * 3. the project moved to another folder and the first one deleted, then
  *    `npm install`, `npm test`, `npm run e2e`, and `npm run dev` (started,
  *    asked `/health` and two chat requests, stopped with SIGINT);
- * 4. the project README's set-up on a clean tree: `npm ci`, `npm test`.
+ * 4. in another folder, `npm install <tarball> <engine tarball>`: `npx
+ *    bifrost-as test` runs the project's fixtures under V8 and wazero, with
+ *    Go off `PATH`;
+ * 5. the project README's set-up on a clean tree: `npm ci`, `npm test`.
  *
  * Every step is a check; the script prints the package's size, how long the
  * npm steps took, and ends with `N passed, N failed` (exit 1 when a check
@@ -35,6 +40,8 @@ interface Flow {
   work: string;
   env: Record<string, string>;
   tarball?: string;
+  /** The linux-x64 engine package's tarball, on a linux-x64 machine. */
+  engineTarball?: string;
   project?: string;
   notes: string[];
 }
@@ -92,7 +99,7 @@ async function devServes(flow: Flow): Promise<string> {
     return await child.status;
   };
   try {
-    let timer: number | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error("no URL in 120 s")), 120_000);
     });
@@ -149,8 +156,11 @@ export const packageFlowScript: Command = {
 Packs this checkout with npm, installs the tarball in an empty folder,
 creates a plugin project from it with 'npx bifrost-as init', moves the project
 elsewhere, and checks that 'npm install', 'npm test', 'npm run e2e', 'npm run
-dev' and then 'npm ci' + 'npm test' work. Prints the tarball's size and the
-npm steps' times, and "N passed, N failed".`,
+dev' and then 'npm ci' + 'npm test' work. On linux-x64 it also builds the
+wazero engine's package, installs it beside the main tarball and checks that
+'npx bifrost-as test' runs the project's fixtures under V8 and wazero with Go
+off PATH. Prints the tarballs' sizes and the npm steps' times, and "N passed,
+N failed".`,
   options: {
     keep: { type: "boolean", description: "Keep the temporary folder (its path is printed)" },
     "fresh-deno-dir": { type: "boolean", description: "Run with an empty Deno cache (DENO_DIR), as on a new machine" },
@@ -211,10 +221,41 @@ async function packageFlow(values: CommandInput["values"]): Promise<number> {
       );
       return pack!.filename;
     });
-    await check("npm install <tarball> in an empty folder", async () => {
+    const linuxX64 = Deno.build.os === "linux" && Deno.build.arch === "x86_64";
+    if (linuxX64) {
+      await check("the wazero engine's package for linux-x64: built and packed", async () => {
+        const r = await run(
+          { ...flow, env: { ...flow.env, PATH: Deno.env.get("PATH") ?? "" } }, // Go builds it: the checkout's PATH
+          ROOT,
+          Deno.execPath(),
+          "run",
+          "-A",
+          `${ROOT}/scripts/build_engine_packages.ts`,
+          "--only",
+          "linux-x64",
+          "--out",
+          `${work}/engine`,
+          "--json",
+        );
+        expect(r, "build_engine_packages.ts");
+        const [built] = JSON.parse(r.stdout) as { tarball: string; packedBytes: number; unpackedBytes: number }[];
+        flow.engineTarball = built!.tarball;
+        flow.notes.push(
+          `engine tarball ${built!.tarball.replace(/^.*\//, "")}: ${size(built!.packedBytes)} packed, ` +
+            `${size(built!.unpackedBytes)} unpacked`,
+        );
+      });
+    } else console.log("(the engine package steps run on linux-x64 only)");
+    await check("npm install <tarball> <engine tarball> in an empty folder", async () => {
       await Deno.mkdir(empty);
-      const r = await run(flow, empty, "npm", "install", needs(flow.tarball, "npm pack"));
+      const tarballs = [needs(flow.tarball, "npm pack"), ...(flow.engineTarball ? [flow.engineTarball] : [])];
+      const r = await run(flow, empty, "npm", "install", ...tarballs);
       expect(r, "npm install");
+      if (flow.engineTarball) {
+        const bin = `${empty}/node_modules/@bifrost-as/engine-linux-x64/bin/bifrost-as-engine`;
+        const v = await run(flow, empty, bin, "--version");
+        expect(v, "bifrost-as-engine --version", /^bifrost-as-engine 0\.1\.0$/m);
+      }
       flow.notes.push(`npm install <tarball>: ${r.seconds.toFixed(1)} s`);
       return `${r.seconds.toFixed(1)} s`;
     });
@@ -267,6 +308,45 @@ async function packageFlow(values: CommandInput["values"]): Promise<number> {
       );
       return `${r.seconds.toFixed(1)} s`;
     });
+    if (linuxX64) {
+      await check(
+        "the engine package beside the main tarball: npx bifrost-as test runs under V8 and wazero",
+        async () => {
+          const project = needs(flow.project, "init");
+          const beside = `${work}/beside`;
+          await Deno.mkdir(beside);
+          const install = await run(
+            flow,
+            beside,
+            "npm",
+            "install",
+            needs(flow.tarball, "npm pack"),
+            needs(flow.engineTarball, "engine"),
+          );
+          expect(install, "npm install <tarball> <engine tarball>");
+          // Go off PATH: the engine must come from the package, not from a build.
+          const noGo = flow.env.PATH!.split(":").filter((d) => !/\/go\/bin$/.test(d)).join(":");
+          const r = await run(
+            { ...flow, env: { ...flow.env, PATH: noGo } },
+            beside,
+            "npx",
+            "bifrost-as",
+            "test",
+            "--plugin",
+            `${project}/build/plug.wasm`,
+            "--fixtures",
+            `${project}/fixtures`,
+          );
+          expect(
+            r,
+            "npx bifrost-as test",
+            /^Engines: v8, wazero$/m,
+            /^4 fixtures, each under 4 free policies \(both, input, none, double\) and 2 engines \(v8, wazero\): 8 passed, 0 failed$/m,
+          );
+          return `${r.seconds.toFixed(1)} s`;
+        },
+      );
+    }
     await check("npm run e2e", async () => {
       const r = await run(flow, needs(flow.project, "init"), "npm", "run", "e2e");
       expect(r, "npm run e2e", /^ok \| 3 passed \| 0 failed/m);

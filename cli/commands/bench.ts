@@ -3,6 +3,7 @@ import { formatBenchReport } from "../../lib/bench/report.ts";
 import { BENCH_SECTIONS, type BenchSection, FULL, QUICK, runBench } from "../../lib/bench/run.ts";
 import { type Command, flag, printJson, str } from "../command.ts";
 import { RUST_TWIN } from "../../lib/bench/native.ts";
+import { chooseEngines, hostOptionSpecs } from "../host_options.ts";
 
 export const bench: Command = {
   name: "bench",
@@ -17,6 +18,11 @@ with that example's suffixes, as 'deno task build:rust' builds it), all timed
 in one interleaved run with the ratios printed. Then soaks memory with
 pre_hook calls under every free policy and reports the .wasm sizes; with
 --gateway, also measures the local gateway under load (loopback only).
+Hook costs are measured under V8 and, when the wazero engine is there,
+under wazero (Bifrost's runtime), timed inside the engine beside a native Go
+floor (sonic and encoding/json), with the engine's own floor, its pool
+throughput from 1 and 2 goroutines and what the pipe to it costs; --engine
+picks one. Nothing is measured under a deadline.
 A full run takes a minute or more; --quick takes seconds.`,
   positionals: [{ name: "plugin.wasm", description: "The plugin to measure" }],
   options: {
@@ -29,6 +35,7 @@ A full run takes a minute or more; --quick takes seconds.`,
     quick: { type: "boolean", description: "Few rounds and calls: seconds, not minutes" },
     gateway: { type: "boolean", description: "Also measure the local gateway (concurrency 1 and 32)" },
     calls: { type: "string", arg: "N", description: "Calls per free policy in the memory soak (default 1000000)" },
+    ...hostOptionSpecs("engine"),
     json: { type: "boolean", description: "Print the report as JSON" },
   },
   examples: [
@@ -36,6 +43,7 @@ A full run takes a minute or more; --quick takes seconds.`,
     "bifrost-as bench build/my-plugin.wasm --baseline build/hello-world.wasm --gateway",
     "bifrost-as bench build/my-plugin.wasm --json > bench.json",
     "bifrost-as bench build/hello-world.wasm --baseline build/baseline.wasm --rust build/rust-plugin.opt.wasm",
+    "bifrost-as bench build/hello-world.wasm --quick --engine wazero",
   ],
   async run(input) {
     const plugin = input.positionals[0]!;
@@ -50,7 +58,10 @@ A full run takes a minute or more; --quick takes seconds.`,
       s !== "large" && (s !== "gateway" || flag(input, "gateway"))
     );
     const rust = str(input, "rust");
+    const choice = await chooseEngines(input, (line) => input.io.err(`bench: ${line}`));
     const report = await runBench({
+      engines: choice.engines,
+      ...(choice.missing ? { wazeroUnavailable: choice.missing } : {}),
       plugin,
       ...(baseline ? { baseline } : {}),
       ...(rust ? { rust: { path: rust, twin: RUST_TWIN } } : {}),

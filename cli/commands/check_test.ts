@@ -4,7 +4,7 @@ import { hasRust, NO_RUST, rustPlugin } from "../../testing/rust_plugin.ts";
 import { runCli } from "../../testing/cli.ts";
 
 Deno.test("check exits 0 for hello-world and 1 for the docs-style baseline, whose memory grows under every policy", async () => {
-  const ok = await runCli(["check", await testPlugin("hello-world"), "--calls", "100", "--timeout", "0"]);
+  const ok = await runCli(["check", await testPlugin("hello-world"), "--calls", "100", "--hook-timeout", "0"]);
   assert.equal(ok.code, 0, ok.stdout + ok.stderr);
   assert.match(ok.stdout, /^hello-world\.wasm: "hello-world-wasm-typescript", valid \(profiles legacy, current\)$/m);
   assert.match(ok.stdout, /^0 errors, 0 warnings$/m);

@@ -1,12 +1,19 @@
 import { readBifrostConfig, writeBifrostConfig } from "../../lib/config/bifrost_config.ts";
-import { gatewayInputs, startDev } from "../../lib/gateway/dev.ts";
+import { gatewayInputs, HOOK_TIMEOUT_ENV, startDev } from "../../lib/gateway/dev.ts";
 import { formatRequestLine } from "../../lib/gateway/gateway.ts";
 import { startRealBifrost } from "../../lib/gateway/real_bifrost.ts";
 import { FixtureRecorder } from "../../lib/gateway/fixture_recorder.ts";
 import { ListenError, UsageError } from "../../lib/errors.ts";
 import { tempFolder } from "../../lib/internal/fs.ts";
+import { DEFAULT_HOOK_TIMEOUT_MS } from "../../lib/host/types.ts";
 import { type Command, flag, intOption, str } from "../command.ts";
-import { freePolicyOption, hostOptionSpecs, maxPagesOption } from "../host_options.ts";
+import {
+  engineOption,
+  freePolicyOption,
+  givenTimeoutOption,
+  hostOptionSpecs,
+  maxPagesOption,
+} from "../host_options.ts";
 
 /**
  * Bifrost's server (fasthttp) reads requests without a time limit; dev bounds them generously, as fasthttp
@@ -28,6 +35,17 @@ a bare model means openai).
 Unless --upstream or --use-config-upstream is given, a mock OpenAI upstream
 is started and used instead of the config's openai base_url. Plugins reload
 when their .wasm changes. In a container, listen with --host 0.0.0.0.
+
+Each hook call, and each load of a plugin (a reload too), has a deadline
+(--hook-timeout, or the ${HOOK_TIMEOUT_ENV} environment variable, default
+${DEFAULT_HOOK_TIMEOUT_MS} ms): the plugin runs in a child process (V8) or in the
+wazero engine (--engine wazero, Bifrost's runtime), so a hook that spins
+fails its request with a 500 in Bifrost's error shape naming the plugin
+and the hook, the plugin is re-instantiated, and the gateway goes on
+answering other requests and /health meanwhile. --hook-timeout 0 runs V8
+plugins in the gateway's own thread, with no deadline: a hook call then
+costs a few µs of host instead of a few hundred through the child
+process's pipe, but a hook that never returns stops the whole gateway.
 
 Each plugin's memory is capped at --max-pages (16384, 1 GiB, when not
 given): a request needing more fails with 500 and the plugin starts afresh,
@@ -68,7 +86,7 @@ status, latency, the hooks that ran (by plugin) and any short-circuit, e.g.
       type: "boolean",
       description: "Call the config's openai base_url, as Bifrost does, instead of a mock",
     },
-    ...hostOptionSpecs("free-policy", "max-pages"),
+    ...hostOptionSpecs("free-policy", "engine", "hook-timeout", "max-pages"),
     "read-timeout": {
       type: "string",
       arg: "SECONDS",
@@ -97,6 +115,7 @@ status, latency, the hooks that ran (by plugin) and any short-circuit, e.g.
     "bifrost-as dev --config /app/data/config.json --host 0.0.0.0 --use-config-upstream",
     `curl localhost:8080/v1/chat/completions -d '{"model":"openai/mock-model","messages":[{"role":"user","content":"hi"}]}'`,
     "bifrost-as dev --plugin build/my-plugin.wasm --record fixtures/recorded",
+    "bifrost-as dev --plugin build/my-plugin.wasm --engine wazero --hook-timeout 2000",
     "bifrost-as dev --gateway bifrost --plugin build/hello-world.wasm --port 0 --json",
   ],
   fields: { upstreamUrl: "--upstream" },
@@ -104,6 +123,8 @@ status, latency, the hooks that ran (by plugin) and any short-circuit, e.g.
     const { io } = input;
     const listenPort = intOption(input, "port", 0, 65535)!;
     const policy = freePolicyOption(input);
+    const hookTimeoutMs = givenTimeoutOption(input);
+    const engine = engineOption(input);
     // Unset: the gateway's cap, 1 GiB.
     const maxPages = maxPagesOption(input);
     const readTimeoutMs = intOption(input, "read-timeout", 0, 86_400)! * 1000;
@@ -187,7 +208,12 @@ status, latency, the hooks that ran (by plugin) and any short-circuit, e.g.
       hostname,
       useConfigUpstream,
       watch: !flag(input, "no-watch"),
-      host: { freePolicy: policy, ...(maxPages === undefined ? {} : { maxMemoryPages: maxPages }) },
+      host: {
+        freePolicy: policy,
+        engine,
+        ...(maxPages === undefined ? {} : { maxMemoryPages: maxPages }),
+      },
+      ...(hookTimeoutMs === undefined ? {} : { hookTimeoutMs }),
       readTimeoutMs,
       ...(idleTimeout === undefined ? {} : { idleTimeoutMs: idleTimeout * 1000 }),
       onLog: (line) => io.err(line),

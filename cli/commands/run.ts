@@ -13,6 +13,7 @@ import { parseLossless } from "../../lib/internal/lossless_json.ts";
 import type { BifrostChatResponse, HookInputOf } from "../../lib/abi/hook_types.ts";
 import { type Command, type CommandInput, flag, intOption, printJson, requireFile, str } from "../command.ts";
 import {
+  engineOption,
   freePolicyOption,
   hostOptionSpecs,
   maxPagesOption,
@@ -82,6 +83,11 @@ calls <hook> with the input and prints the output JSON exactly as the plugin
 returned it. Plugin logs and host notes go to stderr. Strict by default: a 0
 return or an output that breaks the hook's contract fails the run.
 
+--engine wazero runs the plugin in wazero, the Go runtime Bifrost runs
+plugins on, instead of V8; the output is checked the same way. Each call
+and the load have a deadline (--hook-timeout): past it the call fails and
+the plugin is re-instantiated.
+
 Without --input, a sample input of the hook is used. --input also takes a
 fixture file ({"input", "config"?, "expect"?, "match"?}, as 'bifrost-as
 test' runs): its input is sent, its config given to init (unless --config),
@@ -110,7 +116,7 @@ errors.`,
       arg: "FILE",
       description: "Hook input JSON file, a fixture file, or - for stdin",
     },
-    ...hostOptionSpecs("config", "free-policy", "timeout", "max-pages"),
+    ...hostOptionSpecs("config", "free-policy", "engine", "hook-timeout", "max-pages"),
     repeat: { type: "string", short: "n", arg: "N", description: "Call the hook N times and report timing" },
     "no-strict": { type: "boolean", description: "Treat a 0 return as pass-through; log contract violations" },
     "check-free": { type: "boolean", description: "Check memory stays bounded under every free policy" },
@@ -121,8 +127,9 @@ errors.`,
     "bifrost-as run build/hello-world.wasm post_hook --input testdata/hello_world/post_hook_error.json",
     "bifrost-as run build/hello-world.wasm pre_hook --input fixtures/pre_hook/mock_model.json",
     `echo '{"context":{},"request":{"model":"mock-model"}}' | bifrost-as run build/hello-world.wasm pre_hook -i -`,
-    `bifrost-as run plugin.wasm pre_hook --config '{"mock_models":["m1"]}' --repeat 10000 --timeout 0`,
-    "bifrost-as run plugin.wasm http_pre_hook --timeout 100 --max-pages 64 --json",
+    `bifrost-as run plugin.wasm pre_hook --config '{"mock_models":["m1"]}' --repeat 10000 --hook-timeout 0`,
+    "bifrost-as run plugin.wasm http_pre_hook --hook-timeout 100 --max-pages 64 --json",
+    "bifrost-as run build/hello-world.wasm pre_hook --engine wazero",
     "bifrost-as run plugin.wasm pre_hook --check-free",
   ],
   async run(input) {
@@ -156,6 +163,7 @@ errors.`,
       if (flag(input, "json")) {
         printJson(io, {
           plugin: host.name,
+          engine: host.engine,
           hook,
           output: first.output,
           returnedZero: first.returnedZero,
@@ -228,6 +236,7 @@ async function hostOptions(input: CommandInput, fixtureConfig?: unknown): Promis
   const timeoutMs = timeoutOption(input);
   const maxMemoryPages = maxPagesOption(input);
   return {
+    engine: engineOption(input),
     freePolicy,
     strict: !flag(input, "no-strict"),
     onLog: (line) => input.io.err(line),

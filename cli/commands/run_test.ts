@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { EXPORT_SIGNATURES } from "../../lib/abi/abi.ts";
 import { abiModule, i64Const, loopForever, op } from "../../testing/wasm_builder.ts";
 import { runCli } from "../../testing/cli.ts";
+import { hasWazero, NO_WAZERO, TEST_ENGINES } from "../../testing/engines.ts";
 
 const HELLO = new URL("../../build/hello-world.wasm", import.meta.url).pathname;
 const FIXTURES = new URL("../../testdata/hello_world/", import.meta.url).pathname;
@@ -145,7 +146,7 @@ Deno.test("run exits 1 with a clear message when the plugin traps, breaks the co
         'error: Plugin "test-plugin" pre_hook output breaks the contract: has_short_circuit is true but "short_circuit" is missing',
       ],
       [
-        ["run", path("loop.wasm"), "pre_hook", "--timeout", "300"],
+        ["run", path("loop.wasm"), "pre_hook", "--hook-timeout", "300"],
         'error: Plugin "test-plugin" pre_hook ran past its 300 ms budget (the host stopped it)',
       ],
       [
@@ -155,11 +156,17 @@ Deno.test("run exits 1 with a clear message when the plugin traps, breaks the co
         }": import "env.abort" is not provided by Bifrost (build with --use abort= )`,
       ],
     ];
-    for (const [args, message] of cases) {
-      const r = await runCli(args);
-      assert.equal(r.code, 1, `${args.join(" ")}: ${r.stderr}`);
-      assert.equal(r.stderr.trim().split("\n").at(-1), message);
-      assert.equal(r.stdout, "");
+    // The same messages whatever the engine: the checks are the host's, the wazero engine's errors the V8 runner's.
+    for (const engine of TEST_ENGINES) {
+      for (const [args, message] of cases) {
+        const started = performance.now();
+        const r = await runCli([...args, "--engine", engine]);
+        assert.equal(r.code, 1, `${engine}: ${args.join(" ")}: ${r.stderr}`);
+        assert.equal(r.stderr.trim().split("\n").at(-1), message, engine);
+        assert.equal(r.stdout, "");
+        // The deadline stops the spinning hook (the rest is starting Deno and the engine, and loading).
+        if (args[1] === path("loop.wasm")) assert.ok(performance.now() - started < 5000, `${engine}: took too long`);
+      }
     }
   });
 });
@@ -192,6 +199,52 @@ Deno.test("run --check-free reports each free policy; a plugin that grows under 
     assert.match(r.stdout, /^both +grows \(\d+ -> \d+ pages\)$/m);
     assert.match(r.stderr, /^Memory is not bounded under any free policy: it grows with every pre_hook call$/m);
   });
+});
+
+Deno.test({
+  name: `run --engine wazero prints what --engine v8 prints, for every hook${
+    hasWazero ? "" : ` (ignored: ${NO_WAZERO})`
+  }`,
+  ignore: !hasWazero,
+  fn: async () => {
+    for (const hook of ["http_pre_hook", "http_post_hook", "http_stream_chunk_hook", "pre_hook", "post_hook"]) {
+      const inputs = hook === "post_hook" ? [[], ["--input", `${FIXTURES}post_hook_error.json`]] : [[]];
+      for (const input of inputs) {
+        const [v8, wazero] = await Promise.all(
+          ["v8", "wazero"].map((engine) => runCli(["run", HELLO, hook, ...input, "--engine", engine])),
+        );
+        assert.equal(v8!.code, 0, v8!.stderr);
+        assert.equal(wazero!.code, 0, wazero!.stderr);
+        assert.equal(wazero!.stdout, v8!.stdout, hook);
+        assert.equal(wazero!.stderr, v8!.stderr, hook);
+      }
+    }
+    const json = JSON.parse((await runCli(["run", HELLO, "pre_hook", "--engine", "wazero", "--json"])).stdout);
+    assert.equal(json.engine, "wazero");
+  },
+});
+
+Deno.test("run: --engine and --hook-timeout are checked, and --help explains them", async () => {
+  const bad = await runCli(["run", HELLO, "pre_hook", "--engine", "wasmtime"]);
+  assert.equal(bad.code, 2);
+  assert.equal(bad.stderr.trim(), 'error: Unknown engine "wasmtime": expected v8, wazero');
+  const timeout = await runCli(["run", HELLO, "pre_hook", "--hook-timeout=-1"]);
+  assert.equal(timeout.code, 2);
+  assert.equal(timeout.stderr.trim(), 'error: Invalid --hook-timeout "-1": expected a whole number from 0 to 3600000');
+  const none = await runCli(["run", HELLO, "pre_hook", "--hook-timeout", "0", "--json"]);
+  assert.equal(none.code, 0, none.stderr);
+  assert.equal(JSON.parse(none.stdout).engine, "v8");
+  const help = (await runCli(["run", "--help"])).stdout;
+  assert.match(help, /--engine ENGINE +Where the plugin runs: v8 \(Deno\) or wazero \(Go, Bifrost's runtime\)/);
+  assert.match(help, /--hook-timeout MS +Deadline of each hook call and of loading the plugin, in ms \(default 10000/);
+});
+
+Deno.test("run --engine wazero without the engine says how to get it", async () => {
+  const r = await runCli(["run", HELLO, "pre_hook", "--engine", "wazero"], {
+    env: { BIFROST_AS_ENGINE: "/no/such/engine" },
+  });
+  assert.equal(r.code, 1);
+  assert.equal(r.stderr.trim(), 'error: BIFROST_AS_ENGINE names "/no/such/engine", which is not a file');
 });
 
 Deno.test("run --input takes a fixture: its input and config, and the diff against its expect", async () => {

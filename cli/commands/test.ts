@@ -1,8 +1,19 @@
 import { buildPlugin, DEFAULT_ENTRY, DEFAULT_OUT } from "../../lib/project/build.ts";
-import { formatFixtureReport, runFixtures } from "../../lib/project/fixtures.ts";
+import { type FixtureReport, formatFixtureReport, runFixtures } from "../../lib/project/fixtures.ts";
+import type { Engine } from "../../lib/host/engine.ts";
 import { formatReport, validateModule } from "../../lib/wasm/validate.ts";
 import { type Command, flag, printJson, str } from "../command.ts";
-import { freePoliciesOption, hostOptionSpecs, timeoutOption } from "../host_options.ts";
+import {
+  chooseEngines,
+  type EngineChoice,
+  enginesLine,
+  freePoliciesOption,
+  hostOptionSpecs,
+  timeoutOption,
+} from "../host_options.ts";
+
+/** One engine's fixture report. */
+type EngineFixtureReport = FixtureReport & { engine: Engine };
 
 export const test: Command = {
   name: "test",
@@ -24,7 +35,11 @@ from the plugin's output. Exits 1 when a fixture fails.
 buffer twice (its own Rust example would crash), so a fixture that fails
 under "double" alone passes with a warning, and the summary counts those.
 --free-policy narrows the policies (default: all four): the summary names
-the policies that ran, and with "double" alone its failures are failures.`,
+the policies that ran, and with "double" alone its failures are failures.
+
+The fixtures run under V8 and under wazero (the Go runtime Bifrost runs
+plugins on) when the wazero engine is there; the last lines say which
+engines ran, and why wazero did not when it did not. --engine picks one.`,
   options: {
     entry: { type: "string", arg: "FILE", description: "Plugin entry file", default: DEFAULT_ENTRY },
     out: { type: "string", arg: "FILE", description: "Where the build goes", default: DEFAULT_OUT },
@@ -32,7 +47,7 @@ the policies that ran, and with "double" alone its failures are failures.`,
     fixtures: { type: "string", arg: "DIR", description: "Fixtures directory", default: "fixtures" },
     update: { type: "boolean", short: "u", description: "Rewrite failing expectations from the output" },
     filter: { type: "string", arg: "TEXT", description: "Only fixtures whose name (hook/case) contains TEXT" },
-    ...hostOptionSpecs("free-policy", "timeout"),
+    ...hostOptionSpecs("free-policy", "engine", "hook-timeout"),
     json: { type: "boolean", description: "Print the report as JSON" },
   },
   examples: [
@@ -40,6 +55,7 @@ the policies that ran, and with "double" alone its failures are failures.`,
     "bifrost-as test --entry assembly/my_plugin.ts --out build/my-plugin.wasm",
     "bifrost-as test --plugin build/my-plugin.wasm --filter pre_hook/",
     "bifrost-as test --update",
+    "bifrost-as test --plugin build/my-plugin.wasm --engine wazero",
     "bifrost-as test --plugin build/rust-plugin.wasm --fixtures testdata/rust-plugin/fixtures --free-policy both,input,none",
   ],
   async run(input) {
@@ -61,14 +77,55 @@ the policies that ran, and with "double" alone its failures are failures.`,
     }
     const filter = str(input, "filter");
     const policies = freePoliciesOption(input);
-    const report = await runFixtures(plugin, str(input, "fixtures")!, {
-      update: flag(input, "update"),
-      timeoutMs,
-      ...(filter !== undefined ? { filter } : {}),
-      ...(policies !== undefined ? { policies } : {}),
-    });
-    if (json) printJson(io, report);
-    else io.out(formatFixtureReport(report));
-    return report.failed === 0 ? 0 : 1;
+    const choice = await chooseEngines(input, (line) => io.err(line));
+    const reports: EngineFixtureReport[] = [];
+    for (const engine of choice.engines) {
+      const report = await runFixtures(plugin, str(input, "fixtures")!, {
+        // The expectations are rewritten from the first engine's outputs only.
+        update: flag(input, "update") && engine === choice.engines[0],
+        engine,
+        timeoutMs,
+        ...(filter !== undefined ? { filter } : {}),
+        ...(policies !== undefined ? { policies } : {}),
+      });
+      reports.push({ engine, ...report });
+    }
+    const failed = reports.reduce((n, r) => n + r.failed, 0);
+    if (json) {
+      printJson(io, {
+        engines: choice.engines,
+        ...(choice.missing ? { wazeroMissing: choice.missing } : {}),
+        passed: reports.reduce((n, r) => n + r.passed, 0),
+        failed,
+        reports,
+      });
+    } else io.out(formatEngineReports(reports, choice));
+    return failed === 0 ? 0 : 1;
   },
 };
+
+/**
+ * Each engine's report under its name, then one summary line over all of
+ * them (the last line, which CI counts) and the engines line.
+ */
+function formatEngineReports(reports: EngineFixtureReport[], choice: EngineChoice): string {
+  if (reports.length === 1 && !choice.missing) {
+    return `${formatFixtureReport(reports[0]!)}\n${enginesLine(choice)}`;
+  }
+  const parts = reports.map((r) => `engine ${r.engine}:\n${formatFixtureReport(r)}`);
+  const first = reports[0]!;
+  const n = first.results.length;
+  const passed = reports.reduce((k, r) => k + r.passed, 0);
+  const failed = reports.reduce((k, r) => k + r.failed, 0);
+  const updated = first.updated ? `, ${first.updated} updated` : "";
+  const warned = reports.reduce((k, r) => k + r.probeWarnings, 0);
+  const probes = warned ? `; ${warned} fail${warned === 1 ? "s" : ""} only under the "double" probe (a warning)` : "";
+  const policies = `${first.policies.length} free ${first.policies.length === 1 ? "policy" : "policies"}`;
+  parts.push(
+    enginesLine(choice),
+    `${n} fixture${n === 1 ? "" : "s"}, each under ${policies} (${first.policies.join(", ")}) and ` +
+      `${reports.length} engine${reports.length === 1 ? "" : "s"} (${choice.engines.join(", ")}): ` +
+      `${passed} passed, ${failed} failed${updated}${probes}`,
+  );
+  return parts.join("\n\n");
+}

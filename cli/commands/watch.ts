@@ -22,7 +22,7 @@ stderr; passing fixtures are summarised, failing ones shown with their diff.`,
     entry: { type: "string", arg: "FILE", description: "Plugin entry file", default: DEFAULT_ENTRY },
     out: { type: "string", arg: "FILE", description: "Where the build goes", default: DEFAULT_OUT },
     fixtures: { type: "string", arg: "DIR", description: "Fixtures directory", default: "fixtures" },
-    ...hostOptionSpecs("timeout"),
+    ...hostOptionSpecs("hook-timeout"),
   },
   examples: [
     "bifrost-as watch --entry assembly/my_plugin.ts --out build/my-plugin.wasm",

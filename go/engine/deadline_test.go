@@ -54,7 +54,7 @@ func TestSpinsStop(t *testing.T) {
 				config       []byte
 				msg          string
 			}{
-				{"init", "spin_alloc", []byte(`"ab"`), `Plugin "spin_alloc.wasm" init ran past its 150 ms budget (the host stopped it)`},
+				{"init", "spin_alloc", []byte(`"ab"`), `Plugin "spin_alloc" init ran past its 150 ms budget (the host stopped it)`},
 				{"_initialize", "spin_initialize", nil, `Plugin "spin_initialize.wasm" _initialize ran past its 150 ms budget (the host stopped it)`},
 				{"_start", "spin_start", nil, `Plugin "spin_start.wasm" _start ran past its 150 ms budget (the host stopped it)`},
 				{"get_name", "spin_name", nil, `Plugin "spin_name.wasm" get_name ran past its 150 ms budget (the host stopped it)`},
@@ -70,8 +70,13 @@ func TestSpinsStop(t *testing.T) {
 					if took := time.Since(started); took < timeout || took > 20*timeout {
 						t.Errorf("took %s", took)
 					}
-					if !errors.Is(err, ErrTimeout) || err.Error() != tc.msg {
-						t.Fatalf("got %v, want %s", err, tc.msg)
+					want := tc.msg
+					if !rewrite && tc.name == "init" {
+						// wazero's deadline has passed when the fresh instance is asked for the name: the label stays.
+						want = `Plugin "spin_alloc.wasm" init ran past its 150 ms budget (the host stopped it)`
+					}
+					if !errors.Is(err, ErrTimeout) || err.Error() != want {
+						t.Fatalf("got %v, want %s", err, want)
 					}
 				})
 			}

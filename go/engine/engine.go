@@ -359,7 +359,7 @@ func (p *Plugin) Call(ctx context.Context, hook string, input []byte) (Result, e
 	}
 	hookCtx, cancel := p.deadline(ctx)
 	in.arm(ctx)
-	res, err := in.call(hookCtx, in.hooks[hook], input)
+	res, err := in.call(hookCtx, hook, in.hooks[hook], input)
 	if stop := in.disarm(); stop != nil {
 		err = stop
 	}

@@ -103,6 +103,9 @@ type TrapError struct {
 	// at yet); LimitPages is then the memory limit, when one was set, which the message names as a likely cause.
 	Loading    bool
 	LimitPages uint32
+	// FreeStep is set for a trap in the host's free of a buffer: which free, of which buffer
+	// ("the host's second free of init's config buffer ..."); the message then names free as the step.
+	FreeStep string
 }
 
 func (e *TrapError) Error() string { return "trapped: " + e.Text }
@@ -111,6 +114,9 @@ func (e *TrapError) Error() string { return "trapped: " + e.Text }
 func (e *TrapError) Is(target error) bool { return target == ErrTrap }
 
 func (e *TrapError) describe(plugin, hook string) string {
+	if e.FreeStep != "" {
+		return fmt.Sprintf("Plugin %q trapped in free, %s: %s%s", plugin, e.FreeStep, e.Text, inFunction(e.Function))
+	}
 	limited := ""
 	if e.Loading && e.LimitPages > 0 {
 		limited = fmt.Sprintf(" (its memory is limited to %d pages)", e.LimitPages)
@@ -134,6 +140,7 @@ type MemoryError struct {
 	Phase      Phase
 	Text       string // the trap, or what malloc returned
 	Malloc     bool   // malloc returned a bad pointer rather than trapping
+	Kind       TrapKind
 }
 
 func (e *MemoryError) Error() string {
@@ -151,8 +158,17 @@ func (e *MemoryError) describe(plugin, hook string) string {
 	if e.Pages < e.LimitPages {
 		at = fmt.Sprintf("%d pages, near", e.Pages)
 	}
-	return fmt.Sprintf("Plugin %q ran out of memory in %s%s: %s%s (its memory is %s the %d-page limit)",
-		plugin, hook, e.Phase.text(), e.Text, inFunction(e.Function), at, e.LimitPages)
+	// Out of memory is the cause: an abort's guess at a panic would mislead.
+	text := e.Text
+	if e.Kind == TrapUnreachable {
+		text = "unreachable executed"
+	}
+	ceiling := ""
+	if e.LimitPages == DefaultMemoryLimitPages {
+		ceiling = ": 4 GiB, the most a wasm32 module can have"
+	}
+	return fmt.Sprintf("Plugin %q ran out of memory in %s%s: %s%s (its memory is %s the %d-page limit%s)",
+		plugin, hook, e.Phase.text(), text, inFunction(e.Function), at, e.LimitPages, ceiling)
 }
 
 // ExitError details ErrExit.

@@ -148,6 +148,10 @@ func (p *Plugin) newInstance(ctx context.Context) (_ *instance, err error) {
 	if f := mod.ExportedFunction(abi.Init); f != nil {
 		code, e := in.initCall(hookCtx, f)
 		if e != nil {
+			// Before get_name has run: a fresh instance names the plugin, as the TypeScript host asks one.
+			if name := p.probeName(hookCtx); name != "" {
+				who = name
+			}
 			return nil, fail(abi.Init, e)
 		}
 		if code != 0 {
@@ -184,32 +188,44 @@ func (p *Plugin) newInstance(ctx context.Context) (_ *instance, err error) {
 	return in, nil
 }
 
-// initCall writes the config and calls init, freeing the config as the policy says. A trap in malloc or free
-// here is worded as a trap in init itself, as the TypeScript host words it.
+// initCall writes the config and calls init, freeing the config as the policy says. A trap in malloc is worded
+// as init's (in malloc, for its input), one in free as the host's free of init's config buffer, as the
+// TypeScript host words them.
 func (in *instance) initCall(ctx context.Context, f api.Function) (int32, error) {
 	config := in.p.opts.Config
 	ptr, err := in.write(ctx, config)
 	if err != nil {
-		return 0, inCallPhase(err)
+		return 0, err
 	}
 	r, err := f.Call(ctx, uint64(ptr), uint64(len(config)))
 	if err != nil {
 		return 0, in.fault(ctx, err, PhaseCall, 0)
 	}
-	if err := in.release(ctx, ptr, uint32(len(config)), in.p.freeInput); err != nil {
-		return 0, inCallPhase(err)
+	if err := in.release(ctx, ptr, uint32(len(config)), in.p.freeInput, "init's config buffer"); err != nil {
+		return 0, err
 	}
 	return int32(uint32(r[0])), nil
 }
 
-func inCallPhase(err error) error {
-	switch e := err.(type) {
-	case *TrapError:
-		e.Phase = PhaseCall
-	case *MemoryError:
-		e.Phase = PhaseCall
+// probeName is get_name on a fresh instance (no start function, no init), or "" when that fails too.
+func (p *Plugin) probeName(ctx context.Context) string {
+	cfg := wazero.NewModuleConfig().WithName(fmt.Sprintf("probe-%d", instanceSeq.Add(1))).WithStartFunctions()
+	mod, err := p.runtime.InstantiateModule(ctx, p.compiled, cfg)
+	if err != nil {
+		return ""
 	}
-	return err
+	defer mod.Close(context.Background())
+	probe := &instance{p: p, mod: mod, mem: mod.ExportedMemory(abi.Memory)}
+	if p.stopFlag { // under its own deadline: get_name may spin too
+		probe.stop = newStopper(mod.ExportedGlobal(stopExport).(api.MutableGlobal), p.opts.HookTimeout)
+		probe.stop.arm(ctx)
+		defer probe.stop.disarm()
+	}
+	name, err := probe.readString(ctx, mod.ExportedFunction(abi.GetName))
+	if err != nil {
+		return ""
+	}
+	return name
 }
 
 // readString calls f (get_name, last_error) and reads the packed string it returns (never freed).
@@ -259,9 +275,11 @@ func (in *instance) write(ctx context.Context, b []byte) (uint32, error) {
 	return ptr, nil
 }
 
-// release frees a buffer `times` times, with the arity free takes.
-func (in *instance) release(ctx context.Context, ptr, n uint32, times int) error {
-	for ; times > 0; times-- {
+// release frees a buffer `times` times, with the arity free takes; owner
+// names the buffer ("init's config buffer", "the pre_hook input buffer") for
+// a trap in free, which the TypeScript host words as the host's step.
+func (in *instance) release(ctx context.Context, ptr, n uint32, times int, owner string) error {
+	for nth := 1; nth <= times; nth++ {
 		var err error
 		if in.freeLen {
 			_, err = in.free.Call(ctx, uint64(ptr), uint64(n))
@@ -269,10 +287,26 @@ func (in *instance) release(ctx context.Context, ptr, n uint32, times int) error
 			_, err = in.free.Call(ctx, uint64(ptr))
 		}
 		if err != nil {
-			return in.fault(ctx, err, PhaseFree, 0)
+			err = in.fault(ctx, err, PhaseFree, 0)
+			if te, ok := err.(*TrapError); ok {
+				te.FreeStep = freeStep(owner, nth, in.p.opts.FreePolicy)
+			}
+			return err
 		}
 	}
 	return nil
+}
+
+// freeStep words the host's nth free of owner, as the TypeScript host does.
+func freeStep(owner string, nth int, policy FreePolicy) string {
+	if nth < 2 {
+		return "the host's free of " + owner
+	}
+	probe := ""
+	if policy == FreeDouble {
+		probe = ` (free policy "double", a probe: Bifrost does not free a buffer twice)`
+	}
+	return "the host's second free of " + owner + probe
 }
 
 // read copies [ptr, ptr+n) out of memory (a view would go stale when memory grows).
@@ -290,7 +324,7 @@ func (in *instance) read(ptr, n uint32) ([]byte, error) {
 // call runs one hook call: malloc, write, hook, free the input, read the
 // output, free the output. Input first, then read: plugins that reuse the
 // input buffer for their output must survive this order.
-func (in *instance) call(ctx context.Context, fn api.Function, input []byte) (Result, error) {
+func (in *instance) call(ctx context.Context, hook string, fn api.Function, input []byte) (Result, error) {
 	var res Result
 	n := uint32(len(input))
 	res.Stats.InputBytes = len(input)
@@ -314,7 +348,7 @@ func (in *instance) call(ctx context.Context, fn api.Function, input []byte) (Re
 		res.Stats.HookTimed = true
 	}
 	packed := in.args[0]
-	if err := in.release(ctx, ptr, n, in.p.freeInput); err != nil {
+	if err := in.release(ctx, ptr, n, in.p.freeInput, "the "+hook+" input buffer"); err != nil {
 		return res, err
 	}
 	if packed != 0 {
@@ -325,7 +359,7 @@ func (in *instance) call(ctx context.Context, fn api.Function, input []byte) (Re
 		}
 		res.Output = out
 		res.Stats.OutputBytes = len(out)
-		if err := in.release(ctx, outPtr, outLen, in.p.freeOutput); err != nil {
+		if err := in.release(ctx, outPtr, outLen, in.p.freeOutput, "the "+hook+" output buffer"); err != nil {
 			return res, err
 		}
 	}
@@ -397,7 +431,7 @@ func (p *Plugin) fault(ctx context.Context, err error, in *instance, phase Phase
 	if in != nil {
 		pages, limit := in.pages(), p.limitPages
 		if p.reportLimit && uint64(pages)+(uint64(wanted)+65535)/65536 >= uint64(limit) {
-			return &MemoryError{Pages: pages, LimitPages: limit, Function: fn, Phase: phase, Text: text}
+			return &MemoryError{Pages: pages, LimitPages: limit, Function: fn, Phase: phase, Text: text, Kind: kind}
 		}
 	}
 	te := &TrapError{Kind: kind, Function: fn, Phase: phase, Text: text, Loading: loading}

@@ -18,6 +18,9 @@ import { EXPORT_SIGNATURES, HOOK_NAMES, type HookName, packPtrLen } from "../abi
 import { PluginTrapError } from "../errors.ts";
 import type { HostOptions, PluginSource } from "../host/types.ts";
 import { PluginHost } from "../host/host.ts";
+import type { Engine } from "../host/engine.ts";
+import type { TransportRow } from "./report.ts";
+import { type ProcessBackend, startWazeroBackend } from "../host/prepare.ts";
 import { i32Const, i64Const, op, WasmBuilder } from "../wasm/wasm_writer.ts";
 import type { BenchInput } from "./inputs.ts";
 import { jsonDiff } from "../internal/json_diff.ts";
@@ -59,6 +62,27 @@ export function nativeContender(hook: HookName, text: string): Contender {
       for (let i = 0; i < calls; i++) sink += nativeHook(hook, text).length;
       const us = ((performance.now() - started) * 1000) / calls;
       return sink < 0 ? Number.NaN : us; // keeps the results alive
+    },
+  };
+}
+
+/**
+ * The native Go floor in the wazero engine: hello-world's parse, change and
+ * serialise with sonic (Bifrost's JSON library; the figure returned) and
+ * with encoding/json (kept in `encodingJson`), timed inside the engine.
+ */
+export function goFloorContender(
+  engine: ProcessBackend,
+  hook: HookName,
+  text: string,
+): Contender & { encodingJsonUs: number[] } {
+  return {
+    label: "Go floor",
+    encodingJsonUs: [],
+    async run(calls) {
+      const r = await engine.floor({ type: "floor", hook, input: text, iterations: calls });
+      this.encodingJsonUs.push(r.encodingJsonNs / 1000);
+      return (r.sonicNs ?? r.encodingJsonNs) / 1000;
     },
   };
 }
@@ -146,11 +170,16 @@ export const RIVALS: readonly Rival[] = ["baseline", "rust"];
 
 /** One input's costs and ratios (medians). */
 export interface HookCostRow {
+  /** Where the plugins ran; under wazero `native` is the Go floor (sonic). Absent in reports before engines: V8. */
+  engine?: Engine;
   input: string;
   label: string;
   hook: HookName;
   inputBytes: number;
+  /** The native floor: V8's JSON in plain JS, or under wazero Go with sonic. */
   native: CostSummary;
+  /** Under wazero: the Go floor with encoding/json. */
+  nativeEncodingJson?: CostSummary;
   plugin: CostSummary;
   baseline?: CostSummary;
   rust?: CostSummary;
@@ -181,7 +210,7 @@ export interface HookCostOptions extends MeasureOptions {
   /** What the Rust plugin's post hook appends, for comparing its outputs with hello-world's. */
   rustTwin?: TwinOptions;
   inputs: readonly BenchInput[];
-  /** Host options for every plugin (`freePolicy` and so on). */
+  /** Host options for every plugin (`freePolicy`, `engine` and so on). */
   host?: Omit<HostOptions, "onLog">;
   /** The baseline's memory cap in pages (it never frees). Default 16384 (1 GiB). */
   baselineMaxPages?: number;
@@ -198,46 +227,59 @@ export async function benchHookCosts(options: HookCostOptions): Promise<HookCost
     return [{ key, source, maxMemoryPages, twin: key === "rust" ? options.rustTwin ?? {} : {} }];
   });
   const rows: HookCostRow[] = [];
-  for (const input of options.inputs) {
-    options.onInput?.(input);
-    const plugin = await PluginHost.load(options.plugin, options.host);
-    const hosts: PluginHost[] = [];
-    try {
-      for (const r of rivals) {
-        hosts.push(
-          await PluginHost.load(r.source, {
-            ...options.host,
-            ...(r.maxMemoryPages === undefined ? {} : { maxMemoryPages: r.maxMemoryPages }),
-          }),
+  const engine = options.host?.engine ?? "v8";
+  // Under wazero the floor is Go's, measured by an engine process of its own.
+  const floorEngine = engine === "wazero" ? await startWazeroBackend(options.plugin, options.host) : undefined;
+  try {
+    for (const input of options.inputs) {
+      options.onInput?.(input);
+      const plugin = await PluginHost.load(options.plugin, options.host);
+      const hosts: PluginHost[] = [];
+      try {
+        for (const r of rivals) {
+          hosts.push(
+            await PluginHost.load(r.source, {
+              ...options.host,
+              ...(r.maxMemoryPages === undefined ? {} : { maxMemoryPages: r.maxMemoryPages }),
+            }),
+          );
+        }
+        const pluginDiff = await outputDiff(plugin, input, {});
+        const diffs: (string | null)[] = [];
+        for (const [i, r] of rivals.entries()) diffs.push(await outputDiff(hosts[i]!, input, r.twin));
+        const contenders = rivals.map((r, i) => hostContender(r.key, hosts[i]!, input.hook, input.text));
+        const goFloor = floorEngine ? goFloorContender(floorEngine, input.hook, input.text) : undefined;
+        const [native, ours, ...costs] = await measure([
+          goFloor ?? nativeContender(input.hook, input.text),
+          hostContender("plugin", plugin, input.hook, input.text),
+          ...contenders,
+        ], options);
+        const row: HookCostRow = {
+          engine,
+          input: input.id,
+          label: input.label,
+          hook: input.hook,
+          inputBytes: new TextEncoder().encode(input.text).length,
+          native: native!,
+          // The warm-up's samples come first: the rounds' are the last `rounds`.
+          ...(goFloor
+            ? { nativeEncodingJson: summarise(goFloor.encodingJsonUs.slice(-native!.rounds), native!.callsPerRound) }
+            : {}),
+          plugin: ours!,
+          pluginVsNative: ours!.medianUs / native!.medianUs,
+          pluginDiff,
+        };
+        rivals.forEach((r, i) =>
+          Object.assign(row, rivalColumns(r.key, costs[i]!, native!, ours!, diffs[i]!, contenders[i]!.restarts))
         );
+        rows.push(row);
+      } finally {
+        plugin.close();
+        for (const h of hosts) h.close();
       }
-      const pluginDiff = await outputDiff(plugin, input, {});
-      const diffs: (string | null)[] = [];
-      for (const [i, r] of rivals.entries()) diffs.push(await outputDiff(hosts[i]!, input, r.twin));
-      const contenders = rivals.map((r, i) => hostContender(r.key, hosts[i]!, input.hook, input.text));
-      const [native, ours, ...costs] = await measure([
-        nativeContender(input.hook, input.text),
-        hostContender("plugin", plugin, input.hook, input.text),
-        ...contenders,
-      ], options);
-      const row: HookCostRow = {
-        input: input.id,
-        label: input.label,
-        hook: input.hook,
-        inputBytes: new TextEncoder().encode(input.text).length,
-        native: native!,
-        plugin: ours!,
-        pluginVsNative: ours!.medianUs / native!.medianUs,
-        pluginDiff,
-      };
-      rivals.forEach((r, i) =>
-        Object.assign(row, rivalColumns(r.key, costs[i]!, native!, ours!, diffs[i]!, contenders[i]!.restarts))
-      );
-      rows.push(row);
-    } finally {
-      plugin.close();
-      for (const h of hosts) h.close();
     }
+  } finally {
+    floorEngine?.close();
   }
   return rows;
 }
@@ -320,4 +362,39 @@ function hostFloorPlugin(output: string, buffer: number, pages: number): Uint8Ar
   fn("cleanup", [i32Const(0)]);
   for (const hook of HOOK_NAMES) fn(hook, hook === "pre_hook" ? constant(output) : [op.unreachable]);
   return b.build({ names: true });
+}
+
+/**
+ * What reaching a plugin costs per call, apart from the plugin: `calls`
+ * calls of `hook` on `text` (after as many to warm up), the time the caller
+ * sees against the time the engine measures around each call, for V8
+ * in-process, V8 in its child process, and wazero when `wazero` is true.
+ */
+export async function measureTransport(
+  plugin: PluginSource,
+  hook: HookName,
+  text: string,
+  options: { calls: number; wazero: boolean },
+): Promise<TransportRow[]> {
+  const ways: [Engine, "inline" | "process", Omit<HostOptions, "onLog">][] = [
+    ["v8", "inline", {}],
+    ["v8", "process", { timeoutMs: 60_000 }],
+    ...(options.wazero ? [["wazero", "process", { engine: "wazero", timeoutMs: 60_000 }] as const] : []),
+  ] as [Engine, "inline" | "process", Omit<HostOptions, "onLog">][];
+  const rows: TransportRow[] = [];
+  for (const [engine, backend, host] of ways) {
+    const h = await PluginHost.load(plugin, host);
+    try {
+      for (let i = 0; i < options.calls; i++) await h.call(hook, text);
+      let engineUs = 0;
+      const started = performance.now();
+      for (let i = 0; i < options.calls; i++) engineUs += (await h.call(hook, text)).stats.durationUs;
+      const wallUs = ((performance.now() - started) * 1000) / options.calls;
+      engineUs /= options.calls;
+      rows.push({ engine, backend, wallUs, engineUs, overheadUs: wallUs - engineUs });
+    } finally {
+      h.close();
+    }
+  }
+  return rows;
 }

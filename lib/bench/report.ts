@@ -18,6 +18,7 @@
 import type { GatewayRow } from "./gateway_load.ts";
 import type { BifrostLoadSection } from "./bifrost_load.ts";
 import { type CostSummary, type HookCostRow, RIVALS } from "./hook_cost.ts";
+import type { Engine } from "../host/engine.ts";
 import { TARGET_INPUTS } from "./inputs.ts";
 import type { SoakResult } from "./memory.ts";
 import { formatLargeSoak, type LargeSoakRow } from "./large_inputs.ts";
@@ -72,9 +73,18 @@ export interface BenchReport {
   rust?: string;
   /** Why the Rust plugin was not measured (its toolchain is missing, say). */
   rustUnavailable?: string;
+  /** Every engine's rows, V8's first (each row says its engine). */
   hookCosts?: HookCostRow[];
-  /** The host's own per-call cost (see `measureHostFloor`). */
+  /** The host's own per-call cost under V8 (see `measureHostFloor`). */
   hostFloor?: CostSummary;
+  /** The wazero engine's own per-call cost (a plugin that only answers a fixed output), timed inside the engine. */
+  wazeroFloor?: CostSummary;
+  /** The wazero engine's instance pool: calls per second from 1 and 2 goroutines, timed inside the engine. */
+  throughput?: ThroughputRow[];
+  /** What reaching each engine costs per call, apart from the plugin: in-process V8, and the pipe to a process. */
+  transport?: TransportRow[];
+  /** Why wazero was not measured. */
+  wazeroUnavailable?: string;
   memory?: { plugin?: MemorySection; baseline?: MemorySection; rust?: MemorySection };
   /** Bytes: `rust` is the Rust plugin as measured (after wasm-opt), `rustRaw` its plain cargo build. */
   size?: { plugin: number; baseline?: number; rust?: number; rustRaw?: number };
@@ -83,6 +93,28 @@ export interface BenchReport {
   bifrost?: BifrostLoadSection;
   large?: LargeSection;
   build?: BuildTimes;
+}
+
+/** The wazero engine's pool throughput with `goroutines` callers. */
+export interface ThroughputRow {
+  hook: string;
+  goroutines: number;
+  calls: number;
+  seconds: number;
+  callsPerSec: number;
+}
+
+/** One way of reaching a plugin, on the Rust example's request to hello-world. */
+export interface TransportRow {
+  engine: Engine;
+  /** `inline`: V8 in this thread; `process`: a child process over the JSON-lines pipe. */
+  backend: "inline" | "process";
+  /** µs per call seen by the caller. */
+  wallUs: number;
+  /** µs per call the engine measured around the call (as every hook cost figure). */
+  engineUs: number;
+  /** wall − engine: the transport's own cost. */
+  overheadUs: number;
 }
 
 /** One target of the issue, judged on a report. */
@@ -112,7 +144,7 @@ export function machineInfo(): Machine {
 export function checkTargets(report: BenchReport): TargetCheck[] {
   const checks: TargetCheck[] = [];
   for (const row of report.hookCosts ?? []) {
-    if (row.hook !== "pre_hook" || !TARGET_INPUTS.includes(row.input)) continue;
+    if ((row.engine ?? "v8") !== "v8" || row.hook !== "pre_hook" || !TARGET_INPUTS.includes(row.input)) continue;
     checks.push({
       target: `${row.label}: at most 2x the native floor`,
       measured: `${ratio(row.pluginVsNative)} (${us(row.plugin.medianUs)} vs ${us(row.native.medianUs)} µs)`,
@@ -131,7 +163,7 @@ export function checkTargets(report: BenchReport): TargetCheck[] {
   for (const row of report.hookCosts ?? []) {
     if (row.pluginVsRust === undefined || !row.rust) continue;
     checks.push({
-      target: `${row.label}: at or below the Rust plugin`,
+      target: `${row.label}: at or below the Rust plugin${row.engine === "wazero" ? " under wazero" : ""}`,
       measured: `${ratio(row.pluginVsRust)} of Rust (${us(row.plugin.medianUs)} vs ${us(row.rust.medianUs)} µs)`,
       met: row.pluginVsRust <= 1,
     });
@@ -186,7 +218,12 @@ function verdict(r: SoakResult): string {
 export function formatBenchReport(report: BenchReport): string {
   const out: string[] = [];
   if (report.rustUnavailable) out.push(`The Rust plugin was not measured: ${report.rustUnavailable}.`);
-  if (report.hookCosts?.length) out.push(hookCostSection(report));
+  if (report.wazeroUnavailable) out.push(`wazero was not measured: ${report.wazeroUnavailable}.`);
+  for (const engine of ["v8", "wazero"] as const) {
+    const rows = (report.hookCosts ?? []).filter((r) => (r.engine ?? "v8") === engine);
+    if (rows.length) out.push(hookCostSection(report, rows, engine));
+  }
+  if (report.throughput?.length || report.transport?.length) out.push(engineSection(report));
   const targets = checkTargets(report);
   if (targets.length) {
     out.push(
@@ -215,15 +252,15 @@ export function formatBenchReport(report: BenchReport): string {
   return out.join("\n\n") + "\n";
 }
 
-function hookCostSection(report: BenchReport): string {
-  const rows = report.hookCosts!;
+function hookCostSection(report: BenchReport, rows: HookCostRow[], engine: Engine): string {
   const rivals = RIVALS.filter((k) => rows.some((r) => r[k]));
+  const wazero = engine === "wazero";
   const spread = (c: CostSummary) => `${us(c.medianUs)} (${us(c.minUs)}–${us(c.p99Us)})`;
   const maybe = (x: number | undefined) => x === undefined ? "–" : ratio(x);
   const header = [
     "input",
     "bytes",
-    "native JS",
+    ...(wazero ? ["Go sonic", "Go encoding/json"] : ["native JS"]),
     ...rivals,
     "plugin",
     "plugin/native",
@@ -234,6 +271,7 @@ function hookCostSection(report: BenchReport): string {
     r.label,
     count(r.inputBytes),
     spread(r.native),
+    ...(wazero ? [r.nativeEncodingJson ? spread(r.nativeEncodingJson) : "–"] : []),
     ...rivals.map((k) => r[k] ? spread(r[k]!) : "–"),
     spread(r.plugin),
     ratio(r.pluginVsNative),
@@ -242,16 +280,28 @@ function hookCostSection(report: BenchReport): string {
   ]);
   const first = rows[0]!;
   const lines = [
-    "### Hook cost",
+    wazero ? "### Hook cost under wazero" : "### Hook cost under V8",
     "",
     `µs per call, median (min–p99) over ${first.plugin.rounds} rounds, every contender interleaved in one run; ` +
-    "plugins through the conformance host (malloc, input copy, hook, frees, output read), the native floor as " +
-    "`JSON.parse` + the hook's change + `JSON.stringify` in plain JS." +
+    (wazero
+      ? "plugins in the wazero engine (Bifrost's runtime, Go), timed inside the engine around malloc, input copy, " +
+        "hook, frees and output copy, as V8's are timed inside Deno (the pipe to the engine is not counted: see " +
+        "Engines); the native floor as hello-world's parse, change and serialise in Go, with sonic (Bifrost's JSON " +
+        "library; the ratios' floor) and with encoding/json, timed in the engine."
+      : "plugins through the conformance host (malloc, input copy, hook, frees, output read), the native floor as " +
+        "`JSON.parse` + the hook's change + `JSON.stringify` in plain JS.") +
     (rivals.length ? ` Rivals: ${rivals.map((k) => `${k} (${report[k] ?? k})`).join(", ")}.` : ""),
     "",
     table(header, body),
   ];
-  if (report.hostFloor) {
+  if (wazero && report.wazeroFloor) {
+    lines.push(
+      "",
+      `Engine floor: ${us(report.wazeroFloor.medianUs)} µs per call (a hand-built plugin that only returns a fixed ` +
+        "output, on the Rust example's request): the wazero engine's own share of every plugin figure above.",
+    );
+  }
+  if (!wazero && report.hostFloor) {
     lines.push(
       "",
       `Host floor: ${us(report.hostFloor.medianUs)} µs per call (a hand-built plugin that only returns a fixed ` +
@@ -275,6 +325,39 @@ function hookCostSection(report: BenchReport): string {
   for (const k of rivals) {
     const restarts = rows.reduce((n, r) => n + ((k === "baseline" ? r.baselineRestarts : r.rustRestarts) ?? 0), 0);
     if (restarts) lines.push("", `The ${k} ran out of memory ${restarts} times while measured (re-instantiated).`);
+  }
+  return lines.join("\n");
+}
+
+function engineSection(report: BenchReport): string {
+  const lines = ["### Engines"];
+  if (report.throughput?.length) {
+    const t = report.throughput[0]!;
+    lines.push(
+      "",
+      `The wazero engine's instance pool (one instance per goroutine at a time) calling ${t.hook} on the Rust ` +
+        "example's request with hello-world, timed inside the engine:",
+      "",
+      table(
+        ["goroutines", "calls", "seconds", "calls/s"],
+        report.throughput.map((
+          r,
+        ) => [String(r.goroutines), count(r.calls), r.seconds.toFixed(2), count(Math.round(r.callsPerSec))]),
+      ),
+    );
+  }
+  if (report.transport?.length) {
+    lines.push(
+      "",
+      "What reaching the plugin costs per call (hello-world's pre_hook on the Rust example's request): the time the " +
+        "caller sees, the time the engine measures around the call, and the difference, which is the transport's " +
+        "(a child process is what lets a deadline stop a hook; `--hook-timeout 0` keeps V8 in-process):",
+      "",
+      table(
+        ["engine", "backend", "µs per call (caller)", "µs in the engine", "transport µs"],
+        report.transport.map((r) => [r.engine, r.backend, us(r.wallUs), us(r.engineUs), us(r.overheadUs)]),
+      ),
+    );
   }
   return lines.join("\n");
 }
@@ -440,8 +523,9 @@ function largeSection(l: LargeSection): string {
   );
   if (failed.length) bullets.push(`Failed: ${failed.map((r) => `${where(r)}: ${r.error}`).join("; ")}.`);
   bullets.push(
-    "A 100 MiB chat request (an image inline) passes through `bifrost-as dev` with hello-world in a few seconds " +
-      "(`cli/commands/dev_large_body_test.ts`), and 100 MiB + 1 byte gets 413.",
+    "A 100 MiB chat request (an image inline) passes through `bifrost-as dev` with hello-world " +
+      "(`cli/commands/dev_large_body_test.ts`), in about 15 s with its default deadline, which runs the plugin in a " +
+      "child process (four hook inputs of 100 MiB and more through a pipe), and 100 MiB + 1 byte gets 413.",
   );
   const gateway = l.gateway?.length
     ? [

@@ -10,7 +10,9 @@
 import { PluginHost } from "../host/host.ts";
 import { benchGateway } from "./gateway_load.ts";
 import { benchRealBifrost } from "./bifrost_load.ts";
-import { benchHookCosts, measureHostFloor, type MeasureOptions } from "./hook_cost.ts";
+import { benchHookCosts, measureHostFloor, type MeasureOptions, measureTransport } from "./hook_cost.ts";
+import type { Engine } from "../host/engine.ts";
+import { startWazeroBackend } from "../host/prepare.ts";
 import { BENCH_INPUTS, SEED_PRE_HOOK } from "./inputs.ts";
 import { soakMemory } from "./memory.ts";
 import { soakLargeInputs } from "./large_inputs.ts";
@@ -61,6 +63,10 @@ export interface RunBenchOptions {
   preset?: BenchPreset;
   /** The rivals' memory cap in pages (the baseline never frees). Default 16384 (1 GiB). */
   baselineMaxPages?: number;
+  /** The engines to measure hook costs under. Default: V8 only. */
+  engines?: readonly Engine[];
+  /** Why wazero is not measured, for the report (its engine is missing, say). */
+  wazeroUnavailable?: string;
   /** Where `deno task bifrost:build` put a real Bifrost (default `<cwd>/build/bifrost`); none built skips it. */
   bifrostBuildDir?: string;
   /** Progress lines (for stderr). */
@@ -80,22 +86,64 @@ export async function runBench(options: RunBenchOptions): Promise<BenchReport> {
     ...(options.baseline ? { baseline: await pluginName(options.baseline) } : {}),
     ...(options.rust ? { rust: await pluginName(options.rust.path) } : {}),
     ...(options.rustUnavailable ? { rustUnavailable: options.rustUnavailable } : {}),
+    ...(options.wazeroUnavailable ? { wazeroUnavailable: options.wazeroUnavailable } : {}),
   };
+  const engines = options.engines ?? ["v8"];
 
   if (sections.has("cost")) {
-    report.hookCosts = await benchHookCosts({
-      plugin: options.plugin,
-      ...(options.baseline ? { baseline: options.baseline } : {}),
-      ...(options.rust ? { rust: options.rust.path, rustTwin: options.rust.twin ?? {} } : {}),
-      inputs: BENCH_INPUTS,
-      ...preset.cost,
-      onInput: (i) => log(`hook cost: ${i.label}`),
-    });
+    report.hookCosts = [];
+    for (const engine of engines) {
+      report.hookCosts.push(
+        ...await benchHookCosts({
+          plugin: options.plugin,
+          ...(options.baseline ? { baseline: options.baseline } : {}),
+          ...(options.rust ? { rust: options.rust.path, rustTwin: options.rust.twin ?? {} } : {}),
+          inputs: BENCH_INPUTS,
+          host: { engine },
+          ...preset.cost,
+          onInput: (i) => log(`hook cost (${engine}): ${i.label}`),
+        }),
+      );
+    }
     log("hook cost: host floor");
     const seed = BENCH_INPUTS[0]!;
     const host = await PluginHost.load(options.plugin);
     const { raw } = await host.call(seed.hook, seed.text).finally(() => host.close());
     report.hostFloor = await measureHostFloor(seed.text, raw, preset.cost);
+    const wazero = engines.includes("wazero");
+    if (wazero) {
+      log("hook cost: the wazero engine's floor");
+      report.wazeroFloor = await measureHostFloor(seed.text, raw, { ...preset.cost, host: { engine: "wazero" } });
+      const engine = await startWazeroBackend(options.plugin);
+      try {
+        report.throughput = [];
+        for (const goroutines of [1, 2]) {
+          log(`wazero pool throughput: ${goroutines} goroutine${goroutines === 1 ? "" : "s"}`);
+          const durationMs = preset.gatewaySeconds * 1000;
+          const r = await engine.throughput({
+            type: "throughput",
+            hook: seed.hook,
+            input: seed.text,
+            goroutines,
+            durationMs,
+          });
+          report.throughput.push({
+            hook: seed.hook,
+            goroutines,
+            calls: r.calls,
+            seconds: r.seconds,
+            callsPerSec: r.callsPerSec,
+          });
+        }
+      } finally {
+        engine.close();
+      }
+    }
+    log("transport: in-process V8, V8 in a child process" + (wazero ? ", wazero" : ""));
+    report.transport = await measureTransport(options.plugin, seed.hook, seed.text, {
+      calls: Math.max(200, preset.cost.rounds * 20),
+      wazero,
+    });
   }
 
   if (sections.has("memory")) {

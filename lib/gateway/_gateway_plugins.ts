@@ -16,6 +16,22 @@ import type { HookCall, HostOptions } from "../host/types.ts";
 import { PluginHost } from "../host/host.ts";
 import type { HookObserver, PluginEntry } from "./types.ts";
 
+/** How long closing waits for calls in flight (and `cleanup`) before it stops the plugin, in ms. */
+export const CLOSE_GRACE_MS = 1000;
+
+/** Whether `p` settles within `ms` (its outcome ignored); the timer never outlives the answer. */
+export async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      p.then(() => true, () => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** What one request ran, gathered while it is handled (for `dev`'s request log). */
 export interface RequestTrace {
   /** `plugin:hook` for every hook call, in call order. */
@@ -156,12 +172,17 @@ export class LoadedPlugin {
     })();
   }
 
+  /**
+   * Calls `cleanup` once the queued calls are done, then releases the
+   * instance. A call or a cleanup still running after {@link CLOSE_GRACE_MS}
+   * (a hook that spins) is stopped: closing never waits for a deadline.
+   */
   async close(): Promise<void> {
     this.#watcher?.close();
-    await this.#queue;
-    try {
-      await this.#host.cleanup();
-    } catch { /* a failing cleanup must not keep the gateway from stopping */ }
+    if (await settlesWithin(this.#queue, CLOSE_GRACE_MS)) {
+      // A failing cleanup must not keep the gateway from stopping.
+      await settlesWithin(this.#host.cleanup(), CLOSE_GRACE_MS);
+    }
     this.#host.close();
   }
 }

@@ -121,6 +121,8 @@ export class ConnectionFront {
     const { readMs, idleMs } = this.timeouts;
     const arm = (ms: number, onTimeout: () => void) => {
       clearTimeout(timer);
+      // A request answered after the connection closed (the gateway stopping) must not arm a timer again.
+      if (ended) return;
       timer = ms > 0 ? setTimeout(onTimeout, ms) : undefined;
     };
     const readTimedOut = async () => {

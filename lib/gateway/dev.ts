@@ -18,6 +18,7 @@ import { ConfigError, InputError } from "../errors.ts";
 import { type Gateway, type GatewayOptions, startGateway } from "./gateway.ts";
 import type { PluginEntry } from "./types.ts";
 import { type MockUpstream, startMockUpstream } from "../mock/mock_upstream.ts";
+import { DEFAULT_HOOK_TIMEOUT_MS } from "../host/types.ts";
 
 /** Bifrost's app dir in its Docker image. */
 export const BIFROST_APP_DIR = "/app/data";
@@ -34,6 +35,31 @@ export interface DevOptions extends Omit<GatewayOptions, "plugins" | "upstreamUr
    * upstream is another service). Not together with `upstreamUrl`.
    */
   useConfigUpstream?: boolean;
+  /**
+   * The deadline of each hook call and of loading a plugin (a reload too),
+   * in ms; 0: none. Omitted: {@link HOOK_TIMEOUT_ENV} when set, else
+   * `DEFAULT_HOOK_TIMEOUT_MS`. With a deadline, V8 runs each plugin in a
+   * child process, so a hook that spins is stopped at its deadline and the
+   * gateway answers other requests meanwhile. `host.timeoutMs` is ignored.
+   */
+  hookTimeoutMs?: number;
+}
+
+/**
+ * The dev gateway's setting for {@link DevOptions.hookTimeoutMs}, an
+ * environment variable as the container's other settings are: Bifrost's
+ * `config.json` schema allows no key of ours.
+ */
+export const HOOK_TIMEOUT_ENV = "BIFROST_AS_HOOK_TIMEOUT_MS";
+
+/** {@link HOOK_TIMEOUT_ENV}'s value in ms, `undefined` when unset. Throws `ConfigError` when it is not an integer. */
+export function hookTimeoutFromEnv(get: (name: string) => string | undefined): number | undefined {
+  const raw = get(HOOK_TIMEOUT_ENV);
+  if (raw === undefined || raw.trim() === "") return undefined;
+  if (!/^\s*\d+\s*$/.test(raw) || Number(raw) > 3_600_000) {
+    throw new ConfigError(`Invalid ${HOOK_TIMEOUT_ENV} "${raw}": expected milliseconds from 0 to 3600000`);
+  }
+  return Number(raw);
 }
 
 /** A running dev setup. */
@@ -90,7 +116,10 @@ export function gatewayInputs(
 
 /** Reads the config, starts a mock upstream unless one is given, then the gateway. */
 export async function startDev(options: DevOptions): Promise<Dev> {
-  const { configPath, upstreamUrl: asked, useConfigUpstream, ...gatewayOptions } = options;
+  const { configPath, upstreamUrl: asked, useConfigUpstream, hookTimeoutMs, ...gatewayOptions } = options;
+  const deadline = hookTimeoutMs ?? hookTimeoutFromEnv((name) => Deno.env.get(name)) ?? DEFAULT_HOOK_TIMEOUT_MS;
+  const { timeoutMs: _, ...host } = gatewayOptions.host ?? {};
+  gatewayOptions.host = { ...host, ...(deadline > 0 ? { timeoutMs: deadline } : {}) };
   if (useConfigUpstream && asked) {
     throw new InputError("Give either an upstream URL or use the config's upstream, not both", "upstreamUrl");
   }

@@ -80,7 +80,7 @@
  */
 import { decodeBase64, encodeBase64 } from "../internal/base64.ts";
 import { buildRequest } from "./_bifrost_request.ts";
-import { LoadedPlugin } from "./_gateway_plugins.ts";
+import { CLOSE_GRACE_MS, LoadedPlugin, settlesWithin } from "./_gateway_plugins.ts";
 import type { HookObserver, PluginEntry } from "./types.ts";
 import type { KindSpec } from "./_kinds.ts";
 import { callProvider, isStreamError, type ProviderTarget, streamProvider } from "./_provider.ts";
@@ -908,10 +908,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   ready(pipeline);
   const port = server.port;
   let closed: Promise<void> | undefined;
+  // In-flight requests get a moment to finish; then the plugins close, which stops a hook that spins (its request
+  // fails), so Ctrl-C never waits for a deadline.
   const close = () =>
     closed ??= (async () => {
-      await server.shutdown();
+      const down = server.shutdown();
+      await settlesWithin(down, CLOSE_GRACE_MS);
       await Promise.all(plugins.map((p) => p.close()));
+      await down;
     })();
   return {
     url: `http://${hostname}:${port}`,

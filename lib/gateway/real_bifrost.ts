@@ -11,7 +11,7 @@
  * @module
  */
 import { join, resolve } from "node:path";
-import { ConfigError, UsageError } from "../errors.ts";
+import { ConfigError } from "../errors.ts";
 import { readBifrostConfig, writeBifrostConfig } from "../config/bifrost_config.ts";
 import { gatewayInputs } from "./dev.ts";
 import { type MockUpstream, startMockUpstream } from "../mock/mock_upstream.ts";
@@ -32,7 +32,10 @@ export interface RealBifrostOptions {
   configPath: string;
   /** Where `deno task bifrost:build` wrote the server and loaders (default `<cwd>/build/bifrost`). */
   buildDir?: string;
-  /** Bifrost's app dir, written here (default `<buildDir>/run-<port>`). */
+  /**
+   * Bifrost's app dir, written here (emptied first, kept after close). Default: a temporary
+   * directory, removed on close.
+   */
   appDir?: string;
   /** 0 (default) picks a free port. */
   port?: number;
@@ -72,14 +75,14 @@ export async function readBuildInfo(buildDir: string): Promise<BifrostBuildInfo>
   try {
     info = JSON.parse(await Deno.readTextFile(join(buildDir, "build.json")));
   } catch {
-    throw new UsageError(
+    throw new ConfigError(
       `No real Bifrost is built in ${buildDir}: run 'deno task bifrost:build' ` +
         "(BIFROST_SRC=<checkout> to build from a Bifrost source checkout)",
     );
   }
   for (const file of [info.server, ...info.loaders]) {
     if (!await Deno.stat(file).then((s) => s.isFile, () => false)) {
-      throw new UsageError(`${file} is missing: run 'deno task bifrost:build' again`);
+      throw new ConfigError(`${file} is missing: run 'deno task bifrost:build' again`);
     }
   }
   return info;
@@ -100,11 +103,13 @@ export function olderThan(version: string, major: number, minor: number): boolea
 }
 
 /**
- * Before v1.5 a key's `models: ["*"]` names a model called "*" and an empty
- * list allows every model (core's selectKeyFromProviderForModel): the keys
- * lose their `models`.
+ * Fits a config.json written by `writeBifrostConfig` to Bifrost `version`:
+ * before v1.5 a key's `models: ["*"]` names a model called "*" and an empty
+ * list allows every model (core's selectKeyFromProviderForModel), so there
+ * the keys lose their `models`. Newer versions get the file unchanged.
  */
-async function allModelsBeforeV15(path: string): Promise<void> {
+export async function fitConfigToVersion(path: string, version: string): Promise<void> {
+  if (!olderThan(version, 1, 5)) return;
   const config = JSON.parse(await Deno.readTextFile(path));
   for (const provider of Object.values(config.providers ?? {}) as { keys?: { models?: string[] }[] }[]) {
     for (const key of provider.keys ?? []) delete key.models;
@@ -133,9 +138,12 @@ export async function startRealBifrost(options: RealBifrostOptions): Promise<Rea
   }
   const hostname = options.hostname ?? "127.0.0.1";
   const port = options.port || freePort(hostname);
-  const appDir = resolve(options.appDir ?? join(buildDir, `run-${port}`));
-  await Deno.remove(appDir, { recursive: true }).catch(() => {});
-  await Deno.mkdir(appDir, { recursive: true });
+  const ownDir = options.appDir === undefined;
+  const appDir = ownDir ? await Deno.makeTempDir({ prefix: "bifrost-as-bifrost-" }) : resolve(options.appDir!);
+  if (!ownDir) {
+    await Deno.remove(appDir, { recursive: true }).catch(() => {});
+    await Deno.mkdir(appDir, { recursive: true });
+  }
 
   const upstream = givenUpstream ? undefined : await startMockUpstream({ port: 0 });
   const upstreamUrl = givenUpstream ?? upstream!.url;
@@ -156,6 +164,7 @@ export async function startRealBifrost(options: RealBifrostOptions): Promise<Rea
       child = undefined;
     }
     await upstream?.close();
+    if (ownDir) await Deno.remove(appDir, { recursive: true }).catch(() => {});
   };
   try {
     await writeBifrostConfig(appDir, {
@@ -172,7 +181,7 @@ export async function startRealBifrost(options: RealBifrostOptions): Promise<Rea
         },
       })),
     });
-    if (olderThan(build.version, 1, 5)) await allModelsBeforeV15(join(appDir, "config.json"));
+    await fitConfigToVersion(join(appDir, "config.json"), build.version);
     child = new Deno.Command(build.server, {
       args: ["-app-dir", appDir, "-port", String(port), "-host", hostname, "-log-style", "pretty"],
       cwd: appDir,

@@ -1,7 +1,9 @@
 /**
  * Where `PluginHost` runs a plugin: in-thread (the fast path), or in a
- * child process when calls have a time budget, killed and replaced when a
- * call runs over (see `_host_worker.ts` for why not a Web Worker).
+ * child process speaking the host worker's protocol: V8 in a child Deno
+ * process when calls have a deadline (see `_host_worker.ts` for why not a
+ * Web Worker), or the wazero engine; a process whose call runs past its
+ * deadline is killed and replaced.
  *
  * Private to the host: not re-exported from `mod.ts`.
  *
@@ -11,6 +13,7 @@ import type { HookName } from "../abi/abi.ts";
 import { PluginError, PluginTimeoutError } from "../errors.ts";
 import { type HookBytes, type RawCall, reviveError, Runner, type RunnerOptions } from "./instance.ts";
 import { lines, toWire, type WorkerReply, type WorkerRequest } from "./_host_worker.ts";
+import { type Engine, engineCacheDir } from "./engine.ts";
 
 /** A compiled, checked plugin, ready to instantiate here or in a worker. */
 export interface Prepared {
@@ -24,6 +27,7 @@ export interface Prepared {
 
 /** One loaded plugin, whatever runs it. */
 export interface Backend {
+  readonly engine: Engine;
   readonly name: string;
   readonly pages: number;
   readonly exports: ReadonlySet<string>;
@@ -64,6 +68,7 @@ export class InlineBackend implements Backend {
     this.exports = prepared.exports;
   }
   readonly exports: ReadonlySet<string>;
+  readonly engine = "v8";
   get name(): string {
     return this.#runner.name;
   }
@@ -86,28 +91,98 @@ type Waiter = { resolve(r: Final): void; reject(e: Error): void };
 
 const WORKER = new URL("./_host_worker.ts", import.meta.url);
 
-/** Runs the plugin in a child process; a request past the budget kills it, and a fresh one is loaded. */
+/** A program speaking the host worker's protocol (`_host_worker.ts`) on its stdin and stdout. */
+export interface EngineProgram {
+  engine: Engine;
+  command: string;
+  args: string[];
+  /**
+   * Whether the program stops a call past its deadline on its own (the load
+   * request's options carry `hookTimeoutMs`; its reply is a
+   * `PluginTimeoutError`). The host still kills it {@link DEADLINE_GRACE_MS}
+   * later.
+   */
+  keepsDeadlines: boolean;
+  /** Whether the program says `ready` once started: the load's deadline then starts from it, not from the spawn. */
+  announcesReady: boolean;
+}
+
+/** The longest a program may take to start and say `ready`. */
+const STARTUP_LIMIT_MS = 60_000;
+
+/** How long past a deadline the host waits for an engine that keeps deadlines itself, before killing it. */
+export const DEADLINE_GRACE_MS = 250;
+
+const MIB = 1 << 20;
+
+/**
+ * What the host adds to a deadline per MiB of request, for the request's and
+ * the answer's trip through the pipe (written, read and parsed as JSON at each
+ * end): a 100 MiB input takes 2 to 4 s there under V8 and 4 to 6 s under
+ * wazero, measured, none of it the plugin's. A small input adds nothing.
+ */
+export const TRANSPORT_MS_PER_MIB = 100;
+
+/** The V8 engine in a child Deno process: `_host_worker.ts`. */
+export function v8Program(): EngineProgram {
+  return {
+    engine: "v8",
+    command: Deno.execPath(),
+    args: ["run", "--quiet", "--no-prompt", "--no-config", WORKER.href],
+    keepsDeadlines: false,
+    announcesReady: true,
+  };
+}
+
+/** The wazero engine: the `bifrost-as-engine` binary at `path`. */
+export function wazeroProgram(path: string): EngineProgram {
+  const cache = engineCacheDir();
+  return {
+    engine: "wazero",
+    command: path,
+    args: cache ? ["--cache", cache] : [],
+    keepsDeadlines: true,
+    announcesReady: false,
+  };
+}
+
+/** Options of {@link ProcessBackend.start}. */
+export interface ProcessOptions {
+  program: EngineProgram;
+  /** Deadline of each call and of loading, in ms; omitted: none. */
+  timeoutMs?: number;
+  log: (line: string) => void;
+}
+
+/**
+ * Runs the plugin in a child process speaking the host worker's protocol
+ * (the V8 worker or the wazero engine); a request past its deadline kills
+ * the process, and a fresh one is loaded.
+ */
 export class ProcessBackend implements Backend {
   #child: Deno.ChildProcess | undefined;
   #stdin: WritableStreamDefaultWriter<Uint8Array> | undefined;
   #waiting: Waiter | undefined;
   #queue: Promise<unknown> = Promise.resolve();
   #broken: Error | undefined;
+  /** The current process was killed past a deadline: the next request needs a fresh one. */
+  #killed = false;
+  #stopReading: () => void = () => {};
   name = "";
   pages = 0;
 
-  private constructor(
-    readonly prepared: Prepared,
-    readonly timeoutMs: number,
-    readonly log: (line: string) => void,
-  ) {}
+  private constructor(readonly prepared: Prepared, readonly options: ProcessOptions) {}
 
   get exports(): ReadonlySet<string> {
     return this.prepared.exports;
   }
 
-  static async start(prepared: Prepared, timeoutMs: number, log: (line: string) => void): Promise<ProcessBackend> {
-    const b = new ProcessBackend(prepared, timeoutMs, log);
+  get engine(): Engine {
+    return this.options.program.engine;
+  }
+
+  static async start(prepared: Prepared, options: ProcessOptions): Promise<ProcessBackend> {
+    const b = new ProcessBackend(prepared, options);
     try {
       await b.#spawn();
     } catch (e) {
@@ -117,36 +192,81 @@ export class ProcessBackend implements Backend {
     return b;
   }
 
-  /** A fresh process with the plugin loaded (init under the time budget). */
+  /** A fresh process with the plugin loaded (loading under the deadline). */
   async #spawn(): Promise<void> {
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--quiet", "--no-prompt", "--no-config", WORKER.href],
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
+    const { program, timeoutMs } = this.options;
+    let child: Deno.ChildProcess;
+    try {
+      child = new Deno.Command(program.command, {
+        args: program.args,
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+    } catch (e) {
+      throw new PluginError(`Cannot start the ${program.engine} engine "${program.command}": ${(e as Error).message}`, {
+        cause: e,
+      });
+    }
     this.#child = child;
+    this.#killed = false;
     this.#stdin = child.stdin.getWriter();
-    const stderr = new Response(child.stderr).text();
+    // Killing the process also stops reading its pipes: a grandchild that holds them must not keep the host waiting.
+    const reading = new AbortController();
+    this.#stopReading = () => reading.abort();
+    let stderrText = "";
+    const stderr = child.stderr.pipeThrough(new TextDecoderStream(), { signal: reading.signal })
+      .pipeTo(new WritableStream({ write: (t) => void (stderrText = (stderrText + t).slice(-4096)) }))
+      .catch(() => {});
+    let onReady = () => {};
+    const ready = new Promise<void>((resolve) => (onReady = resolve));
     // Replies settle the pending request only while this process is the current one.
     void (async () => {
-      for await (const line of lines(child.stdout)) {
-        const reply = JSON.parse(line) as WorkerReply;
-        if (this.#child !== child) continue;
-        if (reply.type === "log") this.log(reply.line);
-        else this.#settle((w) => w.resolve(reply));
-      }
-      const detail = (await stderr).trim().split("\n").at(-1) ?? "";
+      try {
+        for await (const line of lines(child.stdout, reading.signal)) {
+          if (this.#child !== child) continue;
+          let reply: WorkerReply;
+          try {
+            reply = JSON.parse(line) as WorkerReply;
+          } catch {
+            this.log(`host: the ${program.engine} engine wrote a line that is not JSON: ${line.slice(0, 200)}`);
+            continue;
+          }
+          if (reply.type === "ready") onReady();
+          else if (reply.type === "log") this.log(reply.line);
+          else this.#settle((w) => w.resolve(reply));
+        }
+      } catch { /* the pipe broke: the process is gone */ }
+      onReady(); // gone before it was ready: the load below fails with the reason
+      await stderr;
+      const detail = stderrText.trim().split("\n").at(-1) ?? "";
       if (this.#child !== child) return; // replaced after a timeout
-      this.#settle((w) => w.reject(new PluginError(`Plugin host process exited${detail ? `: ${detail}` : ""}`)));
+      this.#settle((w) =>
+        w.reject(new PluginError(`The ${program.engine} engine's process exited${detail ? `: ${detail}` : ""}`))
+      );
     })();
-    const loaded = await this.#request(
-      { type: "load", options: toWire(this.prepared.runner, this.prepared.bytes) },
-      "init",
-    );
-    if (loaded.type !== "loaded") throw new Error(`host worker: unexpected reply "${loaded.type}"`);
+    if (program.announcesReady) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const started = await Promise.race([
+        ready.then(() => true),
+        new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), STARTUP_LIMIT_MS))),
+      ]);
+      clearTimeout(timer);
+      if (!started) {
+        throw new PluginError(`The ${program.engine} engine did not start within ${STARTUP_LIMIT_MS / 1000} s`);
+      }
+    }
+    const options = toWire(this.prepared.runner, this.prepared.bytes);
+    if (timeoutMs !== undefined && program.keepsDeadlines) options.hookTimeoutMs = timeoutMs;
+    const load: WorkerRequest = { type: "load", options };
+    const loaded = await this.#request(load, "init");
+    if (loaded.type !== "loaded") throw new Error(`${program.engine} engine: unexpected reply "${loaded.type}"`);
     this.name = loaded.name;
     this.pages = loaded.pages;
+  }
+
+  log(line: string): void {
+    this.options.log(line);
   }
 
   /** Hands the pending request (if any) to `f`, exactly once. */
@@ -160,24 +280,30 @@ export class ProcessBackend implements Backend {
     try {
       this.#child?.kill("SIGKILL");
     } catch { /* already gone */ }
+    this.#stopReading();
   }
 
-  /** Sends `req` and resolves with its reply; an error reply rejects with the revived error; past the budget, kills. */
+  /** Sends `req` and resolves with its reply; an error reply rejects with the revived error; past the deadline, kills. */
   #request(req: WorkerRequest, hook: string): Promise<Final> {
+    const { timeoutMs, program } = this.options;
+    const line = JSON.stringify(req) + "\n";
+    // The pipe's time is not the plugin's: a large input's trip through it (both ways, parsed at each end) is added.
+    const transport = Math.floor(line.length / MIB) * TRANSPORT_MS_PER_MIB;
     return new Promise<Final>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = timeoutMs === undefined ? undefined : setTimeout(() => {
         this.#kill();
+        this.#killed = true;
         const name = this.name || this.prepared.runner.label;
         this.#settle((w) =>
           w.reject(
             new PluginTimeoutError(
-              `Plugin "${name}" ${hook} ran past its ${this.timeoutMs} ms budget (the host stopped it)`,
+              `Plugin "${name}" ${hook} ran past its ${timeoutMs} ms budget (the host stopped it)`,
               hook,
-              this.timeoutMs,
+              timeoutMs,
             ),
           )
         );
-      }, this.timeoutMs);
+      }, timeoutMs + transport + (program.keepsDeadlines ? DEADLINE_GRACE_MS : 0));
       this.#waiting = {
         resolve: (r) => {
           clearTimeout(timer);
@@ -189,22 +315,24 @@ export class ProcessBackend implements Backend {
           reject(e);
         },
       };
-      this.#stdin!.write(encoder.encode(JSON.stringify(req) + "\n")).catch((e) =>
-        this.#settle((w) => w.reject(new PluginError(`Plugin host process is gone: ${(e as Error).message}`)))
+      this.#stdin!.write(encoder.encode(line)).catch((e) =>
+        this.#settle((w) =>
+          w.reject(new PluginError(`The ${program.engine} engine's process is gone: ${(e as Error).message}`))
+        )
       );
     });
   }
 
-  /** One request at a time, each budget starting when its request is sent; a timeout replaces the process. */
+  /** One request at a time, each deadline starting when its request is sent; a kill replaces the process. */
   #serial<T extends Final["type"]>(req: WorkerRequest, hook: string, type: T): Promise<Extract<Final, { type: T }>> {
     const run = this.#queue.then(async () => {
       if (this.#broken) throw this.#broken;
       try {
         const r = await this.#request(req, hook);
-        if (r.type !== type) throw new Error(`host worker: unexpected reply "${r.type}"`);
+        if (r.type !== type) throw new Error(`${this.engine} engine: unexpected reply "${r.type}"`);
         return r as Extract<Final, { type: T }>;
       } catch (e) {
-        if (e instanceof PluginTimeoutError) await this.#respawn(e);
+        if (this.#killed && e instanceof PluginTimeoutError) await this.#respawn(e);
         throw e;
       }
     });
@@ -233,6 +361,16 @@ export class ProcessBackend implements Backend {
 
   async cleanup(): Promise<number> {
     return (await this.#serial({ type: "cleanup" }, "cleanup", "cleanup")).code;
+  }
+
+  /** The wazero engine's native Go floor (sonic and encoding/json), timed inside the engine. */
+  floor(req: Extract<WorkerRequest, { type: "floor" }>): Promise<Extract<Final, { type: "floor" }>> {
+    return this.#serial(req, "floor", "floor");
+  }
+
+  /** The wazero engine's pool throughput, timed inside the engine. */
+  throughput(req: Extract<WorkerRequest, { type: "throughput" }>): Promise<Extract<Final, { type: "throughput" }>> {
+    return this.#serial(req, "throughput", "throughput");
   }
 
   close(): void {

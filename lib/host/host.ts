@@ -19,8 +19,10 @@
  * - A trap, `proc_exit`, a timeout or memory exhaustion throws a typed error
  *   and re-instantiates the plugin (re-running `init`) so the next call
  *   works. With `timeoutMs` the plugin runs in a child Deno process
- *   (`--allow-run` needed), killed and replaced when a call runs over;
- *   without it calls run in-thread.
+ *   (`--allow-run` needed), killed and replaced when a call or the load runs
+ *   over; without it calls run in-thread.
+ * - `engine: "wazero"` runs the plugin in the wazero engine (`engine.ts`),
+ *   Bifrost's own runtime, in a child process; the checks above stay here.
  * - A 0 return: in strict mode an error; otherwise the host answers the
  *   hook's pass-through output (`returnedZero` is set). Contract violations:
  *   errors in strict mode, logged notes otherwise.
@@ -56,16 +58,16 @@
  *
  * @module
  */
-import { HOOK_NAMES, type HookName, importProblem } from "../abi/abi.ts";
+import type { HookName } from "../abi/abi.ts";
 import { PluginContractError, PluginError } from "../errors.ts";
 import type { HookInputOf, HookOutputOf } from "../abi/hook_types.ts";
 import { checkOutput, passThrough } from "../abi/contract.ts";
-import { type Backend, InlineBackend, type Prepared, ProcessBackend } from "./_backend.ts";
+import type { Backend } from "./_backend.ts";
+import type { Engine } from "./engine.ts";
+import { prepare, startBackend } from "./prepare.ts";
 import { readSource } from "./plugin_source.ts";
 import { FREE_POLICIES, type FreePolicy } from "../abi/free_policy.ts";
 import type { HookCall, HostOptions, PluginSource } from "./types.ts";
-import { type Finding, validateModule } from "../wasm/validate.ts";
-import { parseWasm, withMemoryMaximum } from "../wasm/wasm_binary.ts";
 
 const encoder = new TextEncoder();
 
@@ -106,10 +108,12 @@ export class PluginHost {
     const log = options.onLog ?? (() => {});
     const prepared = prepare(bytes, label, options, strict);
     for (const n of prepared.notes) log(`host: ${n}`);
-    const backend = options.timeoutMs === undefined
-      ? new InlineBackend(prepared, log)
-      : await ProcessBackend.start(prepared, options.timeoutMs, log);
-    return new PluginHost(backend, strict, log, options.noteGrowth ?? true);
+    return new PluginHost(await startBackend(prepared, options, log), strict, log, options.noteGrowth ?? true);
+  }
+
+  /** The engine the plugin runs in. */
+  get engine(): Engine {
+    return this.#backend.engine;
   }
 
   /** The plugin's name, from `get_name`. */
@@ -238,82 +242,6 @@ function parseOrUndefined(text: string): unknown {
 
 function preview(text: string): string {
   return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}...` : text);
-}
-
-/**
- * Validation errors a non-strict host lets through (logged as notes): the
- * module can still be called, Bifrost would refuse it.
- */
-function lenient(f: Finding): boolean {
-  return f.code === "profile-unsatisfied" || (f.code === "export-missing" && HOOK_NAMES.includes(f.export as HookName));
-}
-
-/** Validates (refusing what Bifrost cannot load), caps the memory, compiles. */
-function prepare(bytes: Uint8Array, label: string, options: HostOptions, strict: boolean): Prepared {
-  const fail = (reason: string, cause?: unknown) =>
-    new PluginError(`Cannot load plugin "${label}": ${reason}`, cause === undefined ? {} : { cause });
-  const report = validateModule(bytes, { source: label });
-  const errors = report.findings.filter((f) => f.severity === "error");
-  const blocking = errors.filter((f) => strict || !lenient(f));
-  if (blocking.length) {
-    // Imports get importProblem's wording, which names the fix; other findings keep the validator's.
-    const reason = (f: Finding) => {
-      const i = f.import && report.imports.find((x) => `${x.module}.${x.name}` === f.import);
-      const text = i
-        ? importProblem(i.module, i.name, i.kind === "func" ? "function" : i.kind) ?? f.message
-        : f.message;
-      return text.charAt(0).toLowerCase() + text.slice(1);
-    };
-    throw fail(blocking.map(reason).join("; "));
-  }
-  const notes = errors.filter((f) => !blocking.includes(f)).map((f) => `${f.message} (Bifrost would refuse it)`);
-  const info = parseWasm(bytes, label);
-  const exports = new Map(info.exports.map((e) => [e.name, e]));
-
-  const memory = info.memories[exports.get("memory")!.index]!;
-  let capped = bytes;
-  if (options.maxMemoryPages !== undefined) {
-    if (memory.importedFrom !== undefined) throw fail(`its memory is imported from "${memory.importedFrom}"`);
-    try {
-      capped = withMemoryMaximum(bytes, options.maxMemoryPages, label);
-    } catch (e) {
-      throw new PluginError((e as Error).message, { cause: e });
-    }
-  }
-  const memoryLimitPages = options.maxMemoryPages ?? memory.max;
-
-  let module: WebAssembly.Module;
-  try {
-    module = new WebAssembly.Module(capped as BufferSource);
-  } catch (e) {
-    throw fail((e as Error).message, e);
-  }
-  const functionNames = new Map(info.functionNames);
-  for (const e of info.exports) {
-    if (e.kind === "func" && !functionNames.has(e.index)) functionNames.set(e.index, e.name);
-  }
-
-  let config: string | undefined;
-  try {
-    config = options.config === undefined ? "{}" : JSON.stringify(options.config);
-  } catch (e) {
-    throw new PluginError(`Cannot load plugin "${label}": its config is not JSON: ${(e as Error).message}`);
-  }
-  if (config === undefined) throw fail("its config is not a JSON value");
-  return {
-    runner: {
-      module,
-      label,
-      config,
-      freePolicy: options.freePolicy ?? "both",
-      functionNames,
-      memoryLimitPages,
-      timeHook: options.timeHook ?? false,
-    },
-    bytes: capped,
-    exports: new Set(exports.keys()),
-    notes,
-  };
 }
 
 // ---- free policies ----

@@ -10,7 +10,23 @@
  *
  * @module
  */
-export type { CallStats, HookCall, HostOptions, PluginSource } from "./types.ts";
+export {
+  type CallStats,
+  DEFAULT_HOOK_TIMEOUT_MS,
+  type HookCall,
+  type HostOptions,
+  type PluginSource,
+} from "./types.ts";
+export {
+  type Engine,
+  ENGINE_ENV,
+  engineAvailability,
+  EngineNotFoundError,
+  ENGINES,
+  findEngine,
+  type FindEngineOptions,
+  parseEngine,
+} from "./engine.ts";
 export { checkFreePolicies, PluginHost, type PolicyReport, type PolicyResult } from "./host.ts";
 export {
   type AnswerOptions,

@@ -5,6 +5,15 @@
  * @module
  */
 import type { FreePolicy } from "../abi/free_policy.ts";
+import type { Engine } from "./engine.ts";
+
+/**
+ * The deadline commands and the dev gateway give a hook call by default, in
+ * ms: far past what a legitimate 100 MiB input takes (under a second in a
+ * hook, about two through the process backend's pipe, measured), far below
+ * a hang anyone waits out.
+ */
+export const DEFAULT_HOOK_TIMEOUT_MS = 10_000;
 
 /** Options of `PluginHost.load`. */
 export interface HostOptions {
@@ -18,8 +27,14 @@ export interface HostOptions {
    * and a 0 return answers the hook's pass-through output.
    */
   strict?: boolean;
-  /** Time budget per call (and per `init`), in ms. Set: the plugin runs in a child process (needs `--allow-run`). */
+  /**
+   * Deadline of each call and of loading (`_start`/`_initialize`, `init`,
+   * `get_name`), in ms. Set under V8: the plugin runs in a child process
+   * (needs `--allow-run`).
+   */
   timeoutMs?: number;
+  /** Default `"v8"`. `"wazero"`: the wazero engine, found by `findEngine` (needs `--allow-run`). */
+  engine?: Engine;
   /** Memory cap in 64 KiB pages, written into the module as its memory maximum. */
   maxMemoryPages?: number;
   /** Plugin logs (stdout and stderr lines) and host notes (prefixed `host: `). */

@@ -56,6 +56,32 @@ export async function readFileCapped(path: string | URL, limit: number): Promise
   return concat(chunks, size);
 }
 
+/**
+ * Reads `stream` to its end into one array; once more than `limit` bytes have
+ * arrived, cancels it (nothing more is read) and throws `tooLarge()`. The
+ * stream's own errors propagate as they are.
+ */
+export async function readStreamCapped(
+  stream: ReadableStream<Uint8Array>,
+  limit: number,
+  tooLarge: () => Error,
+): Promise<Uint8Array> {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return concat(chunks, size);
+}
+
 /** `chunks` joined into one array of `size` bytes. */
 export function concat(chunks: readonly Uint8Array[], size = chunks.reduce((n, c) => n + c.length, 0)): Uint8Array {
   if (chunks.length === 1 && chunks[0]!.length === size) return chunks[0]!;

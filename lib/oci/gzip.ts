@@ -1,6 +1,6 @@
 /** Gzip through the web streams every Deno has. Private to lib/oci. */
 import { RegistryError } from "../errors.ts";
-import { concat } from "../internal/fs.ts";
+import { readStreamCapped } from "../internal/fs.ts";
 
 /** Gzips `data`. The header carries no time or name, so output is reproducible. */
 export async function gzip(data: Uint8Array): Promise<Uint8Array> {
@@ -25,23 +25,11 @@ export async function gunzip(data: Uint8Array, what: string, limit: number): Pro
       controller.enqueue(data.subarray(at, at += GUNZIP_SLICE) as BufferSource);
     },
   }, { highWaterMark: 0 });
-  const reader = input.pipeThrough<Uint8Array>(new DecompressionStream("gzip")).getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
+  const tooLarge = () => new RegistryError(`Cannot decompress ${what}: it inflates to more than ${limit} bytes`);
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.length;
-      if (size > limit) {
-        await reader.cancel().catch(() => {});
-        throw new RegistryError(`Cannot decompress ${what}: it inflates to more than ${limit} bytes`);
-      }
-      chunks.push(value);
-    }
+    return await readStreamCapped(input.pipeThrough<Uint8Array>(new DecompressionStream("gzip")), limit, tooLarge);
   } catch (e) {
     if (e instanceof RegistryError) throw e;
     throw new RegistryError(`Cannot decompress ${what}: ${(e as Error).message}`);
   }
-  return concat(chunks, size);
 }

@@ -8,7 +8,7 @@
  * @module
  */
 import { RegistryError } from "../errors.ts";
-import { concat } from "../internal/fs.ts";
+import { readStreamCapped } from "../internal/fs.ts";
 import { type CredentialProvider, RegistryAuth } from "./auth.ts";
 import { sha256Digest, verifyContent } from "./digest.ts";
 import {
@@ -538,25 +538,12 @@ function networkReason(e: unknown): string {
  */
 async function readBody(res: Response, where: string, limit: number, tooLarge: () => Error): Promise<Uint8Array> {
   if (!res.body) return new Uint8Array();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = res.body.getReader();
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.length;
-      if (size > limit) {
-        await reader.cancel().catch(() => {});
-        throw tooLarge();
-      }
-      chunks.push(value);
-    }
+    return await readStreamCapped(res.body, limit, tooLarge);
   } catch (e) {
     if (e instanceof RegistryError) throw e;
     throw new TransientError(`connection to "${where}" dropped while reading: ${networkReason(e)}`);
   }
-  return concat(chunks, size);
 }
 
 /** The `errors` a registry puts in a failure body, as `: CODE message` (or nothing). */

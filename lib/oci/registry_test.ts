@@ -210,8 +210,9 @@ registryTest("basic auth: the right credentials push and pull, wrong or missing 
       assert.ok(e instanceof RegistryError);
       assert.match(
         e.message,
-        new RegExp(`^Authentication required by "${reg.host}": no credentials found \\(pass --username`),
+        new RegExp(`^Authentication required by "${reg.host}": no credentials found \\(give credentials, set `),
       );
+      assert.equal(e.field, "credentials");
       return true;
     },
   );

@@ -40,6 +40,7 @@ import { validateModule } from "../wasm/validate.ts";
 import { PluginContractError, PluginError, PluginTimeoutError, PluginTrapError } from "../errors.ts";
 import { checkFreePolicies, formatPolicyResult, PluginHost, type PolicyReport } from "../host/host.ts";
 import type { PluginSource } from "../host/types.ts";
+import type { Engine } from "../host/engine.ts";
 import { readPluginOnce } from "../host/plugin_source.ts";
 import { PRE_HOOK_ERROR_NOTE } from "../abi/contract.ts";
 import { type CaseKind, checkCases, PASS_THROUGH } from "./_check_inputs.ts";
@@ -108,8 +109,10 @@ export interface CheckReport {
 export interface CheckOptions {
   /** The plugin's config for `init`; `{}` when omitted. */
   config?: unknown;
-  /** Time budget per call in ms (the plugin runs in a child process). Default 10000; 0: in-thread, unbounded. */
+  /** Deadline of each call and of loading, in ms. Default 10000; 0: none (under V8 the plugin then runs in-thread). */
   timeoutMs?: number;
+  /** Default `"v8"`. */
+  engine?: Engine;
   /** pre_hook calls per free policy in the memory check. Default 400. */
   calls?: number;
 }
@@ -144,6 +147,7 @@ export async function checkPlugin(source: PluginSource, options: CheckOptions = 
     label,
     strict: true,
     ...(options.config === undefined ? {} : { config: options.config }),
+    ...(options.engine ? { engine: options.engine } : {}),
     ...(timeoutMs > 0 ? { timeoutMs } : {}),
   };
   let host: PluginHost;
@@ -373,4 +377,38 @@ export function formatCheckReport(report: CheckReport): string {
     }`,
   );
   return lines.join("\n");
+}
+
+/**
+ * What differs between check reports of the same plugin under several
+ * engines, against the first: the name it loads under, each probe's
+ * outcome (and the fields it drops), each free policy's memory verdict.
+ */
+export function engineDifferences(reports: readonly (CheckReport & { engine: Engine })[]): string[] {
+  const [first, ...others] = reports;
+  if (!first) return [];
+  const out: string[] = [];
+  for (const other of others) {
+    if (first.name !== other.name) {
+      out.push(`loads as "${first.name}" under ${first.engine}, "${other.name}" under ${other.engine}`);
+    }
+    for (const c of first.cases) {
+      const o = other.cases.find((x) => x.hook === c.hook && x.id === c.id);
+      const theirs = o ? `${o.outcome}${o.dropped ? ` (drops ${o.dropped.length})` : ""}` : "not run";
+      const ours = `${c.outcome}${c.dropped ? ` (drops ${c.dropped.length})` : ""}`;
+      if (ours !== theirs) {
+        out.push(`${c.hook} ${c.label}: ${ours} under ${first.engine}, ${theirs} under ${other.engine}`);
+      }
+    }
+    for (const r of first.memory?.results ?? []) {
+      const o = other.memory?.results.find((x) => x.policy === r.policy);
+      const verdict = (x: typeof r | undefined) => !x ? "not run" : x.error ? "fails" : x.bounded ? "bounded" : "grows";
+      if (verdict(r) !== verdict(o)) {
+        out.push(
+          `memory under "${r.policy}": ${verdict(r)} under ${first.engine}, ${verdict(o)} under ${other.engine}`,
+        );
+      }
+    }
+  }
+  return out;
 }

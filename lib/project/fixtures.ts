@@ -63,6 +63,7 @@ import { FixtureError, PluginError } from "../errors.ts";
 import { FREE_POLICIES, type FreePolicy } from "../abi/free_policy.ts";
 import { PluginHost } from "../host/host.ts";
 import type { PluginSource } from "../host/types.ts";
+import type { Engine } from "../host/engine.ts";
 import { readPluginOnce } from "../host/plugin_source.ts";
 import { diffJson, type MatchMode, projectOnto } from "../internal/json_diff.ts";
 import { parseLossless, prettyJson } from "../internal/lossless_json.ts";
@@ -137,8 +138,13 @@ export interface FixtureRunOptions {
   filter?: string;
   /** Default: every policy. */
   policies?: readonly FreePolicy[];
-  /** Time budget per hook call, in ms (the plugin runs in a worker). Default 10000; 0 runs in-thread, unbounded. */
+  /**
+   * Deadline of each hook call and of loading, in ms. Default 10000; 0: none
+   * (under V8 the plugin then runs in-thread).
+   */
   timeoutMs?: number;
+  /** Default `"v8"`. */
+  engine?: Engine;
   /** Plugin logs and host notes. */
   onLog?: (line: string) => void;
 }
@@ -406,6 +412,7 @@ class HostPool {
         config: config ?? {},
         freePolicy: policy,
         strict: true,
+        ...(this.options.engine ? { engine: this.options.engine } : {}),
         ...(timeoutMs > 0 ? { timeoutMs } : {}),
         ...(this.options.onLog ? { onLog: this.options.onLog } : {}),
       }).catch((e) => {

@@ -35,6 +35,9 @@ func serialize(err error) serializedError {
 		s.FunctionName = me.Function
 	case errors.As(err, &te):
 		s.Name, s.Kind, s.FunctionName = "PluginTrapError", string(te.Kind), te.Function
+		if te.FreeStep != "" {
+			s.Hook = "free" // the TypeScript host names the step, free, as the trap's hook
+		}
 	case errors.As(err, &ee):
 		s.Name, s.Kind, s.FunctionName = "PluginTrapError", string(engine.TrapProcExit), "proc_exit"
 	case errors.As(err, &to):

@@ -72,7 +72,7 @@ func TestProtocol(t *testing.T) {
 		{"memory", []any{load("oom", map[string]any{"memoryLimitPages": 4}), call("pre_hook", "{}")}, []string{
 			`{"type":"loaded","name":"oom","pages":1}`,
 			`{"type":"log","line":"host: re-instantiated *`,
-			`{"type":"error","error":{"name":"PluginMemoryError","message":"Plugin \"oom\" ran out of memory in pre_hook: unreachable executed (an AssemblyScript abort or a Rust panic) in function \"grow\" (its memory is at the 4-page limit)","hook":"pre_hook","kind":"out_of_memory","functionName":"grow","limitPages":4}}`,
+			`{"type":"error","error":{"name":"PluginMemoryError","message":"Plugin \"oom\" ran out of memory in pre_hook: unreachable executed in function \"grow\" (its memory is at the 4-page limit)","hook":"pre_hook","kind":"out_of_memory","functionName":"grow","limitPages":4}}`,
 		}},
 		{"contract", []any{load("badptr", nil), call("pre_hook", "{}"), load("malloc0", nil), call("pre_hook", "{}")}, []string{
 			`{"type":"loaded","name":"badptr","pages":1}`,
