@@ -224,3 +224,25 @@ func TestWithRequestType(t *testing.T) {
 		t.Fatalf("a request that keeps request_type decodes: %v", err)
 	}
 }
+
+// TestPlainJSONIsMarshal: the context's fast path writes what Marshal writes, and leaves the rest to it.
+func TestPlainJSONIsMarshal(t *testing.T) {
+	for _, v := range []any{"", "abc-123", "0f0e6a9c-3b1c", "a b~", true, false, 0, -7, 1 << 40, int64(-1 << 62),
+		"<", ">", "&", `"`, `\`, "\n", "\x7f", "é", "\u2028", "\xff", 1.5, uint8(3), []string{"x"}} {
+		want, err := Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, ok := plainJSON(v); ok && string(got) != string(want) {
+			t.Errorf("%#v: %s, Marshal writes %s", v, got, want)
+		}
+	}
+	for _, s := range []string{"<", "\n", "é", `"`, `\`} {
+		if plainString(s) {
+			t.Errorf("%q taken as plain", s)
+		}
+	}
+	if !plainString("bifrost-request-id") {
+		t.Error("a plain key refused")
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"reflect"
 	"sort"
+	"strconv"
 )
 
 // The hooks' inputs and outputs (docs/abi.md, "Hooks and their JSON"). Fields
@@ -139,9 +140,12 @@ func EncodeContext(values map[any]any) Context {
 		if !kv.IsValid() || kv.Kind() != reflect.String || v == nil || !jsonShaped(v) {
 			continue
 		}
-		data, err := Marshal(v)
-		if err != nil {
-			continue
+		data, ok := plainJSON(v)
+		if !ok {
+			var err error
+			if data, err = Marshal(v); err != nil {
+				continue
+			}
 		}
 		key := kv.String()
 		if _, dup := sent[key]; dup {
@@ -157,13 +161,53 @@ func EncodeContext(values map[any]any) Context {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		name, _ := Marshal(k)
-		b.Write(name)
+		if plainString(k) {
+			b.WriteByte('"')
+			b.WriteString(k)
+			b.WriteByte('"')
+		} else {
+			name, _ := Marshal(k)
+			b.Write(name)
+		}
 		b.WriteByte(':')
 		b.Write(sent[k])
 	}
 	b.WriteByte('}')
 	return Context{JSON: b.Bytes(), sent: sent}
+}
+
+// plainJSON writes the values most context entries hold (a string of plain
+// ASCII, a bool, an int) without the codec, byte for byte as Marshal writes
+// them; ok is false for anything else, Marshal's to write.
+func plainJSON(v any) (json.RawMessage, bool) {
+	switch x := v.(type) {
+	case string:
+		if plainString(x) {
+			b := make([]byte, 0, len(x)+2)
+			return append(append(append(b, '"'), x...), '"'), true
+		}
+	case bool:
+		if x {
+			return json.RawMessage("true"), true
+		}
+		return json.RawMessage("false"), true
+	case int:
+		return strconv.AppendInt(nil, int64(x), 10), true
+	case int64:
+		return strconv.AppendInt(nil, x, 10), true
+	}
+	return nil, false
+}
+
+// plainString: printable ASCII that JSON (with HTML escaping) writes as it is.
+func plainString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
 }
 
 func jsonShaped(v any) bool {
