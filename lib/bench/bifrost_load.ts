@@ -20,7 +20,7 @@ export interface BifrostLoadRow {
   direct: LoadResult;
   bare: LoadResult;
   plugin: LoadResult;
-  /** The plugin with no hook time limit (`hook_timeout_ms: -1`): wazero then watches no context per call. */
+  /** The plugin with no hook time limit (`hook_timeout_ms: -1`): the engine then arms no stop flag. */
   unlimited: LoadResult;
   /** With the plugin minus without, in ms. */
   addedP50Ms: number;

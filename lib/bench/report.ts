@@ -447,7 +447,7 @@ function bifrostSection(b: BifrostLoadSection): string {
     `loopback, ${b.durationMs / 1000} s per run: without a plugin against the same server with the plugin loaded ` +
     "through bifrost-as's WASM loader (its HTTP and LLM hooks: 4 calls per request), both in front of one mock " +
     "upstream, also called directly. The last column is a third server whose loader runs the plugin with no hook " +
-    "time limit (`hook_timeout_ms: -1`), where wazero watches no context per call.",
+    "time limit (`hook_timeout_ms: -1`), where the engine arms no stop flag.",
     "",
     table(
       [
