@@ -177,9 +177,18 @@ Deno.test("The launcher hands SIGTERM to the CLI, which stops cleanly", async ()
   const stderr = new Response(child.stderr).text();
   const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   try {
-    const { value } = await reader.read();
-    assert.match(value ?? "", /^http:\/\/127\.0\.0\.1:\d+/);
-    const url = value!.trim().split("\n")[0]!;
+    // The first line, however the output is chunked; an early exit shows its stderr.
+    let out = "";
+    while (!out.includes("\n")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      out += value;
+    }
+    if (!/^http:\/\/127\.0\.0\.1:\d+/.test(out)) {
+      child.kill();
+      assert.fail(`no URL on stdout (${JSON.stringify(out)}); stderr: ${await stderr}`);
+    }
+    const url = out.trim().split("\n")[0]!;
     assert.equal((await fetch(`${url}/health`)).status, 200);
     child.kill("SIGTERM");
     const status = await child.status;
