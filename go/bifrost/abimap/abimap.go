@@ -214,13 +214,9 @@ func EncodeMember(union any) (json.RawMessage, string, error) {
 // fields), and the copy replaces the member. A wrapper object whose one key
 // is the member's snake-case name (`{"chat_request": {...}}`) is read too.
 func DecodeMember(data json.RawMessage, union any, name string) error {
-	rv, err := structOf(union)
+	rv, m, err := unionMember(union, name)
 	if err != nil {
 		return err
-	}
-	m, ok := findMember(members(rv.Type()), name)
-	if !ok {
-		return fmt.Errorf("abimap: %T has no member %s", union, name)
 	}
 	var wrapped map[string]json.RawMessage
 	if Unmarshal(data, &wrapped) == nil && len(wrapped) == 1 {
@@ -239,16 +235,25 @@ func DecodeMember(data json.RawMessage, union any, name string) error {
 	return nil
 }
 
-// NewMember sets the member `name` of union to a fresh value decoded from
-// data (a stream chunk replaced by a plugin's).
-func NewMember(data json.RawMessage, union any, name string) error {
+// unionMember is union's struct value and its member `name`.
+func unionMember(union any, name string) (reflect.Value, member, error) {
 	rv, err := structOf(union)
 	if err != nil {
-		return err
+		return reflect.Value{}, member{}, err
 	}
 	m, ok := findMember(members(rv.Type()), name)
 	if !ok {
-		return fmt.Errorf("abimap: %T has no member %s", union, name)
+		return reflect.Value{}, member{}, fmt.Errorf("abimap: %T has no member %s", union, name)
+	}
+	return rv, m, nil
+}
+
+// NewMember sets the member `name` of union to a fresh value decoded from
+// data (a stream chunk replaced by a plugin's).
+func NewMember(data json.RawMessage, union any, name string) error {
+	rv, m, err := unionMember(union, name)
+	if err != nil {
+		return err
 	}
 	p := reflect.New(m.typ.Elem())
 	if err := Unmarshal(data, p.Interface()); err != nil {
