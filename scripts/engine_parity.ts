@@ -1,8 +1,8 @@
 /**
  * Engine parity: runs the same inputs through a plugin on V8 (the
  * conformance host's runner, in this process) and on wazero (the Go engine
- * program `go/cmd/bifrost-as-engine`, over the host worker's JSON-lines
- * protocol) and compares what each answers byte for byte: the output text,
+ * program `go/cmd/bifrost-as-engine`, over the host's engine protocol,
+ * `lib/host/worker_protocol.ts`) and compares what each answers byte for byte: the output text,
  * or the error's class, message and typed fields. Stats are not compared.
  *
  * Inputs: hello-world's fixtures (`fixtures/`), its rich inputs
@@ -24,10 +24,9 @@
  *
  * @module
  */
-import { Runner, type RunnerOptions, type SerializedError, serializeError } from "../lib/host/instance.ts";
+import { Runner, type RunnerOptions, serializeError } from "../lib/host/instance.ts";
 import type { RawCall } from "../lib/host/instance.ts";
-import { LineSplitter } from "../lib/internal/lines.ts";
-import { encodeBase64 } from "../lib/internal/base64.ts";
+import { frame, FrameReader, toWire, type WorkerReply } from "../lib/host/worker_protocol.ts";
 import { parseWasm, withMemoryMaximum } from "../lib/wasm/wasm_binary.ts";
 import { BENCH_INPUTS } from "../lib/bench/inputs.ts";
 import { RUST_PLUGIN_WASI_WASM, RUST_PLUGIN_WASM } from "../testing/rust_plugin.ts";
@@ -78,48 +77,37 @@ function runnerOptions(bytes: Uint8Array, label: string, config: string, timeHoo
   };
 }
 
-/** The host worker's replies (lib/host/_host_worker.ts, private to the host), as far as this script reads them. */
-type Final =
-  | { type: "loaded"; name: string; pages: number }
-  | { type: "result"; call: RawCall }
-  | { type: "cleanup"; code: number }
-  | { type: "error"; error: SerializedError }
-  | { type: "floor" | "throughput" };
-type WorkerReply = Final | { type: "log"; line: string };
+/** A final reply, a result with its output read. */
+type Final = Exclude<WorkerReply, { type: "log" | "ready" | "result" }> | { type: "result"; call: RawCall };
 
-/** The load request's options: RunnerOptions with the module's bytes instead of the compiled module. */
-function toWire(options: RunnerOptions, bytes: Uint8Array) {
-  const { module: _, functionNames, ...rest } = options;
-  return { ...rest, wasmBase64: encodeBase64(bytes), functionNames: [...functionNames] };
-}
-
-/** The lines of a byte stream. */
-async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  const splitter = new LineSplitter();
-  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) yield* splitter.push(chunk);
-  const rest = splitter.rest();
-  if (rest) yield rest;
-}
+/** A request: a call with its input, as text. */
+type Request = { type: "call"; hook: string; input: string } | Record<string, unknown> & { type: string };
 
 /** The engine program, one request at a time. */
 class Engine {
   #child: Deno.ChildProcess;
   #writer: WritableStreamDefaultWriter<Uint8Array>;
-  #replies: AsyncGenerator<string>;
+  #frames: FrameReader;
   logs: string[] = [];
   constructor(path: string) {
     this.#child = new Deno.Command(path, { stdin: "piped", stdout: "piped", stderr: "inherit" }).spawn();
     this.#writer = this.#child.stdin.getWriter();
-    this.#replies = lines(this.#child.stdout);
+    this.#frames = FrameReader.ofStream(this.#child.stdout);
   }
-  async request(req: unknown): Promise<Final> {
-    await this.#writer.write(new TextEncoder().encode(JSON.stringify(req) + "\n"));
+  async request(req: Request): Promise<Final> {
+    const chunks = req.type === "call"
+      ? frame({ type: "call", hook: req.hook }, new TextEncoder().encode(req.input as string))
+      : frame(req);
+    for (const chunk of chunks) await this.#writer.write(chunk);
     for (;;) {
-      const { value, done } = await this.#replies.next();
-      if (done) throw new Error("engine exited");
-      const reply = JSON.parse(value) as WorkerReply;
+      const line = await this.#frames.line();
+      if (line === null) throw new Error("engine exited");
+      const reply = JSON.parse(line) as WorkerReply;
       if (reply.type === "log") this.logs.push(reply.line);
-      else return reply;
+      else if (reply.type === "result") {
+        const text = reply.bytes === null ? null : new TextDecoder().decode(await this.#frames.bytes(reply.bytes));
+        return { type: "result", call: { text, stats: reply.stats } };
+      } else if (reply.type !== "ready") return reply;
     }
   }
   async close(): Promise<void> {

@@ -12,7 +12,8 @@
 import type { HookName } from "../abi/abi.ts";
 import { PluginError, PluginTimeoutError } from "../errors.ts";
 import { type HookBytes, type RawCall, reviveError, Runner, type RunnerOptions } from "./instance.ts";
-import { lines, toWire, type WorkerReply, type WorkerRequest } from "./_host_worker.ts";
+import { frame, FrameReader, toWire, type WorkerReply, type WorkerRequest } from "./worker_protocol.ts";
+import type { JsonPieces } from "../internal/json_pieces.ts";
 import { type Engine, engineCacheDir } from "./engine.ts";
 
 /** A compiled, checked plugin, ready to instantiate here or in a worker. */
@@ -31,7 +32,8 @@ export interface Backend {
   readonly name: string;
   readonly pages: number;
   readonly exports: ReadonlySet<string>;
-  call(hook: HookName, input: string): Promise<RawCall>;
+  /** Calls `hook` with a JSON text, or JSON in pieces (a large input, written without a whole copy). */
+  call(hook: HookName, input: string | JsonPieces): Promise<RawCall>;
   cleanup(): Promise<number>;
   close(): void;
 }
@@ -53,7 +55,8 @@ function encodeScratch(text: string): HookBytes {
   if (text.length * 3 > SCRATCH_MAX) {
     // A large ASCII input (a base64 body, a long prompt) is encoded straight into the plugin's memory: one
     // copy fewer of tens of MiB, and a scan for non-ASCII costs half of an encode.
-    return NOT_ASCII.test(text) ? encoder.encode(text) : { ascii: text, length: text.length };
+    if (NOT_ASCII.test(text)) return encoder.encode(text);
+    return { length: text.length, writeInto: (into) => encoder.encodeInto(text, into) };
   }
   if (text.length * 3 > scratch.length) scratch = new Uint8Array(Math.max(text.length * 3, scratch.length * 2));
   const { written } = encoder.encodeInto(text, scratch);
@@ -76,8 +79,8 @@ export class InlineBackend implements Backend {
     return this.#runner.pages;
   }
   // deno-lint-ignore require-await
-  async call(hook: HookName, input: string): Promise<RawCall> {
-    return this.#runner.call(hook, encodeScratch(input));
+  async call(hook: HookName, input: string | JsonPieces): Promise<RawCall> {
+    return this.#runner.call(hook, typeof input === "string" ? encodeScratch(input) : input);
   }
   // deno-lint-ignore require-await
   async cleanup(): Promise<number> {
@@ -86,7 +89,12 @@ export class InlineBackend implements Backend {
   close(): void {}
 }
 
-type Final = Exclude<WorkerReply, { type: "log" }>;
+/** A final reply, a result with its output read. */
+type Final = Exclude<WorkerReply, { type: "log" | "ready" | "result" }> | { type: "result"; call: RawCall };
+/** A request as sent: a call's `bytes` is its payload's length, added when it is framed. */
+type Message = Exclude<WorkerRequest, { type: "call" }> | Omit<Extract<WorkerRequest, { type: "call" }>, "bytes">;
+/** Outputs are valid UTF-8: the worker's runner and the engine check them before they send them. */
+const decoder = new TextDecoder();
 type Waiter = { resolve(r: Final): void; reject(e: Error): void };
 
 const WORKER = new URL("./_host_worker.ts", import.meta.url);
@@ -222,19 +230,30 @@ export class ProcessBackend implements Backend {
     const ready = new Promise<void>((resolve) => (onReady = resolve));
     // Replies settle the pending request only while this process is the current one.
     void (async () => {
+      const frames = FrameReader.ofStream(child.stdout, reading.signal);
       try {
-        for await (const line of lines(child.stdout, reading.signal)) {
-          if (this.#child !== child) continue;
+        for (let line = await frames.line(); line !== null; line = await frames.line()) {
+          if (line === "") continue;
           let reply: WorkerReply;
           try {
             reply = JSON.parse(line) as WorkerReply;
           } catch {
+            if (this.#child !== child) continue;
             this.log(`host: the ${program.engine} engine wrote a line that is not JSON: ${line.slice(0, 200)}`);
             continue;
           }
+          // A result's output follows its line, read even when this process has been replaced.
+          const final: Final | undefined = reply.type !== "result" ? undefined : {
+            type: "result",
+            call: {
+              text: reply.bytes === null ? null : decoder.decode(await frames.bytes(reply.bytes)),
+              stats: reply.stats,
+            },
+          };
+          if (this.#child !== child) continue;
           if (reply.type === "ready") onReady();
           else if (reply.type === "log") this.log(reply.line);
-          else this.#settle((w) => w.resolve(reply));
+          else this.#settle((w) => w.resolve(final ?? (reply as Final)));
         }
       } catch { /* the pipe broke: the process is gone */ }
       onReady(); // gone before it was ready: the load below fails with the reason
@@ -284,11 +303,11 @@ export class ProcessBackend implements Backend {
   }
 
   /** Sends `req` and resolves with its reply; an error reply rejects with the revived error; past the deadline, kills. */
-  #request(req: WorkerRequest, hook: string): Promise<Final> {
+  #request(req: Message, hook: string, payload?: Uint8Array | JsonPieces): Promise<Final> {
     const { timeoutMs, program } = this.options;
-    const line = JSON.stringify(req) + "\n";
-    // The pipe's time is not the plugin's: a large input's trip through it (both ways, parsed at each end) is added.
-    const transport = Math.floor(line.length / MIB) * TRANSPORT_MS_PER_MIB;
+    // The pipe's time is not the plugin's: a large input's trip through it (both ways, read at each end) is added.
+    const size = payload?.length ?? (req.type === "load" ? req.options.wasmBase64.length : 0);
+    const transport = Math.floor(size / MIB) * TRANSPORT_MS_PER_MIB;
     return new Promise<Final>((resolve, reject) => {
       const timer = timeoutMs === undefined ? undefined : setTimeout(() => {
         this.#kill();
@@ -315,7 +334,11 @@ export class ProcessBackend implements Backend {
           reject(e);
         },
       };
-      this.#stdin!.write(encoder.encode(line)).catch((e) =>
+      // A large payload is written a slice at a time, each once the pipe has taken the one before.
+      const stdin = this.#stdin!;
+      (async () => {
+        for (const chunk of frame(req, payload)) await stdin.write(chunk);
+      })().catch((e) =>
         this.#settle((w) =>
           w.reject(new PluginError(`The ${program.engine} engine's process is gone: ${(e as Error).message}`))
         )
@@ -324,11 +347,16 @@ export class ProcessBackend implements Backend {
   }
 
   /** One request at a time, each deadline starting when its request is sent; a kill replaces the process. */
-  #serial<T extends Final["type"]>(req: WorkerRequest, hook: string, type: T): Promise<Extract<Final, { type: T }>> {
+  #serial<T extends Final["type"]>(
+    req: Message,
+    hook: string,
+    type: T,
+    payload?: Uint8Array | JsonPieces,
+  ): Promise<Extract<Final, { type: T }>> {
     const run = this.#queue.then(async () => {
       if (this.#broken) throw this.#broken;
       try {
-        const r = await this.#request(req, hook);
+        const r = await this.#request(req, hook, payload);
         if (r.type !== type) throw new Error(`${this.engine} engine: unexpected reply "${r.type}"`);
         return r as Extract<Final, { type: T }>;
       } catch (e) {
@@ -353,8 +381,9 @@ export class ProcessBackend implements Backend {
     }
   }
 
-  async call(hook: HookName, input: string): Promise<RawCall> {
-    const r = await this.#serial({ type: "call", hook, input }, hook, "result");
+  async call(hook: HookName, input: string | JsonPieces): Promise<RawCall> {
+    const payload = typeof input === "string" ? encoder.encode(input) : input;
+    const r = await this.#serial({ type: "call", hook }, hook, "result", payload);
     this.pages = r.call.stats.pagesAfter;
     return r.call;
   }

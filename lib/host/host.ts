@@ -68,6 +68,7 @@ import { prepare, startBackend } from "./prepare.ts";
 import { readSource } from "./plugin_source.ts";
 import { FREE_POLICIES, type FreePolicy } from "../abi/free_policy.ts";
 import type { HookCall, HostOptions, PluginSource } from "./types.ts";
+import { JsonPieces } from "../internal/json_pieces.ts";
 
 const encoder = new TextEncoder();
 
@@ -163,7 +164,11 @@ export class PluginHost {
     return this.#call("post_hook", input);
   }
 
-  /** Calls `hook` with `input`: a string is sent as is (so invalid JSON can be tried), anything else as JSON. */
+  /**
+   * Calls `hook` with `input`: a string is sent as is (so invalid JSON can be
+   * tried), JSON in pieces (the gateway's large inputs) written as it is,
+   * anything else as JSON.
+   */
   call(hook: HookName, input: unknown): Promise<HookCall<unknown>> {
     return this.#call(hook, input);
   }
@@ -180,7 +185,7 @@ export class PluginHost {
 
   async #call<T>(hook: HookName, input: unknown): Promise<HookCall<T>> {
     if (!this.has(hook)) throw new PluginError(`Plugin "${this.name}" does not export "${hook}"`);
-    const text = typeof input === "string" ? input : JSON.stringify(input);
+    const text = typeof input === "string" || input instanceof JsonPieces ? input : JSON.stringify(input);
     const result = await this.#backend.call(hook, text);
     this.#highWater = Math.max(this.#highWater, result.stats.pagesBefore, result.stats.pagesAfter);
     this.#calls++;
@@ -192,7 +197,8 @@ export class PluginHost {
         throw new PluginContractError(`Plugin "${this.name}" ${hook} ${what} (return an output)`, hook, [what]);
       }
       this.#log(`host: ${hook} ${what}; answering the pass-through output`);
-      return { output: passThrough(hook, parseOrUndefined(text)) as T, raw: "", stats, returnedZero: true };
+      const sent = typeof text === "string" ? text : text.text();
+      return { output: passThrough(hook, parseOrUndefined(sent)) as T, raw: "", stats, returnedZero: true };
     }
     return { output: this.#checked(hook, result.text) as T, raw: result.text, stats, returnedZero: false };
   }

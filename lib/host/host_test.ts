@@ -794,25 +794,37 @@ Deno.test("The output contract checks a base64 body of 20 MiB (linear, no regex 
   ]);
 });
 
-Deno.test("The host worker's line reader splits lines across chunks and reads a 100 MiB line", async () => {
-  const { lines } = await import("./_host_worker.ts");
-  const stream = (...chunks: string[]) =>
-    new ReadableStream<Uint8Array>({
-      start(c) {
-        for (const chunk of chunks) c.enqueue(new TextEncoder().encode(chunk));
-        c.close();
-      },
-    });
-  const all = async (s: ReadableStream<Uint8Array>) => {
-    const out: string[] = [];
-    for await (const line of lines(s)) out.push(line);
-    return out;
-  };
-  assert.deepEqual(await all(stream("a", "b\nc", "\n", "\nd\ne", "é")), ["ab", "c", "", "d", "eé"]);
-  // 100 MiB in 64 KiB chunks (re-splitting what came before at every chunk took minutes).
-  const long = "x".repeat(1 << 16);
-  const [line] = await all(stream(...Array.from({ length: 1600 }, () => long), "\n"));
-  assert.equal(line!.length, 1600 << 16);
+Deno.test("The engine protocol's frames: lines across chunks, a 100 MiB payload, a truncated one", async () => {
+  const { FrameReader, frame } = await import("./worker_protocol.ts");
+  const encoder = new TextEncoder();
+  const reader = (...chunks: (string | Uint8Array)[]) =>
+    FrameReader.ofStream(
+      new ReadableStream<Uint8Array>({
+        start(c) {
+          for (const chunk of chunks) c.enqueue(typeof chunk === "string" ? encoder.encode(chunk) : chunk);
+          c.close();
+        },
+      }),
+    );
+  const lines = reader("a", "b\nc", "\n", "\nd\ne", "é");
+  const got: (string | null)[] = [];
+  for (let i = 0; i < 6; i++) got.push(await lines.line());
+  assert.deepEqual(got, ["ab", "c", "", "d", "eé", null]);
+  // 100 MiB in 64 KiB chunks, between two lines: read into one buffer, in linear time.
+  const chunk = new Uint8Array(1 << 16).fill(0x78);
+  const big = reader(
+    ...frame({ type: "call", hook: "pre_hook" }, new Uint8Array(1600 << 16)).take(1),
+    ...Array.from({ length: 1600 }, () => chunk),
+    '{"type":"cleanup"}\n',
+  );
+  const head = JSON.parse((await big.line())!);
+  assert.equal(head.bytes, 1600 << 16);
+  const payload = await big.bytes(head.bytes);
+  assert.ok(payload.length === 1600 << 16 && payload.at(-1) === 0x78);
+  assert.equal(await big.line(), '{"type":"cleanup"}');
+  const short = reader('{"type":"result","bytes":10}\n', "12345");
+  await short.line();
+  await assert.rejects(short.bytes(10), /the stream ended 5 bytes before the end of a 10-byte message/);
 });
 
 Deno.test("PluginHost reports a plugin that reaches the 4 GiB wasm32 ceiling as out of memory, with the pages", async () => {

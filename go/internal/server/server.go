@@ -1,7 +1,8 @@
-// Package server is the engine program's protocol: the JSON-lines protocol
-// of lib/host/_host_worker.ts over stdin and stdout, so that the TypeScript
-// host's ProcessBackend drives a plugin on wazero unchanged, plus two
-// benchmark requests (floor, throughput).
+// Package server is the engine program's protocol: the protocol of
+// lib/host/worker_protocol.ts over stdin and stdout (JSON lines, a call's
+// input and a result's output as raw bytes after their line), so that the
+// TypeScript host's ProcessBackend drives a plugin on wazero unchanged, plus
+// two benchmark requests (floor, throughput).
 package server
 
 import (
@@ -43,7 +44,9 @@ func (s *Server) Serve(ctx context.Context, r io.Reader, w io.Writer) error {
 	for {
 		line, err := in.ReadBytes('\n')
 		if len(strings.TrimSpace(string(line))) > 0 {
-			s.handle(ctx, line)
+			if herr := s.handle(ctx, line, in); herr != nil {
+				return herr
+			}
 		}
 		if err == io.EOF {
 			return nil
@@ -69,11 +72,14 @@ func (s *Server) close(ctx context.Context) {
 	}
 }
 
-// post writes one reply line.
-func (s *Server) post(reply any) {
+// post writes one reply line, and the raw bytes that follow it, if any.
+func (s *Server) post(reply any, payload ...[]byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	_ = s.enc.Encode(reply) // Encode ends the line
+	for _, p := range payload {
+		_, _ = s.out.Write(p)
+	}
 	_ = s.out.Flush()
 }
 
@@ -81,32 +87,48 @@ func (s *Server) log(line string) { s.post(logReply{Type: "log", Line: line}) }
 
 func (s *Server) fail(err error) { s.post(errorReply{Type: "error", Error: serialize(err)}) }
 
-func (s *Server) handle(ctx context.Context, line []byte) {
+// maxInput is the largest input a call may announce: what a wasm32 memory holds.
+const maxInput = 1<<32 - 1
+
+// handle answers one request; a call's input is read from in first. Only a
+// stream that ends inside an input is an error: the host is gone.
+func (s *Server) handle(ctx context.Context, line []byte, in io.Reader) error {
 	var req request
 	if err := json.Unmarshal(line, &req); err != nil {
 		s.post(errorReply{Type: "error", Error: serializedError{Name: "SyntaxError", Message: "host worker: " + err.Error()}})
-		return
+		return nil
+	}
+	var input []byte
+	if req.Type == "call" {
+		if req.Bytes < 0 || req.Bytes > maxInput {
+			// The stream cannot be followed past a length that is not one.
+			return fmt.Errorf("a call announces %d bytes of input (at most %d)", req.Bytes, maxInput)
+		}
+		input = make([]byte, req.Bytes)
+		if _, err := io.ReadFull(in, input); err != nil {
+			return fmt.Errorf("reading a %d-byte call input: %w", req.Bytes, err)
+		}
 	}
 	if req.Type == "load" {
 		s.load(ctx, req.Options)
-		return
+		return nil
 	}
 	if s.plugin == nil {
 		s.post(errorReply{Type: "error", Error: serializedError{Name: "Error", Message: "host worker: no plugin loaded"}})
-		return
+		return nil
 	}
 	if s.broken != nil {
 		s.fail(s.broken)
-		return
+		return nil
 	}
 	switch req.Type {
 	case "call":
-		s.call(ctx, req)
+		s.call(ctx, req.Hook, input)
 	case "cleanup":
 		code, err := s.plugin.Cleanup(ctx)
 		if err != nil {
 			s.failed(ctx, err)
-			return
+			return nil
 		}
 		s.post(cleanupReply{Type: "cleanup", Code: code})
 	case "floor":
@@ -116,6 +138,7 @@ func (s *Server) handle(ctx context.Context, line []byte) {
 	default:
 		s.post(errorReply{Type: "error", Error: serializedError{Name: "Error", Message: fmt.Sprintf("host worker: unknown request %q", req.Type)}})
 	}
+	return nil
 }
 
 func (s *Server) load(ctx context.Context, w *wireOptions) {
@@ -169,12 +192,8 @@ func (s *Server) load(ctx context.Context, w *wireOptions) {
 	s.post(loadedReply{Type: "loaded", Name: p.Name(), Pages: p.Pages()})
 }
 
-func (s *Server) call(ctx context.Context, req request) {
-	input := ""
-	if req.Input != nil {
-		input = *req.Input
-	}
-	res, err := s.plugin.Call(ctx, req.Hook, []byte(input))
+func (s *Server) call(ctx context.Context, hook string, input []byte) {
+	res, err := s.plugin.Call(ctx, hook, input)
 	if err != nil {
 		s.failed(ctx, err)
 		return
@@ -189,17 +208,17 @@ func (s *Server) call(ctx context.Context, req request) {
 	if res.Stats.HookTimed {
 		st.HookUs = &res.Stats.HookUs
 	}
-	var text *string
-	if res.Output != nil {
-		// The TypeScript runner decodes strict UTF-8: an invalid output is a contract error there too.
-		if at := abi.FirstInvalidUTF8(res.Output); at >= 0 {
-			s.fail(&engine.HookError{Plugin: s.plugin.Name(), Hook: req.Hook, Err: &engine.UTF8Error{At: at, Byte: res.Output[at]}})
-			return
-		}
-		t := string(res.Output)
-		text = &t
+	if res.Output == nil {
+		s.post(resultReply{Type: "result", Stats: st})
+		return
 	}
-	s.post(resultReply{Type: "result", Call: rawCall{Text: text, Stats: st}})
+	// The TypeScript runner decodes strict UTF-8: an invalid output is a contract error there too.
+	if at := abi.FirstInvalidUTF8(res.Output); at >= 0 {
+		s.fail(&engine.HookError{Plugin: s.plugin.Name(), Hook: hook, Err: &engine.UTF8Error{At: at, Byte: res.Output[at]}})
+		return
+	}
+	n := len(res.Output)
+	s.post(resultReply{Type: "result", Stats: st, Bytes: &n}, res.Output)
 }
 
 // failed answers an error; after a trap it re-instantiates at once and logs

@@ -17,19 +17,55 @@ func mustJSON(v any) []byte {
 	return b
 }
 
-// serve runs the requests through a Server and returns the reply lines.
-func serve(t *testing.T, requests ...any) []string {
-	t.Helper()
+// callRequest is a call: its line, then its input's bytes.
+type callRequest struct{ hook, input string }
+
+// frames writes requests as the host does: a line each, a call's input after its line.
+func frames(requests ...any) *bytes.Buffer {
 	var in bytes.Buffer
 	for _, r := range requests {
-		b, _ := json.Marshal(r)
-		in.Write(append(b, '\n'))
+		if c, ok := r.(callRequest); ok {
+			in.Write(mustJSON(map[string]any{"type": "call", "hook": c.hook, "bytes": len(c.input)}))
+			in.WriteString("\n" + c.input)
+			continue
+		}
+		in.Write(append(mustJSON(r), '\n'))
 	}
+	return &in
+}
+
+// replies reads the reply frames: each line, and after a result with output, "output: " and the output.
+func replies(t *testing.T, out *bytes.Buffer) []string {
+	t.Helper()
+	var got []string
+	for out.Len() > 0 {
+		line, err := out.ReadString('\n')
+		if err != nil {
+			t.Fatalf("a reply without its newline: %q", line)
+		}
+		got = append(got, strings.TrimSuffix(line, "\n"))
+		var r struct {
+			Type  string
+			Bytes *int
+		}
+		if json.Unmarshal([]byte(line), &r) == nil && r.Type == "result" && r.Bytes != nil {
+			if out.Len() < *r.Bytes {
+				t.Fatalf("a result announces %d bytes, %d follow", *r.Bytes, out.Len())
+			}
+			got = append(got, "output: "+string(out.Next(*r.Bytes)))
+		}
+	}
+	return got
+}
+
+// serve runs the requests through a Server and returns the replies.
+func serve(t *testing.T, requests ...any) []string {
+	t.Helper()
 	var out bytes.Buffer
-	if err := (&Server{}).Serve(context.Background(), &in, &out); err != nil {
+	if err := (&Server{}).Serve(context.Background(), frames(requests...), &out); err != nil {
 		t.Fatal(err)
 	}
-	return strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	return replies(t, &out)
 }
 
 func load(name string, extra map[string]any) map[string]any {
@@ -40,21 +76,21 @@ func load(name string, extra map[string]any) map[string]any {
 	return map[string]any{"type": "load", "options": o}
 }
 
-func call(hook, input string) map[string]any {
-	return map[string]any{"type": "call", "hook": hook, "input": input}
-}
+func call(hook, input string) callRequest { return callRequest{hook, input} }
 
 func TestProtocol(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		requests []any
-		want     []string // each reply line, or a prefix ending in "*"
+		want     []string // each reply line, or a prefix ending in "*", or a suffix after a "*"
 	}{
 		{"no plugin", []any{call("pre_hook", "{}")}, []string{`{"type":"error","error":{"name":"Error","message":"host worker: no plugin loaded"}}`}},
 		{"echo", []any{load("echo", map[string]any{"wasmBase64": ""}), call("pre_hook", `{"a":"é<>&"}`), call("http_intercept", ""), map[string]any{"type": "cleanup"}}, []string{
 			`{"type":"loaded","name":"echo","pages":1}`,
-			`{"type":"result","call":{"text":"{\"a\":\"é<>&\"}","stats":{"durationUs":*`,
-			`{"type":"result","call":{"text":"3","stats":*`,
+			`{"type":"result","stats":{"durationUs":*`,
+			`output: {"a":"é<>&"}`,
+			`{"type":"result",*`,
+			`output: 3`,
 			`{"type":"cleanup","code":0}`,
 		}},
 		{"trap", []any{load("trap", nil), call("pre_hook", "{}"), call("post_hook", "{}")}, []string{
@@ -67,7 +103,8 @@ func TestProtocol(t *testing.T) {
 		{"timeout", []any{load("spin", map[string]any{"hookTimeoutMs": 250}), call("pre_hook", "{}"), call("post_hook", "ok")}, []string{
 			`{"type":"loaded","name":"spin","pages":1}`,
 			`{"type":"error","error":{"name":"PluginTimeoutError","message":"Plugin \"spin\" pre_hook ran past its 250 ms budget (the host stopped it)","hook":"pre_hook","timeoutMs":250}}`,
-			`{"type":"result","call":{"text":"ok",*`,
+			`{"type":"result",*`,
+			`output: ok`,
 		}},
 		{"memory", []any{load("oom", map[string]any{"memoryLimitPages": 4}), call("pre_hook", "{}")}, []string{
 			`{"type":"loaded","name":"oom","pages":1}`,
@@ -82,9 +119,10 @@ func TestProtocol(t *testing.T) {
 		}},
 		{"invalid utf-8 and a 0 return", []any{load("echo", nil), call("pre_hook", "x"), load("free2", nil), call("http_pre_hook", "{}")}, []string{
 			`{"type":"loaded","name":"echo","pages":1}`,
-			`{"type":"result",*`,
+			`*"bytes":1}`,
+			`output: x`,
 			`{"type":"loaded","name":"free2","pages":1}`,
-			`{"type":"result","call":{"text":null,*`,
+			`*"bytes":null}`,
 		}},
 		{"load errors", []any{load("initfail", nil), map[string]any{"type": "load", "options": map[string]any{"label": "x.wasm", "wasmBase64": "AAAA"}}}, []string{
 			`{"type":"error","error":{"name":"PluginError","message":"Cannot load plugin \"initfail.wasm\": init returned 2: mock_models must be a list"}}`,
@@ -96,6 +134,7 @@ func TestProtocol(t *testing.T) {
 			`{"type":"log","line":"hello from pre_hook"}`,
 			`{"type":"log","line":"partial"}`,
 			`{"type":"result",*`,
+			`output: *`,
 		}},
 		{"bench", []any{load("echo", nil), map[string]any{"type": "floor", "hook": "pre_hook", "input": `{"request":{"model":"m"}}`, "iterations": 10},
 			map[string]any{"type": "throughput", "hook": "pre_hook", "input": "{}", "goroutines": 2, "durationMs": 50}}, []string{
@@ -121,6 +160,9 @@ func TestProtocol(t *testing.T) {
 				if p, ok := strings.CutSuffix(w, "*"); ok && strings.HasPrefix(got[i], p) || got[i] == w {
 					continue
 				}
+				if p, ok := strings.CutPrefix(w, "*"); ok && strings.HasSuffix(got[i], p) {
+					continue
+				}
 				t.Errorf("reply %d\n got %s\nwant %s", i, got[i], w)
 			}
 		})
@@ -138,11 +180,36 @@ func TestInvalidUTF8Output(t *testing.T) {
 	}
 }
 
-// FuzzRequest: any request line gets exactly one final reply (logs aside), a JSON line, and the server goes on.
+// A large input and output cross as raw bytes, unescaped; a stream that ends inside an input ends the server
+// with an error and no reply.
+func TestLargeAndTruncatedPayloads(t *testing.T) {
+	big := `{"s":"` + strings.Repeat("\"é", 5<<20) + `"}`
+	got := serve(t, load("echo", map[string]any{"wasmBase64": wasm(t, "echo")}), call("pre_hook", big))
+	if len(got) != 3 || got[2] != "output: "+big {
+		t.Fatalf("%d replies; the output is not the %d-byte input: %.300q", len(got), len(big), got)
+	}
+	in := frames(load("echo", map[string]any{"wasmBase64": wasm(t, "echo")}))
+	in.WriteString(`{"type":"call","hook":"pre_hook","bytes":10}` + "\n{}")
+	var out bytes.Buffer
+	err := (&Server{}).Serve(context.Background(), in, &out)
+	if err == nil || !strings.Contains(err.Error(), "reading a 10-byte call input") {
+		t.Fatalf("err = %v", err)
+	}
+	if r := replies(t, &out); len(r) != 1 {
+		t.Fatalf("replies after a truncated input: %q", r)
+	}
+	err = (&Server{}).Serve(context.Background(), strings.NewReader(`{"type":"call","hook":"pre_hook","bytes":-1}`+"\n"), &out)
+	if err == nil || !strings.Contains(err.Error(), "announces -1 bytes") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// FuzzRequest: any request line gets exactly one final reply (logs aside), a JSON line, and the server goes on;
+// or, for a call whose input cannot be read, an error and no reply.
 func FuzzRequest(f *testing.F) {
 	for _, s := range []string{
-		`{"type":"call","hook":"pre_hook","input":"{}"}`, `{"type":"cleanup"}`, `{"type":"load"}`, `{"type":"call"}`,
-		`{"type":"call","hook":"http_intercept","input":null}`, `{"type":"nope"}`, `[]`, `"x"`, `{"type":"load","options":{"wasmBase64":"AGFzbQ=="}}`,
+		`{"type":"call","hook":"pre_hook","bytes":2}`, `{"type":"cleanup"}`, `{"type":"load"}`, `{"type":"call"}`,
+		`{"type":"call","hook":"http_intercept","bytes":100000}`, `{"type":"nope"}`, `[]`, `"x"`, `{"type":"load","options":{"wasmBase64":"AGFzbQ=="}}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -157,11 +224,22 @@ func FuzzRequest(f *testing.F) {
 			return // timed requests: covered by TestProtocol
 		}
 		out.Reset()
-		s.handle(context.Background(), echo)
+		_ = s.handle(context.Background(), echo, nil)
 		out.Reset()
-		s.handle(context.Background(), line)
+		// Whatever a call announces, 64 bytes of input are there to read.
+		err := s.handle(context.Background(), line, bytes.NewReader(bytes.Repeat([]byte("{}"), 32)))
+		_ = s.out.Flush()
+		if err != nil {
+			if out.Len() != 0 {
+				t.Fatalf("an unreadable call (%v) was answered: %s", err, out.String())
+			}
+			return
+		}
 		finals := 0
-		for _, l := range strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n") {
+		for _, l := range replies(t, &out) {
+			if strings.HasPrefix(l, "output: ") {
+				continue
+			}
 			var r struct{ Type string }
 			if err := json.Unmarshal([]byte(l), &r); err != nil {
 				t.Fatalf("reply is not JSON: %q", l)

@@ -2,15 +2,19 @@ package server
 
 import "encoding/json"
 
-// The wire types of lib/host/_host_worker.ts: one JSON message per line,
-// requests on stdin, replies on stdout.
+// The wire types of lib/host/worker_protocol.ts: one JSON message per line,
+// requests on stdin, replies on stdout; a call's input and a result's output
+// follow their line as raw bytes, their length in the line's "bytes".
 
 // request is a WorkerRequest, plus the engine's two benchmark requests.
 type request struct {
 	Type    string       `json:"type"`
 	Options *wireOptions `json:"options,omitempty"`
 	Hook    string       `json:"hook,omitempty"`
-	Input   *string      `json:"input,omitempty"`
+	// call: the length of the input that follows the line
+	Bytes int `json:"bytes,omitempty"`
+	// floor and throughput: their (small) input, in the line
+	Input *string `json:"input,omitempty"`
 	// floor
 	Iterations int `json:"iterations,omitempty"`
 	// throughput
@@ -42,12 +46,6 @@ type stats struct {
 	PagesAfter  uint32   `json:"pagesAfter"`
 }
 
-// rawCall is RawCall: the output text (null for a 0 return) and its stats.
-type rawCall struct {
-	Text  *string `json:"text"`
-	Stats stats   `json:"stats"`
-}
-
 // serializedError is SerializedError, in serializeError's field order.
 type serializedError struct {
 	Name         string   `json:"name"`
@@ -73,9 +71,11 @@ type (
 		Name  string `json:"name"`
 		Pages uint32 `json:"pages"`
 	}
+	// resultReply is followed by Bytes bytes of output; Bytes is null for a 0 return.
 	resultReply struct {
-		Type string  `json:"type"`
-		Call rawCall `json:"call"`
+		Type  string `json:"type"`
+		Stats stats  `json:"stats"`
+		Bytes *int   `json:"bytes"`
 	}
 	cleanupReply struct {
 		Type string `json:"type"`
