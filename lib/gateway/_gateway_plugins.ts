@@ -15,6 +15,7 @@ import type { HookName } from "../abi/abi.ts";
 import type { HookCall, HostOptions } from "../host/types.ts";
 import { PluginHost } from "../host/host.ts";
 import type { HookObserver, PluginEntry } from "./types.ts";
+import { JsonPieces } from "../internal/json_pieces.ts";
 
 /** How long closing waits for calls in flight (and `cleanup`) before it stops the plugin, in ms. */
 export const CLOSE_GRACE_MS = 1000;
@@ -84,10 +85,10 @@ export class LoadedPlugin {
     return undefined;
   }
 
-  /** Calls `hook` after every call already queued for this plugin. */
+  /** Calls `hook` after every call already queued for this plugin; JSON in pieces is written as it is. */
   call(hook: HookName, input: unknown): Promise<HookCall<unknown>> {
     // Serialised now: the gateway goes on changing the objects it passed (the context above all).
-    const text = typeof input === "string" ? input : JSON.stringify(input);
+    const text = typeof input === "string" || input instanceof JsonPieces ? input : JSON.stringify(input);
     requestTrace.getStore()?.hooks.push(`${this.entry.name}:${hook}`);
     const run = this.#queue.then(() => this.#host.call(hook, text));
     this.#queue = run.catch(() => {});
@@ -95,7 +96,8 @@ export class LoadedPlugin {
     const observer = this.observer;
     return run.then((result) => {
       try {
-        observer({ plugin: this.entry.name, hook, config: this.entry.config ?? {}, input: text, output: result.raw });
+        const input = typeof text === "string" ? text : text.text();
+        observer({ plugin: this.entry.name, hook, config: this.entry.config ?? {}, input, output: result.raw });
       } catch { /* an observer's failure is not the request's */ }
       return result;
     });

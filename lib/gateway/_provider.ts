@@ -7,6 +7,8 @@ import type { BifrostError, BifrostRequest } from "../abi/hook_types.ts";
 import type { KindSpec } from "./_kinds.ts";
 import { TERMINAL_RESPONSE_EVENTS } from "../mock/openai_stream.ts";
 import { sseData } from "./_sse.ts";
+import { jsonPieces } from "../internal/json_pieces.ts";
+import { collectGarbage } from "../mock/memory.ts";
 
 /** Where a provider lives and the key it is called with. */
 export interface ProviderTarget {
@@ -49,45 +51,80 @@ async function errorFrom(res: Response): Promise<BifrostError> {
 }
 
 /**
- * The upstream body: its JSON text, or for a large one a stream of its UTF-8
- * in slices, so that neither this side nor `fetch` holds a second copy of
- * tens of MiB (sent chunked, without Content-Length).
+ * The upstream body: its JSON text; for a large body a stream of its UTF-8
+ * a slice at a time (sent chunked, without Content-Length), so that neither
+ * this side nor `fetch` holds a second copy of tens of MiB; and a body with
+ * large strings (an image inline) is written in pieces, without ever a
+ * string of its whole JSON.
  */
 function upstreamBody(body: unknown): string | ReadableStream<Uint8Array> {
-  const text = JSON.stringify(body);
-  if (text.length < STREAMED_UPSTREAM_BODY) return text;
-  let at = 0;
+  const json = jsonPieces(body);
+  if (typeof json === "string" && json.length < STREAMED_UPSTREAM_BODY) return json;
+  let chunks: Iterator<Uint8Array> | undefined = typeof json === "string" ? textSlices(json) : json.chunks();
+  let sent = 0;
   return new ReadableStream<Uint8Array>({
     pull(controller) {
-      if (at >= text.length) return controller.close();
-      let end = Math.min(text.length, at + SLICE);
-      // Never split a surrogate pair between two slices.
-      const last = text.charCodeAt(end - 1);
-      if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
-      controller.enqueue(encoder.encode(text.slice(at, end)));
-      at = end;
+      const next = chunks?.next();
+      if (!next || next.done) {
+        chunks = undefined; // the body's strings are not held past the end of the upload
+        return controller.close();
+      }
+      controller.enqueue(next.value);
+      // The slices already sent are garbage: collected as they pile up, not when V8 next feels pressure.
+      if ((sent += next.value.length) % COLLECT_EVERY < next.value.length) collectGarbage();
+    },
+    cancel() {
+      chunks = undefined;
     },
   }, { highWaterMark: 0 });
+}
+
+/** The UTF-8 of `text` in slices, never splitting a surrogate pair. */
+function* textSlices(text: string): Generator<Uint8Array> {
+  for (let at = 0; at < text.length;) {
+    let end = Math.min(text.length, at + SLICE);
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
+    yield encoder.encode(text.slice(at, end));
+    at = end;
+  }
 }
 
 const encoder = new TextEncoder();
 /** An upstream body this long (in UTF-16 units) is streamed. */
 const STREAMED_UPSTREAM_BODY = 8 << 20;
+/** While a large body is sent, garbage is collected each time this much more has been. */
+const COLLECT_EVERY = 16 << 20;
 const SLICE = 1 << 20;
 
-async function send(
-  target: ProviderTarget,
-  kind: KindSpec,
-  request: BifrostRequest,
-  stream: boolean,
-  signal?: AbortSignal,
-): Promise<Response | BifrostError> {
+/** A request as it goes upstream: its provider, and its body (none for a GET). */
+export interface Outgoing {
+  provider: string;
+  body?: string | ReadableStream<Uint8Array>;
+}
+
+/**
+ * `request` made ready to send, before anything is awaited: nothing needs
+ * to hold the request after this, and a large one's strings are held by its
+ * body's stream only until the upload ends (not while the upstream reads it
+ * and answers).
+ */
+export function outgoing(kind: KindSpec, request: BifrostRequest, stream: boolean): Outgoing {
+  const body = kind.upstream.method === "POST" ? upstreamBody(kind.upstreamBody(request, stream)) : undefined;
+  return { provider: request.provider, ...(body === undefined ? {} : { body }) };
+}
+
+async function send(target: ProviderTarget, kind: KindSpec, out: Outgoing, signal?: AbortSignal): Promise<
+  Response | BifrostError
+> {
   const { method, path } = kind.upstream;
+  const body = out.body;
+  delete out.body; // the caller's object holds it no longer: only fetch, until it has sent it
   try {
     return await fetch(`${target.baseUrl.replace(/\/+$/, "")}${path}`, {
       method,
       headers: { "Content-Type": "application/json", Authorization: `Bearer ${target.key}` },
-      ...(method === "POST" ? { body: upstreamBody(kind.upstreamBody(request, stream)) } : {}),
+      ...(body === undefined ? {} : { body }),
       ...(signal ? { signal } : {}),
     });
   } catch (e) {
@@ -108,16 +145,16 @@ function listedModels(body: Json, provider: string): Json {
 export async function callProvider(
   target: ProviderTarget,
   kind: KindSpec,
-  request: BifrostRequest,
+  out: Outgoing,
   signal?: AbortSignal,
 ): Promise<ProviderResult> {
-  const res = await send(target, kind, request, false, signal);
+  const res = await send(target, kind, out, signal);
   if (!(res instanceof Response)) return { ok: false, error: res };
   if (!res.ok) return { ok: false, error: await errorFrom(res) };
   try {
     const body = await res.json();
     if (!body || typeof body !== "object" || Array.isArray(body)) throw new Error("not an object");
-    return { ok: true, response: kind.name === "list_models" ? listedModels(body, request.provider) : body };
+    return { ok: true, response: kind.name === "list_models" ? listedModels(body, out.provider) : body };
   } catch (e) {
     return {
       ok: false,
@@ -135,10 +172,10 @@ export async function callProvider(
 export async function streamProvider(
   target: ProviderTarget,
   kind: KindSpec,
-  request: BifrostRequest,
+  out: Outgoing,
   signal?: AbortSignal,
 ): Promise<{ ok: true; chunks: AsyncGenerator<Json | BifrostError> } | { ok: false; error: BifrostError }> {
-  const res = await send(target, kind, request, true, signal);
+  const res = await send(target, kind, out, signal);
   if (!(res instanceof Response)) return { ok: false, error: res };
   if (!res.ok || !res.body) return { ok: false, error: await errorFrom(res) };
   const body = res.body;

@@ -8,6 +8,7 @@
  * @module
  */
 import { jsonDepth } from "../internal/json_depth.ts";
+import { decodeUtf8 } from "../internal/utf8.ts";
 
 /** Bifrost's default `client.max_request_body_size_mb` is 100; a larger body gets 413. */
 export const MAX_BODY_BYTES = 100 << 20;
@@ -27,7 +28,7 @@ export interface BodyProblem {
 }
 
 /** The body's bytes, read up to the limit; a problem as soon as it is exceeded. */
-export async function readBody(req: Request, limit = MAX_BODY_BYTES): Promise<Uint8Array | BodyProblem> {
+export async function readBody(req: Request, limit = MAX_BODY_BYTES): Promise<Uint8Array<ArrayBuffer> | BodyProblem> {
   const tooLarge = (): BodyProblem => ({
     status: 413,
     message: `Request body is larger than ${limit} bytes (Bifrost's max_request_body_size_mb)`,
@@ -46,7 +47,7 @@ export async function readBody(req: Request, limit = MAX_BODY_BYTES): Promise<Ui
  * else doubled as needed (chunks joined at the end would hold it twice).
  * `null` as soon as it passes `limit` bytes, the rest unread.
  */
-async function readBodyBytes(req: Request, limit: number): Promise<Uint8Array | null> {
+async function readBodyBytes(req: Request, limit: number): Promise<Uint8Array<ArrayBuffer> | null> {
   if (!req.body) return new Uint8Array();
   const declared = Number(req.headers.get("content-length"));
   let out = new Uint8Array(Number.isSafeInteger(declared) && declared > 0 ? Math.min(declared, limit) : 1 << 16);
@@ -64,8 +65,6 @@ async function readBodyBytes(req: Request, limit: number): Promise<Uint8Array | 
   return size === out.length ? out : out.subarray(0, size);
 }
 
-const decoder = new TextDecoder("utf-8", { fatal: true });
-
 /**
  * The body as a JSON object, or why it is not one.
  *
@@ -82,12 +81,10 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
  */
 export function parseBody(bytes: Uint8Array): { body: Record<string, unknown> } | BodyProblem {
   const bad = (why: string): BodyProblem => ({ status: 400, message: `Invalid request body: ${why}` });
-  let text: string;
-  try {
-    text = decoder.decode(bytes);
-  } catch {
-    return bad("not valid UTF-8");
-  }
+  const decoded = decodeUtf8(bytes);
+  if (decoded === undefined) return bad("not valid UTF-8");
+  // A byte order mark is skipped, as the WHATWG decoder this replaced did.
+  const text = decoded.charCodeAt(0) === 0xfeff ? decoded.slice(1) : decoded;
   if (jsonDepth(text, MAX_BODY_DEPTH) > MAX_BODY_DEPTH) return bad(`nested deeper than ${MAX_BODY_DEPTH} levels`);
   let value: unknown;
   try {

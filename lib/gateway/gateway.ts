@@ -78,12 +78,20 @@
  *
  * @module
  */
-import { decodeBase64, encodeBase64 } from "../internal/base64.ts";
+import { decodeBase64 } from "../internal/base64.ts";
+import { Base64Bytes, jsonPieces } from "../internal/json_pieces.ts";
 import { buildRequest } from "./_bifrost_request.ts";
 import { CLOSE_GRACE_MS, LoadedPlugin, settlesWithin } from "./_gateway_plugins.ts";
 import type { HookObserver, PluginEntry } from "./types.ts";
 import type { KindSpec } from "./_kinds.ts";
-import { callProvider, isStreamError, type ProviderTarget, streamProvider } from "./_provider.ts";
+import {
+  callProvider,
+  isStreamError,
+  type Outgoing,
+  outgoing,
+  type ProviderTarget,
+  streamProvider,
+} from "./_provider.ts";
 import { MAX_BODY_BYTES, parseBody, readBody } from "./_request_body.ts";
 import { route } from "./_routes.ts";
 import { sseEvent } from "./_sse.ts";
@@ -273,11 +281,33 @@ type Json = Record<string, unknown>;
 
 const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 
+/**
+ * An HTTP request or response as the gateway holds it: a body read is kept
+ * as its bytes, base64-encoded only where a hook's input is written (a
+ * large one straight into the plugin's memory or the engine's pipe); a body
+ * a plugin returned is its base64 text.
+ */
+type Held<T extends HTTPRequest | HTTPResponse> = Omit<T, "body"> & { body: string | Base64Bytes | null };
+
+/** A held body's bytes. */
+function bytesOf(body: string | Base64Bytes | null | undefined): Uint8Array<ArrayBuffer> {
+  return body instanceof Base64Bytes ? body.bytes : decodeBase64(body ?? "");
+}
+
 interface RequestState {
-  /** The body is {@link LARGE_BODY_BYTES} or more: garbage is collected after each hook call. */
+  /**
+   * The body is {@link LARGE_BODY_BYTES} or more: hook inputs are written in pieces (no whole copy of their
+   * JSON) and garbage is collected after each hook call.
+   */
   large: boolean;
   ctx: BifrostContext;
-  http: HTTPRequest;
+  http: Held<HTTPRequest>;
+  /**
+   * The Bifrost request, held here alone (no local variable across an
+   * await) from when it is built until it is sent upstream: then let go, so
+   * a large one is not held while the upstream reads it and answers.
+   */
+  request?: BifrostRequest;
   kind: KindSpec;
   log: (line: string) => void;
   idKey: string;
@@ -380,7 +410,7 @@ class Pipeline {
     input: unknown,
   ): Promise<T | Response> {
     try {
-      return (await p.call(hook, input)).output as T;
+      return (await p.call(hook, st.large ? jsonPieces(input) : input)).output as T;
     } catch (e) {
       if (!(e instanceof PluginError)) throw e;
       this.log(`plugin "${p.entry.name}" failed in ${hook}: ${e.message}`);
@@ -401,7 +431,7 @@ class Pipeline {
       return gatewayError(match.status, match.message, type, match.allow ? { Allow: match.allow } : undefined);
     }
     const { kind, integration } = match;
-    let body: Uint8Array | Response = EMPTY;
+    let body: Uint8Array<ArrayBuffer> | Response = EMPTY;
     if (kind.upstream.method === "POST") body = await this.#readBody(req);
     else await req.body?.cancel();
     if (body instanceof Response) return body;
@@ -415,7 +445,7 @@ class Pipeline {
         path: url.pathname,
         headers: Object.fromEntries(req.headers),
         query: Object.fromEntries(url.searchParams),
-        body: encodeBase64(body),
+        body: new Base64Bytes(body),
       },
       kind,
       log: this.log,
@@ -425,29 +455,48 @@ class Pipeline {
     const sent = st.http.body;
     const early = await this.#httpPre(st);
     if (early) return early;
+    // A body no HTTP pre hook replaced is the one read: not decoded again (up to 100 MiB).
+    const read = kind.upstream.method !== "POST" ? undefined : st.http.body === sent ? body : bytesOf(st.http.body);
+    body = EMPTY; // not needed again: let it go before the next copies are made
+    const stream = this.#build(st, integration, read);
+    if (stream instanceof Response) return stream;
+    if (stream) return await this.#stream(st, lease);
+    return await this.#httpPost(st, await this.#complete(st));
+  }
+
+  /**
+   * Parses the body (absent for a GET) and builds the Bifrost request into
+   * `st.request`; returns whether it streams, or the answer refusing it. In a
+   * method of its own: the parsed body is held by nothing once it returns.
+   */
+  #build(st: RequestState, integration: boolean, read: Uint8Array | undefined): boolean | Response {
     let parsed: Json = {};
-    if (kind.upstream.method === "POST") {
-      // A body no HTTP pre hook replaced is the one read: not decoded again (up to 100 MiB).
-      const result = parseBody(st.http.body === sent ? body : decodeBase64(st.http.body ?? ""));
-      body = EMPTY; // not needed again: let it go before the next copies are made
-      if (large) collectGarbage();
+    if (read) {
+      const result = parseBody(read);
+      if (st.large) collectGarbage();
       if (!("body" in result)) return gatewayError(result.status, result.message, "invalid_request");
       parsed = result.body;
     }
-    const built = buildRequest(kind, parsed, integration);
+    const built = buildRequest(st.kind, parsed, integration);
     if ("problem" in built) return gatewayError(400, built.problem, "invalid_request");
     // As Bifrost does: the context names the route's type (chat_completion for a streamed chat too); the request
     // carries the core's (chat_completion_stream), as bifrost-as's loader sends Go's BifrostRequest.RequestType.
-    const request = {
-      request_type: built.stream ? kind.streamRequestType : kind.requestType,
+    st.request = {
+      request_type: built.stream ? st.kind.streamRequestType : st.kind.requestType,
       ...built.request,
     } as BifrostRequest;
-    if (built.stream) return await this.#stream(st, request, lease);
-    return await this.#httpPost(st, await this.#complete(st, request));
+    return built.stream;
+  }
+
+  /** The request, ready to send upstream, and let go by `st` (see {@link RequestState.request}). */
+  #outgoing(st: RequestState, stream: boolean): Outgoing {
+    const out = outgoing(st.kind, st.request!, stream);
+    delete st.request;
+    return out;
   }
 
   /** The request's body, or the answer refusing it (in a method of its own: no reference outlives it). */
-  async #readBody(req: Request): Promise<Uint8Array | Response> {
+  async #readBody(req: Request): Promise<Uint8Array<ArrayBuffer> | Response> {
     const read = await readBody(req, this.maxBody);
     return read instanceof Uint8Array ? read : gatewayError(read.status, read.message, "invalid_request");
   }
@@ -478,25 +527,26 @@ class Pipeline {
     return undefined;
   }
 
-  /** LLM pre hooks; returns the plugins whose pre hook ran and, when one short-circuited, its outcome. */
-  async #llmPre(st: RequestState, request: BifrostRequest, stream: boolean): Promise<
-    { ran: LoadedPlugin[]; request: BifrostRequest; outcome?: Outcome } | Response
-  > {
+  /**
+   * LLM pre hooks on `st.request` (changed as they change it); returns the plugins whose pre hook ran and, when
+   * one short-circuited, its outcome.
+   */
+  async #llmPre(st: RequestState, stream: boolean): Promise<{ ran: LoadedPlugin[]; outcome?: Outcome } | Response> {
     const ran: LoadedPlugin[] = [];
     for (const p of this.plugins) {
       if (!p.has("pre_hook")) continue;
-      const out = await this.#hook<PreHookOutput>(st, p, "pre_hook", { context: st.ctx, request });
+      const out = await this.#hook<PreHookOutput>(st, p, "pre_hook", { context: st.ctx, request: st.request });
       if (out instanceof Response) return out;
       ran.push(p);
       mergeContext(st.ctx, out.context, st.idKey);
       // Bifrost's core logs a pre hook's error and goes on: the plugin counts as run, its request and short-circuit apply.
       if (out.error) st.log(`warning: plugin "${p.name}" pre_hook: ${out.error} (${PRE_HOOK_ERROR_NOTE})`);
-      if (changed(out.request)) request = { ...request, ...out.request } as BifrostRequest;
+      if (changed(out.request)) st.request = { ...st.request, ...out.request } as BifrostRequest;
       if (out.has_short_circuit && out.short_circuit) {
         const sc = out.short_circuit;
         if (sc.error) {
           noteShortCircuit(`${p.entry.name} pre_hook: error ${sc.error.status_code ?? ""}`.trimEnd());
-          return { ran, request, outcome: { error: sc.error } };
+          return { ran, outcome: { error: sc.error } };
         }
         if (isObject(sc.response)) {
           const keys = answerKeys(st.kind, stream);
@@ -505,11 +555,11 @@ class Pipeline {
           if (typeof answer === "string" && stream) return gatewayError(500, answer, "plugin_error");
           if (typeof answer === "string") st.log(`warning: ${answer}: the client gets null`);
           noteShortCircuit(`${p.entry.name} pre_hook: response`);
-          return { ran, request, outcome: { response: sc.response } };
+          return { ran, outcome: { response: sc.response } };
         }
       }
     }
-    return { ran, request };
+    return { ran };
   }
 
   /**
@@ -552,12 +602,12 @@ class Pipeline {
     return outcome;
   }
 
-  async #complete(st: RequestState, request: BifrostRequest): Promise<Response> {
-    const pre = await this.#llmPre(st, request, false);
+  async #complete(st: RequestState): Promise<Response> {
+    const pre = await this.#llmPre(st, false);
     if (pre instanceof Response) return pre;
     let outcome = pre.outcome;
     if (!outcome) {
-      const result = await callProvider(this.target, st.kind, pre.request);
+      const result = await callProvider(this.target, st.kind, this.#outgoing(st, false));
       if (st.large) collectGarbage();
       outcome = result.ok ? { response: { [st.kind.responseKey]: result.response } } : { error: result.error };
     }
@@ -572,10 +622,10 @@ class Pipeline {
   async #httpPost(st: RequestState, response: Response): Promise<Response> {
     const hooked = this.plugins.filter((p) => p.has("http_post_hook"));
     if (hooked.length === 0) return response;
-    let http: HTTPResponse = {
+    let http: Held<HTTPResponse> = {
       status_code: response.status,
       headers: Object.fromEntries(response.headers),
-      body: encodeBase64(new Uint8Array(await response.arrayBuffer())),
+      body: new Base64Bytes(new Uint8Array(await response.arrayBuffer())),
     };
     for (const p of hooked.reverse()) {
       const out = await this.#hook<HTTPPostHookOutput>(st, p, "http_post_hook", {
@@ -611,8 +661,8 @@ class Pipeline {
    * upstream had not finished) and the HTTP post hooks once, their errors
    * only logged.
    */
-  async #stream(st: RequestState, request: BifrostRequest, lease: Lease): Promise<Response> {
-    const pre = await this.#llmPre(st, request, true);
+  async #stream(st: RequestState, lease: Lease): Promise<Response> {
+    const pre = await this.#llmPre(st, true);
     if (pre instanceof Response) return pre;
     // Hooks run per chunk from here on, on small inputs: no collection after each.
     st.large = false;
@@ -620,7 +670,8 @@ class Pipeline {
     const upstream = new AbortController();
     let chunks: AsyncIterable<Json | BifrostError> | Iterable<Json>;
     let perChunk = true;
-    const started = pre.outcome ?? await streamProvider(this.target, st.kind, pre.request, upstream.signal);
+    const started = pre.outcome ??
+      await streamProvider(this.target, st.kind, this.#outgoing(st, true), upstream.signal);
     if ("ok" in started && started.ok) {
       chunks = started.chunks;
     } else {
@@ -824,13 +875,13 @@ const STREAM_HEADERS: Record<string, string> = {
   Connection: "keep-alive",
 };
 
-function toHttpResponse(r: HTTPResponse): Response {
+function toHttpResponse(r: Held<HTTPResponse>): Response {
   const status = validStatus(r.status_code) ?? 200;
   const headers = new Headers();
   for (const [k, v] of Object.entries(r.headers ?? {})) {
     if (k.toLowerCase() !== "content-length") headers.set(k, v);
   }
-  const body = r.body ? decodeBase64(r.body) : null;
+  const body = r.body ? bytesOf(r.body) : null;
   return new Response(status === 204 || status === 304 ? null : body, { status, headers });
 }
 

@@ -20,4 +20,6 @@ export const MOCK_UPSTREAM_FILES: readonly string[] = [
   "lib/mock/mock_answers.ts",
   "lib/mock/openai_stream.ts",
   "lib/mock/memory.ts",
+  "lib/internal/json_pieces.ts",
+  "lib/internal/base64.ts",
 ];

@@ -4,13 +4,15 @@
  * embeddings (JSON and streamed), and the model list; and which requests it
  * answers at all.
  *
- * Imports only `node:` built-ins and `./openai_stream.ts`: the mock's
- * container runs these files as they are.
+ * Imports only `node:` built-ins, `./openai_stream.ts` and the library's
+ * JSON writer (`../internal/json_pieces.ts`): the mock's container runs
+ * these files as they are (`files.ts` lists them).
  *
  * @module
  */
 import { createHash } from "node:crypto";
 import { responsesEvents } from "./openai_stream.ts";
+import { jsonPieces } from "../internal/json_pieces.ts";
 
 /** The `created` timestamp of every answer: 2025-01-01T00:00:00Z. */
 export const MOCK_CREATED = 1_735_689_600;
@@ -184,23 +186,28 @@ function usageOf(messages: MockChatMessage[], content: string): MockUsage {
   return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
 }
 
-function sortedJson(value: unknown): string {
-  return JSON.stringify(
-    value,
-    (_key, v) =>
-      v && typeof v === "object" && !Array.isArray(v)
-        ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-        : v,
-  );
+/** A replacer that writes every object's keys sorted. */
+function sortedKeys(_key: string, v: unknown): unknown {
+  return v && typeof v === "object" && !Array.isArray(v)
+    ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+    : v;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** A short id part: the first 24 hex digits of the SHA-256 of `value`'s JSON with keys sorted. */
+/**
+ * A short id part: the first 24 hex digits of the SHA-256 of `value`'s JSON
+ * with keys sorted, hashed a piece at a time (a request with an image inline
+ * would otherwise be written whole, and encoded whole again for the hash).
+ */
 function digestOf(value: unknown): string {
-  return createHash("sha256").update(sortedJson(value)).digest("hex").slice(0, 24);
+  const hash = createHash("sha256");
+  const json = jsonPieces(value, { replacer: sortedKeys });
+  if (typeof json === "string") hash.update(json);
+  else for (const chunk of json.chunks()) hash.update(chunk);
+  return hash.digest("hex").slice(0, 24);
 }
 
 /** The words of `text` with their trailing whitespace, so they join back to `text`: a stream's deltas. */

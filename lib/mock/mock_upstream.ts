@@ -78,18 +78,45 @@ const MAX_KEPT_BODY = 1 << 20;
 
 /**
  * A request's body as text, decoded as it arrives: the bytes are let go chunk by chunk instead of being held
- * whole beside the text (a large upstream body comes chunked, without a size to read it into).
+ * whole beside the text (a large upstream body comes chunked, without a size to read it into). A large text's
+ * pieces are collected once joined, before anything else is made of it.
  */
 async function readText(req: Request): Promise<string> {
   if (!req.body) return "";
   const parts: string[] = [];
-  for await (const part of req.body.pipeThrough(new TextDecoderStream())) parts.push(part);
+  let length = 0;
+  let collected = 0;
+  for await (const part of req.body.pipeThrough(new TextDecoderStream())) {
+    parts.push(part);
+    length += part.length;
+    // The bytes already decoded are garbage: collected as they pile up, not once the body is whole.
+    if (length - collected >= COLLECT_EVERY) {
+      collectGarbage();
+      collected = length;
+    }
+  }
+  // What the sender held and the bytes already decoded go first, then the pieces once joined.
+  if (length > LARGE_BODY) collectGarbage();
   const text = parts.join("");
-  if (text.length > LARGE_BODY) collectGarbage();
+  parts.length = 0;
+  if (length > LARGE_BODY) collectGarbage();
   return text;
+}
+
+/** A request's body: parsed as JSON, or its text when it is not JSON (with why), or null when empty. */
+async function readJson(req: Request): Promise<{ length: number; body: unknown; jsonError?: string }> {
+  const text = await readText(req);
+  if (text === "") return { length: 0, body: null };
+  try {
+    return { length: text.length, body: JSON.parse(text) };
+  } catch (e) {
+    return { length: text.length, body: text, jsonError: (e as Error).message };
+  }
 }
 /** A body this large is followed by a garbage collection. */
 const LARGE_BODY = 8 << 20;
+/** While a large body arrives, garbage is collected each time this much more has. */
+const COLLECT_EVERY = 16 << 20;
 const MAX_DELAY_MS = 600_000;
 
 /** A request the mock received. */
@@ -579,18 +606,10 @@ class MockUpstreamServer implements MockUpstream {
     }
     if (path.startsWith("/__mock/")) return await this.#control(req, path);
 
-    // Read into one buffer sized by Content-Length, not a list of chunks joined (a large body would be held twice).
-    const text = await readText(req);
-    let body: unknown = text === "" ? null : text;
-    let jsonError: string | undefined;
-    try {
-      if (text !== "") body = JSON.parse(text);
-    } catch (e) {
-      jsonError = (e as Error).message;
-    }
+    const { length, body, jsonError } = await readJson(req);
     // A body of tens of MiB leaves as many again in copies (its bytes, its text): collected now, not whenever.
-    if (text.length > LARGE_BODY) collectGarbage();
-    const record = this.#record(req, url, text.length > MAX_KEPT_BODY ? `[not kept: ${text.length} characters]` : body);
+    if (length > LARGE_BODY) collectGarbage();
+    const record = this.#record(req, url, length > MAX_KEPT_BODY ? `[not kept: ${length} characters]` : body);
 
     const endpoint = ENDPOINTS[path];
     if (endpoint && endpoint.method === "POST") {
