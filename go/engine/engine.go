@@ -15,6 +15,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -69,6 +70,12 @@ type Options struct {
 	// FunctionNames names functions by index, for traps in functions the module's name section does not
 	// name (export names are used otherwise).
 	FunctionNames map[uint32]string
+	// ReserveMemory backs each instance's memory with its whole limit reserved as address space (Linux and
+	// macOS; elsewhere it is ignored): growing copies nothing, and a page costs memory only once written.
+	// wazero's own memory is a Go slice that growing copies, touching every page added. Only for a host that
+	// never closes the plugin while a call runs: closing releases the mapping at once (the engine program,
+	// which serves one request at a time).
+	ReserveMemory bool
 }
 
 // Stats are the measurements of one call, timed inside the engine. They
@@ -341,6 +348,28 @@ func (p *Plugin) timeoutOf(context.Context) time.Duration { return p.opts.HookTi
 // ctx). On any error the instance is closed and a fresh one is created by
 // a later call. Safe for concurrent use.
 func (p *Plugin) Call(ctx context.Context, hook string, input []byte) (Result, error) {
+	return p.call(ctx, hook, len(input), func(dst []byte) error {
+		copy(dst, input)
+		return nil
+	})
+}
+
+// CallFrom is Call with an input of n bytes read from r straight into the
+// plugin's memory, once malloc has made room for it, with no buffer of its
+// own (the engine program reads a large input from its pipe this way). A
+// call that fails before then has not read r: the caller reads past the n
+// bytes. An error reading r fails the call.
+func (p *Plugin) CallFrom(ctx context.Context, hook string, n int, r io.Reader) (Result, error) {
+	return p.call(ctx, hook, n, func(dst []byte) error {
+		if _, err := io.ReadFull(r, dst); err != nil {
+			return fmt.Errorf("reading the %s input: %w", hook, err)
+		}
+		return nil
+	})
+}
+
+// call is Call with an input of n bytes that fill writes into the plugin's memory.
+func (p *Plugin) call(ctx context.Context, hook string, n int, fill func(dst []byte) error) (Result, error) {
 	fail := func(err error) (Result, error) {
 		return Result{}, &HookError{Plugin: p.Name(), Hook: hook, Err: err}
 	}
@@ -350,7 +379,7 @@ func (p *Plugin) Call(ctx context.Context, hook string, input []byte) (Result, e
 	if !p.exports[hook] || !abi.IsHook(hook) {
 		return fail(NoExportError{})
 	}
-	if err := p.checkInputSize(len(input)); err != nil {
+	if err := p.checkInputSize(n); err != nil {
 		return fail(err)
 	}
 	in, err := p.pool.acquire(ctx, p)
@@ -359,7 +388,7 @@ func (p *Plugin) Call(ctx context.Context, hook string, input []byte) (Result, e
 	}
 	hookCtx, cancel := p.deadline(ctx)
 	in.arm(ctx)
-	res, err := in.call(hookCtx, hook, in.hooks[hook], input)
+	res, err := in.call(hookCtx, hook, in.hooks[hook], n, fill)
 	if stop := in.disarm(); stop != nil {
 		err = stop
 	}

@@ -76,7 +76,7 @@ func (p *Plugin) newInstance(ctx context.Context) (_ *instance, err error) {
 	defer cancel()
 	defer in.flush()
 	who := p.label
-	mod, err := p.runtime.InstantiateModule(hookCtx, p.compiled, cfg)
+	mod, err := p.runtime.InstantiateModule(p.withMemory(hookCtx), p.compiled, cfg)
 	if err != nil {
 		var ee *sys.ExitError
 		if !strings.Contains(err.Error(), "wasm error: ") && !errors.As(err, &ee) {
@@ -210,7 +210,7 @@ func (in *instance) initCall(ctx context.Context, f api.Function) (int32, error)
 // probeName is get_name on a fresh instance (no start function, no init), or "" when that fails too.
 func (p *Plugin) probeName(ctx context.Context) string {
 	cfg := wazero.NewModuleConfig().WithName(fmt.Sprintf("probe-%d", instanceSeq.Add(1))).WithStartFunctions()
-	mod, err := p.runtime.InstantiateModule(ctx, p.compiled, cfg)
+	mod, err := p.runtime.InstantiateModule(p.withMemory(ctx), p.compiled, cfg)
 	if err != nil {
 		return ""
 	}
@@ -258,7 +258,14 @@ func (in *instance) memBytes() uint64 { return uint64(in.pages()) * 65536 }
 
 // write mallocs len(b) bytes and copies b there.
 func (in *instance) write(ctx context.Context, b []byte) (uint32, error) {
-	n := uint32(len(b))
+	return in.alloc(ctx, uint32(len(b)), func(dst []byte) error {
+		copy(dst, b)
+		return nil
+	})
+}
+
+// alloc is malloc(n), checked, and fill writing the n bytes there.
+func (in *instance) alloc(ctx context.Context, n uint32, fill func([]byte) error) (uint32, error) {
 	r, err := in.malloc.Call(ctx, uint64(n))
 	if err != nil {
 		return 0, in.fault(ctx, err, PhaseMalloc, n)
@@ -271,7 +278,10 @@ func (in *instance) write(ctx context.Context, b []byte) (uint32, error) {
 		}
 		return 0, me
 	}
-	in.mem.Write(ptr, b)
+	dst, _ := in.mem.Read(ptr, n) // a view of the memory: written in place
+	if err := fill(dst); err != nil {
+		return 0, err
+	}
 	return ptr, nil
 }
 
@@ -324,14 +334,14 @@ func (in *instance) read(ptr, n uint32) ([]byte, error) {
 // call runs one hook call: malloc, write, hook, free the input, read the
 // output, free the output. Input first, then read: plugins that reuse the
 // input buffer for their output must survive this order.
-func (in *instance) call(ctx context.Context, hook string, fn api.Function, input []byte) (Result, error) {
+func (in *instance) call(ctx context.Context, hook string, fn api.Function, size int, fill func([]byte) error) (Result, error) {
 	var res Result
-	n := uint32(len(input))
-	res.Stats.InputBytes = len(input)
+	n := uint32(size)
+	res.Stats.InputBytes = size
 	res.Stats.PagesBefore = in.pages()
 	started := time.Now()
 	defer in.flush()
-	ptr, err := in.write(ctx, input)
+	ptr, err := in.alloc(ctx, n, fill)
 	if err != nil {
 		return res, err
 	}

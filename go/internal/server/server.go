@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -90,6 +91,9 @@ func (s *Server) fail(err error) { s.post(errorReply{Type: "error", Error: seria
 // maxInput is the largest input a call may announce: what a wasm32 memory holds.
 const maxInput = 1<<32 - 1
 
+// largeCall is an input or output after which the process hands its freed memory back to the system.
+const largeCall = 8 << 20
+
 // handle answers one request; a call's input is read from in first. Only a
 // stream that ends inside an input is an error: the host is gone.
 func (s *Server) handle(ctx context.Context, line []byte, in io.Reader) error {
@@ -98,37 +102,65 @@ func (s *Server) handle(ctx context.Context, line []byte, in io.Reader) error {
 		s.post(errorReply{Type: "error", Error: serializedError{Name: "SyntaxError", Message: "host worker: " + err.Error()}})
 		return nil
 	}
-	var input []byte
 	if req.Type == "call" {
 		if req.Bytes < 0 || req.Bytes > maxInput {
 			// The stream cannot be followed past a length that is not one.
 			return fmt.Errorf("a call announces %d bytes of input (at most %d)", req.Bytes, maxInput)
 		}
-		input = make([]byte, req.Bytes)
-		if _, err := io.ReadFull(in, input); err != nil {
+		input := &countingReader{r: in}
+		s.dispatch(ctx, req, input)
+		// A call that failed before it read its input leaves it in the stream: read past it.
+		if _, err := io.CopyN(io.Discard, input, int64(req.Bytes)-input.n); err != nil {
 			return fmt.Errorf("reading a %d-byte call input: %w", req.Bytes, err)
 		}
+		if req.Bytes >= largeCall {
+			// Its garbage is handed back to the system at once, not when the runtime gets round to it.
+			debug.FreeOSMemory()
+		}
+		return nil
 	}
+	s.dispatch(ctx, req, nil)
+	return nil
+}
+
+// countingReader counts what has been read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// dispatch answers a request; a call reads its input from input.
+func (s *Server) dispatch(ctx context.Context, req request, input *countingReader) {
 	if req.Type == "load" {
 		s.load(ctx, req.Options)
-		return nil
+		return
 	}
 	if s.plugin == nil {
 		s.post(errorReply{Type: "error", Error: serializedError{Name: "Error", Message: "host worker: no plugin loaded"}})
-		return nil
+		return
 	}
 	if s.broken != nil {
 		s.fail(s.broken)
-		return nil
+		return
 	}
 	switch req.Type {
 	case "call":
-		s.call(ctx, req.Hook, input)
+		if s.call(ctx, req.Hook, req.Bytes, input) {
+			// A large output is garbage now: handed back to the system at once, not when the runtime next
+			// gets round to it (the process would keep it while idle).
+			debug.FreeOSMemory()
+		}
 	case "cleanup":
 		code, err := s.plugin.Cleanup(ctx)
 		if err != nil {
 			s.failed(ctx, err)
-			return nil
+			return
 		}
 		s.post(cleanupReply{Type: "cleanup", Code: code})
 	case "floor":
@@ -138,7 +170,6 @@ func (s *Server) handle(ctx context.Context, line []byte, in io.Reader) error {
 	default:
 		s.post(errorReply{Type: "error", Error: serializedError{Name: "Error", Message: fmt.Sprintf("host worker: unknown request %q", req.Type)}})
 	}
-	return nil
 }
 
 func (s *Server) load(ctx context.Context, w *wireOptions) {
@@ -159,6 +190,8 @@ func (s *Server) load(ctx context.Context, w *wireOptions) {
 		PoolSize:    w.PoolSize,
 		CacheDir:    s.CacheDir,
 		Log:         s.log,
+		// One request at a time: the plugin is never closed during a call.
+		ReserveMemory: true,
 	}
 	if w.Config != nil {
 		opts.Config = []byte(*w.Config)
@@ -192,11 +225,13 @@ func (s *Server) load(ctx context.Context, w *wireOptions) {
 	s.post(loadedReply{Type: "loaded", Name: p.Name(), Pages: p.Pages()})
 }
 
-func (s *Server) call(ctx context.Context, hook string, input []byte) {
-	res, err := s.plugin.Call(ctx, hook, input)
+// call answers a call, its input read from input into the plugin's memory; it returns whether its output
+// was large.
+func (s *Server) call(ctx context.Context, hook string, n int, input io.Reader) bool {
+	res, err := s.plugin.CallFrom(ctx, hook, n, input)
 	if err != nil {
 		s.failed(ctx, err)
-		return
+		return false
 	}
 	st := stats{
 		DurationUs:  res.Stats.DurationUs,
@@ -210,15 +245,16 @@ func (s *Server) call(ctx context.Context, hook string, input []byte) {
 	}
 	if res.Output == nil {
 		s.post(resultReply{Type: "result", Stats: st})
-		return
+		return false
 	}
 	// The TypeScript runner decodes strict UTF-8: an invalid output is a contract error there too.
 	if at := abi.FirstInvalidUTF8(res.Output); at >= 0 {
 		s.fail(&engine.HookError{Plugin: s.plugin.Name(), Hook: hook, Err: &engine.UTF8Error{At: at, Byte: res.Output[at]}})
-		return
+		return false
 	}
-	n := len(res.Output)
-	s.post(resultReply{Type: "result", Stats: st, Bytes: &n}, res.Output)
+	size := len(res.Output)
+	s.post(resultReply{Type: "result", Stats: st, Bytes: &size}, res.Output)
+	return size >= largeCall
 }
 
 // failed answers an error; after a trap it re-instantiates at once and logs

@@ -180,8 +180,8 @@ func TestInvalidUTF8Output(t *testing.T) {
 	}
 }
 
-// A large input and output cross as raw bytes, unescaped; a stream that ends inside an input ends the server
-// with an error and no reply.
+// A large input and output cross as raw bytes, unescaped; a stream that ends inside an input fails the call
+// (the plugin read it into its memory) and ends the server with an error.
 func TestLargeAndTruncatedPayloads(t *testing.T) {
 	big := `{"s":"` + strings.Repeat("\"é", 5<<20) + `"}`
 	got := serve(t, load("echo", map[string]any{"wasmBase64": wasm(t, "echo")}), call("pre_hook", big))
@@ -195,7 +195,7 @@ func TestLargeAndTruncatedPayloads(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "reading a 10-byte call input") {
 		t.Fatalf("err = %v", err)
 	}
-	if r := replies(t, &out); len(r) != 1 {
+	if r := replies(t, &out); len(r) != 2 || !strings.Contains(r[1], "reading the pre_hook input: unexpected EOF") {
 		t.Fatalf("replies after a truncated input: %q", r)
 	}
 	err = (&Server{}).Serve(context.Background(), strings.NewReader(`{"type":"call","hook":"pre_hook","bytes":-1}`+"\n"), &out)
@@ -205,7 +205,7 @@ func TestLargeAndTruncatedPayloads(t *testing.T) {
 }
 
 // FuzzRequest: any request line gets exactly one final reply (logs aside), a JSON line, and the server goes on;
-// or, for a call whose input cannot be read, an error and no reply.
+// or, for a call whose input cannot be read, an error, and at most that one reply.
 func FuzzRequest(f *testing.F) {
 	for _, s := range []string{
 		`{"type":"call","hook":"pre_hook","bytes":2}`, `{"type":"cleanup"}`, `{"type":"load"}`, `{"type":"call"}`,
@@ -229,12 +229,6 @@ func FuzzRequest(f *testing.F) {
 		// Whatever a call announces, 64 bytes of input are there to read.
 		err := s.handle(context.Background(), line, bytes.NewReader(bytes.Repeat([]byte("{}"), 32)))
 		_ = s.out.Flush()
-		if err != nil {
-			if out.Len() != 0 {
-				t.Fatalf("an unreadable call (%v) was answered: %s", err, out.String())
-			}
-			return
-		}
 		finals := 0
 		for _, l := range replies(t, &out) {
 			if strings.HasPrefix(l, "output: ") {
@@ -248,8 +242,8 @@ func FuzzRequest(f *testing.F) {
 				finals++
 			}
 		}
-		if finals != 1 {
-			t.Fatalf("%d final replies to %q: %s", finals, line, out.String())
+		if finals != 1 && (err == nil || finals != 0) {
+			t.Fatalf("%d final replies to %q (%v): %s", finals, line, err, out.String())
 		}
 	})
 }
