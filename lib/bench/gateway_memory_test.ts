@@ -4,17 +4,25 @@ import { testPlugin } from "../../testing/plugins.ts";
 
 const MiB = 1 << 20;
 
-Deno.test("a 32 MiB chat request through the gateway peaks under 12 times its body and leaves nothing behind", async () => {
-  // Before: 16.7 times the body at its peak, and 22 times the body still held after it.
-  const [row] = await measureGatewayMemory(await testPlugin("hello-world"), [32]);
-  assert.ok(row);
-  assert.equal(row.status, 200);
-  assert.equal(row.bodyBytes, 32 * MiB);
-  const peak = (row.peakRssBytes - row.startRssBytes) / row.bodyBytes;
-  const kept = (row.idleRssBytes - row.startRssBytes) / row.bodyBytes;
-  const what = `peak ${peak.toFixed(1)} times the body above the start, ${kept.toFixed(1)} times held after`;
-  assert.ok(peak < 12, what);
-  // The plugin keeps what it grew to (about 100 MiB here, under the 256 MiB past which it starts afresh).
-  assert.ok(kept < 5, what);
-  assert.match(formatGatewayMemory([row]), /^\| 32 MiB \| 200 \|/m);
+// Before: a 32 MiB request peaked at 16.7 times its body in the gateway's thread and about twice that with the
+// plugin in a child process (dev's default), where each hook input crossed the pipe as a JSON string; 22 times the
+// body was still held after it.
+Deno.test("a 32 MiB chat request through the gateway, in its thread and in a child process, peaks under 6 times its body above the start and leaves nothing behind", async () => {
+  const rows = await measureGatewayMemory(await testPlugin("hello-world"), [32], {
+    engines: ["v8-inline", "v8-process"],
+  });
+  assert.equal(rows.length, 2);
+  for (const row of rows) {
+    assert.equal(row.status, 200, row.error);
+    assert.equal(row.bodyBytes, 32 * MiB);
+    // Each process's own peak, summed: at least the true peak, whatever the sampling missed.
+    const peak = (row.peakBoundBytes - row.startRssBytes) / row.bodyBytes;
+    const kept = (row.idleRssBytes - row.startRssBytes) / row.bodyBytes;
+    const what = `${row.engine}: peak ${peak.toFixed(1)} times the body above the start, ${kept.toFixed(1)} held after`;
+    assert.ok(peak < 6, what);
+    assert.ok(row.peakRssBytes <= row.peakBoundBytes, what);
+    // The plugin keeps what it grew to (under the 256 MiB past which it starts afresh).
+    assert.ok(kept < 4, what);
+  }
+  assert.match(formatGatewayMemory(rows), /^\| v8-inline \| 32 MiB \| 200 \|/m);
 });

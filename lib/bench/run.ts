@@ -223,10 +223,17 @@ export async function runBench(options: RunBenchOptions): Promise<BenchReport> {
         calls,
         onRow: (r) => log(`large inputs: ${r.hook} under "${r.policy}"${r.error ? `: ${r.error}` : ""}`),
       }),
-      gateway: await measureGatewayMemory(options.plugin, sizesMiB, (r) =>
-        log(
-          `large inputs: ${r.sizeMiB} MiB through the gateway peaks at ${(r.peakRssBytes / 1e6).toFixed(0)} MB RSS`,
-        )),
+      gateway: await measureGatewayMemory(options.plugin, sizesMiB, {
+        onRow: (r) =>
+          log(
+            `large inputs: ${r.sizeMiB} MiB through the gateway (${r.engine}) ${
+              r.error ??
+                `peaks at ${(r.peakRssBytes / 1e6).toFixed(0)} MB RSS, ${
+                  (r.peakRssBytes / r.bodyBytes).toFixed(1)
+                } times the body`
+            }`,
+          ),
+      }),
     };
   }
   return report;

@@ -9,6 +9,7 @@
  */
 import { jsonDepth } from "../internal/json_depth.ts";
 import { decodeUtf8 } from "../internal/utf8.ts";
+import { LARGE_STRING } from "../internal/json_pieces.ts";
 
 /** Bifrost's default `client.max_request_body_size_mb` is 100; a larger body gets 413. */
 export const MAX_BODY_BYTES = 100 << 20;
@@ -80,10 +81,14 @@ async function readBodyBytes(req: Request, limit: number): Promise<Uint8Array<Ar
  * ```
  */
 export function parseBody(bytes: Uint8Array): { body: Record<string, unknown> } | BodyProblem {
-  const bad = (why: string): BodyProblem => ({ status: 400, message: `Invalid request body: ${why}` });
-  const decoded = decodeUtf8(bytes);
-  if (decoded === undefined) return bad("not valid UTF-8");
-  // A byte order mark is skipped, as the WHATWG decoder this replaced did.
+  const text = decodeUtf8(bytes);
+  return text === undefined ? bad("not valid UTF-8") : parseText(text);
+}
+
+const bad = (why: string): BodyProblem => ({ status: 400, message: `Invalid request body: ${why}` });
+
+/** {@link parseBody} of a body already decoded (a leading byte order mark skipped, as the WHATWG decoder does). */
+export function parseText(decoded: string): { body: Record<string, unknown> } | BodyProblem {
   const text = decoded.charCodeAt(0) === 0xfeff ? decoded.slice(1) : decoded;
   if (jsonDepth(text, MAX_BODY_DEPTH) > MAX_BODY_DEPTH) return bad(`nested deeper than ${MAX_BODY_DEPTH} levels`);
   let value: unknown;
@@ -97,4 +102,64 @@ export function parseBody(bytes: Uint8Array): { body: Record<string, unknown> } 
     return bad(`expected a JSON object, found ${found}`);
   }
   return { body: value as Record<string, unknown> };
+}
+
+/**
+ * Makes the large strings of a parsed body slices of the text it was
+ * parsed from: a string `JSON.parse` copied out of a 100 MiB body (an image
+ * inline) is then held once, inside the body's text (kept for the HTTP post
+ * hooks), not a second time beside it. A string is replaced only by a
+ * literal of the same characters (one with no escapes); `large` is the
+ * length from which strings are shared.
+ *
+ * @example
+ * ```ts
+ * import { parseText, shareStrings } from "./_request_body.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const text = `{"a":"${"x".repeat(64)}","b":["${"y".repeat(64)}"],"c":"esc\\\\aped${"z".repeat(64)}"}`;
+ * const { body } = parseText(text) as { body: { a: string; b: string[]; c: string } };
+ * shareStrings(body, text, 64);
+ * assert.deepEqual(body, JSON.parse(text));
+ * ```
+ */
+export function shareStrings(value: unknown, text: string, large = LARGE_STRING): void {
+  // The body's string literals of `large` characters or more without escapes, by length.
+  const literals = new Map<number, [number, number][]>();
+  for (let open = text.indexOf('"'); open >= 0;) {
+    let close = text.indexOf('"', open + 1);
+    while (close > 0 && escapedAt(text, close)) close = text.indexOf('"', close + 1);
+    if (close < 0) break;
+    const length = close - open - 1;
+    if (length >= large && !text.slice(open + 1, close).includes("\\")) {
+      literals.set(length, [...(literals.get(length) ?? []), [open + 1, close]]);
+    }
+    open = text.indexOf('"', close + 1);
+  }
+  if (literals.size > 0) share(value, text, literals, large);
+}
+
+/** Whether the character at `i` follows an odd number of backslashes. */
+function escapedAt(text: string, i: number): boolean {
+  let n = 0;
+  while (text.charCodeAt(i - 1 - n) === 92) n++;
+  return n % 2 === 1;
+}
+
+function share(value: unknown, text: string, literals: Map<number, [number, number][]>, large: number): void {
+  if (typeof value !== "object" || value === null) return;
+  const holder = value as Record<string, unknown>;
+  for (const key of Object.keys(holder)) {
+    const v = holder[key];
+    if (typeof v !== "string") share(v, text, literals, large);
+    else if (v.length >= large) {
+      for (const [a, b] of literals.get(v.length) ?? []) {
+        const slice = text.slice(a, b);
+        if (slice === v) {
+          holder[key] = slice;
+          break;
+        }
+      }
+    }
+  }
 }

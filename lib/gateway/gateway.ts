@@ -80,6 +80,7 @@
  */
 import { decodeBase64 } from "../internal/base64.ts";
 import { Base64Bytes, jsonPieces } from "../internal/json_pieces.ts";
+import { decodeUtf8 } from "../internal/utf8.ts";
 import { buildRequest } from "./_bifrost_request.ts";
 import { CLOSE_GRACE_MS, LoadedPlugin, settlesWithin } from "./_gateway_plugins.ts";
 import type { HookObserver, PluginEntry } from "./types.ts";
@@ -92,7 +93,7 @@ import {
   type ProviderTarget,
   streamProvider,
 } from "./_provider.ts";
-import { MAX_BODY_BYTES, parseBody, readBody } from "./_request_body.ts";
+import { MAX_BODY_BYTES, parseBody, parseText, readBody, shareStrings } from "./_request_body.ts";
 import { route } from "./_routes.ts";
 import { sseEvent } from "./_sse.ts";
 import {
@@ -289,6 +290,12 @@ const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null 
  */
 type Held<T extends HTTPRequest | HTTPResponse> = Omit<T, "body"> & { body: string | Base64Bytes | null };
 
+/** A body read, held as its text when it is UTF-8 (it is parsed from it, and shares its large strings). */
+function heldBody(bytes: Uint8Array<ArrayBuffer>): Base64Bytes {
+  const text = decodeUtf8(bytes);
+  return new Base64Bytes(text === undefined ? bytes : { text, byteLength: bytes.length });
+}
+
 /** A held body's bytes. */
 function bytesOf(body: string | Base64Bytes | null | undefined): Uint8Array<ArrayBuffer> {
   return body instanceof Base64Bytes ? body.bytes : decodeBase64(body ?? "");
@@ -445,19 +452,17 @@ class Pipeline {
         path: url.pathname,
         headers: Object.fromEntries(req.headers),
         query: Object.fromEntries(url.searchParams),
-        body: new Base64Bytes(body),
+        body: heldBody(body),
       },
       kind,
       log: this.log,
       idKey: this.idKey,
     };
     if (integration) st.ctx["bifrost-integration-type"] = "openai";
-    const sent = st.http.body;
+    body = EMPTY; // held as its text (or its bytes when it is not UTF-8) from here
     const early = await this.#httpPre(st);
     if (early) return early;
-    // A body no HTTP pre hook replaced is the one read: not decoded again (up to 100 MiB).
-    const read = kind.upstream.method !== "POST" ? undefined : st.http.body === sent ? body : bytesOf(st.http.body);
-    body = EMPTY; // not needed again: let it go before the next copies are made
+    const read = kind.upstream.method !== "POST" ? undefined : st.http.body;
     const stream = this.#build(st, integration, read);
     if (stream instanceof Response) return stream;
     if (stream) return await this.#stream(st, lease);
@@ -469,12 +474,15 @@ class Pipeline {
    * `st.request`; returns whether it streams, or the answer refusing it. In a
    * method of its own: the parsed body is held by nothing once it returns.
    */
-  #build(st: RequestState, integration: boolean, read: Uint8Array | undefined): boolean | Response {
+  #build(st: RequestState, integration: boolean, read: Held<HTTPRequest>["body"] | undefined): boolean | Response {
     let parsed: Json = {};
-    if (read) {
-      const result = parseBody(read);
-      if (st.large) collectGarbage();
+    if (read !== undefined) {
+      // The body read is parsed from its text (no HTTP pre hook replaced it), else a plugin's base64 is decoded.
+      const text = read instanceof Base64Bytes ? read.text : undefined;
+      const result = text === undefined ? parseBody(bytesOf(read)) : parseText(text);
       if (!("body" in result)) return gatewayError(result.status, result.message, "invalid_request");
+      if (st.large && text !== undefined) shareStrings(result.body, text);
+      if (st.large) collectGarbage();
       parsed = result.body;
     }
     const built = buildRequest(st.kind, parsed, integration);

@@ -44,19 +44,68 @@ let collect: ((big: Base64Bytes) => string) | undefined;
  * A byte body that goes into JSON as a base64 string, as Go writes a
  * `[]byte` (the body of an HTTP hook's request or response). In
  * `JSON.stringify` it is its base64 text; in {@link jsonPieces}, a piece
- * written straight from the bytes.
+ * written a slice at a time. It holds the bytes, or the text they are the
+ * UTF-8 of (a request body kept as the text it is parsed from, not beside
+ * it).
  */
 export class Base64Bytes {
-  constructor(readonly bytes: Uint8Array<ArrayBuffer>) {}
+  readonly #bytes: Uint8Array<ArrayBuffer> | undefined;
+  /** The text the bytes are the UTF-8 of, when it holds that instead of them. */
+  readonly text: string | undefined;
+  /** The number of bytes. */
+  readonly length: number;
+
+  /** The bytes, or a text and the length of its UTF-8 (`text`'s UTF-8 are the bytes: it is held instead). */
+  constructor(source: Uint8Array<ArrayBuffer> | { text: string; byteLength: number }) {
+    if (source instanceof Uint8Array) {
+      this.#bytes = source;
+      this.length = source.length;
+    } else {
+      this.text = source.text;
+      this.length = source.byteLength;
+    }
+  }
+
+  /** The bytes (encoded now from a text: a copy). */
+  get bytes(): Uint8Array<ArrayBuffer> {
+    return this.text === undefined ? this.#bytes! : encoder.encode(this.text);
+  }
+
+  /** The base64 text a slice at a time (whole quads, each about a MiB at most), padded at the end. */
+  *base64(): Generator<string> {
+    if (this.text === undefined) {
+      for (let i = 0; i < this.length; i += BASE64_SLICE) {
+        yield encodeBase64(this.#bytes!.subarray(i, i + BASE64_SLICE));
+      }
+      return;
+    }
+    // The text's UTF-8 a slice at a time; the 1 or 2 bytes past the last whole triple carried to the next slice.
+    let carry = new Uint8Array(0);
+    for (const [a, b] of slices(this.text, BASE64_SLICE)) {
+      const encoded = encoder.encode(this.text.slice(a, b));
+      const bytes = carry.length === 0 ? encoded : concat(carry, encoded);
+      const whole = bytes.length - (bytes.length % 3);
+      if (whole > 0) yield encodeBase64(bytes.subarray(0, whole));
+      carry = bytes.slice(whole);
+    }
+    if (carry.length > 0) yield encodeBase64(carry);
+  }
 
   /** Its base64 text (a copy 4/3 of the bytes: the one {@link jsonPieces} avoids). */
   toString(): string {
-    return encodeBase64(this.bytes);
+    return [...this.base64()].join("");
   }
 
   toJSON(): string {
     return collect ? collect(this) : this.toString();
   }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }
 
 /** Something whose bytes can be written into a buffer of exactly {@link length} bytes. */
@@ -69,7 +118,7 @@ export interface ByteWriter {
 type Piece =
   | { bytes: Uint8Array }
   | { ascii: string }
-  | { base64: Uint8Array };
+  | { base64: Base64Bytes };
 
 function pieceLength(p: Piece): number {
   if ("bytes" in p) return p.bytes.length;
@@ -80,10 +129,10 @@ function pieceLength(p: Piece): number {
 /** Any character JSON.stringify escapes, or that is not ASCII. */
 const NOT_PLAIN = /[^\x20\x21\x23-\x5b\x5d-\x7e]/;
 
-/** Slice ends of `s`, at most {@link SLICE} characters apart, never inside a surrogate pair. */
-function* slices(s: string): Generator<[number, number]> {
+/** Slice ends of `s`, at most `size` characters apart, never inside a surrogate pair. */
+function* slices(s: string, size = SLICE): Generator<[number, number]> {
   for (let at = 0; at < s.length;) {
-    let end = Math.min(s.length, at + SLICE);
+    let end = Math.min(s.length, at + size);
     const last = s.charCodeAt(end - 1);
     if (end < s.length && last >= 0xd800 && last <= 0xdbff) end--;
     yield [at, end];
@@ -120,8 +169,7 @@ export class JsonPieces implements ByteWriter {
       else if ("ascii" in p) encoder.encodeInto(p.ascii, into.subarray(at, at + p.ascii.length));
       else {
         let to = at;
-        for (let i = 0; i < p.base64.length; i += BASE64_SLICE) {
-          const quads = encodeBase64(p.base64.subarray(i, i + BASE64_SLICE));
+        for (const quads of p.base64.base64()) {
           to += encoder.encodeInto(quads, into.subarray(to, to + quads.length)).written;
         }
       }
@@ -136,9 +184,7 @@ export class JsonPieces implements ByteWriter {
       else if ("ascii" in p) {
         for (const [a, b] of slices(p.ascii)) yield encoder.encode(p.ascii.slice(a, b));
       } else {
-        for (let i = 0; i < p.base64.length; i += BASE64_SLICE) {
-          yield encoder.encode(encodeBase64(p.base64.subarray(i, i + BASE64_SLICE)));
-        }
+        for (const quads of p.base64.base64()) yield encoder.encode(quads);
       }
     }
   }
@@ -146,9 +192,8 @@ export class JsonPieces implements ByteWriter {
   /** The whole text as one string: the copy this type avoids, for what needs it (a recorder, an error's detail). */
   text(): string {
     const decoder = new TextDecoder();
-    return this.pieces.map((p) =>
-      "bytes" in p ? decoder.decode(p.bytes) : "ascii" in p ? p.ascii : encodeBase64(p.base64)
-    ).join("");
+    return this.pieces.map((p) => "bytes" in p ? decoder.decode(p.bytes) : "ascii" in p ? p.ascii : p.base64.toString())
+      .join("");
   }
 }
 
@@ -191,7 +236,7 @@ export function jsonPieces(value: unknown, options: JsonPiecesOptions = {}): str
     pieces.push({ bytes: encoder.encode(skeleton.slice(at, m.index)) });
     const item = big[Number(m[1])]!;
     if (typeof item === "string") stringPieces(item, pieces);
-    else pieces.push({ base64: item.bytes });
+    else pieces.push({ base64: item });
     at = m.index + m[0].length;
   }
   pieces.push({ bytes: encoder.encode(skeleton.slice(at)) });

@@ -58,6 +58,27 @@ Deno.test("jsonPieces: Base64Bytes of every remainder and across slices, as Go w
   }
 });
 
+Deno.test("Base64Bytes of a text: the base64 of its UTF-8, written a slice at a time whatever the characters", () => {
+  const texts = [
+    "",
+    "a",
+    "ab",
+    "abc",
+    "é",
+    "a".repeat(3 << 18) + "é😀",
+    "é😀漢".repeat(400_000),
+    "x".repeat((3 << 18) - 1) + "😀" + "y".repeat(5),
+  ];
+  for (const text of texts) {
+    const bytes = new TextEncoder().encode(text);
+    const b = new Base64Bytes({ text, byteLength: bytes.length });
+    assert.ok(b.text === text && b.length === bytes.length);
+    assert.ok(String(b) === String(new Base64Bytes(bytes)), `${text.length} characters`);
+    assert.deepEqual(b.bytes, bytes);
+    assertSameAsStringify({ body: b }, 1 << 30);
+  }
+});
+
 Deno.test("jsonPieces: a placeholder-like string in the value is left as it is", () => {
   const value = { trap: "\ue0000:0\ue001", big: "q".repeat(4096) };
   assertSameAsStringify(value, 1024);

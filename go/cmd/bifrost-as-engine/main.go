@@ -1,6 +1,6 @@
 // Command bifrost-as-engine runs a Bifrost WASM plugin on wazero, the
-// engine Bifrost uses, driven over stdin and stdout by the JSON-lines
-// protocol of bifrost-as's TypeScript host (lib/host/_host_worker.ts).
+// engine Bifrost uses, driven over stdin and stdout by the protocol of
+// bifrost-as's TypeScript host (lib/host/worker_protocol.ts).
 package main
 
 import (
@@ -19,9 +19,10 @@ var version = "dev"
 const usage = `Usage: bifrost-as-engine [--cache DIR]
 
 Runs one Bifrost WASM plugin on wazero, driven by bifrost-as over stdin and
-stdout: one JSON request per line in, one JSON reply per line out (the
-protocol of bifrost-as's lib/host/_host_worker.ts, plus "floor" and
-"throughput" benchmark requests). Not meant to be run by hand: bifrost-as
+stdout: one JSON request per line in, one JSON reply per line out, a call's
+input and a result's output as raw bytes after their line (the protocol of
+bifrost-as's lib/host/worker_protocol.ts, plus "floor" and "throughput"
+benchmark requests). Not meant to be run by hand: bifrost-as
 starts it for --engine wazero.
 
 Options:
