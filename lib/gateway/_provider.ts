@@ -7,7 +7,7 @@ import type { BifrostError, BifrostRequest } from "../abi/hook_types.ts";
 import type { KindSpec } from "./_kinds.ts";
 import { TERMINAL_RESPONSE_EVENTS } from "../mock/openai_stream.ts";
 import { sseData } from "./_sse.ts";
-import { jsonPieces } from "../internal/json_pieces.ts";
+import { jsonPieces, textChunks } from "../internal/json_pieces.ts";
 import { collectGarbage } from "../mock/memory.ts";
 
 /** Where a provider lives and the key it is called with. */
@@ -60,7 +60,7 @@ async function errorFrom(res: Response): Promise<BifrostError> {
 function upstreamBody(body: unknown): string | ReadableStream<Uint8Array> {
   const json = jsonPieces(body);
   if (typeof json === "string" && json.length < STREAMED_UPSTREAM_BODY) return json;
-  let chunks: Iterator<Uint8Array> | undefined = typeof json === "string" ? textSlices(json) : json.chunks();
+  let chunks: Iterator<Uint8Array> | undefined = typeof json === "string" ? textChunks(json) : json.chunks();
   let sent = 0;
   return new ReadableStream<Uint8Array>({
     pull(controller) {
@@ -79,23 +79,10 @@ function upstreamBody(body: unknown): string | ReadableStream<Uint8Array> {
   }, { highWaterMark: 0 });
 }
 
-/** The UTF-8 of `text` in slices, never splitting a surrogate pair. */
-function* textSlices(text: string): Generator<Uint8Array> {
-  for (let at = 0; at < text.length;) {
-    let end = Math.min(text.length, at + SLICE);
-    const last = text.charCodeAt(end - 1);
-    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
-    yield encoder.encode(text.slice(at, end));
-    at = end;
-  }
-}
-
-const encoder = new TextEncoder();
 /** An upstream body this long (in UTF-16 units) is streamed. */
 const STREAMED_UPSTREAM_BODY = 8 << 20;
 /** While a large body is sent, garbage is collected each time this much more has been. */
 const COLLECT_EVERY = 16 << 20;
-const SLICE = 1 << 20;
 
 /** A request as it goes upstream: its provider, and its body (none for a GET). */
 export interface Outgoing {

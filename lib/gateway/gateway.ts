@@ -284,9 +284,9 @@ const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null 
 
 /**
  * An HTTP request or response as the gateway holds it: a body read is kept
- * as its bytes, base64-encoded only where a hook's input is written (a
- * large one straight into the plugin's memory or the engine's pipe); a body
- * a plugin returned is its base64 text.
+ * as its text (its bytes when it is not UTF-8), base64-encoded only where a
+ * hook's input is written (a large one a slice at a time, into the plugin's
+ * memory or the engine's pipe); a body a plugin returned is its base64 text.
  */
 type Held<T extends HTTPRequest | HTTPResponse> = Omit<T, "body"> & { body: string | Base64Bytes | null };
 

@@ -140,6 +140,11 @@ function* slices(s: string, size = SLICE): Generator<[number, number]> {
   }
 }
 
+/** The UTF-8 of `text` in slices of about a MiB at most, never splitting a surrogate pair. */
+export function* textChunks(text: string): Generator<Uint8Array> {
+  for (const [a, b] of slices(text)) yield encoder.encode(text.slice(a, b));
+}
+
 /** A large string's JSON literal, quotes excluded: as it is when plain, else escaped a slice at a time. */
 function stringPieces(s: string, out: Piece[]): void {
   if (!NOT_PLAIN.test(s)) {
@@ -181,9 +186,8 @@ export class JsonPieces implements ByteWriter {
   *chunks(): Generator<Uint8Array> {
     for (const p of this.pieces) {
       if ("bytes" in p) yield p.bytes;
-      else if ("ascii" in p) {
-        for (const [a, b] of slices(p.ascii)) yield encoder.encode(p.ascii.slice(a, b));
-      } else {
+      else if ("ascii" in p) yield* textChunks(p.ascii);
+      else {
         for (const quads of p.base64.base64()) yield encoder.encode(quads);
       }
     }

@@ -1,0 +1,51 @@
+import assert from "node:assert/strict";
+import { startGateway } from "./gateway.ts";
+import { startMockUpstream } from "../mock/mock_upstream.ts";
+import { decodeBase64 } from "../internal/base64.ts";
+import { DEFAULT_HOOK_TIMEOUT_MS } from "../host/types.ts";
+import { testPlugin } from "../../testing/plugins.ts";
+
+const MIB = 1 << 20;
+
+// A large request's hook inputs and upstream body are written in pieces (never one string); whatever its characters,
+// each is the JSON the gateway would have written whole: the plugin parses it, the HTTP hooks get the body's exact
+// bytes, and the mock upstream echoes the message back unchanged.
+for (
+  const [mode, host] of [["in the gateway's thread", {}], ["in a child process", {
+    timeoutMs: DEFAULT_HOOK_TIMEOUT_MS,
+  }]] as const
+) {
+  Deno.test(`a 9 MiB chat request with quotes, newlines and non-ASCII passes whole, ${mode}`, async () => {
+    const text = 'é "quoted" \\ 😀\n漢'.repeat(600_000).slice(0, 9 * MIB);
+    const body = new TextEncoder().encode(JSON.stringify({
+      model: "openai/gpt-4o",
+      messages: [{ role: "user", content: text }, { role: "user", content: [{ type: "text", text: "tail" }] }],
+    }));
+    assert.ok(body.length >= 8 * MIB, "a large request");
+    const seen = new Map<string, string>();
+    await using upstream = await startMockUpstream({ port: 0 });
+    await using gateway = await startGateway({
+      plugins: [{ name: "hw", path: await testPlugin("hello-world") }],
+      upstreamUrl: upstream.url,
+      port: 0,
+      host,
+      onLog: () => {},
+      onHookCall: (call) => void seen.set(call.hook, call.input),
+    });
+    // The echo is of the last user message: send the large one last too, in a second request.
+    const res = await fetch(`${gateway.url}/v1/chat/completions`, { method: "POST", body });
+    assert.equal(res.status, 200);
+    assert.equal((await res.json()).choices[0].message.content, "Echo: tail");
+    const httpPre = JSON.parse(seen.get("http_pre_hook")!);
+    assert.deepEqual(decodeBase64(httpPre.request.body), body);
+    const httpPost = JSON.parse(seen.get("http_post_hook")!);
+    assert.deepEqual(decodeBase64(httpPost.request.body), body);
+    assert.ok(seen.get("pre_hook")!.includes(JSON.stringify(text)), "the pre_hook input holds the message");
+    const last = new TextEncoder().encode(
+      JSON.stringify({ model: "openai/gpt-4o", messages: [{ role: "user", content: text }] }),
+    );
+    const echo = await fetch(`${gateway.url}/v1/chat/completions`, { method: "POST", body: last });
+    assert.equal(echo.status, 200);
+    assert.ok((await echo.json()).choices[0].message.content === `Echo: ${text}`, "the upstream got the message whole");
+  });
+}
