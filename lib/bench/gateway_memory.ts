@@ -5,7 +5,9 @@
  * request of that many MiB through the plugin. A row holds the processes'
  * resident set summed, before the request, at its highest (sampled every
  * 5 ms) and once settled after the answer, and each process's own peak
- * (Linux's VmHWM) summed: an upper bound, as they need not peak at once.
+ * (Linux's VmHWM) summed: an upper bound, as they need not peak at once
+ * (a process started after the answer, a plugin's fresh instance, is left
+ * out of it).
  *
  * @module
  */
@@ -94,6 +96,8 @@ function commandOf(pid: number): string {
 class TreeWatch {
   peak = 0;
   readonly #hwm = new Map<number, number>();
+  /** The processes that ran the request: one started after it (a plugin's fresh instance) is not in its bound. */
+  #ran: Set<number> | undefined;
   readonly #timer: ReturnType<typeof setInterval>;
   constructor(readonly root: number) {
     this.sample();
@@ -106,10 +110,15 @@ class TreeWatch {
       if (parent !== 0 && commandOf(pid) === commandOf(parent)) continue; // not exec'd yet: its parent's memory
       const { rss, hwm } = memoryOf(pid);
       sum += rss;
-      this.#hwm.set(pid, Math.max(this.#hwm.get(pid) ?? 0, hwm));
+      if (!this.#ran || this.#ran.has(pid)) this.#hwm.set(pid, Math.max(this.#hwm.get(pid) ?? 0, hwm));
     }
     this.peak = Math.max(this.peak, sum);
     return sum;
+  }
+  /** The request is answered: processes started from now on are not the request's. */
+  answered(): void {
+    this.sample();
+    this.#ran = new Set(this.#hwm.keys());
   }
   get peakBound(): number {
     return [...this.#hwm.values()].reduce((a, b) => a + b, 0);
@@ -177,6 +186,7 @@ async function measureOne(plugin: string, engine: GatewayEngine, sizeMiB: number
     });
     await res.arrayBuffer();
     const ms = performance.now() - started;
+    watch.answered();
     // The gateway settles after the answer (a fresh plugin instance, a collection): wait until RSS has not fallen
     // for half a second (at most 10 s), as a busy machine may delay it.
     let idle = watch.sample();
