@@ -18,3 +18,12 @@ Deno.test("MOCK_UPSTREAM_FILES is the mock-upstream command's whole local module
   assert.deepEqual(specifiers.filter((s) => !s.startsWith("file:") && !s.startsWith("node:")), []);
   assert.equal(MOCK_UPSTREAM_FILES[0], MOCK_UPSTREAM_ENTRY);
 });
+
+Deno.test("the repository's compose.yaml mounts every file the mock upstream runs from, each at its place", async () => {
+  const compose = await Deno.readTextFile(`${ROOT}compose.yaml`);
+  const mounted = [...compose.matchAll(/^\s*- \.\/(\S+):\/mock\/(\S+):ro$/gm)].filter(([, from, to]) => {
+    assert.equal(to, from === "integration/healthcheck.ts" ? "healthcheck.ts" : from);
+    return from !== "integration/healthcheck.ts";
+  }).map(([, from]) => from);
+  assert.deepEqual(mounted.toSorted(), [...MOCK_UPSTREAM_FILES].sort());
+});
