@@ -6,8 +6,8 @@
  * resident set summed, before the request, at its highest (sampled every
  * 5 ms) and once settled after the answer, and each process's own peak
  * (Linux's VmHWM) summed: an upper bound, as they need not peak at once
- * (a process started after the answer, a plugin's fresh instance, is left
- * out of it).
+ * (a process started after the request was sent, a plugin's fresh
+ * instance, is left out of it).
  *
  * @module
  */
@@ -96,10 +96,15 @@ function commandOf(pid: number): string {
 class TreeWatch {
   peak = 0;
   readonly #hwm = new Map<number, number>();
-  /** The processes that ran the request: one started after it (a plugin's fresh instance) is not in its bound. */
-  #ran: Set<number> | undefined;
+  /**
+   * The processes that run the request, there before it is sent: one started
+   * later (a plugin's fresh instance once a large request is done, which may
+   * come before the answer's last byte) is not in its bound.
+   */
+  readonly #ran: Set<number>;
   readonly #timer: ReturnType<typeof setInterval>;
   constructor(readonly root: number) {
+    this.#ran = new Set(processTree(root).map(([pid]) => pid));
     this.sample();
     this.#timer = setInterval(() => this.sample(), 5);
   }
@@ -110,15 +115,10 @@ class TreeWatch {
       if (parent !== 0 && commandOf(pid) === commandOf(parent)) continue; // not exec'd yet: its parent's memory
       const { rss, hwm } = memoryOf(pid);
       sum += rss;
-      if (!this.#ran || this.#ran.has(pid)) this.#hwm.set(pid, Math.max(this.#hwm.get(pid) ?? 0, hwm));
+      if (this.#ran.has(pid)) this.#hwm.set(pid, Math.max(this.#hwm.get(pid) ?? 0, hwm));
     }
     this.peak = Math.max(this.peak, sum);
     return sum;
-  }
-  /** The request is answered: processes started from now on are not the request's. */
-  answered(): void {
-    this.sample();
-    this.#ran = new Set(this.#hwm.keys());
   }
   get peakBound(): number {
     return [...this.#hwm.values()].reduce((a, b) => a + b, 0);
@@ -186,7 +186,6 @@ async function measureOne(plugin: string, engine: GatewayEngine, sizeMiB: number
     });
     await res.arrayBuffer();
     const ms = performance.now() - started;
-    watch.answered();
     // The gateway settles after the answer (a fresh plugin instance, a collection): wait until RSS has not fallen
     // for half a second (at most 10 s), as a busy machine may delay it.
     let idle = watch.sample();

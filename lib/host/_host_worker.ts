@@ -11,7 +11,6 @@
  * @module
  */
 import { decodeBase64 } from "../internal/base64.ts";
-import { collectGarbage } from "../mock/memory.ts";
 import { Runner, type RunnerOptions, serializeError } from "./instance.ts";
 import { frame, FrameReader, type WireOptions, type WorkerReply, type WorkerRequest } from "./worker_protocol.ts";
 
@@ -28,6 +27,9 @@ function post(reply: WorkerReply, payload?: Uint8Array): void {
     for (let written = 0; written < bytes.length;) written += Deno.stdout.writeSync(bytes.subarray(written));
   }
 }
+
+/** `gc()`: the host starts the worker with `--v8-flags=--expose-gc`. */
+const gc = (globalThis as { gc?: () => void }).gc;
 
 /** A call this large (input or output) is followed by a collection: its buffers go back to the system at once. */
 const LARGE = 8 << 20;
@@ -102,7 +104,7 @@ async function serve(): Promise<void> {
   post({ type: "ready" });
   for (let line = await frames.line(); line !== null; line = await frames.line()) {
     // After a large call its input and output are dropped: collected now, before the process waits idle.
-    if (line !== "" && await answer(line, frames)) collectGarbage();
+    if (line !== "" && await answer(line, frames)) gc?.();
   }
 }
 
