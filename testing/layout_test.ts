@@ -14,6 +14,7 @@
  * 5. The public surface is named: a subpath's `mod.ts` lists its symbols by
  *    name (no `export *`), and the root `mod.ts` only re-exports the
  *    subpaths' lists.
+ * 6. The AssemblyScript SDK (`assembly/sdk/`) has no import cycle.
  *
  * Imports are the `import`/`export ... from` statements and `import()`
  * calls with a relative specifier; examples in comments and code a file
@@ -154,4 +155,24 @@ Deno.test("layout: the library throws no UsageError: it names fields, the comman
     if (/\bUsageError\b/.test(await Deno.readTextFile(join(ROOT, file)))) wrong.push(file);
   }
   assert.deepEqual(wrong, []);
+});
+
+Deno.test("layout: the AssemblyScript SDK's files import one another without a cycle", async () => {
+  const dir = join(ROOT, "assembly/sdk");
+  const graph = new Map<string, string[]>();
+  for await (const e of Deno.readDir(dir)) {
+    if (!e.isFile || !e.name.endsWith(".ts")) continue;
+    const text = await Deno.readTextFile(join(dir, e.name));
+    graph.set(e.name.slice(0, -3), [...text.matchAll(/\bfrom\s+"\.\/([\w]+)"/g)].map((m) => m[1]!));
+  }
+  assert.ok(graph.size > 10, "the SDK's files are read");
+  const done = new Set<string>();
+  const visit = (file: string, path: string[]): void => {
+    const at = path.indexOf(file);
+    assert.ok(at < 0, `an import cycle: ${[...path.slice(at), file].join(" -> ")}`);
+    if (done.has(file)) return;
+    for (const next of graph.get(file) ?? []) visit(next, [...path, file]);
+    done.add(file);
+  };
+  for (const file of graph.keys()) visit(file, []);
 });

@@ -1,6 +1,6 @@
 // What every request kind's request and answer have: LLMRequest (provider,
-// model, fallbacks), LLMAnswer (id, model) and LLMChoice (index,
-// finish_reason), and Fallback. Go's request
+// model, fallbacks), LLMAnswer (id, model), LLMChoice (index,
+// finish_reason) and LLMUsage (token counts), and Fallback. Go's request
 // structs all carry `provider`, `model`, `input`, `params`, `fallbacks`
 // [src]; each kind's class adds its own `input` and `params`.
 import { JsonList, JsonObject } from "./json";
@@ -66,5 +66,26 @@ export class LLMAnswer extends JsonObject {
   }
   set model(v: string) {
     this.set<string>("model", v);
+  }
+}
+
+/** Token usage. */
+export class LLMUsage extends JsonObject {
+  get promptTokens(): i64 {
+    return this.getIntOr("prompt_tokens", 0);
+  }
+  get completionTokens(): i64 {
+    return this.getIntOr("completion_tokens", 0);
+  }
+  get totalTokens(): i64 {
+    return this.getIntOr("total_tokens", 0);
+  }
+
+  static of(prompt: i64, completion: i64, total: i64): LLMUsage {
+    const u = new LLMUsage();
+    u.set<i64>("prompt_tokens", prompt);
+    u.set<i64>("completion_tokens", completion);
+    u.set<i64>("total_tokens", total);
+    return u;
   }
 }

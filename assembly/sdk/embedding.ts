@@ -7,9 +7,8 @@
 // host sends, flat or wrapped, is a guess: the views read every shape and
 // keep the JSON as it came.
 import { JSON } from "json-as";
-import { LLMRequest } from "./common";
+import { LLMRequest, LLMUsage } from "./common";
 import { JsonArray, JsonKind, JsonList, JsonObject } from "./json";
-import { LLMUsage } from "./response";
 
 /** Embedding parameters: the named ones typed, every other key kept. */
 export class EmbeddingParameters extends JsonObject {

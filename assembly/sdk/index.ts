@@ -14,8 +14,8 @@ export {
   FunctionCall,
   ToolCall,
 } from "./chat";
-export { Fallback, LLMAnswer, LLMChoice, LLMRequest } from "./common";
-export { BifrostChatResponse, BifrostResponse, LLMUsage, ResponseChoice } from "./response";
+export { Fallback, LLMAnswer, LLMChoice, LLMRequest, LLMUsage } from "./common";
+export { BifrostChatResponse, BifrostResponse, ResponseChoice } from "./response";
 export { kindOfRequestType, REQUEST_TYPE_KEY, RequestKind, requestKindName } from "./kinds";
 export {
   TextCompletionChoice,

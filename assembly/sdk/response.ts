@@ -5,7 +5,7 @@
 // (kinds.ts) and wraps the other kinds' answers.
 import { JsonList, JsonObject } from "./json";
 import { ChatMessage } from "./chat";
-import { LLMAnswer, LLMChoice } from "./common";
+import { LLMAnswer, LLMChoice, LLMUsage } from "./common";
 import { EmbeddingResponse } from "./embedding";
 import {
   detectResponseKind,
@@ -19,27 +19,6 @@ import {
 import { ListModelsResponse } from "./models";
 import { ResponsesResponse, ResponsesStreamEvent, ResponsesUsage } from "./responses";
 import { TextCompletionResponse } from "./text_completion";
-
-/** Token usage. */
-export class LLMUsage extends JsonObject {
-  get promptTokens(): i64 {
-    return this.getIntOr("prompt_tokens", 0);
-  }
-  get completionTokens(): i64 {
-    return this.getIntOr("completion_tokens", 0);
-  }
-  get totalTokens(): i64 {
-    return this.getIntOr("total_tokens", 0);
-  }
-
-  static of(prompt: i64, completion: i64, total: i64): LLMUsage {
-    const u = new LLMUsage();
-    u.set<i64>("prompt_tokens", prompt);
-    u.set<i64>("completion_tokens", completion);
-    u.set<i64>("total_tokens", total);
-    return u;
-  }
-}
 
 /** One choice of a chat response. */
 export class ResponseChoice extends LLMChoice {

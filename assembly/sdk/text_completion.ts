@@ -6,10 +6,9 @@
 // the request flat like chat, and the answer as `text_completion_response`,
 // is a guess (docs/abi-request-kinds.md). Views: unknown fields are kept.
 import { JSON } from "json-as";
-import { LLMAnswer, LLMChoice, LLMRequest } from "./common";
+import { LLMAnswer, LLMChoice, LLMRequest, LLMUsage } from "./common";
 import { JsonKind, JsonList, JsonObject } from "./json";
 import { problem } from "./problems";
-import { LLMUsage } from "./response";
 
 /** Text completion parameters: the named ones typed, every other key kept. */
 export class TextCompletionParameters extends JsonObject {
