@@ -4,7 +4,7 @@
  * 1. A `_` file is private to its folder: only files in that folder (or
  *    below it) import it.
  * 2. No product file (`mod.ts`, `lib/`, `cli/`, `bin/`) imports test
- *    support (`testing/`).
+ *    support (`testing/`), in its code or in a JSDoc example.
  * 3. Every file stands on a layer (`LAYERS`, lowest first) and imports
  *    nothing above its own, a test included; a test reaches through the
  *    test support it imports, which has no layer of its own.
@@ -104,13 +104,23 @@ Deno.test("layout: a _ file is imported only from its own folder", () => {
   assert.deepEqual(wrong, []);
 });
 
-Deno.test("layout: no product file imports test support", () => {
+Deno.test("layout: no product file imports test support, in its code or in its examples", async () => {
   const wrong = [...graph].flatMap(([file, imports]) =>
     isProduct(file) && !isTest(file)
       ? imports.filter((t) => t.startsWith(TEST_SUPPORT)).map((t) => `${file} -> ${t}`)
       : []
   );
   assert.deepEqual(wrong, []);
+  // A published example cannot import what the package leaves out.
+  const examples: string[] = [];
+  for (const file of graph.keys()) {
+    if (!isProduct(file) || isTest(file)) continue;
+    const text = await Deno.readTextFile(join(ROOT, file));
+    for (const m of text.matchAll(/^\s*\*\s*import\b[^"']*["']([^"']+)["']/gm)) {
+      if (normalize(join(dirname(file), m[1]!)).startsWith(TEST_SUPPORT)) examples.push(`${file}: ${m[1]}`);
+    }
+  }
+  assert.deepEqual(examples, []);
 });
 
 Deno.test("layout: no file, test or not, imports a layer above its own", () => {

@@ -8,13 +8,13 @@
  * @example
  * ```ts
  * import { soakMemory } from "./memory.ts";
- * import { abiModule } from "../../testing/wasm_builder.ts";
  * import assert from "node:assert/strict";
  *
- * // abiModule's malloc bumps and never frees: it grows by the input on every call.
- * const [r] = await soakMemory(abiModule(), { hook: "pre_hook", input: `{"pad":"${"x".repeat(8000)}"}`, calls: 200, policies: ["both"] });
- * assert.equal(r!.flat, false);
- * assert.ok(r!.bytesPerCall > 8000);
+ * // hello-world as `deno task build` builds it: flat when the host frees both buffers, and when it frees none.
+ * const plugin = new URL("../../build/hello-world.wasm", import.meta.url);
+ * const input = JSON.stringify({ context: {}, request: { provider: "openai", model: "gpt-4o", input: [] } });
+ * const rows = await soakMemory(plugin, { hook: "pre_hook", input, calls: 200, policies: ["both", "none"] });
+ * assert.deepEqual(rows.map((r) => [r.policy, r.flat]), [["both", true], ["none", true]]);
  * ```
  *
  * @module

@@ -8,13 +8,13 @@
  * ```ts
  * import { preHookInput } from "./input_builders.ts";
  * import { PluginHost } from "./host.ts";
- * import { abiModule } from "../../testing/wasm_builder.ts";
  * import assert from "node:assert/strict";
  *
- * // In a plugin project: `await PluginHost.load("build/my-plugin.wasm")`.
- * const host = await PluginHost.load(abiModule({ name: "tiny" }));
+ * // hello-world as `deno task build` builds it; in a plugin project, `PluginHost.load("build/my-plugin.wasm")`.
+ * const host = await PluginHost.load(new URL("../../build/hello-world.wasm", import.meta.url));
  * const { output } = await host.preHook(preHookInput({ model: "gpt-4o", messages: "Hello" }));
  * assert.equal(output.has_short_circuit, false);
+ * assert.equal(output.context.plugin_processed, true);
  * host.close();
  * ```
  *

@@ -36,20 +36,17 @@
  * @example
  * ```ts
  * import { formatFixtureReport, runFixtures } from "./fixtures.ts";
- * import { abiModule } from "../../testing/wasm_builder.ts";
  * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
  * await Deno.mkdir(`${dir}/pre_hook`);
- * await Deno.writeTextFile(`${dir}/pre_hook/seen.json`, JSON.stringify({
+ * await Deno.writeTextFile(`${dir}/pre_hook/processed.json`, JSON.stringify({
  *   input: { context: {}, request: { provider: "openai", model: "gpt-4o", input: [] } },
- *   expect: { context: { seen: true } },
+ *   expect: { context: { plugin_processed: true } },
  *   match: "partial",
  * }));
- * const plugin = abiModule({
- *   name: "tiny",
- *   outputs: { pre_hook: '{"context":{"seen":true},"has_short_circuit":false,"error":""}' },
- * });
+ * // hello-world as `deno task build` builds it; in a plugin project, "build/my-plugin.wasm".
+ * const plugin = new URL("../../build/hello-world.wasm", import.meta.url);
  * const report = await runFixtures(plugin, dir);
  * assert.equal(report.passed, 1);
  * assert.match(formatFixtureReport(report), /1 fixture, each under 4 free policies .*: 1 passed, 0 failed/);
