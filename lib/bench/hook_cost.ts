@@ -19,7 +19,6 @@ import { PluginTrapError } from "../errors.ts";
 import type { HostOptions, PluginSource } from "../host/types.ts";
 import { PluginHost } from "../host/host.ts";
 import type { Engine } from "../host/engine.ts";
-import type { TransportRow } from "./report.ts";
 import { type ProcessBackend, startWazeroBackend } from "../host/prepare.ts";
 import { i32Const, i64Const, op, WasmBuilder } from "../wasm/wasm_writer.ts";
 import type { BenchInput } from "./inputs.ts";
@@ -111,6 +110,19 @@ export function hostContender(
       return total / calls;
     },
   };
+}
+
+/** One way of reaching a plugin, on the Rust example's request to hello-world. */
+export interface TransportRow {
+  engine: Engine;
+  /** `inline`: V8 in this thread; `process`: a child process over the engine protocol's pipe. */
+  backend: "inline" | "process";
+  /** µs per call seen by the caller. */
+  wallUs: number;
+  /** µs per call the engine measured around the call (as every hook cost figure). */
+  engineUs: number;
+  /** wall − engine: the transport's own cost. */
+  overheadUs: number;
 }
 
 /** Nearest-rank percentile of ascending `sorted` values. */

@@ -17,7 +17,7 @@
  */
 import type { GatewayRow } from "./gateway_load.ts";
 import type { BifrostLoadSection } from "./bifrost_load.ts";
-import { type CostSummary, type HookCostRow, RIVALS } from "./hook_cost.ts";
+import { type CostSummary, type HookCostRow, RIVALS, type TransportRow } from "./hook_cost.ts";
 import type { Engine } from "../host/engine.ts";
 import { TARGET_INPUTS } from "./inputs.ts";
 import type { SoakResult } from "./memory.ts";
@@ -102,19 +102,6 @@ export interface ThroughputRow {
   calls: number;
   seconds: number;
   callsPerSec: number;
-}
-
-/** One way of reaching a plugin, on the Rust example's request to hello-world. */
-export interface TransportRow {
-  engine: Engine;
-  /** `inline`: V8 in this thread; `process`: a child process over the engine protocol's pipe. */
-  backend: "inline" | "process";
-  /** µs per call seen by the caller. */
-  wallUs: number;
-  /** µs per call the engine measured around the call (as every hook cost figure). */
-  engineUs: number;
-  /** wall − engine: the transport's own cost. */
-  overheadUs: number;
 }
 
 /** One target of the issue, judged on a report. */
