@@ -21,7 +21,8 @@ type Json = Record<string, unknown>;
 
 /** A provider call's outcome: the kind's answer, or an error. */
 export type ProviderResult =
-  | { ok: true; response: Json }
+  /** `length`: the answer's JSON text, in characters. */
+  | { ok: true; response: Json; length: number }
   | { ok: false; error: BifrostError };
 
 function providerError(status: number, message: string, type: string, code?: string): BifrostError {
@@ -139,9 +140,11 @@ export async function callProvider(
   if (!(res instanceof Response)) return { ok: false, error: res };
   if (!res.ok) return { ok: false, error: await errorFrom(res) };
   try {
-    const body = await res.json();
+    const text = await res.text();
+    const body = JSON.parse(text);
     if (!body || typeof body !== "object" || Array.isArray(body)) throw new Error("not an object");
-    return { ok: true, response: kind.name === "list_models" ? listedModels(body, out.provider) : body };
+    const response = kind.name === "list_models" ? listedModels(body, out.provider) : body;
+    return { ok: true, response, length: text.length };
   } catch (e) {
     return {
       ok: false,

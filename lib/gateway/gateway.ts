@@ -616,6 +616,8 @@ class Pipeline {
     let outcome = pre.outcome;
     if (!outcome) {
       const result = await callProvider(this.target, st.kind, this.#outgoing(st, false));
+      // A large answer (embeddings of many inputs) makes the request large from here, as a large body does.
+      if (result.ok && result.length >= LARGE_BODY_BYTES) st.large = this.#large = true;
       if (st.large) collectGarbage();
       outcome = result.ok ? { response: { [st.kind.responseKey]: result.response } } : { error: result.error };
     }

@@ -49,3 +49,40 @@ for (
     assert.ok((await echo.json()).choices[0].message.content === `Echo: ${text}`, "the upstream got the message whole");
   });
 }
+
+// A small request can get a large answer: embeddings of many inputs. The answer makes the request large (hook inputs
+// written in pieces, an ASCII one streamed to the plugin's process a slice at a time) and passes through whole.
+for (
+  const [mode, host] of [["in the gateway's thread", {}], ["in a child process", {
+    timeoutMs: DEFAULT_HOOK_TIMEOUT_MS,
+  }]] as const
+) {
+  Deno.test(`a 14 MB embeddings answer to a small request passes whole, ${mode}`, async () => {
+    await using upstream = await startMockUpstream({ port: 0 });
+    await using gateway = await startGateway({
+      plugins: [{ name: "hw", path: await testPlugin("hello-world") }],
+      upstreamUrl: upstream.url,
+      port: 0,
+      host,
+      onLog: () => {},
+    });
+    const request = {
+      model: "openai/text-embedding-3-small",
+      input: Array.from({ length: 500 }, (_, i) => `text ${i}`),
+      dimensions: 3072,
+    };
+    const res = await fetch(`${gateway.url}/v1/embeddings`, { method: "POST", body: JSON.stringify(request) });
+    const text = await res.text();
+    assert.equal(res.status, 200, text.slice(0, 300));
+    assert.ok(text.length >= 8 * MIB, `a large answer: ${text.length} characters`);
+    const direct = await fetch(`${upstream.url}/v1/embeddings`, {
+      method: "POST",
+      body: JSON.stringify({ ...request, model: "text-embedding-3-small" }),
+    });
+    const want = await direct.json();
+    const got = JSON.parse(text);
+    assert.equal(got.data.length, 500);
+    assert.deepEqual(got.data, want.data);
+    assert.equal(got.model, `${want.model} (via assemblyscript-wasm)`);
+  });
+}

@@ -13,7 +13,7 @@ import type { HookName } from "../abi/abi.ts";
 import { PluginError, PluginTimeoutError } from "../errors.ts";
 import { type HookBytes, type RawCall, reviveError, Runner, type RunnerOptions } from "./instance.ts";
 import { frame, FrameReader, toWire, type WorkerReply, type WorkerRequest } from "./worker_protocol.ts";
-import type { JsonPieces } from "../internal/json_pieces.ts";
+import { type ByteWriter, type JsonPieces, textChunks } from "../internal/json_pieces.ts";
 import { type Engine, engineCacheDir } from "./engine.ts";
 
 /** A compiled, checked plugin, ready to instantiate here or in a worker. */
@@ -52,16 +52,31 @@ const NOT_ASCII = /[\u0080-\uffff]/;
 const SCRATCH_MAX = 1 << 22;
 function encodeScratch(text: string): HookBytes {
   // UTF-16 code units become at most 3 bytes each.
-  if (text.length * 3 > SCRATCH_MAX) {
-    // A large ASCII input (a base64 body, a long prompt) is encoded straight into the plugin's memory: one
-    // copy fewer of tens of MiB, and a scan for non-ASCII costs half of an encode.
-    if (NOT_ASCII.test(text)) return encoder.encode(text);
-    return { length: text.length, writeInto: (into) => encoder.encodeInto(text, into) };
-  }
+  if (text.length * 3 > SCRATCH_MAX) return largeText(text);
+
   if (text.length * 3 > scratch.length) scratch = new Uint8Array(Math.max(text.length * 3, scratch.length * 2));
   const { written } = encoder.encodeInto(text, scratch);
   return scratch.subarray(0, written);
 }
+
+/**
+ * A large input's bytes: an ASCII text (a base64 body, a long prompt, an
+ * answer of numbers) is written as it is, straight into the plugin's memory
+ * or a slice at a time into the engine's pipe: one copy fewer of tens of
+ * MiB, and a scan for non-ASCII costs half of an encode. Any other text is
+ * encoded whole.
+ */
+function largeText(text: string): Payload {
+  if (NOT_ASCII.test(text)) return encoder.encode(text);
+  return {
+    length: text.length,
+    writeInto: (into) => encoder.encodeInto(text, into),
+    chunks: () => textChunks(text),
+  };
+}
+
+/** A request's payload: bytes, or something written a slice at a time. */
+type Payload = Uint8Array | (ByteWriter & { chunks(): Iterable<Uint8Array> });
 
 /** Runs the plugin in this thread. */
 export class InlineBackend implements Backend {
@@ -306,7 +321,7 @@ export class ProcessBackend implements Backend {
   }
 
   /** Sends `req` and resolves with its reply; an error reply rejects with the revived error; past the deadline, kills. */
-  #request(req: Message, hook: string, payload?: Uint8Array | JsonPieces): Promise<Final> {
+  #request(req: Message, hook: string, payload?: Payload): Promise<Final> {
     const { timeoutMs, program } = this.options;
     // The pipe's time is not the plugin's: a large input's trip through it (both ways, read at each end) is added.
     const size = payload?.length ?? (req.type === "load" ? req.options.wasmBase64.length : 0);
@@ -354,7 +369,7 @@ export class ProcessBackend implements Backend {
     req: Message,
     hook: string,
     type: T,
-    payload?: Uint8Array | JsonPieces,
+    payload?: Payload,
   ): Promise<Extract<Final, { type: T }>> {
     const run = this.#queue.then(async () => {
       if (this.#broken) throw this.#broken;
@@ -385,7 +400,11 @@ export class ProcessBackend implements Backend {
   }
 
   async call(hook: HookName, input: string | JsonPieces): Promise<RawCall> {
-    const payload = typeof input === "string" ? encoder.encode(input) : input;
+    const payload = typeof input !== "string"
+      ? input
+      : input.length * 3 > SCRATCH_MAX
+      ? largeText(input)
+      : encoder.encode(input);
     const r = await this.#serial({ type: "call", hook }, hook, "result", payload);
     this.pages = r.call.stats.pagesAfter;
     return r.call;
