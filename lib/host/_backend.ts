@@ -190,6 +190,8 @@ export class ProcessBackend implements Backend {
   #stdin: WritableStreamDefaultWriter<Uint8Array> | undefined;
   #waiting: Waiter | undefined;
   #queue: Promise<unknown> = Promise.resolve();
+  /** The current process's last request, written whole. */
+  #written: Promise<void> = Promise.resolve();
   #broken: Error | undefined;
   /** The current process was killed past a deadline: the next request needs a fresh one. */
   #killed = false;
@@ -237,6 +239,7 @@ export class ProcessBackend implements Backend {
     this.#child = child;
     this.#killed = false;
     this.#stdin = child.stdin.getWriter();
+    this.#written = Promise.resolve();
     // Killing the process also stops reading its pipes: a grandchild that holds them must not keep the host waiting.
     const reading = new AbortController();
     this.#stopReading = () => reading.abort();
@@ -352,11 +355,15 @@ export class ProcessBackend implements Backend {
           reject(e);
         },
       };
-      // A large payload is written a slice at a time, each once the pipe has taken the one before.
+      // A large payload is written a slice at a time, each once the pipe has taken the one before, and after the
+      // whole of the request before: a process may answer before it has read its input (one it refuses), and the
+      // next request must not land in the middle of it.
       const stdin = this.#stdin!;
-      (async () => {
+      const written = this.#written.then(async () => {
         for (const chunk of frame(req, payload)) await stdin.write(chunk);
-      })().catch((e) =>
+      });
+      this.#written = written.catch(() => {});
+      written.catch((e) =>
         this.#settle((w) =>
           w.reject(new PluginError(`The ${program.engine} engine's process is gone: ${(e as Error).message}`))
         )

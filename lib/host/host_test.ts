@@ -15,6 +15,8 @@ import type { HostOptions } from "./types.ts";
 import { parseWasm } from "../wasm/wasm_binary.ts";
 import { testPlugin } from "../../testing/plugins.ts";
 import { checkOutput } from "../abi/contract.ts";
+import { jsonPieces } from "../internal/json_pieces.ts";
+import { TEST_ENGINES } from "../../testing/engines.ts";
 import {
   abiModule,
   type AbiModuleOptions,
@@ -744,15 +746,25 @@ const paddedPreInput = (bytes: number) => {
   return text.slice(0, -1) + `,"pad":"${"x".repeat(bytes - text.length - 9)}"}`;
 };
 
-for (const timeoutMs of [undefined, 5000]) {
+// In a child process the plugin refuses the input before it has read it, while the host is still writing it: the next
+// request must not land in the middle of it (as a text written a slice at a time, and as JSON in pieces).
+const backends: [string, HostOptions][] = [
+  ["", {}],
+  [" (in a child process)", { timeoutMs: 5000 }],
+  ...TEST_ENGINES.filter((e) => e === "wazero").map((
+    engine,
+  ): [string, HostOptions] => [` (${engine})`, { engine, timeoutMs: 5000 }]),
+];
+for (const [where, options] of backends) {
   Deno.test(
-    `PluginHost refuses an input over the plugin's declared limit unwritten, and the plugin keeps working${
-      timeoutMs ? " (in a child process)" : ""
-    }`,
+    `PluginHost refuses an input over the plugin's declared limit unwritten, and the plugin keeps working${where}`,
     async () => {
-      const host = await PluginHost.load(await testPlugin("hello-world-1mb"), timeoutMs ? { timeoutMs } : {});
+      const host = await PluginHost.load(await testPlugin("hello-world-1mb"), options);
       try {
         assert.equal((await host.preHook(paddedPreInput(1 << 20))).output.error, "");
+        const refused = await host.call("pre_hook", jsonPieces({ ...PRE_INPUT, pad: "x".repeat(3 << 20) }))
+          .then(() => undefined, (e) => e);
+        assert.ok(refused instanceof PluginInputTooLargeError, String(refused));
         const e: unknown = await host.preHook(paddedPreInput((3 << 20) + 1)).then(() => undefined, (e) => e);
         assert.ok(e instanceof PluginInputTooLargeError);
         assert.equal(
