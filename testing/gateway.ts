@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type Gateway, startGateway } from "../lib/gateway/gateway.ts";
+import { type Gateway, type GatewayOptions, startGateway } from "../lib/gateway/gateway.ts";
 import type { HookCallEvent } from "../lib/gateway/types.ts";
 import { type MockUpstream, startMockUpstream } from "../lib/mock/mock_upstream.ts";
 import { testPlugin, type TestPluginName } from "./plugins.ts";
@@ -26,8 +26,14 @@ export interface TestGateway extends AsyncDisposable {
   post(path: string, body: unknown): Promise<Response>;
 }
 
+/** Gateway options a test may set besides its plugins, upstream, port and observers. */
+export type TestGatewayOptions = Omit<GatewayOptions, "plugins" | "upstreamUrl" | "port" | "onLog" | "onHookCall">;
+
 /** Starts a mock upstream and a gateway running `plugins` in that order, each with the config `{}`. */
-export async function startTestGateway(plugins: readonly TestPluginName[]): Promise<TestGateway> {
+export async function startTestGateway(
+  plugins: readonly TestPluginName[],
+  options: TestGatewayOptions = {},
+): Promise<TestGateway> {
   const entries = [];
   for (const name of plugins) entries.push({ name, path: await testPlugin(name), config: {} });
   const upstream = await startMockUpstream({ port: 0 });
@@ -36,6 +42,7 @@ export async function startTestGateway(plugins: readonly TestPluginName[]): Prom
   let gateway: Gateway;
   try {
     gateway = await startGateway({
+      ...options,
       plugins: entries,
       upstreamUrl: upstream.url,
       port: 0,

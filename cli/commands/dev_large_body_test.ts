@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
-import { startGateway } from "../../lib/gateway/gateway.ts";
 import { startDev } from "../../lib/gateway/dev.ts";
 import { writeBifrostConfig } from "../../lib/config/bifrost_config.ts";
-import { startMockUpstream } from "../../lib/mock/mock_upstream.ts";
 import { testPlugin } from "../../testing/plugins.ts";
+import { startTestGateway } from "../../testing/gateway.ts";
 import { spawnCli } from "../../testing/cli.ts";
 import { imageChatRequest } from "../../lib/bench/gateway_memory.ts";
 
@@ -15,13 +14,8 @@ function post(url: string, body: BodyInit, signal?: AbortSignal): Promise<Respon
 }
 
 Deno.test("startGateway() answers 413 to a body over its limit, declared or streamed", async () => {
-  await using upstream = await startMockUpstream({ port: 0 });
-  await using gateway = await startGateway({
-    plugins: [{ name: "hello-world", path: await testPlugin("hello-world") }],
-    upstreamUrl: upstream.url,
-    port: 0,
-    maxRequestBodyBytes: 4096,
-  });
+  await using t = await startTestGateway(["hello-world"], { maxRequestBodyBytes: 4096 });
+  const { gateway } = t;
   const ok = await post(gateway.url, imageRequest(4096));
   assert.equal(ok.status, 200, await ok.clone().text());
   await ok.body?.cancel();
@@ -48,12 +42,8 @@ Deno.test("startGateway() answers 413 to a body over its limit, declared or stre
 });
 
 Deno.test("startGateway() answers 413 naming the plugin's limit when a hook input is over it", async () => {
-  await using upstream = await startMockUpstream({ port: 0 });
-  await using gateway = await startGateway({
-    plugins: [{ name: "hello-world", path: await testPlugin("hello-world-1mb") }],
-    upstreamUrl: upstream.url,
-    port: 0,
-  });
+  await using t = await startTestGateway(["hello-world-1mb"]);
+  const { gateway } = t;
   // The HTTP pre hook sees the body base64-encoded: 4/3 of 1 MiB is over the plugin's 1 MiB.
   const res = await post(gateway.url, imageRequest(MIB));
   assert.equal(res.status, 413);

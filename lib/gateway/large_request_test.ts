@@ -1,9 +1,7 @@
 import assert from "node:assert/strict";
-import { startGateway } from "./gateway.ts";
-import { startMockUpstream } from "../mock/mock_upstream.ts";
 import { decodeBase64 } from "../internal/base64.ts";
 import { DEFAULT_HOOK_TIMEOUT_MS } from "../host/types.ts";
-import { testPlugin } from "../../testing/plugins.ts";
+import { startTestGateway } from "../../testing/gateway.ts";
 
 const MIB = 1 << 20;
 
@@ -22,25 +20,18 @@ for (
       messages: [{ role: "user", content: text }, { role: "user", content: [{ type: "text", text: "tail" }] }],
     }));
     assert.ok(body.length >= 8 * MIB, "a large request");
-    const seen = new Map<string, string>();
-    await using upstream = await startMockUpstream({ port: 0 });
-    await using gateway = await startGateway({
-      plugins: [{ name: "hw", path: await testPlugin("hello-world") }],
-      upstreamUrl: upstream.url,
-      port: 0,
-      host,
-      onLog: () => {},
-      onHookCall: (call) => void seen.set(call.hook, call.input),
-    });
+    await using t = await startTestGateway(["hello-world"], { host });
+    const { gateway } = t;
+    const seen = (hook: string) => t.calls.findLast((c) => c.hook === hook)!.input;
     // The echo is of the last user message: send the large one last too, in a second request.
     const res = await fetch(`${gateway.url}/v1/chat/completions`, { method: "POST", body });
     assert.equal(res.status, 200);
     assert.equal((await res.json()).choices[0].message.content, "Echo: tail");
-    const httpPre = JSON.parse(seen.get("http_pre_hook")!);
+    const httpPre = JSON.parse(seen("http_pre_hook"));
     assert.deepEqual(decodeBase64(httpPre.request.body), body);
-    const httpPost = JSON.parse(seen.get("http_post_hook")!);
+    const httpPost = JSON.parse(seen("http_post_hook"));
     assert.deepEqual(decodeBase64(httpPost.request.body), body);
-    assert.ok(seen.get("pre_hook")!.includes(JSON.stringify(text)), "the pre_hook input holds the message");
+    assert.ok(seen("pre_hook").includes(JSON.stringify(text)), "the pre_hook input holds the message");
     const last = new TextEncoder().encode(
       JSON.stringify({ model: "openai/gpt-4o", messages: [{ role: "user", content: text }] }),
     );
@@ -58,14 +49,8 @@ for (
   }]] as const
 ) {
   Deno.test(`a 14 MB embeddings answer to a small request passes whole, ${mode}`, async () => {
-    await using upstream = await startMockUpstream({ port: 0 });
-    await using gateway = await startGateway({
-      plugins: [{ name: "hw", path: await testPlugin("hello-world") }],
-      upstreamUrl: upstream.url,
-      port: 0,
-      host,
-      onLog: () => {},
-    });
+    await using t = await startTestGateway(["hello-world"], { host });
+    const { gateway, upstream } = t;
     const request = {
       model: "openai/text-embedding-3-small",
       input: Array.from({ length: 500 }, (_, i) => `text ${i}`),

@@ -3,10 +3,8 @@
  * each probe bounded in time. Before, every one of these connections stayed open for as long as the client liked.
  */
 import assert from "node:assert/strict";
-import { startGateway } from "./gateway.ts";
 import { RequestFraming } from "./_timeouts.ts";
-import { startMockUpstream } from "../mock/mock_upstream.ts";
-import { testPlugin } from "../../testing/plugins.ts";
+import { startTestGateway } from "../../testing/gateway.ts";
 
 const READ_MS = 400;
 const enc = new TextEncoder();
@@ -51,14 +49,8 @@ async function probe(
 }
 
 Deno.test("the gateway closes slow and idle connections at its read and idle timeouts, and answers 408 to a slow request", async () => {
-  await using upstream = await startMockUpstream({ port: 0 });
-  await using gateway = await startGateway({
-    plugins: [{ name: "hello-world", path: await testPlugin("hello-world") }],
-    upstreamUrl: upstream.url,
-    port: 0,
-    readTimeoutMs: READ_MS,
-    idleTimeoutMs: READ_MS,
-  });
+  await using t = await startTestGateway(["hello-world"], { readTimeoutMs: READ_MS, idleTimeoutMs: READ_MS });
+  const { gateway } = t;
   const post = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n";
   const cases: [string, (string | number)[], string | undefined, boolean][] = [
     ["an idle new connection", [], undefined, false],
@@ -81,13 +73,8 @@ Deno.test("the gateway closes slow and idle connections at its read and idle tim
 });
 
 Deno.test("a request the gateway takes longer to answer than the timeouts is not cut (a slow stream)", async () => {
-  await using upstream = await startMockUpstream({ port: 0 });
-  await using gateway = await startGateway({
-    plugins: [{ name: "hello-world", path: await testPlugin("hello-world") }],
-    upstreamUrl: upstream.url,
-    port: 0,
-    readTimeoutMs: READ_MS,
-  });
+  await using t = await startTestGateway(["hello-world"], { readTimeoutMs: READ_MS });
+  const { gateway, upstream } = t;
   // Every SSE event 150 ms after the one before: the answer takes several timeouts in all.
   upstream.setFault({ streamIntervalMs: 150 });
   const started = performance.now();
