@@ -20,6 +20,7 @@
 import { join } from "node:path";
 import { type Command, type CommandInput, intOption, runMain, str } from "../cli/command.ts";
 import { BuildError } from "../lib/errors.ts";
+import type { BifrostBuildInfo } from "../lib/gateway/real_bifrost.ts";
 
 /** The published release built by default: transports v1.6.2 pins core v1.6.2 and framework v1.4.2. */
 export const DEFAULT_BIFROST_VERSION = "v1.6.2";
@@ -30,20 +31,7 @@ const SLOTS_MODULE = "bifrost-as.local/wasm-slots";
 const UI_PLACEHOLDER = '<!doctype html><meta charset="utf-8"><title>Bifrost</title>\n';
 
 /** What `build.json` records. */
-export interface BifrostBuild {
-  /** The server's version: the pinned release, or the checkout's `transports/version`. */
-  version: string;
-  /** `modules` (the Go module proxy) or `checkout`. */
-  source: "modules" | "checkout";
-  /** The core module's version in the graph. */
-  core: string;
-  server: string;
-  /** The loader slots, in order: the n-th WASM plugin entry uses the n-th. */
-  loaders: string[];
-  go: string;
-  /** The C library the binaries link to (`ldd --version`'s first line): a container running them needs it. */
-  libc?: string;
-}
+export type BifrostBuild = BifrostBuildInfo;
 
 /** Reads build/bifrost/build.json, or undefined when nothing was built. */
 export async function readBifrostBuild(dir = BIFROST_BUILD_DIR): Promise<BifrostBuild | undefined> {

@@ -18,12 +18,18 @@ import { type MockUpstream, startMockUpstream } from "../mock/mock_upstream.ts";
 
 /** What `build/bifrost/build.json` records (written by `scripts/bifrost_build.ts`). */
 export interface BifrostBuildInfo {
+  /** The server's version: the pinned release, or the checkout's `transports/version`. */
   version: string;
+  /** `modules` (the Go module proxy) or `checkout`. */
   source: "modules" | "checkout";
+  /** The core module's version in the graph. */
   core: string;
   server: string;
+  /** The loader slots, in order: the n-th WASM plugin entry uses the n-th. */
   loaders: string[];
   go: string;
+  /** The C library the binaries link to (`ldd --version`'s first line): a container running them needs it. */
+  libc?: string;
 }
 
 /** Options of {@link startRealBifrost}. */
