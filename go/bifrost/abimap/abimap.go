@@ -100,13 +100,36 @@ func IsEmpty(raw json.RawMessage) bool {
 // like Bifrost's BifrostResponse) as {"<snake name>": member, ...} with its
 // non-nil members.
 func EncodeEnvelope(union any) (json.RawMessage, error) {
-	rv, err := structOf(union)
+	set, err := encodeMembers(union, 0)
 	if err != nil {
 		return nil, err
 	}
 	var b bytes.Buffer
 	b.WriteByte('{')
-	n := 0
+	for i, e := range set {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(`"` + e.key + `":`)
+		b.Write(e.data)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// encodedMember is a member of a union and its JSON.
+type encodedMember struct {
+	member
+	data json.RawMessage
+}
+
+// encodeMembers marshals the non-nil members of union in field order, at most `most` of them (0: all).
+func encodeMembers(union any, most int) ([]encodedMember, error) {
+	rv, err := structOf(union)
+	if err != nil {
+		return nil, err
+	}
+	var out []encodedMember
 	for _, m := range members(rv.Type()) {
 		f := rv.Field(m.index)
 		if f.IsNil() {
@@ -116,15 +139,11 @@ func EncodeEnvelope(union any) (json.RawMessage, error) {
 		if err != nil {
 			return nil, fmt.Errorf("abimap: %s: %w", m.name, err)
 		}
-		if n > 0 {
-			b.WriteByte(',')
+		if out = append(out, encodedMember{m, data}); len(out) == most {
+			break
 		}
-		n++
-		b.WriteString(`"` + m.key + `":`)
-		b.Write(data)
 	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	return out, nil
 }
 
 // DecodeEnvelope reads an envelope into union (a pointer to a zero struct of
@@ -190,22 +209,14 @@ func IsNull(raw json.RawMessage) bool {
 // short-circuit answered in a field that is no stream field as such an
 // empty chunk).
 func EncodeMember(union any) (json.RawMessage, string, error) {
-	rv, err := structOf(union)
+	set, err := encodeMembers(union, 1)
 	if err != nil {
 		return nil, "", err
 	}
-	for _, m := range members(rv.Type()) {
-		f := rv.Field(m.index)
-		if f.IsNil() {
-			continue
-		}
-		data, err := Marshal(f.Interface())
-		if err != nil {
-			return nil, "", fmt.Errorf("abimap: %s: %w", m.name, err)
-		}
-		return data, m.name, nil
+	if len(set) == 0 {
+		return json.RawMessage("{}"), "", nil
 	}
-	return json.RawMessage("{}"), "", nil
+	return set[0].data, set[0].name, nil
 }
 
 // DecodeMember applies a plugin's output to the member `name` of union: the
