@@ -111,8 +111,11 @@ class TreeWatch {
   /** The tree's RSS summed now (and noted). */
   sample(): number {
     let sum = 0;
+    const commands = new Map<number, string>();
     for (const [pid, parent] of processTree(this.root)) {
-      if (parent !== 0 && commandOf(pid) === commandOf(parent)) continue; // not exec'd yet: its parent's memory
+      commands.set(pid, commandOf(pid));
+      // Not exec'd yet: its parent's memory (parents come before their children).
+      if (parent !== 0 && commands.get(pid) === commands.get(parent)) continue;
       const { rss, hwm } = memoryOf(pid);
       sum += rss;
       if (this.#ran.has(pid)) this.#hwm.set(pid, Math.max(this.#hwm.get(pid) ?? 0, hwm));

@@ -132,7 +132,9 @@ export function shareStrings(value: unknown, text: string, large = LARGE_STRING)
     if (close < 0) break;
     const length = close - open - 1;
     if (length >= large && !text.slice(open + 1, close).includes("\\")) {
-      literals.set(length, [...(literals.get(length) ?? []), [open + 1, close]]);
+      const same = literals.get(length) ?? [];
+      same.push([open + 1, close]);
+      literals.set(length, same);
     }
     open = text.indexOf('"', close + 1);
   }

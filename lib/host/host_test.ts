@@ -589,17 +589,20 @@ Deno.test("PluginHost turns proc_exit into a trap and recovers", async () => {
   });
 });
 
+/** A hook body that grows memory `pages` at a time until memory.grow refuses, then traps. */
+const growUntilRefused = (pages: number): Body => [
+  op.loop,
+  i32Const(pages),
+  op.memory_grow,
+  i32Const(-1),
+  op.i32_ne,
+  [op.br_if, 0],
+  op.end,
+  op.unreachable,
+];
+
 Deno.test("PluginHost reports memory.grow failing at the cap (or the module's maximum) as PluginMemoryError", async () => {
-  const growForever: Body = [
-    op.loop,
-    i32Const(1),
-    op.memory_grow,
-    i32Const(-1),
-    op.i32_ne,
-    [op.br_if, 0],
-    op.end,
-    op.unreachable,
-  ];
+  const growForever = growUntilRefused(1);
   for (
     const [options, limit] of [[{ funcs: { pre_hook: hook(growForever) } }, 4], [{
       memory: { min: 1, max: 6 },
@@ -841,16 +844,7 @@ Deno.test("The engine protocol's frames: lines across chunks, a 100 MiB payload,
 
 Deno.test("PluginHost reports a plugin that reaches the 4 GiB wasm32 ceiling as out of memory, with the pages", async () => {
   // No cap and no maximum: memory.grow fails only at 65536 pages (nothing is touched, so nothing is committed).
-  const growToCeiling: Body = [
-    op.loop,
-    i32Const(4096),
-    op.memory_grow,
-    i32Const(-1),
-    op.i32_ne,
-    [op.br_if, 0],
-    op.end,
-    op.unreachable,
-  ];
+  const growToCeiling = growUntilRefused(4096);
   await withHost(abiModule({ funcs: { pre_hook: hook(growToCeiling) } }), {}, async (host) => {
     const e = await host.preHook(PRE_INPUT).catch((e) => e);
     assert.ok(e instanceof PluginMemoryError, String(e));
