@@ -218,9 +218,10 @@ export interface JsonPiecesOptions {
 export function jsonPieces(value: unknown, options: JsonPiecesOptions = {}): string | JsonPieces {
   const { large = LARGE_STRING, replacer } = options;
   const big: (string | Base64Bytes)[] = [];
-  // Placeholders: a private-use character, a nonce and an index; JSON.stringify writes them as they are.
-  const nonce = crypto.randomUUID();
-  const mark = (item: string | Base64Bytes) => `\ue000${nonce}:${big.push(item) - 1}\ue001`;
+  // Placeholders: a private-use character, a nonce and an index; JSON.stringify writes them as they are. The nonce
+  // is drawn at the first one: a small value (every upstream body) costs none.
+  let nonce = "";
+  const mark = (item: string | Base64Bytes) => `\ue000${(nonce ||= crypto.randomUUID())}:${big.push(item) - 1}\ue001`;
   let skeleton: string;
   collect = mark;
   try {
